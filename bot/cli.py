@@ -1,0 +1,92 @@
+"""The incident-bot command: `migrate` and `run --mode socket|http`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Mapping, Sequence
+
+from bot.config import ConfigError, Settings, database_url_from_env, log_format_from_env
+from bot.logs import configure_logging
+
+log = logging.getLogger("incident_bot")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="incident-bot", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="create or upgrade the schema in DATABASE_URL")
+    run = sub.add_parser("run", help="connect to Slack and handle incidents")
+    run.add_argument("--mode", choices=("socket", "http"), default="socket")
+    run.add_argument("--port", type=int, default=3000, help="http mode: port to listen on")
+    run.add_argument("--host", default="0.0.0.0", help="http mode: address to listen on")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    env = os.environ if env is None else env
+    try:
+        if args.command == "migrate":
+            return _migrate(env)
+        return _run(args, env)
+    except ConfigError as error:
+        print(f"incident-bot: configuration error: {error}", file=sys.stderr)
+        return 2
+
+
+def _migrate(env: Mapping[str, str]) -> int:
+    configure_logging(log_format_from_env(env))
+    from models import init_database, migrate
+
+    init_database(database_url_from_env(env))
+    applied = migrate()
+    log.info("schema up to date", extra={"applied": applied})
+    return 0
+
+
+def _run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    settings = Settings.from_env(env, mode=args.mode)
+    configure_logging(
+        settings.log_format,
+        secrets=(settings.bot_token, settings.app_token, settings.signing_secret),
+    )
+    # Bolt switches to multi-workspace OAuth when these two are set; this bot is single-workspace.
+    for name in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"):
+        if name in os.environ:
+            log.warning("ignoring %s: the bot runs with a single bot token", name)
+            del os.environ[name]
+
+    from bot.app import build_app
+    from bot.runtime import serve_http, serve_socket
+    from bot.slack_client import make_client
+    from models import init_database
+
+    init_database(settings.database_url)
+    app = build_app(settings, make_client(settings.bot_token, settings.slack_api_url))
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        log.info("stopping", extra={"signal": signal.Signals(signum).name})
+        stop.set()
+        if args.mode == "http":
+            raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_signal)
+    if args.mode == "socket":
+        signal.signal(signal.SIGINT, on_signal)
+        serve_socket(app, settings.app_token, stop=stop)
+    else:
+        try:
+            serve_http(app, host=args.host, port=args.port)
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

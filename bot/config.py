@@ -1,0 +1,138 @@
+"""Settings from the environment, read once and validated at start."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+from models.db import SUPPORTED_SCHEMES
+
+DEFAULT_DATABASE_URL = "sqlite:///incidents.db"
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+MODES = ("socket", "http")
+
+_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
+
+
+class ConfigError(ValueError):
+    """A variable is missing or malformed; the message names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    mode: str
+    database_url: str
+    bot_token: str
+    app_token: str
+    signing_secret: str
+    slack_api_url: str
+    incidents_channel: str | None
+    viewer_base_url: str | None
+    log_format: str = "text"
+
+    def __repr__(self) -> str:
+        # Settings end up in tracebacks and debug logs; never let the secrets go with them.
+        return (
+            f"Settings(mode={self.mode!r}, database={_redact_url(self.database_url)!r}, "
+            f"slack_api_url={self.slack_api_url!r}, incidents_channel={self.incidents_channel!r}, "
+            f"viewer_base_url={self.viewer_base_url!r})"
+        )
+
+    __str__ = __repr__
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], *, mode: str = "socket") -> Settings:
+        """Build settings for `mode`; raise ConfigError naming the first bad variable."""
+        if mode not in MODES:
+            raise ConfigError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
+
+        def get(name: str) -> str:
+            return env.get(name, "").strip()
+
+        bot_token = get("SLACK_BOT_TOKEN")
+        _require_prefix("SLACK_BOT_TOKEN", bot_token, "xoxb-")
+        app_token = get("SLACK_APP_TOKEN")
+        if mode == "socket":
+            _require_prefix("SLACK_APP_TOKEN", app_token, "xapp-", why="in socket mode")
+        signing_secret = get("SLACK_SIGNING_SECRET")
+        if mode == "http" and not signing_secret:
+            raise ConfigError("SLACK_SIGNING_SECRET is required in http mode")
+
+        incidents_channel = get("INCIDENTS_CHANNEL") or None
+        if incidents_channel and not _CHANNEL_ID.match(incidents_channel):
+            raise ConfigError(
+                "INCIDENTS_CHANNEL must be a channel ID such as C024BE91L, "
+                f"not a name ({incidents_channel!r})"
+            )
+        return cls(
+            mode=mode,
+            database_url=database_url_from_env(env),
+            bot_token=bot_token,
+            app_token=app_token,
+            signing_secret=signing_secret,
+            slack_api_url=_http_url(
+                "SLACK_API_URL", get("SLACK_API_URL") or DEFAULT_SLACK_API_URL, trailing_slash=True
+            ),
+            incidents_channel=incidents_channel,
+            viewer_base_url=_optional_http_url("VIEWER_BASE_URL", get("VIEWER_BASE_URL")),
+            log_format=log_format_from_env(env),
+        )
+
+
+def database_url_from_env(env: Mapping[str, str]) -> str:
+    url = env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
+    parsed = urlparse(url)
+    if parsed.scheme not in SUPPORTED_SCHEMES:
+        raise ConfigError(
+            "DATABASE_URL must start with postgresql:// or sqlite:/// "
+            f"(got scheme {parsed.scheme or 'none'!r})"
+        )
+    if parsed.scheme == "sqlite" and not parsed.path.strip("/"):
+        raise ConfigError(
+            "DATABASE_URL: a sqlite URL needs a file path, e.g. sqlite:///incidents.db"
+        )
+    if parsed.scheme != "sqlite" and (not parsed.hostname or not parsed.path.strip("/")):
+        raise ConfigError(
+            "DATABASE_URL: a postgresql URL needs a host and a database name, "
+            "e.g. postgresql://user:pass@host:5432/incidents"
+        )
+    return url
+
+
+def log_format_from_env(env: Mapping[str, str]) -> str:
+    value = env.get("LOG_FORMAT", "").strip().lower() or "text"
+    if value not in ("text", "json"):
+        raise ConfigError(f"LOG_FORMAT must be 'text' or 'json', not {value!r}")
+    return value
+
+
+def _require_prefix(name: str, value: str, prefix: str, why: str = "") -> None:
+    if not value:
+        raise ConfigError(f"{name} is required{' ' + why if why else ''}")
+    if not value.startswith(prefix):
+        # Say which kind of token it looks like, never the token itself.
+        raise ConfigError(f"{name} must be a token starting with {prefix!r}")
+
+
+def _http_url(name: str, value: str, *, trailing_slash: bool = False) -> str:
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ConfigError(f"{name} must be an http(s) URL, not {value!r}")
+    if trailing_slash and not value.endswith("/"):
+        value += "/"
+    return value
+
+
+def _optional_http_url(name: str, value: str) -> str | None:
+    if not value:
+        return None
+    return _http_url(name, value).rstrip("/")
+
+
+def _redact_url(url: str) -> str:
+    parsed = urlparse(url)
+    if parsed.password:
+        return url.replace(f":{parsed.password}@", ":***@", 1)
+    return url

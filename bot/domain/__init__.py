@@ -1,0 +1,1 @@
+"""Slack-free incident logic: plain values in, models or dataclasses out."""

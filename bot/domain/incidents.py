@@ -1,0 +1,107 @@
+"""Declaring incidents and recording where they live in Slack."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from peewee import IntegrityError
+
+from models import SEVERITIES, Incident, db
+from models.fields import utcnow
+from models.incident import TITLE_MAX_LENGTH
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Declaration:
+    title: str
+    reporter_id: str
+    summary: str = ""
+    impact: str = ""
+    severity: int | None = None
+    lead_id: str | None = None
+    is_private: bool = False
+
+
+def title_problem(title: str | None) -> str | None:
+    """What is wrong with a title, in words for the person typing it; None if fine."""
+    if title is None or not title.strip():
+        return "Give the incident a title."
+    if len(title.strip()) > TITLE_MAX_LENGTH:
+        return (
+            f"Keep the title to {TITLE_MAX_LENGTH} characters (this one has {len(title.strip())})."
+        )
+    return None
+
+
+def declare(declaration: Declaration, *, key: str | None = None) -> Incident | None:
+    """Store a new incident; None when `key` was already used (a repeated delivery)."""
+    problem = title_problem(declaration.title)
+    if problem:
+        raise ValueError(problem)
+    if declaration.severity is not None and declaration.severity not in SEVERITIES:
+        raise ValueError(f"unknown severity {declaration.severity!r}")
+    now = utcnow()
+    try:
+        with db.connection_context(), db.atomic():
+            incident: Incident = Incident.create(
+                title=declaration.title.strip(),
+                summary=declaration.summary.strip(),
+                impact=declaration.impact.strip(),
+                severity=declaration.severity,
+                lead_id=declaration.lead_id,
+                reporter_id=declaration.reporter_id,
+                is_private=declaration.is_private,
+                reported_at=now,
+                updated_at=now,
+                declare_key=key,
+            )
+    except IntegrityError:
+        if key is None:
+            raise
+        log.info("declaration already stored", extra={"declare_key": key})
+        return None
+    log.info("incident declared", extra={"incident": incident.id})
+    return incident
+
+
+def attach_channel(incident_id: int, channel_id: str, channel_name: str) -> None:
+    with db.connection_context():
+        Incident.update(
+            channel_id=channel_id, channel_name=channel_name, updated_at=utcnow()
+        ).where(Incident.id == incident_id).execute()
+
+
+def record_messages(
+    incident_id: int,
+    *,
+    opening_message_ts: str | None = None,
+    announcement_channel_id: str | None = None,
+    announcement_ts: str | None = None,
+) -> None:
+    """Remember the posts that later changes edit in place."""
+    fields = {
+        name: value
+        for name, value in (
+            ("opening_message_ts", opening_message_ts),
+            ("announcement_channel_id", announcement_channel_id),
+            ("announcement_ts", announcement_ts),
+        )
+        if value is not None
+    }
+    if not fields:
+        return
+    with db.connection_context():
+        Incident.update(**fields).where(Incident.id == incident_id).execute()
+
+
+def for_channel(channel_id: str) -> Incident | None:
+    with db.connection_context():
+        return Incident.get_or_none(Incident.channel_id == channel_id)
+
+
+def get(number: int) -> Incident | None:
+    with db.connection_context():
+        return Incident.get_or_none(Incident.id == number)

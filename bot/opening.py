@@ -1,0 +1,197 @@
+"""Opening a stored incident in Slack: channel, people, topic, bookmark, posts, confirmation.
+
+After the channel exists every other step is independent, so they run side by side: the
+reporter waits for two Slack round trips, not seven. A step that fails is reported to the
+reporter with what to fix; the incident itself is already stored and stays so.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import blocks
+from bot.channels import create_incident_channel
+from bot.config import Settings
+from bot.domain import incidents
+from bot.people import shown_name
+from models import Incident
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A Slack step that failed: what, Slack's error code, and what a person should do."""
+
+    step: str
+    error: str
+    fix: str
+
+    def as_text(self) -> str:
+        return f"• Could not {self.step}: `{self.error}`. {self.fix}"
+
+
+_FIXES = {
+    "channel_not_found": "Check that the channel exists and, if it is private, invite the bot.",
+    "is_archived": "The channel is archived: unarchive it or choose another channel.",
+    "not_in_channel": "Invite the bot to the channel.",
+    "restricted_action": "The workspace does not let this app do that; ask a Slack admin.",
+    "ratelimited": "Slack is rate limiting the app; it will work again in a minute.",
+    "invalid_auth": "The bot token is not valid; reinstall the app, update SLACK_BOT_TOKEN.",
+}
+
+
+def problem_from(step: str, error: SlackApiError, *, setting: str | None = None) -> Problem:
+    code = str(error.response.get("error") or f"HTTP {error.response.status_code}")
+    if code == "missing_scope":
+        needed = error.response.get("needed") or "a missing"
+        fix = f"Add the `{needed}` scope to the Slack app and reinstall it."
+    else:
+        fix = _FIXES.get(code, "See the bot's log for details.")
+    if setting and code in ("channel_not_found", "is_archived", "not_in_channel"):
+        fix += f" (It is set by {setting}.)"
+    return Problem(step, code, fix)
+
+
+def _attempt(
+    step: str, action: Callable[[], object], *, setting: str | None = None, incident_id: int
+) -> Problem | None:
+    try:
+        action()
+    except SlackApiError as error:
+        problem = problem_from(step, error, setting=setting)
+        log.warning(
+            "slack step failed",
+            extra={"incident": incident_id, "step": step, "error": problem.error},
+        )
+        return problem
+    return None
+
+
+def open_in_slack(
+    client: WebClient,
+    incident: Incident,
+    *,
+    settings: Settings,
+    executor: Executor,
+    bot_user_id: str | None,
+    origin_channel: str | None,
+) -> list[Problem]:
+    """Do every Slack step for a newly stored incident; return what failed."""
+    try:
+        channel = create_incident_channel(
+            client, incident.id, incident.title, is_private=incident.is_private
+        )
+    except SlackApiError as error:
+        problems = [problem_from("create the incident channel", error)]
+        log.error(
+            "channel not created", extra={"incident": incident.id, "error": problems[0].error}
+        )
+        confirm(client, incident, problems, origin_channel=origin_channel)
+        return problems
+
+    incidents.attach_channel(incident.id, channel["id"], channel["name"])
+    incident.channel_id, incident.channel_name = channel["id"], channel["name"]
+    link = blocks.viewer_url(settings.viewer_base_url, incident)
+    posted: dict[str, str] = {}
+
+    def invite() -> None:
+        people = sorted({incident.reporter_id, incident.lead_id} - {None, bot_user_id})
+        if not people:
+            return
+        try:
+            client.conversations_invite(channel=incident.channel_id, users=",".join(people))
+        except SlackApiError as error:
+            # Slack refuses the whole call when everyone is already in: nothing to do.
+            if error.response.get("error") != "already_in_channel":
+                raise
+
+    def set_topic() -> None:
+        lead = shown_name(client, incident.lead_id)
+        client.conversations_setTopic(
+            channel=incident.channel_id, topic=blocks.topic(incident, lead)
+        )
+
+    def bookmark() -> None:
+        client.bookmarks_add(
+            channel_id=incident.channel_id, title="Incident page", type="link", link=link
+        )
+
+    def post_opening() -> None:
+        text, body = blocks.opening_message(incident, link)
+        posted["opening"] = client.chat_postMessage(
+            channel=incident.channel_id, text=text, blocks=body
+        )["ts"]
+
+    def announce() -> None:
+        text, body = blocks.announcement(incident, link)
+        response = client.chat_postMessage(
+            channel=settings.incidents_channel, text=text, blocks=body, unfurl_links=False
+        )
+        posted["announcement"] = response["ts"]
+        posted["announcement_channel"] = response["channel"]
+
+    steps: list[tuple[str, Callable[[], object], str | None]] = [
+        ("invite the reporter and the lead", invite, None),
+        ("set the channel topic", set_topic, None),
+        ("post the opening message", post_opening, None),
+    ]
+    if link:
+        steps.append(("bookmark the incident page", bookmark, None))
+    if settings.incidents_channel and not incident.is_private:
+        steps.append(
+            (
+                f"announce the incident in {blocks.channel_link(settings.incidents_channel)}",
+                announce,
+                "INCIDENTS_CHANNEL",
+            )
+        )
+    results = executor.map(
+        lambda step: _attempt(step[0], step[1], setting=step[2], incident_id=incident.id), steps
+    )
+    problems = [problem for problem in results if problem is not None]
+    incidents.record_messages(
+        incident.id,
+        opening_message_ts=posted.get("opening"),
+        announcement_channel_id=posted.get("announcement_channel"),
+        announcement_ts=posted.get("announcement"),
+    )
+    confirm(client, incident, problems, origin_channel=origin_channel)
+    log.info(
+        "incident opened in slack",
+        extra={"incident": incident.id, "channel": incident.channel_id, "problems": len(problems)},
+    )
+    return problems
+
+
+# Errors that mean "the bot cannot post an ephemeral there"; a DM reaches the reporter instead.
+_NO_EPHEMERAL_HERE = {"channel_not_found", "not_in_channel", "user_not_in_channel", "is_archived"}
+
+
+def confirm(
+    client: WebClient, incident: Incident, problems: list[Problem], *, origin_channel: str | None
+) -> None:
+    """Tell the reporter where the incident lives, and plainly what did not work."""
+    if incident.channel_id:
+        text = f"Incident {incident.id} is declared: {blocks.channel_link(incident.channel_id)}"
+    else:
+        text = f"Incident {incident.id} is declared and saved, but it has no Slack channel yet."
+    if problems:
+        text += "\nSome steps did not work:\n" + "\n".join(p.as_text() for p in problems)
+    body = blocks.notice(text)
+    if origin_channel and not origin_channel.startswith("D"):
+        try:
+            client.chat_postEphemeral(
+                channel=origin_channel, user=incident.reporter_id, text=text, blocks=body
+            )
+            return
+        except SlackApiError as error:
+            if error.response.get("error") not in _NO_EPHEMERAL_HERE:
+                raise
+    client.chat_postMessage(channel=incident.reporter_id, text=text, blocks=body)

@@ -1,0 +1,41 @@
+"""Who a Slack user is, by name: from the database cache, else users.info (then cached)."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.domain import people
+from bot.domain.people import Person
+
+log = logging.getLogger(__name__)
+
+
+def person(client: WebClient, user_id: str) -> Person:
+    """Never fails for want of Slack: an unknown user is shown by their id."""
+    found = people.cached(user_id)
+    if found is not None:
+        return found
+    try:
+        user = client.users_info(user=user_id)["user"]
+    except SlackApiError as error:
+        log.warning(
+            "users.info failed", extra={"user": user_id, "error": error.response.get("error")}
+        )
+        return Person(user_id)
+    profile = user.get("profile") or {}
+    found = Person(
+        user_id=user_id,
+        name=user.get("name", ""),
+        real_name=profile.get("real_name") or user.get("real_name", ""),
+        display_name=profile.get("display_name", ""),
+        is_bot=bool(user.get("is_bot")),
+    )
+    people.remember(found)
+    return found
+
+
+def shown_name(client: WebClient, user_id: str | None) -> str:
+    return person(client, user_id).shown_name if user_id else ""

@@ -1,0 +1,18 @@
+"""The Peewee models shared by the bot and the viewer, and the database they live in."""
+
+from models.db import BaseModel, db, init_database, migrate
+from models.incident import SEVERITIES, STATUSES, Incident
+from models.people import SlackUser
+from models.timeline import TimelineEvent
+
+__all__ = [
+    "SEVERITIES",
+    "STATUSES",
+    "BaseModel",
+    "Incident",
+    "SlackUser",
+    "TimelineEvent",
+    "db",
+    "init_database",
+    "migrate",
+]

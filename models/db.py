@@ -1,0 +1,101 @@
+"""The one database proxy, how a DATABASE_URL becomes a connection, and the migration runner."""
+
+from __future__ import annotations
+
+import logging
+import os
+import zlib
+from pathlib import Path
+from urllib.parse import urlparse
+
+from peewee import Database, DatabaseProxy, Model, PostgresqlDatabase, SqliteDatabase
+from playhouse.db_url import parse as parse_db_url
+from playhouse.migrations import Runner
+from playhouse.pool import PooledPostgresqlDatabase
+
+log = logging.getLogger(__name__)
+
+db = DatabaseProxy()
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+SUPPORTED_SCHEMES = ("postgresql", "postgres", "sqlite")
+# Any fixed 64-bit key will do; derive it from a name so it is recognisable in pg_locks.
+_MIGRATION_LOCK_KEY = zlib.crc32(b"incident-bot:migrate")
+
+SQLITE_PRAGMAS = {
+    # WAL lets the viewer read while the bot writes; busy_timeout turns lock contention
+    # between threads into a short wait instead of "database is locked".
+    "journal_mode": "wal",
+    "busy_timeout": 5000,
+    "foreign_keys": 1,
+    "synchronous": "normal",
+}
+
+
+class BaseModel(Model):
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+
+def make_database(url: str, *, readonly: bool = False) -> Database:
+    """Build (but do not connect) the database a DATABASE_URL names."""
+    parsed = urlparse(url)
+    if parsed.scheme not in SUPPORTED_SCHEMES:
+        raise ValueError(
+            f"unsupported database scheme {parsed.scheme!r}; use postgresql:// or sqlite:///"
+        )
+    kwargs = parse_db_url(url, unquote_password=True, unquote_user=True)
+    name = kwargs.pop("database")
+    if parsed.scheme == "sqlite":
+        if not name:
+            raise ValueError("sqlite URL has no path; use sqlite:///path/to/file.db")
+        if readonly:
+            # A URI with mode=ro makes SQLite itself refuse writes on this connection.
+            path = Path(name).resolve()
+            return SqliteDatabase(
+                f"file:{path}?mode=ro", uri=True, pragmas={"busy_timeout": 5000}, **kwargs
+            )
+        return SqliteDatabase(name, pragmas=SQLITE_PRAGMAS, **kwargs)
+    if readonly:
+        kwargs["options"] = "-c default_transaction_read_only=on"
+    kwargs.setdefault("max_connections", 32)
+    kwargs.setdefault("stale_timeout", 300)
+    kwargs.setdefault("connect_timeout", 5)
+    return PooledPostgresqlDatabase(name, **kwargs)
+
+
+def init_database(url: str, *, readonly: bool = False) -> Database:
+    """Point the shared proxy at the database behind `url` and return it."""
+    database = make_database(url, readonly=readonly)
+    db.initialize(database)
+    return database
+
+
+def migrate(database: Database | None = None) -> list[str]:
+    """Apply pending migrations in order; return the names applied.
+
+    Two pods may run this at once: PostgreSQL serialises them with an advisory lock and
+    SQLite with an immediate (write-locking) transaction, so the second runner sees the
+    first one's history and applies nothing.
+    """
+    database = database or db.obj
+    if database is None:
+        raise RuntimeError("database not initialised; call init_database() first")
+    with database.connection_context():
+        if isinstance(database, PostgresqlDatabase):
+            database.execute_sql("SELECT pg_advisory_lock(%s)", (_MIGRATION_LOCK_KEY,))
+            try:
+                applied = _runner(database).up()
+            finally:
+                database.execute_sql("SELECT pg_advisory_unlock(%s)", (_MIGRATION_LOCK_KEY,))
+        else:
+            with database.atomic("IMMEDIATE"):
+                applied = _runner(database).up()
+    for name in applied:
+        log.info("migration applied", extra={"migration": name})
+    return applied
+
+
+def _runner(database: Database) -> Runner:
+    return Runner(database, os.fspath(MIGRATIONS_DIR), table_name="schema_migration")

@@ -1,0 +1,58 @@
+"""An incident: what is happening, how bad, who leads it, and where it lives in Slack."""
+
+from __future__ import annotations
+
+from peewee import AutoField, BooleanField, CharField, IntegerField, TextField
+
+from models.db import BaseModel
+from models.fields import UTCDateTimeField, utcnow
+
+# Severity is stored as its number so it sorts; the label is for people.
+SEVERITIES: dict[int, str] = {
+    1: "SEV1 Critical",
+    2: "SEV2 Major",
+    3: "SEV3 Minor",
+    4: "SEV4 Trivial",
+}
+
+STATUSES: tuple[str, ...] = ("investigating", "identified", "monitoring", "resolved")
+
+TITLE_MAX_LENGTH = 150
+
+
+class Incident(BaseModel):
+    # The primary key is the incident number: the database hands out distinct numbers to
+    # concurrent declarations on any number of replicas.
+    id = AutoField()
+    title = CharField(max_length=TITLE_MAX_LENGTH)
+    summary = TextField(default="")
+    impact = TextField(default="")
+    severity = IntegerField(null=True)
+    status = CharField(max_length=20, default="investigating")
+    is_private = BooleanField(default=False)
+    reporter_id = CharField(max_length=32)
+    lead_id = CharField(max_length=32, null=True)
+    reported_at = UTCDateTimeField(default=utcnow)
+    # A view submission declares at most one incident, however often it is delivered.
+    declare_key = CharField(max_length=64, null=True, unique=True)
+    channel_id = CharField(max_length=32, null=True, unique=True)
+    channel_name = CharField(max_length=80, null=True)
+    opening_message_ts = CharField(max_length=32, null=True)
+    announcement_channel_id = CharField(max_length=32, null=True)
+    announcement_ts = CharField(max_length=32, null=True)
+    updated_at = UTCDateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "incident"
+
+    @property
+    def number(self) -> int:
+        return self.id
+
+    @property
+    def severity_label(self) -> str:
+        return SEVERITIES.get(self.severity, "Not set") if self.severity else "Not set"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != "resolved"
