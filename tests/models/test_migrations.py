@@ -1,0 +1,85 @@
+"""incident-bot migrate: idempotent, ordered, safe to run twice at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+
+from bot.cli import main
+from models import Incident, init_database, migrate
+from models.db import make_database
+
+
+def test_migrate_twice_in_a_row_applies_nothing_the_second_time(database_url: str) -> None:
+    database = init_database(database_url)
+    assert migrate(database) == []  # the fixture already migrated it
+    assert main(["migrate"], env={"DATABASE_URL": database_url}) == 0
+    assert main(["migrate"], env={"DATABASE_URL": database_url}) == 0
+    with database.connection_context():
+        names = [row[0] for row in database.execute_sql("SELECT name FROM schema_migration")]
+    assert names == ["0001_initial"]
+
+
+def test_migrate_keeps_existing_rows(database) -> None:
+    with database.connection_context():
+        Incident.create(title="Existing", reporter_id="U1")
+    assert migrate(database) == []
+    with database.connection_context():
+        assert [i.title for i in Incident.select()] == ["Existing"]
+
+
+def test_migrate_creates_schema_on_a_fresh_sqlite_file(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    assert main(["migrate"], env={"DATABASE_URL": url}) == 0
+    database = init_database(url)
+    with database.connection_context():
+        assert set(database.get_tables()) >= {"incident", "timeline_event", "slack_user",
+                                              "schema_migration"}
+
+
+def test_two_migrations_at_once_apply_each_step_once(tmp_path, request) -> None:
+    """Two pods starting together both run `migrate`; one applies, the other finds it done."""
+    urls = [f"sqlite:///{tmp_path / 'race.db'}"]
+    try:
+        urls.append(request.getfixturevalue("postgres_url"))
+    except pytest.skip.Exception:
+        pass
+    for url in urls:
+        databases = [make_database(url) for _ in range(2)]
+        if "postgres" in url:
+            with databases[0].connection_context():
+                databases[0].execute_sql("DROP TABLE timeline_event, slack_user, incident, "
+                                         "schema_migration")
+        results: list[list[str]] = []
+        barrier = threading.Barrier(2)
+
+        def run(database) -> None:
+            barrier.wait()
+            results.append(migrate(database))
+
+        threads = [threading.Thread(target=run, args=(d,)) for d in databases]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert sorted(results) == [[], ["0001_initial"]], url
+        for database in databases:
+            if hasattr(database, "close_all"):
+                database.close_all()
+
+
+def test_timestamps_come_back_aware_utc(database) -> None:
+    moment = dt.datetime(2026, 3, 29, 1, 30, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    with database.connection_context():
+        incident = Incident.create(title="t", reporter_id="U1", reported_at=moment)
+        stored = Incident.get_by_id(incident.id).reported_at
+    assert stored == moment
+    assert stored.tzinfo == dt.UTC
+    assert stored.hour == 23
+
+
+def test_naive_datetimes_are_refused(database) -> None:
+    with database.connection_context(), pytest.raises(ValueError, match="naive"):
+        Incident.create(title="t", reporter_id="U1", reported_at=dt.datetime(2026, 1, 1))
