@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App, BoltResponse
@@ -15,30 +14,25 @@ from bot.features import register_all
 
 log = logging.getLogger(__name__)
 
-# Bolt's own default is 5 threads; a declaration can wait out a rate limit in one of them,
-# so leave room for the commands and events that keep arriving meanwhile.
-LISTENER_THREADS = 16
-FANOUT_THREADS = 16
 
-
-def build_app(settings: Settings, client: WebClient) -> App:
+def build_app(settings: Settings, client: WebClient, deps: Deps | None = None) -> App:
     """Build the App around `client` (made by bot.slack_client.make_client).
+
+    Pass `deps` to own its thread pools (and close them at shutdown); otherwise the App
+    makes its own.
 
     process_before_response is on in both modes: a listener finishes before Slack gets its
     answer, so an event that could not be stored is not acknowledged and Slack delivers it
     again. The slow parts (views.open, opening a channel) run as lazy listeners after the ack.
     """
+    deps = deps or Deps.create(settings)
     app = App(
         client=client,
         signing_secret=settings.signing_secret,
         request_verification_enabled=settings.mode == "http",
         process_before_response=True,
-        listener_executor=ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="listener"),
+        listener_executor=deps.listeners,
         logger=logging.getLogger("slack_bolt"),
-    )
-    deps = Deps(
-        settings=settings,
-        fanout=ThreadPoolExecutor(FANOUT_THREADS, thread_name_prefix="slack-fanout"),
     )
     register_all(app, deps)
 

@@ -62,12 +62,14 @@ def _run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
             del os.environ[name]
 
     from bot.app import build_app
+    from bot.deps import Deps
     from bot.runtime import serve_http, serve_socket
     from bot.slack_client import make_client
     from models import init_database
 
     init_database(settings.database_url)
-    app = build_app(settings, make_client(settings.bot_token, settings.slack_api_url))
+    deps = Deps.create(settings)
+    app = build_app(settings, make_client(settings.bot_token, settings.slack_api_url), deps)
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: object) -> None:
@@ -77,14 +79,18 @@ def _run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
             raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_signal)
-    if args.mode == "socket":
-        signal.signal(signal.SIGINT, on_signal)
-        serve_socket(app, settings.app_token, stop=stop)
-    else:
-        try:
-            serve_http(app, host=args.host, port=args.port)
-        except KeyboardInterrupt:
-            pass
+    try:
+        if args.mode == "socket":
+            signal.signal(signal.SIGINT, on_signal)
+            serve_socket(app, settings.app_token, stop=stop)
+        else:
+            try:
+                serve_http(app, host=args.host, port=args.port)
+            except KeyboardInterrupt:
+                pass
+    finally:
+        deps.close()
+        log.info("stopped")
     return 0
 
 
