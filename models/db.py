@@ -23,10 +23,11 @@ SUPPORTED_SCHEMES = ("postgresql", "postgres", "sqlite")
 _MIGRATION_LOCK_KEY = zlib.crc32(b"incident-bot:migrate")
 
 SQLITE_PRAGMAS = {
-    # WAL lets the viewer read while the bot writes; busy_timeout turns lock contention
-    # between threads into a short wait instead of "database is locked".
-    "journal_mode": "wal",
+    # busy_timeout turns lock contention between threads into a short wait instead of
+    # "database is locked"; it comes first so switching to WAL already waits politely.
+    # WAL lets the viewer read while the bot writes.
     "busy_timeout": 5000,
+    "journal_mode": "wal",
     "foreign_keys": 1,
     "synchronous": "normal",
 }

@@ -1,1 +1,39 @@
-"""The read-only web viewer of incidents."""
+"""The read-only web viewer of incidents: `create_app` builds it from settings."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from viewer.config import Settings
+
+SETTINGS_KEY = "viewer.settings"
+DATABASE_KEY = "viewer.database"
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the viewer. Settings come from the environment unless given.
+
+    The shared model database is pointed at a read-only connection to DATABASE_URL, so a
+    process that runs the viewer cannot write through the models, whatever the code asks.
+    """
+    from models import init_database
+    from viewer import api, database, errors, guard, pages, stats_page, templating
+
+    settings = settings or Settings.from_env(os.environ)
+    app = Flask(__name__)
+    # Only GET (and HEAD) are served; OPTIONS too answers 405 rather than a list of methods.
+    app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions[SETTINGS_KEY] = settings
+    app.extensions[DATABASE_KEY] = init_database(settings.database_url, readonly=True)
+
+    guard.register(app)
+    database.register(app)
+    templating.register(app)
+    errors.register(app)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(stats_page.bp)
+    app.register_blueprint(api.bp)
+    return app

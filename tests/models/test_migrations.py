@@ -55,11 +55,11 @@ def test_two_migrations_at_once_apply_each_step_once(tmp_path, request) -> None:
         results: list[list[str]] = []
         barrier = threading.Barrier(2)
 
-        def run(database) -> None:
+        def run(database, barrier: threading.Barrier, results: list[list[str]]) -> None:
             barrier.wait()
             results.append(migrate(database))
 
-        threads = [threading.Thread(target=run, args=(d,)) for d in databases]
+        threads = [threading.Thread(target=run, args=(d, barrier, results)) for d in databases]
         for thread in threads:
             thread.start()
         for thread in threads:

@@ -1,0 +1,49 @@
+"""Rows for viewer tests, written through a read-write connection of their own.
+
+The viewer points the shared model proxy at a read-only connection, so seeding binds the
+models to the test's read-write database for the duration of each call.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from peewee import Database
+
+from models import Incident, SlackUser, TimelineEvent
+
+MODELS = [Incident, SlackUser, TimelineEvent]
+T0 = dt.datetime(2025, 3, 10, 9, 0, tzinfo=dt.UTC)
+
+
+class Seeder:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self._ts = 0
+
+    @contextmanager
+    def bound(self) -> Iterator[None]:
+        with self.database.bind_ctx(MODELS), self.database.connection_context():
+            yield
+
+    def incident(self, **fields: Any) -> Incident:
+        fields.setdefault("title", "Checkout errors")
+        fields.setdefault("reporter_id", "UREPORTER")
+        fields.setdefault("reported_at", T0)
+        with self.bound():
+            return Incident.create(**fields)
+
+    def event(self, incident: Incident, **fields: Any) -> TimelineEvent:
+        self._ts += 1
+        fields.setdefault("message_ts", f"1700000000.{self._ts:06d}")
+        fields.setdefault("occurred_at", T0 + dt.timedelta(minutes=self._ts))
+        fields.setdefault("text", f"Entry {self._ts}")
+        with self.bound():
+            return TimelineEvent.create(incident=incident.id, **fields)
+
+    def user(self, user_id: str, display_name: str, **fields: Any) -> SlackUser:
+        with self.bound():
+            return SlackUser.create(user_id=user_id, display_name=display_name, **fields)

@@ -1,0 +1,111 @@
+"""A real browser (headless Chromium via Playwright) uses the viewer; axe-core checks each page.
+
+Skips, saying why, where Chromium or Playwright is absent.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.viewer.factories import T0
+
+CHROMIUM = os.environ.get("VIEWER_TEST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+AXE = Path(__file__).with_name("vendor") / "axe-core" / "axe.min.js"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed "
+                               "(pip install playwright)")
+if not Path(CHROMIUM).exists():
+    pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)",
+                allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def live(make_app, seed) -> Iterator[str]:
+    from waitress.server import create_server
+
+    seed.user("UALICE", "Alice")
+    first = seed.incident(title="Payments failing", severity=1, lead_id="UALICE",
+                          summary="Card payments *fail*", impact="EU customers",
+                          channel_id="C0PAY", channel_name="inc-payments")
+    seed.event(first, text="*Rolled back* by <@UALICE> <https://example.com|runbook>",
+               author_id="UALICE", files=[{"name": "graph.png", "url": "https://f.example/g"}])
+    seed.incident(title="Search slow", severity=3, status="resolved")
+    for n in range(30):
+        seed.incident(title=f"Disk alert {n}", severity=4, status="resolved",
+                      reported_at=T0.replace(day=1 + n % 27))
+    app = make_app(slack_workspace_url="https://acme.slack.com", page_size=10)
+    server = create_server(app, host="127.0.0.1", port=0, threads=2)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.socket.getsockname()[1]}"
+    server.close()
+
+
+def serious_violations(page) -> list[str]:
+    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    result = page.evaluate(
+        "async () => await axe.run(document, {runOnly: {type: 'tag', values: "
+        "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}})"
+    )
+    assert result["passes"], "axe ran no checks"
+    return [f"{v['id']} ({v['impact']}): {v['help']} – {[n['target'] for n in v['nodes']]}"
+            for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def test_a_person_uses_the_viewer(browser, live) -> None:
+    # Scripts are forbidden by the pages' policy; the test lifts it only to inject axe.
+    context = browser.new_context(bypass_csp=True, java_script_enabled=True)
+    page = context.new_page()
+    page.goto(live + "/")
+    assert page.title().startswith("Incidents")
+    assert serious_violations(page) == []
+
+    page.fill("#filter-q", "payments")
+    page.select_option("#filter-severity", "1")
+    page.click("button[type=submit]")
+    assert "q=payments" in page.url and "severity=1" in page.url
+    assert page.locator("td[data-label=Number]").count() == 1
+
+    page.click("text=Payments failing")
+    assert page.locator("h1").inner_text() == "Payments failing"
+    assert page.locator(".timeline strong").first.inner_text() == "Rolled back"
+    assert page.locator(".timeline .mention").first.inner_text() == "@Alice"
+    assert serious_violations(page) == []
+
+    page.click("nav[aria-label=Breadcrumb] >> text=Incidents")
+    page.select_option("#filter-status", "resolved")
+    page.click("button[type=submit]")
+    page.click("a[rel=next]")
+    assert "page=2" in page.url and "status=resolved" in page.url
+    assert "Page 2 of" in page.inner_text("nav.pagination")
+
+    for path in ("/stats", "/incidents/9999", "/?q=nothing-at-all", "/?severity=9"):
+        page.goto(live + path)
+        assert serious_violations(page) == [], path
+
+    # 320 px wide: nothing scrolls sideways.
+    narrow = context.new_page()
+    narrow.set_viewport_size({"width": 320, "height": 640})
+    for path in ("/", "/incidents/1", "/stats"):
+        narrow.goto(live + path)
+        overflow = narrow.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, path
+    context.close()

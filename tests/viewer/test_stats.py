@@ -1,0 +1,64 @@
+"""/stats: counts per month by severity, response-time percentiles, SVG with text alternatives."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from viewer import charts, stats
+
+UTC = dt.UTC
+
+
+def test_percentile_is_nearest_rank() -> None:
+    assert stats.percentile([], 50) is None
+    assert stats.percentile([7], 90) == 7
+    assert stats.percentile([1, 2, 3, 4], 50) == 2
+    assert stats.percentile(list(range(1, 11)), 90) == 9
+    assert stats.percentile([10, 1, 5], 50) == 5
+
+
+def test_months_are_counted_in_the_zone_and_gaps_kept() -> None:
+    rows = [
+        # 23:30 UTC on 31 May is 00:30 on 1 June in London.
+        stats.Row(1, dt.datetime(2025, 5, 31, 23, 30, tzinfo=UTC),
+                  acknowledged_at=dt.datetime(2025, 6, 1, 0, 0, tzinfo=UTC),
+                  resolved_at=dt.datetime(2025, 6, 1, 1, 30, tzinfo=UTC)),
+        stats.Row(2, dt.datetime(2025, 6, 10, tzinfo=UTC)),
+        stats.Row(None, dt.datetime(2025, 8, 1, 12, tzinfo=UTC)),
+    ]
+    months = stats.by_month(rows, ZoneInfo("Europe/London"))
+    assert [m.key for m in months] == ["2025-06", "2025-07", "2025-08"]
+    assert months[0].counts == {1: 1, 2: 1}
+    assert months[1].total == 0
+    assert months[0].figure("acknowledge", 50) == 1800
+    assert months[0].figure("resolve", 90) == 7200
+
+
+def test_charts_have_a_title_and_description_and_escape_labels() -> None:
+    svg = str(charts.stacked_bars("c", "Incidents <per> month", "desc & more", ["<Jan>"],
+                                  [charts.Series("SEV1", "#000", [3])], "Incidents"))
+    assert 'role="img"' in svg and 'aria-labelledby="c-title c-desc"' in svg
+    assert "<title id=\"c-title\">Incidents &lt;per&gt; month</title>" in svg
+    assert "desc &amp; more" in svg and "&lt;Jan&gt;" in svg
+
+
+def test_stats_page_counts_public_incidents(make_app, seed) -> None:
+    seed.incident(severity=1, reported_at=dt.datetime(2025, 1, 5, tzinfo=UTC))
+    seed.incident(severity=1, reported_at=dt.datetime(2025, 1, 6, tzinfo=UTC))
+    seed.incident(severity=3, reported_at=dt.datetime(2025, 3, 6, tzinfo=UTC))
+    seed.incident(severity=2, reported_at=dt.datetime(2025, 3, 7, tzinfo=UTC), is_private=True)
+    html = make_app().test_client().get("/stats").get_data(as_text=True)
+    assert '<svg class="chart" id="chart-counts"' in html
+    assert "3 incidents over 3 months, from Jan 2025 to Mar 2025" in html
+    assert "<tr><th scope=\"row\">Jan 2025</th><td>2</td><td>0</td><td>2</td></tr>" in html
+    assert "<tr><th scope=\"row\">Feb 2025</th><td>0</td><td>0</td><td>0</td></tr>" in html
+    assert "SEV2" not in html  # only the private incident had severity 2
+    assert "No acknowledgement or resolution times have been recorded yet" in html
+    shown = make_app(show_private=True).test_client().get("/stats").get_data(as_text=True)
+    assert "SEV2 Major" in shown
+
+
+def test_stats_page_with_no_incidents(client) -> None:
+    html = client.get("/stats").get_data(as_text=True)
+    assert "nothing to count" in html

@@ -1,0 +1,146 @@
+"""The HTML pages for people: the incident list, one incident, its review draft, and /healthz."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+    url_for,
+)
+from markupsafe import Markup
+
+from models import SEVERITIES
+from models.fields import utcnow
+from viewer import filters as list_filters
+from viewer import milestones, mrkdwn, present, queries, review
+from viewer.config import MAX_PAGE_SIZE
+from viewer.database import database_of
+from viewer.templating import settings
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.get("/healthz")
+def healthz() -> tuple[Response, int]:
+    database_of(current_app).execute_sql("SELECT 1")
+    return jsonify({"status": "ok"}), 200
+
+
+def read_filters() -> list_filters.ListFilters:
+    return list_filters.parse(
+        request.args, per_page=settings().page_size, max_per_page=MAX_PAGE_SIZE
+    )
+
+
+@bp.get("/")
+def index() -> str:
+    config = settings()
+    filters = read_filters()
+    page = queries.list_incidents(filters, config.zone, show_private=config.show_private)
+    now = utcnow()
+    rows = []
+    for incident in page.incidents:
+        seconds, ongoing = milestones.duration_seconds(incident, now)
+        rows.append((incident, page.person(incident.lead_id), seconds, ongoing))
+
+    def page_url(number: int) -> str:
+        return url_for("pages.index", **filters.query_args(page=number))
+
+    return render_template(
+        "index.html",
+        page=page,
+        rows=rows,
+        filters=filters,
+        page_url=page_url,
+        status_choices=list_filters.STATUS_CHOICES,
+        severities=SEVERITIES,
+        api_url=url_for("api.list_incidents", **filters.query_args()),
+    )
+
+
+def names_for(detail: queries.IncidentDetail) -> mrkdwn.Names:
+    return mrkdwn.Names(
+        users=detail.names,
+        channels=detail.channels,
+        channel_url=partial(present.slack_channel_url, settings().slack_workspace_url),
+    )
+
+
+def load_or_404(number: int) -> queries.IncidentDetail:
+    detail = queries.load_incident(number, show_private=settings().show_private)
+    if detail is None:
+        abort(404, f"There is no incident {number}, or you cannot see it.")
+    return detail
+
+
+@dataclass(frozen=True)
+class ShownEvent:
+    event: object
+    html: Markup
+    files: list[dict[str, str]]
+    permalink: str | None
+
+
+def shown_files(files: object) -> list[dict[str, str]]:
+    """Attached files with a name and a safe link; anything malformed is skipped."""
+    shown = []
+    for item in files if isinstance(files, list) else []:
+        if not isinstance(item, dict):
+            continue
+        name = str(item.get("name") or "Unnamed file")
+        url = mrkdwn.safe_url(str(item.get("url") or ""))
+        shown.append({"name": name, "url": url or ""})
+    return shown
+
+
+@bp.get("/incidents/<int:number>")
+def incident(number: int) -> str:
+    config = settings()
+    detail = load_or_404(number)
+    names = names_for(detail)
+    events = [
+        ShownEvent(
+            event,
+            mrkdwn.to_html(event.text, names),
+            shown_files(event.files),
+            mrkdwn.safe_url(event.permalink or ""),
+        )
+        for event in detail.timeline
+    ]
+    times = milestones.times_of(detail.incident)
+    seconds, ongoing = milestones.duration_seconds(detail.incident, utcnow())
+    return render_template(
+        "incident.html",
+        detail=detail,
+        incident=detail.incident,
+        events=events,
+        multi_day=present.spans_days([e.occurred_at for e in detail.timeline], config.zone),
+        times=times,
+        spans=milestones.spans_of(times),
+        duration=(seconds, ongoing),
+        channel_url=present.slack_channel_url(
+            config.slack_workspace_url, detail.incident.channel_id
+        ),
+        summary_html=mrkdwn.to_html(detail.incident.summary, names),
+        impact_html=mrkdwn.to_html(detail.incident.impact, names),
+    )
+
+
+@bp.get("/incidents/<int:number>/review.md")
+def review_markdown(number: int) -> Response:
+    detail = load_or_404(number)
+    text = review.render(detail, names_for(detail), settings().zone, utcnow())
+    response = Response(text, mimetype="text/markdown")
+    response.charset = "utf-8"
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="incident-{number}-review.md"'
+    )
+    return response

@@ -1,0 +1,88 @@
+"""How values read to people: labels for severity, status and kinds; times; durations."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from models import SEVERITIES
+
+# Timeline kinds the bot writes or will write; any other kind is shown by its own name.
+KIND_LABELS: dict[str, str] = {
+    "pin": "Pinned message",
+    "note": "Note",
+    "update": "Update",
+    "status_change": "Status change",
+    "status": "Status change",
+    "severity_change": "Severity change",
+    "lead_change": "Lead change",
+    "action": "Follow-up action",
+}
+
+
+def severity_label(level: int | None) -> str:
+    return SEVERITIES.get(level, "Not set") if level else "Not set"
+
+
+def severity_class(level: int | None) -> str:
+    return f"sev-{level}" if level in SEVERITIES else "sev-none"
+
+
+def status_label(status: str) -> str:
+    # The same words the bot uses in Slack, so people recognise them.
+    return status.replace("_", " ").capitalize()
+
+
+def kind_label(kind: str) -> str:
+    return KIND_LABELS.get(kind, kind.replace("_", " ").capitalize() or "Entry")
+
+
+def local(moment: dt.datetime, zone: ZoneInfo) -> dt.datetime:
+    return moment.astimezone(zone)
+
+
+def format_time(moment: dt.datetime | None, zone: ZoneInfo, *, with_date: bool = True) -> str:
+    """'Tue 4 Mar 2025, 14:05 GMT', or '14:05' when the date goes without saying."""
+    if moment is None:
+        return "Not recorded"
+    shown = moment.astimezone(zone)
+    clock = shown.strftime("%H:%M")
+    if not with_date:
+        return clock
+    return f"{shown.strftime('%a')} {shown.day} {shown.strftime('%b %Y')}, {clock} {shown.tzname()}"
+
+
+def format_date(moment: dt.datetime, zone: ZoneInfo) -> str:
+    shown = moment.astimezone(zone)
+    return f"{shown.day} {shown.strftime('%b %Y')}"
+
+
+def spans_days(moments: list[dt.datetime], zone: ZoneInfo) -> bool:
+    return len({moment.astimezone(zone).date() for moment in moments}) > 1
+
+
+def format_duration(seconds: int | None) -> str:
+    """Whole units in words, largest two only: '2 days 3 hours', '45 minutes'."""
+    if seconds is None:
+        return "Not recorded"
+    if seconds < 60:
+        return "Less than a minute"
+    minutes = seconds // 60
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = [(days, "day"), (hours, "hour"), (minutes, "minute")]
+    words = [f"{n} {unit}{'' if n == 1 else 's'}" for n, unit in parts if n]
+    return " ".join(words[:2])
+
+
+def iso(moment: dt.datetime | None) -> str | None:
+    """UTC in RFC 3339 with a Z, the form the API promises."""
+    if moment is None:
+        return None
+    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def slack_channel_url(workspace_url: str | None, channel_id: str | None) -> str | None:
+    if not workspace_url or not channel_id:
+        return None
+    return f"{workspace_url}/archives/{channel_id}"

@@ -1,0 +1,164 @@
+"""Everything the viewer reads from the database, each view in a fixed number of queries.
+
+Pages and the API call these and never build queries themselves, so the query count of a
+view is visible here: the list is a count, a page of rows and one look-up of names; an
+incident is the row, its timeline and one look-up each of names and channels.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from peewee import Case, ModelSelect
+
+from models import Incident, SlackUser, TimelineEvent
+from viewer import filters as list_filters
+from viewer import mrkdwn
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str | None  # None for authors known only by name (e.g. messages from integrations)
+    name: str
+
+
+@dataclass
+class ListPage:
+    incidents: list[Incident]
+    total: int
+    filters: list_filters.ListFilters
+    names: dict[str, str]
+
+    @property
+    def page(self) -> int:
+        return self.filters.page
+
+    @property
+    def per_page(self) -> int:
+        return self.filters.per_page
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def first_shown(self) -> int:
+        return (self.page - 1) * self.per_page + 1
+
+    @property
+    def last_shown(self) -> int:
+        return self.first_shown + len(self.incidents) - 1
+
+    def person(self, user_id: str | None) -> Person | None:
+        return Person(user_id, self.names.get(user_id) or user_id) if user_id else None
+
+
+@dataclass
+class IncidentDetail:
+    incident: Incident
+    timeline: list[TimelineEvent]
+    names: dict[str, str]
+    channels: dict[str, str]
+    # Follow-up actions and status changes: empty until the models record them; the pages,
+    # the API and the review already show them when present.
+    actions: list[Any] = field(default_factory=list)
+    status_history: list[Any] = field(default_factory=list)
+
+    def person(self, user_id: str | None, fallback: str = "") -> Person | None:
+        if not user_id:
+            return None
+        return Person(user_id, self.names.get(user_id) or fallback or user_id)
+
+    def author(self, event: TimelineEvent) -> Person | None:
+        if event.author_id:
+            return self.person(event.author_id, event.author_name)
+        return Person(None, event.author_name) if event.author_name else None
+
+    @property
+    def reporter(self) -> Person | None:
+        return self.person(self.incident.reporter_id)
+
+    @property
+    def lead(self) -> Person | None:
+        return self.person(self.incident.lead_id)
+
+    @property
+    def participants(self) -> list[Person]:
+        """Everyone who took part: reporter, lead, then timeline authors as they appear."""
+        seen: dict[str, Person] = {}
+        candidates = [(self.incident.reporter_id, ""), (self.incident.lead_id, "")]
+        candidates += [(event.author_id, event.author_name) for event in self.timeline]
+        for user_id, fallback in candidates:
+            if user_id and user_id not in seen:
+                person = self.person(user_id, fallback)
+                if person:
+                    seen[user_id] = person
+        return list(seen.values())
+
+
+def visible(query: ModelSelect, show_private: bool) -> ModelSelect:
+    return query if show_private else query.where(Incident.is_private == False)  # noqa: E712
+
+
+def list_incidents(
+    filters: list_filters.ListFilters, zone: ZoneInfo, *, show_private: bool
+) -> ListPage:
+    """One page of incidents: open ones first, then the rest, newest first."""
+    query = list_filters.apply(visible(Incident.select(), show_private), filters, zone)
+    total = query.count()
+    closed_last = Case(None, ((Incident.status == "resolved", 1),), 0)
+    rows = list(
+        query.order_by(closed_last, Incident.reported_at.desc(), Incident.id.desc()).paginate(
+            filters.page, filters.per_page
+        )
+    )
+    return ListPage(rows, total, filters, names_of(i.lead_id for i in rows))
+
+
+def load_incident(number: int, *, show_private: bool) -> IncidentDetail | None:
+    incident = visible(Incident.select(), show_private).where(Incident.id == number).first()
+    if incident is None:
+        return None
+    timeline = list(
+        TimelineEvent.select()
+        .where(TimelineEvent.incident == incident.id)
+        .order_by(TimelineEvent.occurred_at, TimelineEvent.id)
+    )
+    texts = [event.text for event in timeline]
+    ids = {incident.reporter_id, incident.lead_id, *(e.author_id for e in timeline)}
+    names = names_of(ids | mrkdwn.user_ids_in(texts))
+    channels = channel_names(mrkdwn.channel_ids_in(texts), show_private=show_private)
+    if incident.channel_id:
+        channels.setdefault(incident.channel_id, incident.channel_name or incident.channel_id)
+    return IncidentDetail(incident, timeline, names, channels)
+
+
+def names_of(user_ids: Iterable[str | None]) -> dict[str, str]:
+    """Shown names from the Slack user cache, in one query (none when there is nobody)."""
+    wanted = sorted({user_id for user_id in user_ids if user_id})
+    if not wanted:
+        return {}
+    users = SlackUser.select().where(SlackUser.user_id.in_(wanted))
+    return {user.user_id: user.shown_name for user in users}
+
+
+def channel_names(channel_ids: set[str], *, show_private: bool) -> dict[str, str]:
+    """Names of incident channels mentioned in messages, in one query."""
+    if not channel_ids:
+        return {}
+    query = visible(
+        Incident.select(Incident.channel_id, Incident.channel_name), show_private
+    ).where(Incident.channel_id.in_(sorted(channel_ids)))
+    return {row.channel_id: row.channel_name or row.channel_id for row in query}

@@ -1,0 +1,86 @@
+"""The post-incident review draft in Markdown: the facts gathered, ready for people to edit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from viewer import milestones, present
+from viewer.mrkdwn import Names, markdown_escape, to_markdown
+from viewer.queries import IncidentDetail
+
+
+def _line(text: str) -> str:
+    """A single-line value, escaped, that cannot break the document's structure."""
+    return markdown_escape(" ".join(text.split()))
+
+
+def _person(person: object) -> str:
+    return _line(getattr(person, "name", "")) if person else "Not set"
+
+
+def render(detail: IncidentDetail, names: Names, zone: ZoneInfo, now: dt.datetime) -> str:
+    incident = detail.incident
+    times = milestones.times_of(incident)
+    seconds, ongoing = milestones.duration_seconds(incident, now)
+    multi_day = present.spans_days([e.occurred_at for e in detail.timeline], zone)
+    out: list[str] = [
+        f"# Post-incident review: incident {incident.id}, {_line(incident.title)}",
+        "",
+        f"_Draft generated {present.format_time(now, zone)}. Edit before sharing._",
+        "",
+        f"- **Severity:** {present.severity_label(incident.severity)}",
+        f"- **Status:** {present.status_label(incident.status)}",
+        f"- **Duration:** {present.format_duration(seconds)}{' so far' if ongoing else ''}",
+    ]
+    if incident.channel_name or incident.channel_id:
+        channel = incident.channel_name or incident.channel_id
+        out.append(f"- **Slack channel:** \\#{_line(channel)}")
+    out += ["", "## Summary", "", to_markdown(incident.summary, names) or "_Not written yet._"]
+    out += ["", "## Impact", "", to_markdown(incident.impact, names) or "_Not written yet._"]
+
+    out += ["", "## People", ""]
+    out.append(f"- **Reporter:** {_person(detail.reporter)}")
+    out.append(f"- **Lead:** {_person(detail.lead)}")
+    others = [p.name for p in detail.participants]
+    out.append(f"- **Participants:** {', '.join(_line(n) for n in others) or 'None recorded'}")
+
+    out += ["", "## Key times", "", f"Times are in {zone.key}.", "",
+            "| Moment | Time |", "| --- | --- |"]
+    for name in milestones.MILESTONES:
+        out.append(f"| {name.capitalize()} | {present.format_time(times[name], zone)} |")
+    out += ["", "| Interval | Duration |", "| --- | --- |"]
+    for span in milestones.spans_of(times):
+        out.append(f"| {span.label} | {present.format_duration(span.seconds)} |")
+
+    if detail.status_history:
+        out += ["", "## Status history", ""]
+        for change in detail.status_history:
+            out.append(
+                f"- {present.format_time(change.changed_at, zone)}: "
+                f"{present.status_label(change.status)}"
+            )
+
+    out += ["", "## Timeline", ""]
+    if not detail.timeline:
+        out.append("_No timeline entries._")
+    for event in detail.timeline:
+        when = present.format_time(event.occurred_at, zone, with_date=multi_day)
+        author = detail.author(event)
+        who = f" ({_person(author)})" if author else ""
+        out.append(f"### {when}: {present.kind_label(event.kind)}{who}")
+        out += ["", to_markdown(event.text, names) or "_No text._"]
+        for item in event.files or []:
+            if isinstance(item, dict):
+                out.append(f"- File: {_line(str(item.get('name') or 'Unnamed file'))}")
+        out.append("")
+
+    out += ["## Follow-up actions", ""]
+    if not detail.actions:
+        out.append("_None recorded yet. Add the actions agreed at the review._")
+    for action in detail.actions:
+        out.append(f"- [{'x' if getattr(action, 'done', False) else ' '}] "
+                   f"{_line(getattr(action, 'title', str(action)))}")
+    out += ["", "## What went well", "", "_To discuss._", "",
+            "## What could be better", "", "_To discuss._", ""]
+    return "\n".join(out)

@@ -1,0 +1,109 @@
+"""Incidents as the JSON the API promises (the shapes are described in viewer/openapi.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import url_for
+
+from models import Incident
+from viewer import milestones, mrkdwn, present
+from viewer.queries import IncidentDetail, ListPage, Person
+
+Json = dict[str, Any]
+
+
+def person(p: Person | None) -> Json | None:
+    return {"id": p.id, "name": p.name} if p else None
+
+
+def severity(level: int | None) -> Json:
+    return {"level": level, "label": present.severity_label(level)}
+
+
+def summary(incident: Incident, lead: Person | None, now: dt.datetime) -> Json:
+    seconds, ongoing = milestones.duration_seconds(incident, now)
+    return {
+        "number": incident.id,
+        "title": incident.title,
+        "severity": severity(incident.severity),
+        "status": incident.status,
+        "status_label": present.status_label(incident.status),
+        "is_open": incident.is_open,
+        "is_private": bool(incident.is_private),
+        "lead": person(lead),
+        "reported_at": present.iso(incident.reported_at),
+        "resolved_at": present.iso(getattr(incident, "resolved_at", None)),
+        "duration_seconds": seconds,
+        "duration_ongoing": ongoing,
+        "url": url_for("api.get_incident", number=incident.id, _external=True),
+        "html_url": url_for("pages.incident", number=incident.id, _external=True),
+    }
+
+
+def list_page(page: ListPage, now: dt.datetime, links: Json) -> Json:
+    return {
+        "items": [summary(i, page.person(i.lead_id), now) for i in page.incidents],
+        "page": page.page,
+        "per_page": page.per_page,
+        "total": page.total,
+        "pages": page.pages,
+        "links": links,
+    }
+
+
+def files(raw: object) -> list[Json]:
+    shown = []
+    for item in raw if isinstance(raw, list) else []:
+        if isinstance(item, dict):
+            shown.append({
+                "name": str(item.get("name") or ""),
+                "url": mrkdwn.safe_url(str(item.get("url") or "")),
+            })
+    return shown
+
+
+def detail(d: IncidentDetail, names: mrkdwn.Names, now: dt.datetime,
+           channel_url: str | None) -> Json:
+    incident = d.incident
+    times = milestones.times_of(incident)
+    body = summary(incident, d.lead, now)
+    body.update({
+        "summary": incident.summary,
+        "impact": incident.impact,
+        "reporter": person(d.reporter),
+        "participants": [person(p) for p in d.participants],
+        "times": {f"{name}_at": present.iso(value) for name, value in times.items()},
+        "durations": [
+            {"label": s.label, "from": s.start, "to": s.end, "seconds": s.seconds}
+            for s in milestones.spans_of(times)
+        ],
+        "channel": (
+            {"id": incident.channel_id, "name": incident.channel_name, "url": channel_url}
+            if incident.channel_id else None
+        ),
+        "timeline": [
+            {
+                "id": event.id,
+                "kind": event.kind,
+                "kind_label": present.kind_label(event.kind),
+                "occurred_at": present.iso(event.occurred_at),
+                "author": person(d.author(event)),
+                "text": event.text,
+                "html": str(mrkdwn.to_html(event.text, names)),
+                "permalink": mrkdwn.safe_url(event.permalink or ""),
+                "files": files(event.files),
+            }
+            for event in d.timeline
+        ],
+        "actions": [
+            {"title": str(getattr(a, "title", a)), "done": bool(getattr(a, "done", False))}
+            for a in d.actions
+        ],
+        "status_history": [
+            {"status": c.status, "changed_at": present.iso(c.changed_at)}
+            for c in d.status_history
+        ],
+    })
+    return body

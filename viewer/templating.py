@@ -1,0 +1,46 @@
+"""What templates may call: the settings, labels, and times shown in the viewer's zone."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Flask, current_app
+from jinja2 import StrictUndefined
+
+from viewer import present
+from viewer.config import Settings
+
+
+def settings() -> Settings:
+    from viewer import SETTINGS_KEY
+
+    return current_app.extensions[SETTINGS_KEY]
+
+
+def register(app: Flask) -> None:
+    # A misspelt name in a template should fail the tests, not render as an empty string.
+    app.jinja_env.undefined = StrictUndefined
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.jinja_env.globals.update(
+        severity_label=present.severity_label,
+        severity_class=present.severity_class,
+        status_label=present.status_label,
+        kind_label=present.kind_label,
+        format_duration=present.format_duration,
+        iso=present.iso,
+    )
+
+    @app.context_processor
+    def zone_helpers() -> dict[str, Any]:
+        zone = settings().zone
+
+        def when(moment: dt.datetime | None, with_date: bool = True) -> str:
+            return present.format_time(moment, zone, with_date=with_date)
+
+        return {
+            "settings": settings(),
+            "when": when,
+            "zone_name": settings().timezone,
+        }
