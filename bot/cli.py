@@ -75,19 +75,14 @@ def _run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     def on_signal(signum: int, _frame: object) -> None:
         log.info("stopping", extra={"signal": signal.Signals(signum).name})
         stop.set()
-        if args.mode == "http":
-            raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
     try:
         if args.mode == "socket":
-            signal.signal(signal.SIGINT, on_signal)
             serve_socket(app, settings.app_token, stop=stop)
         else:
-            try:
-                serve_http(app, host=args.host, port=args.port)
-            except KeyboardInterrupt:
-                pass
+            serve_http(app, host=args.host, port=args.port, stop=stop)
     finally:
         deps.close()
         log.info("stopped")

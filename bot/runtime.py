@@ -10,6 +10,7 @@ from peewee import DatabaseError
 from slack_bolt import App
 from slack_bolt.adapter.flask import SlackRequestHandler
 from slack_bolt.adapter.socket_mode import SocketModeHandler
+from waitress import wasyncore
 from waitress.server import create_server
 
 from models import db
@@ -48,20 +49,49 @@ def create_http_app(bolt_app: App) -> Flask:
     return web
 
 
-def serve_http(
-    bolt_app: App, *, host: str, port: int, ready: threading.Event | None = None
-) -> None:
-    """Serve with waitress (a production WSGI server) until interrupted."""
-    server = create_server(
-        create_http_app(bolt_app), host=host, port=port, threads=HTTP_THREADS, ident="incident-bot"
-    )
-    log.info("http mode listening", extra={"host": host, "port": server.effective_port})
-    if ready is not None:
-        ready.set()
-    try:
-        server.run()
-    finally:
-        server.close()
+class HttpServer:
+    """waitress (a production WSGI server) with a stop that lets requests in flight finish.
+
+    waitress has no public graceful stop; closing its sockets from another thread races its
+    loop, so every close is handed to the loop thread through waitress's own trigger.
+    """
+
+    def __init__(self, wsgi_app: Flask, *, host: str, port: int, threads: int = HTTP_THREADS):
+        self._server = create_server(wsgi_app, host=host, port=port, threads=threads,
+                                     ident="incident-bot")
+        self._stopped = threading.Event()
+
+    @property
+    def port(self) -> int:
+        return int(self._server.effective_port)
+
+    def serve_forever(self) -> None:
+        log.info("http mode listening", extra={"port": self.port})
+        try:
+            self._server.run()
+        finally:
+            self._stopped.set()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        server = self._server
+        # 1. No new connections.
+        server.trigger.pull_trigger(lambda: wasyncore.dispatcher.close(server))
+        # 2. Requests already taken are answered (their listeners finish: nothing half-done).
+        server.task_dispatcher.shutdown(cancel_pending=False, timeout=timeout)
+        # 3. Close what is left, which ends the loop.
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        self._stopped.wait(timeout)
+
+
+def serve_http(bolt_app: App, *, host: str, port: int,
+               stop: threading.Event | None = None) -> None:
+    """Serve until `stop` is set, then finish the requests in flight."""
+    server = HttpServer(create_http_app(bolt_app), host=host, port=port)
+    thread = threading.Thread(target=server.serve_forever, name="http", daemon=True)
+    thread.start()
+    (stop or threading.Event()).wait()
+    server.stop()
+    thread.join(5)
 
 
 def make_socket_handler(bolt_app: App, app_token: str) -> SocketModeHandler:

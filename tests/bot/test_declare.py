@@ -1,0 +1,181 @@
+"""Declaring an incident end to end, in Socket Mode and HTTP mode, on both databases."""
+
+from __future__ import annotations
+
+import re
+
+from bot.domain import timeline
+from fakeslack import FakeSlack
+from models import Incident
+from tests.bot.flows import declare, open_declare_modal, submit_declare
+from tests.bot.harness import ALICE, BOB, BOT_USER, GENERAL, INCIDENTS, RunningBot
+
+
+def only_incident(database) -> Incident:
+    with database.connection_context():
+        rows = list(Incident.select())
+    assert len(rows) == 1, rows
+    return rows[0]
+
+
+def test_whole_flow_declare_pin_unpin(slack: FakeSlack, bot: RunningBot, database) -> None:
+    view = open_declare_modal(slack, "Checkout latency above 2s")
+    opened = slack.calls_to("views.open")[0]
+    assert opened.params["trigger_id"]
+    title_block = next(b for b in view["blocks"] if b["block_id"] == "title")
+    assert title_block["element"]["initial_value"] == "Checkout latency above 2s"
+    assert {b["block_id"] for b in view["blocks"]} == {"title", "summary", "impact", "severity",
+                                                        "lead"}
+
+    assert submit_declare(slack, view) is None
+    ephemeral = slack.wait_for_call("chat.postEphemeral", timeout=10)
+
+    incident = only_incident(database)
+    assert incident.title == "Checkout latency above 2s"
+    assert (incident.severity, incident.status, incident.lead_id, incident.reporter_id) == (
+        2, "investigating", BOB, ALICE)
+    assert incident.summary == "p95 jumped to 2.4 s"
+    assert incident.impact == "EU customers cannot pay"
+    assert incident.reported_at.tzinfo is not None
+
+    channel = slack.channel_by_name(f"inc-{incident.id:04d}-checkout-latency-above-2s")
+    assert channel is not None and not channel["is_private"]
+    assert incident.channel_id == channel["id"]
+    assert {ALICE, BOB, BOT_USER} <= set(channel["members"])
+    assert "SEV2 Major" in channel["topic"]["value"] and "bob" in channel["topic"]["value"]
+    assert "Investigating" in channel["topic"]["value"]
+    assert [b["link"] for b in channel["bookmarks"]] == [
+        f"https://incidents.example.com/incidents/{incident.id}"]
+
+    opening = slack.messages(channel["id"])
+    opening_text = str([m for m in opening if m.get("ts") == incident.opening_message_ts])
+    for expected in ("Checkout latency above 2s", "SEV2 Major", "Investigating", f"<@{BOB}>",
+                     f"<@{ALICE}>", "p95 jumped", "EU customers", "Pin a message"):
+        assert expected in opening_text
+
+    announcement = [m for m in slack.messages(INCIDENTS) if m["ts"] == incident.announcement_ts]
+    assert len(announcement) == 1
+    assert incident.announcement_channel_id == INCIDENTS
+    assert f"<#{channel['id']}>" in str(announcement[0])
+
+    assert ephemeral.params["channel"] == GENERAL and ephemeral.params["user"] == ALICE
+    assert f"<#{channel['id']}>" in ephemeral.params["text"]
+    assert "did not work" not in ephemeral.params["text"]
+
+    ts = slack.post_message(channel["id"], BOB, "Root cause: pool exhausted after the deploy",
+                            files=[{"id": "F1", "name": "graph.png", "title": "p95 graph",
+                                    "permalink": "https://acme.slack.com/files/F1",
+                                    "url_private": "https://files.slack.com/F1"}])
+    assert slack.pin(channel["id"], ts, ALICE).ok
+    [entry] = timeline.entries(incident.id)
+    assert entry.text == "Root cause: pool exhausted after the deploy"
+    assert (entry.author_id, entry.author_name, entry.kind) == (BOB, "bob", "pin")
+    assert entry.occurred_at == timeline.ts_to_datetime(ts)
+    assert entry.permalink.endswith("p" + ts.replace(".", ""))
+    assert entry.files == [{"name": "p95 graph", "url": "https://acme.slack.com/files/F1"}]
+
+    assert slack.unpin(channel["id"], ts, ALICE).ok
+    assert timeline.entries(incident.id) == []
+
+
+def test_title_blank_or_too_long_is_answered_in_the_modal(slack: FakeSlack, bot: RunningBot,
+                                                         database) -> None:
+    view = open_declare_modal(slack)
+    for bad in ("   ", "x" * 151):
+        answer = submit_declare(slack, view, title=bad)
+        assert answer["response_action"] == "errors"
+        assert set(answer["errors"]) == {"title"}
+    assert "150 characters" in answer["errors"]["title"]
+    with database.connection_context():
+        assert Incident.select().count() == 0
+    assert slack.calls_to("conversations.create") == []
+
+
+def test_long_title_with_emoji_and_accents(slack: FakeSlack, bot: RunningBot, database) -> None:
+    title = ("🔥 Paiements refusés — la passerelle répond lentement aux clients européens 🇪🇺 "
+             "depuis le déploiement; état critique, façade naïve, ça coûte cher ")
+    title = (title * 2)[:150]
+    declare(slack, title)
+    incident = only_incident(database)
+    assert incident.title == title.strip()
+    assert re.fullmatch(r"inc-\d{4}-[a-z0-9-]+[a-z0-9]", incident.channel_name)
+    assert len(incident.channel_name) <= 80
+    assert incident.channel_name.startswith(f"inc-{incident.id:04d}-paiements-refuses-")
+
+
+def test_name_taken_gets_a_numbered_name(slack: FakeSlack, bot: RunningBot, database) -> None:
+    slack.add_channel("inc-0001-db-down", archived=True)
+    declare(slack, "DB down")
+    incident = only_incident(database)
+    assert incident.id == 1
+    assert incident.channel_name == "inc-0001-db-down-2"
+    failed = [c for c in slack.calls_to("conversations.create")
+              if c.response and c.response.get("error") == "name_taken"]
+    assert len(failed) == 1
+
+
+def test_rate_limited_post_is_retried(slack: FakeSlack, bot: RunningBot, database) -> None:
+    slack.faults.rate_limit("chat.postMessage", times=1, retry_after=1)
+    declare(slack, "Rate limited")
+    incident = only_incident(database)
+    posts = slack.calls_to("chat.postMessage")
+    assert [c.status for c in posts].count(429) == 1
+    assert incident.opening_message_ts and incident.announcement_ts
+    assert len([m for m in slack.messages(INCIDENTS) if m["ts"] == incident.announcement_ts]) == 1
+
+
+def test_announcement_channel_not_found_is_reported(slack: FakeSlack, database, database_url,
+                                                    mode: str) -> None:
+    from tests.bot.harness import running_bot
+
+    with running_bot(slack, mode, database_url, env={"INCIDENTS_CHANNEL": "C0NOTHERE00"}):
+        declare(slack, "Nowhere to announce")
+    incident = only_incident(database)
+    assert incident.channel_id is not None and incident.announcement_ts is None
+    told = slack.calls_to("chat.postEphemeral")[-1].params["text"]
+    assert "announce" in told and "channel_not_found" in told and "INCIDENTS_CHANNEL" in told
+
+
+def test_missing_scope_is_reported_and_the_rest_happens(slack: FakeSlack, bot: RunningBot,
+                                                        database) -> None:
+    slack.faults.error("bookmarks.add", "missing_scope", extra={"needed": "bookmarks:write",
+                                                                "provided": "chat:write"})
+    declare(slack, "No bookmarks")
+    incident = only_incident(database)
+    told = slack.calls_to("chat.postEphemeral")[-1].params["text"]
+    assert "bookmark" in told and "bookmarks:write" in told
+    assert incident.announcement_ts and incident.opening_message_ts
+
+
+def test_channel_creation_failure_keeps_the_incident(slack: FakeSlack, bot: RunningBot,
+                                                     database) -> None:
+    slack.faults.error("conversations.create", "restricted_action")
+    declare(slack, "Cannot create")
+    incident = only_incident(database)
+    assert incident.channel_id is None
+    told = slack.calls_to("chat.postEphemeral")[-1].params["text"]
+    assert "create the incident channel" in told and "restricted_action" in told
+
+
+def test_command_where_the_bot_cannot_post_gets_a_dm_back(slack: FakeSlack, bot: RunningBot,
+                                                          database) -> None:
+    hideout = slack.add_channel("hideout", is_private=True, members=[ALICE, BOB])
+    view = open_declare_modal(slack, "From a private channel", channel=hideout)
+    assert submit_declare(slack, view, title="From a private channel") is None
+    dm = slack.wait_for_call("chat.postMessage", where=lambda c: c.params.get("channel") == ALICE,
+                             timeout=10)
+    incident = only_incident(database)
+    assert f"<#{incident.channel_id}>" in dm.params["text"]
+    [refused] = slack.calls_to("chat.postEphemeral")
+    assert refused.response["error"] == "channel_not_found"
+    assert dm.params["text"] == slack.dms(ALICE)[-1]["text"]
+
+
+def test_lead_is_optional_and_reporter_is_invited_once(slack: FakeSlack, bot: RunningBot,
+                                                      database) -> None:
+    declare(slack, "Solo", lead=None, severity=None)
+    incident = only_incident(database)
+    assert incident.lead_id is None and incident.severity is None
+    [invite] = slack.calls_to("conversations.invite")
+    assert invite.params["users"] == ALICE
+    assert "Lead: not set" in slack.channels[incident.channel_id]["topic"]["value"]
