@@ -10,6 +10,7 @@ from typing import Any
 from peewee import DatabaseError
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
 from bot.domain import incidents
@@ -128,16 +129,21 @@ def parse(view: dict[str, Any]) -> DeclareForm:
 
 
 def register(app: App, deps: Deps) -> None:
-    def ack_command(ack: Ack) -> None:
+    def open_modal(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        # views.open before the ack: the trigger_id lives 3 s, so the modal opens as soon as
+        # possible, and if Slack refuses it the person is told in the command's own answer.
+        try:
+            client.views_open(trigger_id=body["trigger_id"],
+                              view=modal(body.get("text", ""),
+                                         origin_channel=body.get("channel_id")))
+        except SlackApiError as error:
+            code = error.response.get("error") or f"HTTP {error.response.status_code}"
+            log.warning("views.open failed", extra={"error": code})
+            ack(f"Slack did not open the declare form (`{code}`). Please run /incident again.")
+            return
         ack()
 
-    def open_modal(body: dict[str, Any], client: WebClient) -> None:
-        client.views_open(
-            trigger_id=body["trigger_id"],
-            view=modal(body.get("text", ""), origin_channel=body.get("channel_id")),
-        )
-
-    app.command(COMMAND)(ack=ack_command, lazy=[open_modal])
+    app.command(COMMAND)(open_modal)
 
     def store(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
         form = parse(view)

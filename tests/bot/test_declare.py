@@ -179,3 +179,12 @@ def test_lead_is_optional_and_reporter_is_invited_once(slack: FakeSlack, bot: Ru
     [invite] = slack.calls_to("conversations.invite")
     assert invite.params["users"] == ALICE
     assert "Lead: not set" in slack.channels[incident.channel_id]["topic"]["value"]
+
+
+def test_form_refused_by_slack_is_explained_in_the_commands_answer(slack: FakeSlack,
+                                                                   bot: RunningBot) -> None:
+    slack.faults.error("views.open", "expired_trigger_id")
+    delivery = slack.slash_command("too slow")
+    assert delivery.ok
+    answer = delivery.response or {"text": delivery.body}
+    assert "expired_trigger_id" in answer["text"] and "/incident" in answer["text"]
