@@ -23,7 +23,13 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="connect to Slack and handle incidents")
     run.add_argument("--mode", choices=("socket", "http"), default="socket")
     run.add_argument("--port", type=int, default=3000, help="http mode: port to listen on")
-    run.add_argument("--host", default="0.0.0.0", help="http mode: address to listen on")
+    run.add_argument("--host", default="0.0.0.0", help="address to listen on (http and health)")
+    run.add_argument(
+        "--health-port",
+        type=int,
+        default=8081,
+        help="socket mode: port for /livez, /readyz and /metrics (0: none)",
+    )
     return parser
 
 
@@ -80,7 +86,13 @@ def _run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     signal.signal(signal.SIGINT, on_signal)
     try:
         if args.mode == "socket":
-            serve_socket(app, settings.app_token, stop=stop)
+            serve_socket(
+                app,
+                settings.app_token,
+                stop=stop,
+                health_host=args.host,
+                health_port=args.health_port or None,
+            )
         else:
             serve_http(app, host=args.host, port=args.port, stop=stop)
     finally:

@@ -6,14 +6,13 @@ import logging
 import threading
 
 from flask import Flask, Response, request
-from peewee import DatabaseError
 from slack_bolt import App
 from slack_bolt.adapter.flask import SlackRequestHandler
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from waitress import wasyncore
 from waitress.server import create_server
 
-from models import db
+from bot.health import health_blueprint
 
 log = logging.getLogger(__name__)
 
@@ -21,18 +20,8 @@ log = logging.getLogger(__name__)
 HTTP_THREADS = 16
 
 
-def database_ready() -> bool:
-    try:
-        with db.connection_context():
-            db.execute_sql("SELECT 1")
-    except DatabaseError as error:
-        log.warning("database not reachable", extra={"error": str(error).splitlines()[0]})
-        return False
-    return True
-
-
 def create_http_app(bolt_app: App) -> Flask:
-    """POST /slack/events for everything Slack sends; GET /healthz for the orchestrator."""
+    """POST /slack/events for everything Slack sends, and the health endpoints."""
     web = Flask("incident-bot")
     handler = SlackRequestHandler(bolt_app)
 
@@ -40,12 +29,7 @@ def create_http_app(bolt_app: App) -> Flask:
     def slack_events() -> Response:
         return handler.handle(request)
 
-    @web.get("/healthz")
-    def healthz() -> tuple[dict[str, str], int]:
-        if database_ready():
-            return {"status": "ok"}, 200
-        return {"status": "database unavailable"}, 503
-
+    web.register_blueprint(health_blueprint())
     return web
 
 
@@ -57,8 +41,9 @@ class HttpServer:
     """
 
     def __init__(self, wsgi_app: Flask, *, host: str, port: int, threads: int = HTTP_THREADS):
-        self._server = create_server(wsgi_app, host=host, port=port, threads=threads,
-                                     ident="incident-bot")
+        self._server = create_server(
+            wsgi_app, host=host, port=port, threads=threads, ident="incident-bot"
+        )
         self._stopped = threading.Event()
 
     @property
@@ -83,8 +68,7 @@ class HttpServer:
         self._stopped.wait(timeout)
 
 
-def serve_http(bolt_app: App, *, host: str, port: int,
-               stop: threading.Event | None = None) -> None:
+def serve_http(bolt_app: App, *, host: str, port: int, stop: threading.Event | None = None) -> None:
     """Serve until `stop` is set, then finish the requests in flight."""
     server = HttpServer(create_http_app(bolt_app), host=host, port=port)
     thread = threading.Thread(target=server.serve_forever, name="http", daemon=True)
@@ -100,12 +84,27 @@ def make_socket_handler(bolt_app: App, app_token: str) -> SocketModeHandler:
     return SocketModeHandler(bolt_app, app_token=app_token, logger=logging.getLogger("socket_mode"))
 
 
-def serve_socket(bolt_app: App, app_token: str, *, stop: threading.Event | None = None) -> None:
+def serve_socket(
+    bolt_app: App,
+    app_token: str,
+    *,
+    stop: threading.Event | None = None,
+    health_host: str = "0.0.0.0",
+    health_port: int | None = None,
+) -> None:
+    """Connect, then hold the connection until `stop`; health on its own port if asked."""
     handler = make_socket_handler(bolt_app, app_token)
     handler.connect()
     log.info("socket mode connected")
-    stop = stop or threading.Event()
+    health: HttpServer | None = None
+    if health_port is not None:
+        web = Flask("incident-bot-health")
+        web.register_blueprint(health_blueprint(is_alive=handler.client.is_connected))
+        health = HttpServer(web, host=health_host, port=health_port, threads=2)
+        threading.Thread(target=health.serve_forever, name="health", daemon=True).start()
     try:
-        stop.wait()
+        (stop or threading.Event()).wait()
     finally:
         handler.close()
+        if health is not None:
+            health.stop()

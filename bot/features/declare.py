@@ -133,9 +133,10 @@ def register(app: App, deps: Deps) -> None:
         # views.open before the ack: the trigger_id lives 3 s, so the modal opens as soon as
         # possible, and if Slack refuses it the person is told in the command's own answer.
         try:
-            client.views_open(trigger_id=body["trigger_id"],
-                              view=modal(body.get("text", ""),
-                                         origin_channel=body.get("channel_id")))
+            client.views_open(
+                trigger_id=body["trigger_id"],
+                view=modal(body.get("text", ""), origin_channel=body.get("channel_id")),
+            )
         except SlackApiError as error:
             code = error.response.get("error") or f"HTTP {error.response.status_code}"
             log.warning("views.open failed", extra={"error": code})

@@ -12,8 +12,9 @@ from tests.bot.harness import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, RunningBot, 
 
 @pytest.fixture(scope="session")
 def slack_server() -> Iterator[FakeSlack]:
-    with FakeSlack(bot_token=BOT_TOKEN, app_token=APP_TOKEN,
-                   signing_secret=SIGNING_SECRET) as slack:
+    with FakeSlack(
+        bot_token=BOT_TOKEN, app_token=APP_TOKEN, signing_secret=SIGNING_SECRET
+    ) as slack:
         yield slack
 
 

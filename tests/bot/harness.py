@@ -25,8 +25,9 @@ BOT_USER = "U06HBQK1R2S"
 GENERAL, INCIDENTS = "C024BE91L", "C07INCIDNTS"
 
 
-def settings_for(slack: FakeSlack, mode: str, database_url: str,
-                 env: Mapping[str, str] | None = None) -> Settings:
+def settings_for(
+    slack: FakeSlack, mode: str, database_url: str, env: Mapping[str, str] | None = None
+) -> Settings:
     base = {
         "DATABASE_URL": database_url,
         "SLACK_BOT_TOKEN": BOT_TOKEN,
@@ -48,8 +49,9 @@ class RunningBot:
 
 
 @contextmanager
-def running_bot(slack: FakeSlack, mode: str, database_url: str,
-                env: Mapping[str, str] | None = None) -> Iterator[RunningBot]:
+def running_bot(
+    slack: FakeSlack, mode: str, database_url: str, env: Mapping[str, str] | None = None
+) -> Iterator[RunningBot]:
     """The bot as `incident-bot run` builds it, served over a real socket or HTTP port."""
     settings = settings_for(slack, mode, database_url, env)
     deps = Deps.create(settings)

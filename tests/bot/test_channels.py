@@ -27,8 +27,10 @@ def test_names(title: str, expected: str) -> None:
 
 
 def test_long_title_with_emoji_and_accents_stays_within_80_and_never_ends_in_hyphen() -> None:
-    title = ("🔥 Paiements refusés — la passerelle répond très lentement pour les clients "
-             "européens 🇪🇺 depuis le déploiement de 13 h; naïve façade, état critique ")
+    title = (
+        "🔥 Paiements refusés — la passerelle répond très lentement pour les clients "
+        "européens 🇪🇺 depuis le déploiement de 13 h; naïve façade, état critique "
+    )
     title = (title * 2)[:150]
     assert len(title) == 150
     for attempt in (1, 2, 17):

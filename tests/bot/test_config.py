@@ -30,8 +30,11 @@ def test_http_mode_needs_no_app_token_but_a_signing_secret() -> None:
     ("env", "mode", "name"),
     [
         ({}, "socket", "SLACK_BOT_TOKEN"),
-        ({"SLACK_BOT_TOKEN": "xoxp-user-token", "SLACK_APP_TOKEN": "xapp-1"}, "socket",
-         "SLACK_BOT_TOKEN"),
+        (
+            {"SLACK_BOT_TOKEN": "xoxp-user-token", "SLACK_APP_TOKEN": "xapp-1"},
+            "socket",
+            "SLACK_BOT_TOKEN",
+        ),
         ({"SLACK_BOT_TOKEN": "xoxb-1"}, "socket", "SLACK_APP_TOKEN"),
         ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xoxb-1"}, "socket", "SLACK_APP_TOKEN"),
         ({**SOCKET_ENV, "DATABASE_URL": "mysql://x/y"}, "socket", "DATABASE_URL"),
@@ -49,16 +52,21 @@ def test_bad_variable_is_named(env: dict[str, str], mode: str, name: str) -> Non
 
 
 def test_api_url_gets_its_trailing_slash_and_viewer_url_loses_it() -> None:
-    settings = Settings.from_env({**SOCKET_ENV, "SLACK_API_URL": "http://127.0.0.1:9/api",
-                                  "VIEWER_BASE_URL": "https://inc.example.com/"})
+    settings = Settings.from_env(
+        {
+            **SOCKET_ENV,
+            "SLACK_API_URL": "http://127.0.0.1:9/api",
+            "VIEWER_BASE_URL": "https://inc.example.com/",
+        }
+    )
     assert settings.slack_api_url == "http://127.0.0.1:9/api/"
     assert settings.viewer_base_url == "https://inc.example.com"
 
 
 def test_repr_hides_secrets() -> None:
-    settings = Settings.from_env({**HTTP_ENV,
-                                  "DATABASE_URL": "postgresql://bot:hunter2@db:5432/inc"},
-                                 mode="http")
+    settings = Settings.from_env(
+        {**HTTP_ENV, "DATABASE_URL": "postgresql://bot:hunter2@db:5432/inc"}, mode="http"
+    )
     shown = repr(settings)
     assert "xoxb" not in shown and "s3cret" not in shown and "hunter2" not in shown
     assert "postgresql://bot:***@db:5432/inc" in shown

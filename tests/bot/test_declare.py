@@ -24,8 +24,13 @@ def test_whole_flow_declare_pin_unpin(slack: FakeSlack, bot: RunningBot, databas
     assert opened.params["trigger_id"]
     title_block = next(b for b in view["blocks"] if b["block_id"] == "title")
     assert title_block["element"]["initial_value"] == "Checkout latency above 2s"
-    assert {b["block_id"] for b in view["blocks"]} == {"title", "summary", "impact", "severity",
-                                                        "lead"}
+    assert {b["block_id"] for b in view["blocks"]} == {
+        "title",
+        "summary",
+        "impact",
+        "severity",
+        "lead",
+    }
 
     assert submit_declare(slack, view) is None
     ephemeral = slack.wait_for_call("chat.postEphemeral", timeout=10)
@@ -33,7 +38,11 @@ def test_whole_flow_declare_pin_unpin(slack: FakeSlack, bot: RunningBot, databas
     incident = only_incident(database)
     assert incident.title == "Checkout latency above 2s"
     assert (incident.severity, incident.status, incident.lead_id, incident.reporter_id) == (
-        2, "investigating", BOB, ALICE)
+        2,
+        "investigating",
+        BOB,
+        ALICE,
+    )
     assert incident.summary == "p95 jumped to 2.4 s"
     assert incident.impact == "EU customers cannot pay"
     assert incident.reported_at.tzinfo is not None
@@ -45,12 +54,21 @@ def test_whole_flow_declare_pin_unpin(slack: FakeSlack, bot: RunningBot, databas
     assert "SEV2 Major" in channel["topic"]["value"] and "bob" in channel["topic"]["value"]
     assert "Investigating" in channel["topic"]["value"]
     assert [b["link"] for b in channel["bookmarks"]] == [
-        f"https://incidents.example.com/incidents/{incident.id}"]
+        f"https://incidents.example.com/incidents/{incident.id}"
+    ]
 
     opening = slack.messages(channel["id"])
     opening_text = str([m for m in opening if m.get("ts") == incident.opening_message_ts])
-    for expected in ("Checkout latency above 2s", "SEV2 Major", "Investigating", f"<@{BOB}>",
-                     f"<@{ALICE}>", "p95 jumped", "EU customers", "Pin a message"):
+    for expected in (
+        "Checkout latency above 2s",
+        "SEV2 Major",
+        "Investigating",
+        f"<@{BOB}>",
+        f"<@{ALICE}>",
+        "p95 jumped",
+        "EU customers",
+        "Pin a message",
+    ):
         assert expected in opening_text
 
     announcement = [m for m in slack.messages(INCIDENTS) if m["ts"] == incident.announcement_ts]
@@ -62,10 +80,20 @@ def test_whole_flow_declare_pin_unpin(slack: FakeSlack, bot: RunningBot, databas
     assert f"<#{channel['id']}>" in ephemeral.params["text"]
     assert "did not work" not in ephemeral.params["text"]
 
-    ts = slack.post_message(channel["id"], BOB, "Root cause: pool exhausted after the deploy",
-                            files=[{"id": "F1", "name": "graph.png", "title": "p95 graph",
-                                    "permalink": "https://acme.slack.com/files/F1",
-                                    "url_private": "https://files.slack.com/F1"}])
+    ts = slack.post_message(
+        channel["id"],
+        BOB,
+        "Root cause: pool exhausted after the deploy",
+        files=[
+            {
+                "id": "F1",
+                "name": "graph.png",
+                "title": "p95 graph",
+                "permalink": "https://acme.slack.com/files/F1",
+                "url_private": "https://files.slack.com/F1",
+            }
+        ],
+    )
     assert slack.pin(channel["id"], ts, ALICE).ok
     [entry] = timeline.entries(incident.id)
     assert entry.text == "Root cause: pool exhausted after the deploy"
@@ -78,8 +106,9 @@ def test_whole_flow_declare_pin_unpin(slack: FakeSlack, bot: RunningBot, databas
     assert timeline.entries(incident.id) == []
 
 
-def test_title_blank_or_too_long_is_answered_in_the_modal(slack: FakeSlack, bot: RunningBot,
-                                                         database) -> None:
+def test_title_blank_or_too_long_is_answered_in_the_modal(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
     view = open_declare_modal(slack)
     for bad in ("   ", "x" * 151):
         answer = submit_declare(slack, view, title=bad)
@@ -92,8 +121,10 @@ def test_title_blank_or_too_long_is_answered_in_the_modal(slack: FakeSlack, bot:
 
 
 def test_long_title_with_emoji_and_accents(slack: FakeSlack, bot: RunningBot, database) -> None:
-    title = ("🔥 Paiements refusés — la passerelle répond lentement aux clients européens 🇪🇺 "
-             "depuis le déploiement; état critique, façade naïve, ça coûte cher ")
+    title = (
+        "🔥 Paiements refusés — la passerelle répond lentement aux clients européens 🇪🇺 "
+        "depuis le déploiement; état critique, façade naïve, ça coûte cher "
+    )
     title = (title * 2)[:150]
     declare(slack, title)
     incident = only_incident(database)
@@ -109,8 +140,11 @@ def test_name_taken_gets_a_numbered_name(slack: FakeSlack, bot: RunningBot, data
     incident = only_incident(database)
     assert incident.id == 1
     assert incident.channel_name == "inc-0001-db-down-2"
-    failed = [c for c in slack.calls_to("conversations.create")
-              if c.response and c.response.get("error") == "name_taken"]
+    failed = [
+        c
+        for c in slack.calls_to("conversations.create")
+        if c.response and c.response.get("error") == "name_taken"
+    ]
     assert len(failed) == 1
 
 
@@ -124,8 +158,9 @@ def test_rate_limited_post_is_retried(slack: FakeSlack, bot: RunningBot, databas
     assert len([m for m in slack.messages(INCIDENTS) if m["ts"] == incident.announcement_ts]) == 1
 
 
-def test_announcement_channel_not_found_is_reported(slack: FakeSlack, database, database_url,
-                                                    mode: str) -> None:
+def test_announcement_channel_not_found_is_reported(
+    slack: FakeSlack, database, database_url, mode: str
+) -> None:
     from tests.bot.harness import running_bot
 
     with running_bot(slack, mode, database_url, env={"INCIDENTS_CHANNEL": "C0NOTHERE00"}):
@@ -136,10 +171,14 @@ def test_announcement_channel_not_found_is_reported(slack: FakeSlack, database, 
     assert "announce" in told and "channel_not_found" in told and "INCIDENTS_CHANNEL" in told
 
 
-def test_missing_scope_is_reported_and_the_rest_happens(slack: FakeSlack, bot: RunningBot,
-                                                        database) -> None:
-    slack.faults.error("bookmarks.add", "missing_scope", extra={"needed": "bookmarks:write",
-                                                                "provided": "chat:write"})
+def test_missing_scope_is_reported_and_the_rest_happens(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
+    slack.faults.error(
+        "bookmarks.add",
+        "missing_scope",
+        extra={"needed": "bookmarks:write", "provided": "chat:write"},
+    )
     declare(slack, "No bookmarks")
     incident = only_incident(database)
     told = slack.calls_to("chat.postEphemeral")[-1].params["text"]
@@ -147,8 +186,9 @@ def test_missing_scope_is_reported_and_the_rest_happens(slack: FakeSlack, bot: R
     assert incident.announcement_ts and incident.opening_message_ts
 
 
-def test_channel_creation_failure_keeps_the_incident(slack: FakeSlack, bot: RunningBot,
-                                                     database) -> None:
+def test_channel_creation_failure_keeps_the_incident(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
     slack.faults.error("conversations.create", "restricted_action")
     declare(slack, "Cannot create")
     incident = only_incident(database)
@@ -157,13 +197,15 @@ def test_channel_creation_failure_keeps_the_incident(slack: FakeSlack, bot: Runn
     assert "create the incident channel" in told and "restricted_action" in told
 
 
-def test_command_where_the_bot_cannot_post_gets_a_dm_back(slack: FakeSlack, bot: RunningBot,
-                                                          database) -> None:
+def test_command_where_the_bot_cannot_post_gets_a_dm_back(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
     hideout = slack.add_channel("hideout", is_private=True, members=[ALICE, BOB])
     view = open_declare_modal(slack, "From a private channel", channel=hideout)
     assert submit_declare(slack, view, title="From a private channel") is None
-    dm = slack.wait_for_call("chat.postMessage", where=lambda c: c.params.get("channel") == ALICE,
-                             timeout=10)
+    dm = slack.wait_for_call(
+        "chat.postMessage", where=lambda c: c.params.get("channel") == ALICE, timeout=10
+    )
     incident = only_incident(database)
     assert f"<#{incident.channel_id}>" in dm.params["text"]
     [refused] = slack.calls_to("chat.postEphemeral")
@@ -171,8 +213,9 @@ def test_command_where_the_bot_cannot_post_gets_a_dm_back(slack: FakeSlack, bot:
     assert dm.params["text"] == slack.dms(ALICE)[-1]["text"]
 
 
-def test_lead_is_optional_and_reporter_is_invited_once(slack: FakeSlack, bot: RunningBot,
-                                                      database) -> None:
+def test_lead_is_optional_and_reporter_is_invited_once(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
     declare(slack, "Solo", lead=None, severity=None)
     incident = only_incident(database)
     assert incident.lead_id is None and incident.severity is None
@@ -181,8 +224,9 @@ def test_lead_is_optional_and_reporter_is_invited_once(slack: FakeSlack, bot: Ru
     assert "Lead: not set" in slack.channels[incident.channel_id]["topic"]["value"]
 
 
-def test_form_refused_by_slack_is_explained_in_the_commands_answer(slack: FakeSlack,
-                                                                   bot: RunningBot) -> None:
+def test_form_refused_by_slack_is_explained_in_the_commands_answer(
+    slack: FakeSlack, bot: RunningBot
+) -> None:
     slack.faults.error("views.open", "expired_trigger_id")
     delivery = slack.slash_command("too slow")
     assert delivery.ok

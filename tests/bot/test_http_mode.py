@@ -31,33 +31,51 @@ EXAMPLE_BODY = (
 
 
 @pytest.mark.parametrize("mode", ["http"])
-def test_bad_signatures_get_401_and_change_nothing(slack: FakeSlack, bot: RunningBot,
-                                                   database) -> None:
+def test_bad_signatures_get_401_and_change_nothing(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
     declare(slack, "Signed only")
     with database.connection_context():
         incident = Incident.get()
     ts = slack.post_message(incident.channel_id, BOB, "pin me if you can")
-    body = json.dumps({
-        "type": "event_callback", "event_id": "Ev0FORGED01", "team_id": "T024BE7LD",
-        "event": {"type": "pin_added", "user": ALICE, "channel_id": incident.channel_id,
-                  "item": {"type": "message", "channel": incident.channel_id,
-                           "message": {"type": "message", "user": BOB, "ts": ts,
-                                       "text": "pin me if you can"}}},
-    })
+    body = json.dumps(
+        {
+            "type": "event_callback",
+            "event_id": "Ev0FORGED01",
+            "team_id": "T024BE7LD",
+            "event": {
+                "type": "pin_added",
+                "user": ALICE,
+                "channel_id": incident.channel_id,
+                "item": {
+                    "type": "message",
+                    "channel": incident.channel_id,
+                    "message": {
+                        "type": "message",
+                        "user": BOB,
+                        "ts": ts,
+                        "text": "pin me if you can",
+                    },
+                },
+            },
+        }
+    )
     calls_before = len(slack.calls)
     attempts = [
-        {"signature": "v0=" + "0" * 64},                   # wrong
-        {"signature": ""},                                 # missing signature
-        {"timestamp": str(int(time.time()) - 301)},        # stale: signed, but 5 min + 1 s old
-        {"signature": "", "timestamp": ""},                # no headers at all
+        {"signature": "v0=" + "0" * 64},  # wrong
+        {"signature": ""},  # missing signature
+        {"timestamp": str(int(time.time()) - 301)},  # stale: signed, but 5 min + 1 s old
+        {"signature": "", "timestamp": ""},  # no headers at all
     ]
     for attempt in attempts:
         answer = slack.post_signed(body, content_type="application/json", **attempt)
         assert answer.status == 401, attempt
-    command = ("command=%2Fincident&text=forged&user_id=U024BE7LH&channel_id=C024BE91L"
-               "&trigger_id=1.2.3")
-    answer = slack.post_signed(command, content_type="application/x-www-form-urlencoded",
-                               signature="v0=" + "1" * 64)
+    command = (
+        "command=%2Fincident&text=forged&user_id=U024BE7LH&channel_id=C024BE91L&trigger_id=1.2.3"
+    )
+    answer = slack.post_signed(
+        command, content_type="application/x-www-form-urlencoded", signature="v0=" + "1" * 64
+    )
     assert answer.status == 401
     assert slack.calls[calls_before:] == []
     with database.connection_context():
@@ -68,23 +86,30 @@ def test_bad_signatures_get_401_and_change_nothing(slack: FakeSlack, bot: Runnin
         assert TimelineEvent.select().count() == 1
 
 
-def test_slacks_documented_signature_example_verifies(slack: FakeSlack, database,
-                                                      database_url: str) -> None:
-    settings = settings_for(slack, "http", database_url,
-                            env={"SLACK_SIGNING_SECRET": EXAMPLE_SECRET})
+def test_slacks_documented_signature_example_verifies(
+    slack: FakeSlack, database, database_url: str
+) -> None:
+    settings = settings_for(
+        slack, "http", database_url, env={"SLACK_SIGNING_SECRET": EXAMPLE_SECRET}
+    )
     deps = Deps.create(settings)
-    web = create_http_app(build_app(settings, make_client(settings.bot_token,
-                                                          settings.slack_api_url), deps))
+    web = create_http_app(
+        build_app(settings, make_client(settings.bot_token, settings.slack_api_url), deps)
+    )
     body = EXAMPLE_BODY
-    good = {"X-Slack-Request-Timestamp": EXAMPLE_TIMESTAMP, "X-Slack-Signature": EXAMPLE_SIGNATURE,
-            "Content-Type": "application/x-www-form-urlencoded"}
+    good = {
+        "X-Slack-Request-Timestamp": EXAMPLE_TIMESTAMP,
+        "X-Slack-Signature": EXAMPLE_SIGNATURE,
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
     try:
         client = web.test_client()
         with freeze_time("2018-07-12 18:36:58", tz_offset=0):  # = 1531420618
             assert time.time() == int(EXAMPLE_TIMESTAMP)
             accepted = client.post("/slack/events", data=body, headers=good)
-            tampered = client.post("/slack/events", data=body.replace("text=", "text=x"),
-                                   headers=good)
+            tampered = client.post(
+                "/slack/events", data=body.replace("text=", "text=x"), headers=good
+            )
         with freeze_time("2018-07-12 18:42:00", tz_offset=0):  # five minutes and two seconds on
             stale = client.post("/slack/events", data=body, headers=good)
     finally:
@@ -98,14 +123,18 @@ def test_slacks_documented_signature_example_verifies(slack: FakeSlack, database
 def test_healthz_follows_the_database(slack: FakeSlack, database, database_url: str) -> None:
     settings = settings_for(slack, "http", database_url)
     deps = Deps.create(settings)
-    web = create_http_app(build_app(settings, make_client(settings.bot_token,
-                                                          settings.slack_api_url), deps))
+    web = create_http_app(
+        build_app(settings, make_client(settings.bot_token, settings.slack_api_url), deps)
+    )
     try:
-        assert web.test_client().get("/healthz").status_code == 200
+        for path in ("/healthz", "/readyz", "/livez"):
+            assert web.test_client().get(path).status_code == 200, path
         init_database("postgresql://nobody@127.0.0.1:1/nothing")
-        answer = web.test_client().get("/healthz")
-        assert answer.status_code == 503
-        assert answer.get_json() == {"status": "database unavailable"}
+        for path in ("/healthz", "/readyz"):
+            answer = web.test_client().get(path)
+            assert answer.status_code == 503
+            assert answer.get_json() == {"status": "database unavailable"}
+        assert web.test_client().get("/livez").status_code == 200
     finally:
         init_database(database_url)
         deps.close()

@@ -11,8 +11,10 @@ from bot.logs import configure_logging
 def test_json_lines_carry_extras_and_scrub_secrets(capsys) -> None:
     configure_logging("json", secrets=("sign-me-not",))
     log = logging.getLogger("test.logs")
-    log.info("declared with xoxb-123-456-abcdef via postgresql://bot:hunter2@db/inc",
-             extra={"incident": 42})
+    log.info(
+        "declared with xoxb-123-456-abcdef via postgresql://bot:hunter2@db/inc",
+        extra={"incident": 42},
+    )
     log.warning("secret is sign-me-not")
     lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
     assert lines[0]["incident"] == 42

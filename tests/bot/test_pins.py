@@ -14,8 +14,9 @@ def _incident(database) -> Incident:
         return Incident.get()
 
 
-def test_duplicated_pin_delivery_stores_one_entry(slack: FakeSlack, bot: RunningBot,
-                                                  database) -> None:
+def test_duplicated_pin_delivery_stores_one_entry(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
     declare(slack, "Duplicates")
     incident = _incident(database)
     ts = slack.post_message(incident.channel_id, BOB, "the graph looks wrong")
@@ -44,16 +45,18 @@ def test_pin_unpin_pin_again(slack: FakeSlack, bot: RunningBot, database) -> Non
     assert entry.added_by_id == BOB
 
 
-def test_pins_outside_incident_channels_are_ignored(slack: FakeSlack, bot: RunningBot,
-                                                    database) -> None:
+def test_pins_outside_incident_channels_are_ignored(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
     ts = slack.post_message(GENERAL, BOB, "lunch at noon")
     assert slack.pin(GENERAL, ts, ALICE).ok
     with database.connection_context():
         assert TimelineEvent.select().count() == 0
 
 
-def test_pinned_bot_message_is_kept_with_the_bot_name(slack: FakeSlack, bot: RunningBot,
-                                                      database) -> None:
+def test_pinned_bot_message_is_kept_with_the_bot_name(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
     declare(slack, "Bot pins")
     incident = _incident(database)
     # Pinning the bot's own opening message: the pinner is a person, so Bolt lets it through.

@@ -12,8 +12,9 @@ from tests.bot.harness import ALICE, BOB, RunningBot
 
 @pytest.mark.parametrize("mode", ["socket"])
 @pytest.mark.parametrize("reason", ["warning", "refresh_requested", "link_disabled"])
-def test_disconnect_frame_reconnects_and_keeps_working(slack: FakeSlack, bot: RunningBot,
-                                                       database, reason: str) -> None:
+def test_disconnect_frame_reconnects_and_keeps_working(
+    slack: FakeSlack, bot: RunningBot, database, reason: str
+) -> None:
     opened = len(slack.calls_to("apps.connections.open"))
     slack.disconnect(reason)
     slack.wait_for_call("apps.connections.open", count=opened + 1, timeout=5)
@@ -24,8 +25,7 @@ def test_disconnect_frame_reconnects_and_keeps_working(slack: FakeSlack, bot: Ru
 
 
 @pytest.mark.parametrize("mode", ["socket"])
-def test_redelivered_envelope_is_stored_once(slack: FakeSlack, bot: RunningBot,
-                                             database) -> None:
+def test_redelivered_envelope_is_stored_once(slack: FakeSlack, bot: RunningBot, database) -> None:
     declare(slack, "Redelivery")
     with database.connection_context():
         incident = Incident.get()

@@ -35,8 +35,12 @@ def test_migrate_creates_schema_on_a_fresh_sqlite_file(tmp_path) -> None:
     assert main(["migrate"], env={"DATABASE_URL": url}) == 0
     database = init_database(url)
     with database.connection_context():
-        assert set(database.get_tables()) >= {"incident", "timeline_event", "slack_user",
-                                              "schema_migration"}
+        assert set(database.get_tables()) >= {
+            "incident",
+            "timeline_event",
+            "slack_user",
+            "schema_migration",
+        }
 
 
 def test_two_migrations_at_once_apply_each_step_once(tmp_path, request) -> None:
@@ -50,8 +54,9 @@ def test_two_migrations_at_once_apply_each_step_once(tmp_path, request) -> None:
         databases = [make_database(url) for _ in range(2)]
         if "postgres" in url:
             with databases[0].connection_context():
-                databases[0].execute_sql("DROP TABLE timeline_event, slack_user, incident, "
-                                         "schema_migration")
+                databases[0].execute_sql(
+                    "DROP TABLE timeline_event, slack_user, incident, schema_migration"
+                )
         results: list[list[str]] = []
         barrier = threading.Barrier(2)
 

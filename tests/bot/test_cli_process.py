@@ -1,0 +1,131 @@
+"""`incident-bot` as a real process: both modes reach Slack, answer health checks, stop on
+SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+
+from fakeslack import FakeSlack
+from models import Incident
+from tests.bot.flows import declare
+from tests.bot.harness import APP_TOKEN, BOT_TOKEN, INCIDENTS, SIGNING_SECRET
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def get(url: str) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as answer:
+            return answer.status, json.loads(answer.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+
+
+def wait_for(url: str, status: int = 200, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if get(url)[0] == status:
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"{url} never answered {status}")
+
+
+@contextmanager
+def bot_process(args: list[str], env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", *args],
+        env={**os.environ, **env},
+        stderr=subprocess.PIPE,
+    )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(10)
+        assert process.stderr is not None
+        process.stderr.close()
+
+
+def env_for(slack: FakeSlack, database_url: str) -> dict[str, str]:
+    return {
+        "DATABASE_URL": database_url,
+        "SLACK_API_URL": slack.api_url,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_APP_TOKEN": APP_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "INCIDENTS_CHANNEL": INCIDENTS,
+        "LOG_FORMAT": "json",
+    }
+
+
+def stop_and_read_logs(process: subprocess.Popen[bytes]) -> list[dict]:
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(15) == 0
+    assert process.stderr is not None
+    lines = process.stderr.read().decode().splitlines()
+    return [json.loads(line) for line in lines if line.startswith("{")]
+
+
+def test_socket_mode_process(slack: FakeSlack, database, database_url: str) -> None:
+    health = free_port()
+    args = ["run", "--host", "127.0.0.1", "--health-port", str(health)]
+    with bot_process(args, env_for(slack, database_url)) as process:
+        wait_for(f"http://127.0.0.1:{health}/livez")
+        assert get(f"http://127.0.0.1:{health}/readyz") == (200, {"status": "ok"})
+        declare(slack, "From a real process")
+        logs = stop_and_read_logs(process)
+    with database.connection_context():
+        incident = Incident.get()
+    assert incident.channel_id
+    assert any(line.get("incident") == incident.id for line in logs)
+    assert any(line["message"] == "stopped" for line in logs)
+    assert not any(BOT_TOKEN in json.dumps(line) or APP_TOKEN in json.dumps(line)
+                   for line in logs)
+
+
+def test_http_mode_process(slack: FakeSlack, database, database_url: str) -> None:
+    port = free_port()
+    args = ["run", "--mode", "http", "--host", "127.0.0.1", "--port", str(port)]
+    with bot_process(args, env_for(slack, database_url)) as process:
+        wait_for(f"http://127.0.0.1:{port}/healthz")
+        slack.http_target = f"http://127.0.0.1:{port}/slack/events"
+        try:
+            declare(slack, "Over HTTP from a real process")
+        finally:
+            slack.http_target = None
+        logs = stop_and_read_logs(process)
+    with database.connection_context():
+        assert Incident.select().count() == 1
+    assert not any(SIGNING_SECRET in json.dumps(line) for line in logs)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_missing_variable_stops_the_process_with_its_name(database_url: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "run", "--mode", "http"],
+        env={"PATH": os.environ.get("PATH", ""), "SLACK_BOT_TOKEN": "xoxb-1",
+             "DATABASE_URL": database_url},
+        capture_output=True, text=True, timeout=30,
+    )
+    assert result.returncode == 2
+    assert "SLACK_SIGNING_SECRET" in result.stderr
