@@ -1,15 +1,20 @@
 """The Peewee models shared by the bot and the viewer, and the database they live in."""
 
+from models.audit import AuditEntry, Delivery
 from models.db import BaseModel, db, init_database, migrate
-from models.incident import SEVERITIES, STATUSES, Incident
+from models.incident import SEVERITIES, STATUSES, FollowUpAction, Incident, StatusChange
 from models.people import SlackUser
 from models.timeline import TimelineEvent
 
 __all__ = [
     "SEVERITIES",
     "STATUSES",
+    "AuditEntry",
     "BaseModel",
+    "Delivery",
+    "FollowUpAction",
     "Incident",
+    "StatusChange",
     "SlackUser",
     "TimelineEvent",
     "db",

@@ -1,8 +1,9 @@
-"""An incident: what is happening, how bad, who leads it, and where it lives in Slack."""
+"""An incident: what is happening, how bad, who leads it, where it lives in Slack, and when
+each step of its life happened."""
 
 from __future__ import annotations
 
-from peewee import AutoField, BooleanField, CharField, IntegerField, TextField
+from peewee import AutoField, BooleanField, CharField, ForeignKeyField, IntegerField, TextField
 
 from models.db import BaseModel
 from models.fields import UTCDateTimeField, utcnow
@@ -16,6 +17,13 @@ SEVERITIES: dict[int, str] = {
 }
 
 STATUSES: tuple[str, ...] = ("investigating", "identified", "monitoring", "resolved")
+
+# The milestone each status records the first time it is reached.
+STATUS_MILESTONES: dict[str, str] = {
+    "identified": "identified_at",
+    "monitoring": "mitigated_at",
+    "resolved": "resolved_at",
+}
 
 TITLE_MAX_LENGTH = 150
 
@@ -33,6 +41,14 @@ class Incident(BaseModel):
     reporter_id = CharField(max_length=32)
     lead_id = CharField(max_length=32, null=True)
     reported_at = UTCDateTimeField(default=utcnow)
+    # Milestones: stamped when first reached, so time to acknowledge / resolve are facts.
+    # A reopened incident clears resolved_at; the full story is in StatusChange.
+    acknowledged_at = UTCDateTimeField(null=True)
+    identified_at = UTCDateTimeField(null=True)
+    mitigated_at = UTCDateTimeField(null=True)
+    resolved_at = UTCDateTimeField(null=True)
+    last_update_at = UTCDateTimeField(null=True)
+    channel_archived_at = UTCDateTimeField(null=True)
     # A view submission declares at most one incident, however often it is delivered.
     declare_key = CharField(max_length=64, null=True, unique=True)
     channel_id = CharField(max_length=32, null=True, unique=True)
@@ -56,3 +72,32 @@ class Incident(BaseModel):
     @property
     def is_open(self) -> bool:
         return self.status != "resolved"
+
+
+class StatusChange(BaseModel):
+    """Every transition, in order: the status history the viewer shows."""
+
+    incident = ForeignKeyField(Incident, backref="status_changes", on_delete="CASCADE")
+    from_status = CharField(max_length=20, null=True)
+    status = CharField(max_length=20)
+    changed_at = UTCDateTimeField(default=utcnow)
+    changed_by = CharField(max_length=32, null=True)
+    source = CharField(max_length=16, default="command")
+
+    class Meta:
+        table_name = "status_change"
+        indexes = ((("incident", "changed_at"), False),)
+
+
+class FollowUpAction(BaseModel):
+    incident = ForeignKeyField(Incident, backref="actions", on_delete="CASCADE")
+    title = TextField()
+    owner_id = CharField(max_length=32, null=True)
+    created_by = CharField(max_length=32, null=True)
+    created_at = UTCDateTimeField(default=utcnow)
+    done = BooleanField(default=False)
+    done_by = CharField(max_length=32, null=True)
+    done_at = UTCDateTimeField(null=True)
+
+    class Meta:
+        table_name = "follow_up_action"

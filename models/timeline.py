@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from peewee import CharField, ForeignKeyField, TextField
+from peewee import BooleanField, CharField, ForeignKeyField, TextField
 
 from models.db import BaseModel
 from models.fields import JSONTextField, UTCDateTimeField, utcnow
 from models.incident import Incident
+
+
+# What a timeline entry is. Message entries (pin, reaction, shortcut) carry message_ts and
+# the flags saying which sources hold them; the others are written by the bot.
+KINDS = ("pin", "reaction", "shortcut", "note", "update", "status", "severity", "lead",
+         "summary", "impact", "title", "declared", "resolved", "reopened", "action")
 
 
 class TimelineEvent(BaseModel):
@@ -23,6 +29,15 @@ class TimelineEvent(BaseModel):
     files = JSONTextField(default=list)
     added_by_id = CharField(max_length=32, null=True)
     created_at = UTCDateTimeField(default=utcnow)
+    # Which sources keep a message on the timeline: it leaves when none is left.
+    pinned = BooleanField(default=False)
+    reacted = BooleanField(default=False)
+    shortcut = BooleanField(default=False)
+    # Where a change came from (command, modal, button, slack) and its old → new values.
+    source = CharField(max_length=16, null=True)
+    details = JSONTextField(null=True)
+    edited_at = UTCDateTimeField(null=True)
+    deleted_at = UTCDateTimeField(null=True)
 
     class Meta:
         table_name = "timeline_event"

@@ -68,7 +68,7 @@ def register(app: App, deps: Deps) -> None:
                 author_name=author_name,
                 permalink=_permalink(client, channel, message),
                 files=_files(message),
-                pinned_by=event.get("user"),
+                added_by=event.get("user"),
             ),
         )
 

@@ -19,7 +19,7 @@ def test_migrate_twice_in_a_row_applies_nothing_the_second_time(database_url: st
     assert main(["migrate"], env={"DATABASE_URL": database_url}) == 0
     with database.connection_context():
         names = [row[0] for row in database.execute_sql("SELECT name FROM schema_migration")]
-    assert names == ["0001_initial"]
+    assert names == ["0001_initial", "0002_lifecycle"]
 
 
 def test_migrate_keeps_existing_rows(database) -> None:
@@ -55,7 +55,8 @@ def test_two_migrations_at_once_apply_each_step_once(tmp_path, request) -> None:
         if "postgres" in url:
             with databases[0].connection_context():
                 databases[0].execute_sql(
-                    "DROP TABLE timeline_event, slack_user, incident, schema_migration"
+                    "DROP TABLE timeline_event, status_change, follow_up_action, audit_entry, "
+                    "delivery, slack_user, incident, schema_migration"
                 )
         results: list[list[str]] = []
         barrier = threading.Barrier(2)
@@ -69,7 +70,7 @@ def test_two_migrations_at_once_apply_each_step_once(tmp_path, request) -> None:
             thread.start()
         for thread in threads:
             thread.join(30)
-        assert sorted(results) == [[], ["0001_initial"]], url
+        assert sorted(results) == [[], ["0001_initial", "0002_lifecycle"]], url
         for database in databases:
             if hasattr(database, "close_all"):
                 database.close_all()
@@ -88,3 +89,49 @@ def test_timestamps_come_back_aware_utc(database) -> None:
 def test_naive_datetimes_are_refused(database) -> None:
     with database.connection_context(), pytest.raises(ValueError, match="naive"):
         Incident.create(title="t", reporter_id="U1", reported_at=dt.datetime(2026, 1, 1))
+
+
+def test_upgrade_from_0001_keeps_pins_and_marks_them_pinned(tmp_path) -> None:
+    """An existing database at 0001 with a pinned entry upgrades without losing it."""
+    from playhouse.migrations import Runner
+
+    from models import TimelineEvent
+    from models.db import MIGRATIONS_DIR
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    database = init_database(url)
+    with database.connection_context():
+        Runner(database, str(MIGRATIONS_DIR), table_name="schema_migration").up("0001_initial")
+        database.execute_sql(
+            "INSERT INTO incident (title, summary, impact, status, is_private, reporter_id, "
+            "reported_at, updated_at) VALUES ('old', '', '', 'investigating', 0, 'U1', "
+            "'2025-01-01 10:00:00', '2025-01-01 10:00:00')"
+        )
+        database.execute_sql(
+            "INSERT INTO timeline_event (incident_id, kind, message_ts, text, author_name, "
+            "occurred_at, permalink, files, created_at) VALUES (1, 'pin', '1.2', 'kept', 'bob', "
+            "'2025-01-01 10:05:00', '', '[]', '2025-01-01 10:06:00')"
+        )
+    assert migrate(database) == ["0002_lifecycle"]
+    with database.connection_context():
+        entry = TimelineEvent.get()
+        incident = Incident.get()
+    assert (entry.text, entry.pinned, entry.reacted) == ("kept", True, False)
+    assert incident.resolved_at is None and incident.reported_at.year == 2025
+
+
+def test_audit_entries_cannot_be_changed_or_deleted(database) -> None:
+    from peewee import DatabaseError
+
+    from models import AuditEntry
+
+    with database.connection_context():
+        incident = Incident.create(title="t", reporter_id="U1")
+        AuditEntry.create(incident=incident, source="command", action="status",
+                          old_value="investigating", new_value="identified")
+    for change in (AuditEntry.update(new_value="resolved"), AuditEntry.delete()):
+        with database.connection_context(), pytest.raises(DatabaseError, match="append-only"):
+            with database.atomic():
+                change.execute()
+    with database.connection_context():
+        assert AuditEntry.get().new_value == "identified"
