@@ -6,6 +6,7 @@ import logging
 import os
 import zlib
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 from peewee import Database, DatabaseProxy, Model, PostgresqlDatabase, SqliteDatabase
@@ -100,3 +101,12 @@ def migrate(database: Database | None = None) -> list[str]:
 
 def _runner(database: Database) -> Runner:
     return Runner(database, os.fspath(MIGRATIONS_DIR), table_name="schema_migration")
+
+
+def write_transaction() -> Any:
+    """A transaction that will write: on SQLite it takes the write lock up front (BEGIN
+    IMMEDIATE), so two threads that read then write wait their turn instead of one failing
+    with "database is locked" when it upgrades."""
+    if isinstance(db.obj, SqliteDatabase):
+        return db.atomic("IMMEDIATE")
+    return db.atomic()

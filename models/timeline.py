@@ -8,7 +8,6 @@ from models.db import BaseModel
 from models.fields import JSONTextField, UTCDateTimeField, utcnow
 from models.incident import Incident
 
-
 # What a timeline entry is. Message entries (pin, reaction, shortcut) carry message_ts and
 # the flags saying which sources hold them; the others are written by the bot.
 KINDS = ("pin", "reaction", "shortcut", "note", "update", "status", "severity", "lead",

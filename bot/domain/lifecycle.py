@@ -1,0 +1,245 @@
+"""Changing an incident: status, severity, lead, title, summary, impact, notes and updates.
+
+Each change is one transaction that stores the new state, the timeline entry (old → new,
+who, from where), the audit row and, for statuses, the history and milestones. A delivery
+key, when given, is claimed in the same transaction: a redelivered command finds its key
+taken and changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from peewee import IntegrityError
+
+from models import (
+    SEVERITIES,
+    STATUSES,
+    AuditEntry,
+    Delivery,
+    Incident,
+    StatusChange,
+    TimelineEvent,
+    db,
+)
+from models.db import write_transaction
+from models.fields import utcnow
+from models.incident import STATUS_MILESTONES, TITLE_MAX_LENGTH
+
+log = logging.getLogger(__name__)
+
+SOURCES = ("command", "modal", "button", "slack", "shortcut", "scheduler")
+TEXT_FIELDS = ("title", "summary", "impact")
+
+
+class Duplicate(Exception):
+    """The delivery key was already used: this change was made before."""
+
+
+class NotAllowed(ValueError):
+    """The change makes no sense now (e.g. reopening an open incident); says why."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: str | None
+    source: str
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    old: Any
+    new: Any
+
+
+@dataclass
+class Outcome:
+    incident: Incident
+    changes: list[Change] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.changes)
+
+    def change(self, name: str) -> Change | None:
+        return next((c for c in self.changes if c.field == name), None)
+
+
+def parse_severity(text: str) -> int:
+    """'1', 'sev1', 'SEV1', 'critical', 'SEV1 Critical' → 1; ValueError naming the choices."""
+    value = text.strip().lower().replace(" ", "")
+    for level, label in SEVERITIES.items():
+        number, word = label.lower().split(" ", 1)
+        if value in (str(level), number, word, number + word):
+            return level
+    raise ValueError("Severity is one of: " + ", ".join(SEVERITIES.values())
+                     + " (or just 1 to 4).")
+
+
+def parse_status(text: str) -> str:
+    value = text.strip().lower()
+    if value in STATUSES:
+        return value
+    raise ValueError("Status is one of: " + ", ".join(STATUSES) + ".")
+
+
+def _claim(key: str | None) -> None:
+    if key is None:
+        return
+    try:
+        with db.atomic():
+            Delivery.create(key=key, received_at=utcnow())
+    except IntegrityError as error:
+        raise Duplicate(key) from error
+
+
+def _shown(name: str, value: Any) -> str:
+    if value is None or value == "":
+        return "not set"
+    if name == "severity":
+        return SEVERITIES.get(value, str(value))
+    if name == "lead":
+        return f"<@{value}>"
+    return str(value)
+
+
+def _record(incident: Incident, change: Change, actor: Actor, now: Any) -> None:
+    old, new = _shown(change.field, change.old), _shown(change.field, change.new)
+    if change.field in TEXT_FIELDS:
+        text = f"{change.field.capitalize()} changed to: {new}"
+    else:
+        text = f"{change.field.capitalize()}: {old} → {new}"
+    TimelineEvent.create(
+        incident=incident, kind=change.field, text=text, author_id=actor.user_id,
+        author_name=actor.name, occurred_at=now, source=actor.source,
+        details={"old": change.old, "new": change.new}, created_at=now,
+    )
+    AuditEntry.create(
+        incident=incident, at=now, actor_id=actor.user_id, source=actor.source,
+        action=change.field, old_value=None if change.old is None else str(change.old),
+        new_value=None if change.new is None else str(change.new),
+    )
+
+
+def _apply_status(incident: Incident, status: str, actor: Actor, now: Any) -> None:
+    previous = incident.status
+    incident.status = status
+    milestone = STATUS_MILESTONES.get(status)
+    if milestone and getattr(incident, milestone) is None:
+        setattr(incident, milestone, now)
+    if previous == "resolved" and status != "resolved":
+        incident.resolved_at = None
+    StatusChange.create(incident=incident, from_status=previous, status=status, changed_at=now,
+                        changed_by=actor.user_id, source=actor.source)
+
+
+def change(
+    number: int,
+    actor: Actor,
+    *,
+    key: str | None = None,
+    status: str | None = None,
+    severity: int | None = None,
+    lead: str | None = None,
+    clear_lead: bool = False,
+    title: str | None = None,
+    summary: str | None = None,
+    impact: str | None = None,
+) -> Outcome:
+    """Apply every given field that differs from the stored one, all or nothing."""
+    if status is not None and status not in STATUSES:
+        raise ValueError(parse_status(status))
+    if severity is not None and severity not in SEVERITIES:
+        raise ValueError(f"unknown severity {severity!r}")
+    if title is not None:
+        title = title.strip()
+        if not title or len(title) > TITLE_MAX_LENGTH:
+            raise ValueError(f"A title has 1 to {TITLE_MAX_LENGTH} characters.")
+    wanted: dict[str, Any] = {
+        "status": status, "severity": severity, "title": title,
+        "summary": None if summary is None else summary.strip(),
+        "impact": None if impact is None else impact.strip(),
+    }
+    with db.connection_context(), write_transaction():
+        _claim(key)
+        query = Incident.select().where(Incident.id == number)
+        if db.obj.for_update:
+            # Two replicas changing one incident take turns; the second sees the first's
+            # result, so its old → new is true. (SQLite serialises writers by itself.)
+            query = query.for_update()
+        incident = query.get_or_none()
+        if incident is None:
+            raise LookupError(f"no incident {number}")
+        now = utcnow()
+        changes: list[Change] = []
+        if lead is not None or clear_lead:
+            new_lead = None if clear_lead else lead
+            if new_lead != incident.lead_id:
+                changes.append(Change("lead", incident.lead_id, new_lead))
+                incident.lead_id = new_lead
+                if new_lead and incident.acknowledged_at is None:
+                    incident.acknowledged_at = now
+        for name, value in wanted.items():
+            if value is None or value == getattr(incident, name):
+                continue
+            changes.append(Change(name, getattr(incident, name), value))
+            if name == "status":
+                _apply_status(incident, value, actor, now)
+            else:
+                setattr(incident, name, value)
+        if changes:
+            incident.updated_at = now
+            incident.save()
+            for item in changes:
+                _record(incident, item, actor, now)
+    if changes:
+        log.info("incident changed", extra={"incident": number,
+                                            "fields": [c.field for c in changes]})
+    return Outcome(incident, changes)
+
+
+def reopen(number: int, actor: Actor, *, key: str | None = None) -> Outcome:
+    current = _get(number)
+    if current.status != "resolved":
+        raise NotAllowed(f"Incident {number} is not resolved; it is {current.status}.")
+    return change(number, actor, key=key, status="investigating")
+
+
+def resolve(number: int, actor: Actor, *, key: str | None = None) -> Outcome:
+    current = _get(number)
+    if current.status == "resolved":
+        raise NotAllowed(f"Incident {number} is already resolved.")
+    return change(number, actor, key=key, status="resolved")
+
+
+def add_entry(number: int, kind: str, text: str, actor: Actor, *, key: str | None = None,
+              message_ts: str | None = None, permalink: str = "") -> TimelineEvent:
+    """A note or an update: a timeline entry written by a person through the bot."""
+    if not text.strip():
+        raise ValueError(f"An empty {kind} says nothing; add some text.")
+    with db.connection_context(), write_transaction():
+        _claim(key)
+        incident = _get(number)
+        now = utcnow()
+        entry: TimelineEvent = TimelineEvent.create(
+            incident=incident, kind=kind, text=text.strip(), author_id=actor.user_id,
+            author_name=actor.name, occurred_at=now, source=actor.source,
+            message_ts=message_ts, permalink=permalink, created_at=now,
+        )
+        AuditEntry.create(incident=incident, at=now, actor_id=actor.user_id,
+                          source=actor.source, action=kind, new_value=text.strip())
+        if kind == "update":
+            Incident.update(last_update_at=now).where(Incident.id == number).execute()
+    return entry
+
+
+def _get(number: int) -> Incident:
+    with db.connection_context():
+        incident = Incident.get_or_none(Incident.id == number)
+    if incident is None:
+        raise LookupError(f"no incident {number}")
+    return incident
