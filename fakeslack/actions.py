@@ -1,0 +1,280 @@
+"""What people do in Slack, turned into state changes and deliveries to the app:
+posting, pinning, slash commands, submitting modals, clicking, arbitrary events.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from fakeslack import payloads
+from fakeslack.delivery import Delivery
+from fakeslack.errors import ApiError
+from fakeslack.hooks import Hook, ResponseUrls
+from fakeslack.modals import ModalStore, validate_view
+from fakeslack.state import ALICE, GENERAL_ID, Channel, Workspace
+
+
+class HumanActions:
+    """Mixed into FakeSlack; relies on its workspace, modal store, hooks and `deliver`."""
+
+    _ws: Workspace
+    _modals: ModalStore
+    _hooks: ResponseUrls
+
+    def deliver(
+        self,
+        kind: str,
+        payload: dict[str, Any],
+        *,
+        retry_num: int = 0,
+        retry_reason: str = "",
+        via: str | None = None,
+        timeout: float = 5.0,
+    ) -> Delivery:
+        raise NotImplementedError
+
+    def _channel(self, ref: str) -> Channel:
+        chan = self._ws.channels.get(ref) or self._ws.channel_by_name(ref)
+        if chan is None:
+            raise KeyError(f"no channel {ref!r} in the fake workspace")
+        return chan
+
+    # -- messages and pins -------------------------------------------------------------
+
+    def post_message(
+        self,
+        channel: str,
+        user: str,
+        text: str,
+        *,
+        files: list[dict[str, Any]] | None = None,
+        thread_ts: str | None = None,
+    ) -> str:
+        """A person posts; stored only (no event is sent). Returns the message ts."""
+        msg = self._ws.human_message(channel, user, text, files=files, thread_ts=thread_ts)
+        return str(msg["ts"])
+
+    def pin(
+        self,
+        channel: str,
+        ts: str,
+        user: str = ALICE,
+        *,
+        via: str | None = None,
+        timeout: float = 5.0,
+    ) -> Delivery:
+        """Pin a message and deliver `pin_added`."""
+        with self._ws.lock:
+            chan = self._channel(channel)
+            try:
+                item = self._ws.add_pin(chan, ts, user)
+            except ApiError as exc:
+                raise ValueError(f"cannot pin {ts} in {chan.id}: {exc.error}") from None
+            event = payloads.pin_event(
+                "pin_added",
+                item=item,
+                user=user,
+                pin_count=len(chan.pins),
+                event_ts=self._ws.ids.ts(),
+            )
+        return self.send_event(event, via=via, timeout=timeout)
+
+    def unpin(
+        self,
+        channel: str,
+        ts: str,
+        user: str = ALICE,
+        *,
+        via: str | None = None,
+        timeout: float = 5.0,
+    ) -> Delivery:
+        """Unpin a message and deliver `pin_removed`."""
+        with self._ws.lock:
+            chan = self._channel(channel)
+            try:
+                item = self._ws.remove_pin(chan, ts)
+            except ApiError as exc:
+                raise ValueError(f"cannot unpin {ts} in {chan.id}: {exc.error}") from None
+            event = payloads.pin_event(
+                "pin_removed",
+                item=item,
+                user=user,
+                pin_count=len(chan.pins),
+                event_ts=self._ws.ids.ts(),
+            )
+        return self.send_event(event, via=via, timeout=timeout)
+
+    def send_event(
+        self,
+        event: dict[str, Any],
+        *,
+        event_id: str | None = None,
+        retry_num: int = 0,
+        via: str | None = None,
+        timeout: float = 5.0,
+    ) -> Delivery:
+        """Wrap an inner event in `event_callback` and deliver it."""
+        event = copy.deepcopy(event)
+        if "type" not in event:
+            raise ValueError("an event needs a 'type'")
+        event.setdefault("event_ts", self._ws.ids.ts())
+        wrapper = payloads.event_callback(
+            event, event_id=event_id or self._ws.ids.event_id(), event_time=int(time.time())
+        )
+        return self.deliver("events_api", wrapper, retry_num=retry_num, via=via, timeout=timeout)
+
+    # -- slash commands --------------------------------------------------------------------
+
+    def slash_command(
+        self,
+        text: str = "",
+        *,
+        user: str = ALICE,
+        channel: str = GENERAL_ID,
+        command: str = "/incident",
+        via: str | None = None,
+        timeout: float = 5.0,
+    ) -> Delivery:
+        """Type `/command text`: fresh trigger_id and response_url, then deliver."""
+        chan = self._channel(channel)
+        trigger_id = self._modals.issue_trigger(user)
+        response_url = self._hooks.issue("commands", chan.id, user)
+        payload = payloads.slash_command(
+            self._ws,
+            text=text,
+            user=user,
+            channel=chan,
+            command=command,
+            trigger_id=trigger_id,
+            response_url=response_url,
+        )
+        result = self.deliver("slash_commands", payload, via=via, timeout=timeout)
+        answer = result.response
+        if result.ok and answer and (answer.get("text") or answer.get("blocks")):
+            # An ack carrying a message is shown to the user, like a response_url post.
+            with self._ws.lock:
+                self._hooks.apply(Hook(chan.id, user, None), answer)
+        return result
+
+    # -- modals ----------------------------------------------------------------------------
+
+    def submit_view(
+        self,
+        view_id: str,
+        values: dict[str, Any],
+        *,
+        user: str = ALICE,
+        via: str | None = None,
+        timeout: float = 5.0,
+    ) -> Delivery:
+        """Press Submit on an open modal with `values` (block_id -> plain value)."""
+        view = self._modals.open_view(view_id)
+        trigger_id = self._modals.issue_trigger(user, view_id=view_id)
+        payload = payloads.view_submission(self._ws, view, values, user=user, trigger_id=trigger_id)
+        result = self.deliver("interactive", payload, via=via, timeout=timeout)
+        if result.ok:
+            self._apply_view_answer(view_id, result)
+        return result
+
+    def _apply_view_answer(self, view_id: str, result: Delivery) -> None:
+        answer = result.response or {}
+        action = answer.get("response_action")
+        try:
+            if action == "errors":
+                self._modals.set_errors(view_id, dict(answer.get("errors") or {}))
+            elif action in ("update", "push"):
+                view = validate_view(answer.get("view"))
+                if action == "update":
+                    self._modals.replace_from_ack(view_id, view)
+                else:
+                    self._modals.push_from_ack(view_id, view)
+            elif action == "clear":
+                self._modals.clear_stack(view_id)
+            else:
+                self._modals.set_errors(view_id, None)
+                self._modals.close(view_id)
+        except ApiError as exc:
+            # Slack keeps the modal open and tells the user the app answered badly.
+            result.error = f"invalid response_action view: {exc.extra or exc.error}"
+
+    # -- block actions ---------------------------------------------------------------------
+
+    def click(
+        self,
+        action_id: str,
+        *,
+        value: Any = None,
+        user: str = ALICE,
+        channel: str | None = None,
+        message_ts: str | None = None,
+        view_id: str | None = None,
+        via: str | None = None,
+        timeout: float = 5.0,
+    ) -> Delivery:
+        """Use an interactive element (button, select…) in a message or an open modal.
+
+        Without `message_ts` the newest message (in `channel`, if given) holding the
+        action is used; `value` overrides a button's value or picks a select option.
+        """
+        if view_id is not None:
+            view = self._modals.open_view(view_id)
+            found = payloads.find_element(view.get("blocks", []), action_id)
+            if found is None:
+                raise LookupError(f"no element {action_id!r} in view {view_id}")
+            trigger_id = self._modals.issue_trigger(user, view_id=view_id)
+            payload = payloads.block_actions(
+                self._ws,
+                user=user,
+                trigger_id=trigger_id,
+                view=view,
+                actions=[payloads.action(*found, value)],
+            )
+            return self.deliver("interactive", payload, via=via, timeout=timeout)
+        with self._ws.lock:
+            chan, msg, is_ephemeral = self._message_with(action_id, channel, message_ts)
+            found = payloads.find_element(msg.get("blocks") or [], action_id)
+            assert found is not None
+            block, element = copy.deepcopy(found)
+            msg = copy.deepcopy(msg)
+        trigger_id = self._modals.issue_trigger(user)
+        response_url = self._hooks.issue(
+            "actions", chan.id, user, None if is_ephemeral else msg["ts"]
+        )
+        payload = payloads.block_actions(
+            self._ws,
+            user=user,
+            trigger_id=trigger_id,
+            channel=chan,
+            message=msg,
+            is_ephemeral=is_ephemeral,
+            response_url=response_url,
+            actions=[payloads.action(block, element, value)],
+        )
+        return self.deliver("interactive", payload, via=via, timeout=timeout)
+
+    def _message_with(
+        self, action_id: str, channel: str | None, message_ts: str | None
+    ) -> tuple[Channel, dict[str, Any], bool]:
+        chans: Iterable[Channel] = (
+            [self._channel(channel)] if channel else list(self._ws.channels.values())
+        )
+        candidates: list[tuple[str, Channel, dict[str, Any], bool]] = []
+        for chan in chans:
+            for msg in chan.messages:
+                candidates.append((msg["ts"], chan, msg, False))
+        for eph in self._ws.ephemerals:
+            if channel is None or eph["channel"] == self._channel(channel).id:
+                candidates.append((eph["ts"], self._ws.channels[eph["channel"]], eph, True))
+        for _, chan, msg, is_ephemeral in sorted(candidates, key=lambda c: c[0], reverse=True):
+            if message_ts is not None and msg["ts"] != message_ts:
+                continue
+            if payloads.find_element(msg.get("blocks") or [], action_id) is not None:
+                return chan, msg, is_ephemeral
+        where = f" in {channel}" if channel else ""
+        raise LookupError(
+            f"no message{where} with an element {action_id!r}"
+            + (f" at ts {message_ts}" if message_ts else "")
+        )

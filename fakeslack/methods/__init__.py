@@ -1,0 +1,10 @@
+"""The Web API method table: method name -> handler."""
+
+from __future__ import annotations
+
+from fakeslack.methods import chat, conversations, misc
+from fakeslack.methods.base import Backend, Handler, Params
+
+METHODS: dict[str, Handler] = {**chat.METHODS, **conversations.METHODS, **misc.METHODS}
+
+__all__ = ["METHODS", "Backend", "Handler", "Params"]

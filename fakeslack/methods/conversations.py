@@ -1,0 +1,164 @@
+"""conversations.* methods: create, invite, topic, info, join, archive, rename, members."""
+
+from __future__ import annotations
+
+import base64
+import time
+from typing import Any
+
+from fakeslack.errors import ApiError
+from fakeslack.methods.base import Backend, Handler, Params
+from fakeslack.state import (
+    BOT_USER_ID,
+    TEAM_ID,
+    TOPIC_MAX,
+    Channel,
+    validate_channel_name,
+)
+
+
+def create(b: Backend, p: Params) -> dict[str, Any]:
+    name = validate_channel_name(p.text("name"))
+    b.ws.check_name_free(name)
+    chan = b.ws.add_channel(
+        name, is_private=p.flag("is_private"), members=(BOT_USER_ID,), creator=BOT_USER_ID
+    )
+    return {"ok": True, "channel": chan.to_api()}
+
+
+def invite(b: Backend, p: Params) -> dict[str, Any]:
+    ws = b.ws
+    chan = ws.require_channel(p.text("channel"))
+    if chan.is_im:
+        raise ApiError("method_not_supported_for_channel_type")
+    if chan.is_archived:
+        raise ApiError("is_archived")
+    if BOT_USER_ID not in chan.members:
+        raise ApiError("not_in_channel")
+    users = p.items("users")
+    if not users:
+        raise ApiError("no_user")
+    errors: list[dict[str, Any]] = []
+    to_add: list[str] = []
+    already: list[str] = []
+    for uid in users:
+        if uid == BOT_USER_ID:
+            errors.append({"user": uid, "ok": False, "error": "cant_invite_self"})
+        elif ws.user(uid) is None:
+            errors.append({"user": uid, "ok": False, "error": "user_not_found"})
+        elif uid in chan.members:
+            already.append(uid)
+        elif uid not in to_add:
+            to_add.append(uid)
+    if errors and not p.flag("force"):
+        raise ApiError(errors[0]["error"], errors=errors)
+    if not to_add and already:
+        raise ApiError(
+            "already_in_channel",
+            errors=errors
+            + [{"user": uid, "ok": False, "error": "already_in_channel"} for uid in already],
+        )
+    chan.members.update(to_add)
+    body: dict[str, Any] = {"ok": True, "channel": chan.to_api()}
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def set_topic(b: Backend, p: Params) -> dict[str, Any]:
+    ws = b.ws
+    chan = ws.require_member_channel(p.text("channel"))
+    topic = p.text("topic") or ""
+    if len(topic) > TOPIC_MAX:
+        raise ApiError("too_long")
+    now = int(time.time())
+    chan.topic = {"value": topic, "creator": BOT_USER_ID, "last_set": now}
+    # Slack records the change as a channel_topic message (what message.channels sees).
+    ws.append_message(
+        chan,
+        {
+            "type": "message",
+            "subtype": "channel_topic",
+            "ts": ws.ids.ts(),
+            "user": BOT_USER_ID,
+            "text": f"set the channel topic: {topic}",
+            "topic": topic,
+            "team": TEAM_ID,
+        },
+    )
+    return {"ok": True, "channel": chan.to_api()}
+
+
+def info(b: Backend, p: Params) -> dict[str, Any]:
+    chan = b.ws.require_channel(p.text("channel"))
+    return {"ok": True, "channel": chan.to_api(include_num_members=p.flag("include_num_members"))}
+
+
+def join(b: Backend, p: Params) -> dict[str, Any]:
+    chan = b.ws.require_channel(p.text("channel"))
+    if chan.is_private or chan.is_im:
+        raise ApiError("method_not_supported_for_channel_type")
+    if chan.is_archived:
+        raise ApiError("is_archived")
+    body: dict[str, Any] = {"ok": True}
+    if BOT_USER_ID in chan.members:
+        body.update(
+            {
+                "warning": "already_in_channel",
+                "response_metadata": {"warnings": ["already_in_channel"]},
+            }
+        )
+    chan.members.add(BOT_USER_ID)
+    body["channel"] = chan.to_api()
+    return body
+
+
+def archive(b: Backend, p: Params) -> dict[str, Any]:
+    chan = b.ws.require_channel(p.text("channel"))
+    if chan.is_im:
+        raise ApiError("method_not_supported_for_channel_type")
+    if chan.is_archived:
+        raise ApiError("already_archived")
+    if chan.is_general:
+        raise ApiError("cant_archive_general")
+    if BOT_USER_ID not in chan.members:
+        raise ApiError("not_in_channel")
+    chan.is_archived = True
+    return {"ok": True}
+
+
+def rename(b: Backend, p: Params) -> dict[str, Any]:
+    chan: Channel = b.ws.require_member_channel(p.text("channel"))
+    name = validate_channel_name(p.text("name"))
+    b.ws.check_name_free(name, except_id=chan.id)
+    if name != chan.name:
+        chan.previous_names.insert(0, chan.name)
+        chan.name = name
+    return {"ok": True, "channel": chan.to_api()}
+
+
+def members(b: Backend, p: Params) -> dict[str, Any]:
+    chan = b.ws.require_channel(p.text("channel"))
+    everyone = sorted(chan.members)
+    limit = max(1, min(p.number("limit", 100), 1000))
+    cursor = p.text("cursor")
+    try:
+        start = int(base64.b64decode(cursor).decode().split(":")[1]) if cursor else 0
+    except (ValueError, IndexError) as exc:
+        raise ApiError("invalid_cursor") from exc
+    page = everyone[start : start + limit]
+    more = start + limit < len(everyone)
+    next_cursor = base64.b64encode(f"offset:{start + limit}".encode()).decode() if more else ""
+    return {"ok": True, "members": page, "response_metadata": {"next_cursor": next_cursor}}
+
+
+METHODS: dict[str, Handler] = {
+    "conversations.create": create,
+    "conversations.invite": invite,
+    "conversations.setTopic": set_topic,
+    "conversations.info": info,
+    "conversations.join": join,
+    "conversations.archive": archive,
+    "conversations.rename": rename,
+    "conversations.members": members,
+}

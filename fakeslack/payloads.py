@@ -1,0 +1,359 @@
+"""Builders of what Slack sends an app: slash commands, view_submission, block_actions,
+and `event_callback` wrappers (pin events included), in the samples' exact shapes.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from fakeslack.state import (
+    APP_ID,
+    BOT_USER_ID,
+    TEAM_DOMAIN,
+    TEAM_ID,
+    VERIFICATION_TOKEN,
+    Channel,
+    Workspace,
+)
+
+TEXT_INPUTS = {
+    "plain_text_input",
+    "email_text_input",
+    "url_text_input",
+    "number_input",
+}
+SINGLE_OPTION = {"static_select", "external_select", "radio_buttons", "overflow"}
+MULTI_OPTION = {"multi_static_select", "multi_external_select", "checkboxes"}
+# element type -> the state key Slack uses for the picked value
+PICKERS = {
+    "users_select": "selected_user",
+    "multi_users_select": "selected_users",
+    "conversations_select": "selected_conversation",
+    "multi_conversations_select": "selected_conversations",
+    "channels_select": "selected_channel",
+    "multi_channels_select": "selected_channels",
+    "datepicker": "selected_date",
+    "timepicker": "selected_time",
+    "datetimepicker": "selected_date_time",
+}
+
+
+def team_ref() -> dict[str, str]:
+    return {"id": TEAM_ID, "domain": TEAM_DOMAIN}
+
+
+def user_ref(ws: Workspace, user_id: str) -> dict[str, str]:
+    user = ws.user(user_id)
+    name = user["name"] if user else user_id
+    return {"id": user_id, "username": name, "name": name, "team_id": TEAM_ID}
+
+
+def action_ts() -> str:
+    return f"{time.time():.6f}"
+
+
+# -- element values ------------------------------------------------------------------------
+
+
+def _options(element: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield from element.get("options", [])
+    for group in element.get("option_groups", []):
+        yield from group.get("options", [])
+
+
+def _option(element: dict[str, Any], value: Any) -> dict[str, Any]:
+    if isinstance(value, dict):
+        return copy.deepcopy(value)
+    for option in _options(element):
+        if option.get("value") == value:
+            return copy.deepcopy(option)
+    if element["type"].endswith("external_select"):
+        # External options live in the app, so any value the test names is plausible.
+        return {
+            "text": {"type": "plain_text", "text": str(value), "emoji": True},
+            "value": str(value),
+        }
+    known = [o.get("value") for o in _options(element)]
+    raise ValueError(
+        f"{element['type']} {element.get('action_id')!r} has no option "
+        f"{value!r}; options are {known}"
+    )
+
+
+def element_state(element: dict[str, Any], value: Any) -> dict[str, Any]:
+    """Translate a plain test value into the state entry Slack reports for `element`."""
+    etype = element["type"]
+    if etype in SINGLE_OPTION:
+        option = None if value is None else _option(element, value)
+        return {"type": etype, "selected_option": option}
+    if etype in MULTI_OPTION:
+        values = [] if value is None else [value] if isinstance(value, str) else list(value)
+        return {"type": etype, "selected_options": [_option(element, v) for v in values]}
+    if etype in PICKERS:
+        if etype.startswith("multi_"):
+            value = [] if value is None else [value] if isinstance(value, str) else list(value)
+        return {"type": etype, PICKERS[etype]: value}
+    if etype == "rich_text_input":
+        rich = (
+            None
+            if value is None
+            else {
+                "type": "rich_text",
+                "elements": [
+                    {
+                        "type": "rich_text_section",
+                        "elements": [{"type": "text", "text": str(value)}],
+                    }
+                ],
+            }
+        )
+        return {"type": etype, "rich_text_value": rich}
+    return {"type": etype, "value": None if value is None else str(value)}
+
+
+def iter_elements(blocks: list[dict[str, Any]]) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+    """(block, interactive element) pairs in display order."""
+    for block in blocks:
+        if isinstance(block.get("element"), dict):
+            yield block, block["element"]
+        if isinstance(block.get("accessory"), dict):
+            yield block, block["accessory"]
+        if block.get("type") == "actions":
+            for element in block.get("elements", []):
+                yield block, element
+
+
+def find_element(
+    blocks: list[dict[str, Any]], action_id: str
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    for block, element in iter_elements(blocks):
+        if element.get("action_id") == action_id:
+            return block, element
+    return None
+
+
+def state_values(view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """`view.state.values` for a submission: every input block, test values filled in."""
+    inputs = {
+        b["block_id"]: b
+        for b in view.get("blocks", [])
+        if b.get("type") == "input" and isinstance(b.get("element"), dict)
+    }
+    unknown = set(values) - set(inputs)
+    if unknown:
+        raise ValueError(
+            f"no input blocks {sorted(unknown)} in view {view['id']}; inputs are {sorted(inputs)}"
+        )
+    state: dict[str, Any] = {}
+    for block_id, block in inputs.items():
+        element = block["element"]
+        state[block_id] = {element["action_id"]: element_state(element, values.get(block_id))}
+    return state
+
+
+# -- interactive payloads -----------------------------------------------------------------
+
+
+def slash_command(
+    ws: Workspace,
+    *,
+    text: str,
+    user: str,
+    channel: Channel,
+    command: str,
+    trigger_id: str,
+    response_url: str,
+) -> dict[str, str]:
+    user_obj = ws.user(user)
+    return {
+        "token": VERIFICATION_TOKEN,
+        "team_id": TEAM_ID,
+        "team_domain": TEAM_DOMAIN,
+        "channel_id": channel.id,
+        "channel_name": "directmessage" if channel.is_im else channel.name,
+        "user_id": user,
+        "user_name": user_obj["name"] if user_obj else user,
+        "command": command,
+        "text": text,
+        "api_app_id": APP_ID,
+        "is_enterprise_install": "false",
+        "response_url": response_url,
+        "trigger_id": trigger_id,
+    }
+
+
+def view_submission(
+    ws: Workspace,
+    view: dict[str, Any],
+    values: dict[str, Any],
+    *,
+    user: str,
+    trigger_id: str,
+) -> dict[str, Any]:
+    submitted = copy.deepcopy(view)
+    submitted["state"] = {"values": state_values(view, values)}
+    return {
+        "type": "view_submission",
+        "team": team_ref(),
+        "user": user_ref(ws, user),
+        "api_app_id": APP_ID,
+        "token": VERIFICATION_TOKEN,
+        "trigger_id": trigger_id,
+        "view": submitted,
+        "response_urls": [],
+        "is_enterprise_install": False,
+        "enterprise": None,
+    }
+
+
+def action(block: dict[str, Any], element: dict[str, Any], value: Any) -> dict[str, Any]:
+    """One entry of `actions`, shaped by the element that was used."""
+    if element["type"] == "button":
+        entry: dict[str, Any] = {
+            "action_id": element["action_id"],
+            "block_id": block["block_id"],
+            "text": copy.deepcopy(element.get("text")),
+            "value": element.get("value") if value is None else value,
+        }
+        if "style" in element:
+            entry["style"] = element["style"]
+        entry.update({"type": "button", "action_ts": action_ts()})
+        return entry
+    state = element_state(element, value)
+    return {
+        "action_id": element["action_id"],
+        "block_id": block["block_id"],
+        **state,
+        "action_ts": action_ts(),
+    }
+
+
+def block_actions(
+    ws: Workspace,
+    *,
+    user: str,
+    trigger_id: str,
+    actions: list[dict[str, Any]],
+    channel: Channel | None = None,
+    message: dict[str, Any] | None = None,
+    is_ephemeral: bool = False,
+    view: dict[str, Any] | None = None,
+    response_url: str | None = None,
+) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "type": "block_actions",
+        "user": user_ref(ws, user),
+        "api_app_id": APP_ID,
+        "token": VERIFICATION_TOKEN,
+    }
+    if view is not None:
+        payload["container"] = {"type": "view", "view_id": view["id"]}
+    else:
+        assert channel is not None and message is not None
+        payload["container"] = {
+            "type": "message",
+            "message_ts": message["ts"],
+            "channel_id": channel.id,
+            "is_ephemeral": is_ephemeral,
+        }
+    payload.update(
+        {
+            "trigger_id": trigger_id,
+            "team": team_ref(),
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
+    )
+    if view is not None:
+        payload["view"] = copy.deepcopy(view)
+    else:
+        assert channel is not None and message is not None
+        payload["channel"] = {"id": channel.id, "name": channel.name}
+        if not is_ephemeral:
+            payload["message"] = copy.deepcopy(message)
+        payload["state"] = {"values": {}}
+        payload["response_url"] = response_url
+    payload["actions"] = actions
+    return payload
+
+
+# -- events --------------------------------------------------------------------------------
+
+
+def _event_channel(event: dict[str, Any]) -> str | None:
+    for key in ("channel", "channel_id"):
+        if isinstance(event.get(key), str):
+            return event[key]
+    item = event.get("item")
+    if isinstance(item, dict) and isinstance(item.get("channel"), str):
+        return item["channel"]
+    return None
+
+
+def event_context(event: dict[str, Any]) -> str:
+    """Slack's opaque `4-<base64 json>` context, built the way captured payloads decode."""
+    data = {"et": event.get("type"), "tid": TEAM_ID, "aid": APP_ID}
+    channel = _event_channel(event)
+    if channel:
+        data["cid"] = channel
+    raw = json.dumps(data, separators=(",", ":")).encode()
+    return "4-" + base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def event_callback(event: dict[str, Any], *, event_id: str, event_time: int) -> dict[str, Any]:
+    return {
+        "token": VERIFICATION_TOKEN,
+        "team_id": TEAM_ID,
+        "context_team_id": TEAM_ID,
+        "context_enterprise_id": None,
+        "api_app_id": APP_ID,
+        "event": event,
+        "type": "event_callback",
+        "event_id": event_id,
+        "event_time": event_time,
+        "authorizations": [
+            {
+                "enterprise_id": None,
+                "team_id": TEAM_ID,
+                "user_id": BOT_USER_ID,
+                "is_bot": True,
+                "is_enterprise_install": False,
+            }
+        ],
+        "is_ext_shared_channel": False,
+        "event_context": event_context(event),
+    }
+
+
+def pin_event(
+    kind: str,
+    *,
+    item: dict[str, Any],
+    user: str,
+    pin_count: int,
+    event_ts: str,
+) -> dict[str, Any]:
+    """`pin_added` / `pin_removed`; removal also says whether other pins remain."""
+    message = item["message"]
+    event: dict[str, Any] = {
+        "type": kind,
+        "user": user,
+        "channel_id": item["channel"],
+        "item": item,
+        "item_user": message.get("user") or message.get("bot_id"),
+        "pin_count": pin_count,
+        "pinned_info": {
+            "channel": item["channel"],
+            "pinned_by": item["created_by"],
+            "pinned_ts": item["created"],
+        },
+    }
+    if kind == "pin_removed":
+        event["has_pins"] = pin_count > 0
+    event["event_ts"] = event_ts
+    return event
