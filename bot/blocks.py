@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from bot.domain import durations
 from models import Incident
+from models.fields import utcnow
 
 Blocks = list[dict[str, Any]]
 
@@ -41,20 +44,27 @@ def status_label(incident: Incident) -> str:
     return incident.status.capitalize()
 
 
-def _fields(incident: Incident) -> list[dict[str, str]]:
+def duration_text(incident: Incident, now: dt.datetime | None = None) -> str:
+    delta = durations.open_for(incident.reported_at, incident.resolved_at, now or utcnow())
+    verb = "Lasted" if incident.resolved_at else "Open for"
+    return f"{verb} {durations.human(delta)}"
+
+
+def _fields(incident: Incident, now: dt.datetime | None = None) -> list[dict[str, str]]:
     return [
         {"type": "mrkdwn", "text": f"*Severity*\n{incident.severity_label}"},
         {"type": "mrkdwn", "text": f"*Status*\n{status_label(incident)}"},
         {"type": "mrkdwn", "text": f"*Lead*\n{mention(incident.lead_id)}"},
         {"type": "mrkdwn", "text": f"*Reporter*\n{mention(incident.reporter_id)}"},
+        {"type": "mrkdwn", "text": f"*Duration*\n{duration_text(incident, now)}"},
     ]
 
 
-def incident_card(incident: Incident) -> Blocks:
-    """Title, the four facts, summary and impact."""
+def incident_card(incident: Incident, now: dt.datetime | None = None) -> Blocks:
+    """Title, the facts, summary and impact."""
     blocks: Blocks = [
         {"type": "header", "text": {"type": "plain_text", "text": _clip(headline(incident), 150)}},
-        {"type": "section", "fields": _fields(incident)},
+        {"type": "section", "fields": _fields(incident, now)},
     ]
     for label, value in (("Summary", incident.summary), ("Impact", incident.impact)):
         if value:
@@ -68,10 +78,12 @@ def incident_card(incident: Incident) -> Blocks:
 
 
 def opening_message(incident: Incident, viewer_link: str | None) -> tuple[str, Blocks]:
-    """The first message in the incident channel: the incident, and how the channel works."""
+    """The first message in the incident channel: the incident, and how the channel works.
+    Kept in step with every change, like the announcement."""
     how = (
         "*How this channel works*\n"
-        "• Pin a message to add it to the incident's timeline; unpin it to take it off.\n"
+        "• Pin a message (or react with :pushpin:) to add it to the timeline.\n"
+        "• `/incident` here opens the Update form; `/incident help` lists every command.\n"
         "• Keep the conversation here so the timeline tells the whole story."
     )
     if viewer_link:
@@ -83,22 +95,52 @@ def opening_message(incident: Incident, viewer_link: str | None) -> tuple[str, B
     return headline(incident), blocks
 
 
+def _button(text: str, action_id: str, value: str, style: str | None = None,
+            confirm: dict[str, Any] | None = None) -> dict[str, Any]:
+    button: dict[str, Any] = {"type": "button", "text": {"type": "plain_text", "text": text},
+                              "action_id": action_id, "value": value}
+    if style:
+        button["style"] = style
+    if confirm:
+        button["confirm"] = confirm
+    return button
+
+
+# Button action ids on the announcement, handled by bot.features.announcement.
+JOIN, UPDATE, RESOLVE = "incident_join", "incident_update", "incident_resolve"
+
+
 def announcement(incident: Incident, viewer_link: str | None) -> tuple[str, Blocks]:
-    """The post in the incidents channel that points people at the incident channel."""
-    where = f"Join {channel_link(incident.channel_id)} to help."
+    """The post in the incidents channel, edited in place on every change."""
+    if incident.is_open:
+        lead_in = f":rotating_light: *Incident declared*  Join {channel_link(incident.channel_id)}"
+    else:
+        lead_in = f":white_check_mark: *Resolved*  {channel_link(incident.channel_id)}"
     if viewer_link:
-        where += f"  <{viewer_link}|Incident page>"
+        lead_in += f"  <{viewer_link}|Incident page>"
     blocks: Blocks = [
-        {
-            "type": "section",
-            "text": {
-                "type": "mrkdwn",
-                "text": f":rotating_light: *New incident declared*  {where}",
-            },
-        },
+        {"type": "section", "text": {"type": "mrkdwn", "text": lead_in}},
         *incident_card(incident),
     ]
-    return f"New incident declared: {headline(incident)} — {where}", blocks
+    if incident.is_open:
+        value = str(incident.id)
+        confirm = {
+            "title": {"type": "plain_text", "text": "Resolve the incident?"},
+            "text": {"type": "plain_text", "text": f"Incident {incident.id} will be resolved."},
+            "confirm": {"type": "plain_text", "text": "Resolve"},
+            "deny": {"type": "plain_text", "text": "Cancel"},
+        }
+        blocks.append({"type": "actions", "block_id": "incident_buttons", "elements": [
+            _button("Join channel", JOIN, value, "primary"),
+            _button("Update", UPDATE, value),
+            _button("Resolve", RESOLVE, value, "danger", confirm),
+        ]})
+    state = "declared" if incident.is_open else "resolved"
+    return f"Incident {state}: {headline(incident)} ({status_label(incident)})", blocks
+
+
+def private_placeholder(text: str) -> tuple[str, Blocks]:
+    return text, notice(text)
 
 
 def topic(incident: Incident, lead_name: str) -> str:

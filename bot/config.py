@@ -31,6 +31,12 @@ class Settings:
     incidents_channel: str | None
     viewer_base_url: str | None
     log_format: str = "text"
+    # The reaction that puts a message on the timeline (name without colons).
+    timeline_reaction: str = "pushpin"
+    # Days after resolution to archive the incident channel; None: never.
+    archive_after_days: int | None = None
+    # Posted in INCIDENTS_CHANNEL for a private incident; None: nothing at all.
+    private_placeholder: str | None = None
 
     def __repr__(self) -> str:
         # Settings end up in tracebacks and debug logs; never let the secrets go with them.
@@ -78,6 +84,9 @@ class Settings:
             incidents_channel=incidents_channel,
             viewer_base_url=_optional_http_url("VIEWER_BASE_URL", get("VIEWER_BASE_URL")),
             log_format=log_format_from_env(env),
+            timeline_reaction=_reaction_name(get("TIMELINE_REACTION") or "pushpin"),
+            archive_after_days=_optional_days("ARCHIVE_AFTER_DAYS", get("ARCHIVE_AFTER_DAYS")),
+            private_placeholder=get("PRIVATE_INCIDENT_PLACEHOLDER") or None,
         )
 
 
@@ -129,6 +138,21 @@ def _optional_http_url(name: str, value: str) -> str | None:
     if not value:
         return None
     return _http_url(name, value).rstrip("/")
+
+
+def _reaction_name(value: str) -> str:
+    name = value.strip(":")
+    if not re.fullmatch(r"[a-z0-9_+'-]+", name):
+        raise ConfigError(f"TIMELINE_REACTION must be an emoji name such as pushpin, not {value!r}")
+    return name
+
+
+def _optional_days(name: str, value: str) -> int | None:
+    if not value:
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise ConfigError(f"{name} must be a whole number of days (1 or more), not {value!r}")
+    return int(value)
 
 
 def _redact_url(url: str) -> str:

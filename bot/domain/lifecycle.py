@@ -87,7 +87,8 @@ def parse_status(text: str) -> str:
     raise ValueError("Status is one of: " + ", ".join(STATUSES) + ".")
 
 
-def _claim(key: str | None) -> None:
+def claim(key: str | None) -> None:
+    """Record a delivery key in the current transaction; Duplicate if it was seen before."""
     if key is None:
         return
     try:
@@ -165,7 +166,7 @@ def change(
         "impact": None if impact is None else impact.strip(),
     }
     with db.connection_context(), write_transaction():
-        _claim(key)
+        claim(key)
         query = Incident.select().where(Incident.id == number)
         if db.obj.for_update:
             # Two replicas changing one incident take turns; the second sees the first's
@@ -222,7 +223,7 @@ def add_entry(number: int, kind: str, text: str, actor: Actor, *, key: str | Non
     if not text.strip():
         raise ValueError(f"An empty {kind} says nothing; add some text.")
     with db.connection_context(), write_transaction():
-        _claim(key)
+        claim(key)
         incident = _get(number)
         now = utcnow()
         entry: TimelineEvent = TimelineEvent.create(
