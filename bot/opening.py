@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -18,7 +19,8 @@ from slack_sdk.errors import SlackApiError
 from bot import blocks
 from bot.channels import create_incident_channel
 from bot.config import Settings
-from bot.domain import incidents
+from bot.domain import incidents, timeline
+from bot.domain.timeline import SlackMessage
 from bot.people import shown_name
 from models import Incident
 
@@ -82,8 +84,12 @@ def open_in_slack(
     executor: Executor,
     bot_user_id: str | None,
     origin_channel: str | None,
+    source_message: dict[str, Any] | None = None,
 ) -> list[Problem]:
-    """Do every Slack step for a newly stored incident; return what failed."""
+    """Do every Slack step for a newly stored incident; return what failed.
+
+    `source_message` (declared from a message) starts the incident's timeline.
+    """
     try:
         channel = create_incident_channel(
             client, incident.id, incident.title, is_private=incident.is_private
@@ -137,6 +143,24 @@ def open_in_slack(
         posted["announcement"] = response["ts"]
         posted["announcement_channel"] = response["channel"]
 
+    def placeholder() -> None:
+        text, body = blocks.private_placeholder(settings.private_placeholder or "")
+        client.chat_postMessage(channel=settings.incidents_channel, text=text, blocks=body)
+
+    def first_entry() -> None:
+        assert source_message is not None
+        author = source_message.get("user")
+        permalink = client.chat_getPermalink(channel=source_message["channel"],
+                                             message_ts=source_message["ts"])["permalink"]
+        timeline.add_message(incident.id, SlackMessage(
+            message_ts=source_message["ts"], text=source_message.get("text") or "",
+            author_id=author, author_name=shown_name(client, author),
+            permalink=str(permalink), added_by=incident.reporter_id,
+            files=[{"name": f.get("title") or f.get("name") or "file",
+                    "url": f.get("permalink") or f.get("url_private") or ""}
+                   for f in source_message.get("files") or [] if isinstance(f, dict)],
+        ), "shortcut")
+
     steps: list[tuple[str, Callable[[], object], str | None]] = [
         ("invite the reporter and the lead", invite, None),
         ("set the channel topic", set_topic, None),
@@ -144,6 +168,11 @@ def open_in_slack(
     ]
     if link:
         steps.append(("bookmark the incident page", bookmark, None))
+    if source_message:
+        steps.append(("add the message to the timeline", first_entry, None))
+    if settings.incidents_channel and incident.is_private and settings.private_placeholder:
+        steps.append((f"post the placeholder in {blocks.channel_link(settings.incidents_channel)}",
+                      placeholder, "INCIDENTS_CHANNEL"))
     if settings.incidents_channel and not incident.is_private:
         steps.append(
             (

@@ -105,3 +105,12 @@ def for_channel(channel_id: str) -> Incident | None:
 def get(number: int) -> Incident | None:
     with db.connection_context():
         return Incident.get_or_none(Incident.id == number)
+
+
+def open_incidents() -> list[Incident]:
+    with db.connection_context():
+        return list(
+            Incident.select()
+            .where(Incident.status != "resolved")
+            .order_by(Incident.severity.asc(nulls="LAST"), Incident.reported_at.desc())
+        )

@@ -1,4 +1,5 @@
-"""/incident → the "Declare an incident" modal → a stored incident, opened in Slack."""
+"""The "Declare an incident" modal (from /incident or the "Declare incident from this
+message" shortcut) → a stored incident, opened in Slack."""
 
 from __future__ import annotations
 
@@ -21,10 +22,13 @@ from models.incident import TITLE_MAX_LENGTH
 
 log = logging.getLogger(__name__)
 
-COMMAND = "/incident"
 CALLBACK_ID = "incident_declare"
+SHORTCUT_ID = "declare_from_message"
 ACTION = "value"  # every input's action_id; the block_id names the field
-TITLE, SUMMARY, IMPACT, SEVERITY, LEAD = "title", "summary", "impact", "severity", "lead"
+TITLE, SUMMARY, IMPACT, SEVERITY, LEAD, PRIVATE = (
+    "title", "summary", "impact", "severity", "lead", "private")
+# private_metadata holds at most 3,000 characters; the source message's text is cut to fit.
+SOURCE_TEXT_MAX = 2000
 
 
 @dataclass(frozen=True)
@@ -34,7 +38,9 @@ class DeclareForm:
     impact: str
     severity: int | None
     lead_id: str | None
+    is_private: bool
     origin_channel: str | None
+    source: dict[str, Any] | None
 
 
 def _plain(text: str) -> dict[str, Any]:
@@ -61,10 +67,18 @@ def _input(
     return block
 
 
-def modal(title: str = "", *, origin_channel: str | None = None) -> dict[str, Any]:
+def modal(title: str = "", *, origin_channel: str | None = None, summary: str = "",
+          source: dict[str, Any] | None = None) -> dict[str, Any]:
+    """`source`: the message a shortcut declared from (channel, ts, user, text, permalink)."""
     title_element: dict[str, Any] = {"type": "plain_text_input", "max_length": TITLE_MAX_LENGTH}
     if title.strip():
         title_element["initial_value"] = title.strip()[:TITLE_MAX_LENGTH]
+    summary_element: dict[str, Any] = {"type": "plain_text_input", "multiline": True}
+    if summary.strip():
+        summary_element["initial_value"] = summary.strip()[:3000]
+    private = {"type": "checkboxes", "options": [{
+        "text": _plain("Private incident"), "value": "private",
+        "description": _plain("A private channel; nothing is announced.")}]}
     options = [{"text": _plain(label), "value": str(level)} for level, label in SEVERITIES.items()]
     return {
         "type": "modal",
@@ -72,7 +86,7 @@ def modal(title: str = "", *, origin_channel: str | None = None) -> dict[str, An
         "title": _plain("Declare an incident"),
         "submit": _plain("Declare"),
         "close": _plain("Cancel"),
-        "private_metadata": json.dumps({"origin": origin_channel}),
+        "private_metadata": json.dumps({"origin": origin_channel, "source": source}),
         "blocks": [
             _input(
                 TITLE,
@@ -81,7 +95,7 @@ def modal(title: str = "", *, origin_channel: str | None = None) -> dict[str, An
                 optional=False,
                 hint="What is happening, in a few words.",
             ),
-            _input(SUMMARY, "Summary", {"type": "plain_text_input", "multiline": True}),
+            _input(SUMMARY, "Summary", summary_element),
             _input(
                 IMPACT,
                 "Impact",
@@ -99,6 +113,7 @@ def modal(title: str = "", *, origin_channel: str | None = None) -> dict[str, An
                 hint="Not sure yet? Leave it; you will be reminded.",
             ),
             _input(LEAD, "Lead", {"type": "users_select", "placeholder": _plain("Choose a lead")}),
+            _input(PRIVATE, "Visibility", private),
         ],
     }
 
@@ -115,36 +130,53 @@ def parse(view: dict[str, Any]) -> DeclareForm:
     except ValueError:
         severity = None
     try:
-        origin = json.loads(view.get("private_metadata") or "{}").get("origin")
-    except (ValueError, AttributeError):
-        origin = None
+        metadata = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        metadata = {}
+    if not isinstance(metadata, dict):
+        metadata = {}
+    origin, source = metadata.get("origin"), metadata.get("source")
+    chosen = {option.get("value") for option in field(PRIVATE).get("selected_options") or []}
     return DeclareForm(
         title=(field(TITLE).get("value") or "").strip(),
         summary=field(SUMMARY).get("value") or "",
         impact=field(IMPACT).get("value") or "",
         severity=severity if severity in SEVERITIES else None,
         lead_id=field(LEAD).get("selected_user") or None,
+        is_private="private" in chosen,
         origin_channel=origin if isinstance(origin, str) else None,
+        source=source if isinstance(source, dict) and source.get("ts") else None,
     )
 
 
-def register(app: App, deps: Deps) -> None:
-    def open_modal(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        # views.open before the ack: the trigger_id lives 3 s, so the modal opens as soon as
-        # possible, and if Slack refuses it the person is told in the command's own answer.
-        try:
-            client.views_open(
-                trigger_id=body["trigger_id"],
-                view=modal(body.get("text", ""), origin_channel=body.get("channel_id")),
-            )
-        except SlackApiError as error:
-            code = error.response.get("error") or f"HTTP {error.response.status_code}"
-            log.warning("views.open failed", extra={"error": code})
-            ack(f"Slack did not open the declare form (`{code}`). Please run /incident again.")
-            return
-        ack()
+def open_modal(client: WebClient, trigger_id: str, text: str, origin_channel: str | None,
+               **extra: Any) -> str | None:
+    """Open the modal; on failure return the words to tell the person (Slack's error)."""
+    try:
+        client.views_open(trigger_id=trigger_id,
+                          view=modal(text, origin_channel=origin_channel, **extra))
+    except SlackApiError as error:
+        code = error.response.get("error") or f"HTTP {error.response.status_code}"
+        log.warning("views.open failed", extra={"error": code})
+        return f"Slack did not open the declare form (`{code}`). Please try again."
+    return None
 
-    app.command(COMMAND)(open_modal)
+
+def register(app: App, deps: Deps) -> None:
+    def from_message(ack: Ack, shortcut: dict[str, Any], client: WebClient) -> None:
+        ack()
+        message, channel = shortcut.get("message") or {}, (shortcut.get("channel") or {}).get("id")
+        text = message.get("text") or ""
+        source = {"channel": channel, "ts": message.get("ts"), "user": message.get("user"),
+                  "text": text[:SOURCE_TEXT_MAX], "files": message.get("files") or []}
+        if len(json.dumps(source)) > SOURCE_TEXT_MAX + 500:
+            source["files"] = []
+        failed = open_modal(client, shortcut["trigger_id"], text.split("\n", 1)[0], channel,
+                            summary=text, source=source)
+        if failed and channel:
+            client.chat_postEphemeral(channel=channel, user=shortcut["user"]["id"], text=failed)
+
+    app.shortcut(SHORTCUT_ID)(from_message)
 
     def store(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
         form = parse(view)
@@ -159,6 +191,7 @@ def register(app: App, deps: Deps) -> None:
             severity=form.severity,
             lead_id=form.lead_id,
             reporter_id=body["user"]["id"],
+            is_private=form.is_private,
         )
         try:
             incident = incidents.declare(declaration, key=view["id"])
@@ -177,6 +210,7 @@ def register(app: App, deps: Deps) -> None:
         if incident is not None:
             context["incident_id"] = incident.id
             context["origin_channel"] = form.origin_channel
+            context["source_message"] = form.source
 
     def open_incident(client: WebClient, context: BoltContext) -> None:
         incident_id = context.get("incident_id")
@@ -192,6 +226,7 @@ def register(app: App, deps: Deps) -> None:
             executor=deps.fanout,
             bot_user_id=context.bot_user_id,
             origin_channel=context.get("origin_channel"),
+            source_message=context.get("source_message"),
         )
 
     app.view(CALLBACK_ID)(ack=store, lazy=[open_incident])

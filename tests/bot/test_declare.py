@@ -25,12 +25,7 @@ def test_whole_flow_declare_pin_unpin(slack: FakeSlack, bot: RunningBot, databas
     title_block = next(b for b in view["blocks"] if b["block_id"] == "title")
     assert title_block["element"]["initial_value"] == "Checkout latency above 2s"
     assert {b["block_id"] for b in view["blocks"]} == {
-        "title",
-        "summary",
-        "impact",
-        "severity",
-        "lead",
-    }
+        "title", "summary", "impact", "severity", "lead", "private"}
 
     assert submit_declare(slack, view) is None
     ephemeral = slack.wait_for_call("chat.postEphemeral", timeout=10)
@@ -231,4 +226,4 @@ def test_form_refused_by_slack_is_explained_in_the_commands_answer(
     delivery = slack.slash_command("too slow")
     assert delivery.ok
     answer = delivery.response or {"text": delivery.body}
-    assert "expired_trigger_id" in answer["text"] and "/incident" in answer["text"]
+    assert "expired_trigger_id" in answer["text"] and "try again" in answer["text"]
