@@ -95,10 +95,19 @@ def opening_message(incident: Incident, viewer_link: str | None) -> tuple[str, B
     return headline(incident), blocks
 
 
-def _button(text: str, action_id: str, value: str, style: str | None = None,
-            confirm: dict[str, Any] | None = None) -> dict[str, Any]:
-    button: dict[str, Any] = {"type": "button", "text": {"type": "plain_text", "text": text},
-                              "action_id": action_id, "value": value}
+def _button(
+    text: str,
+    action_id: str,
+    value: str,
+    style: str | None = None,
+    confirm: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    button: dict[str, Any] = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": text},
+        "action_id": action_id,
+        "value": value,
+    }
     if style:
         button["style"] = style
     if confirm:
@@ -130,11 +139,17 @@ def announcement(incident: Incident, viewer_link: str | None) -> tuple[str, Bloc
             "confirm": {"type": "plain_text", "text": "Resolve"},
             "deny": {"type": "plain_text", "text": "Cancel"},
         }
-        blocks.append({"type": "actions", "block_id": "incident_buttons", "elements": [
-            _button("Join channel", JOIN, value, "primary"),
-            _button("Update", UPDATE, value),
-            _button("Resolve", RESOLVE, value, "danger", confirm),
-        ]})
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": "incident_buttons",
+                "elements": [
+                    _button("Join channel", JOIN, value, "primary"),
+                    _button("Update", UPDATE, value),
+                    _button("Resolve", RESOLVE, value, "danger", confirm),
+                ],
+            }
+        )
     state = "declared" if incident.is_open else "resolved"
     return f"Incident {state}: {headline(incident)} ({status_label(incident)})", blocks
 

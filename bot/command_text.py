@@ -32,5 +32,5 @@ def first_user(text: str) -> tuple[str | None, str]:
     match = _USER.search(text)
     if match is None:
         return None, text.strip()
-    rest = (text[: match.start()] + text[match.end():]).strip()
+    rest = (text[: match.start()] + text[match.end() :]).strip()
     return match.group(1), re.sub(r"\s{2,}", " ", rest)

@@ -91,8 +91,9 @@ def _text_field(name: str) -> Handler:
     def handler(inv: Invocation) -> Reply:
         if not inv.rest:
             current = getattr(inv.incident, name) or "_not set yet_"
-            return Reply(f"*{name.capitalize()}:* {current}\nChange it with "
-                         f"`/incident {name} <text>`.")
+            return Reply(
+                f"*{name.capitalize()}:* {current}\nChange it with `/incident {name} <text>`."
+            )
         return _change(inv, **{name: inv.rest})
 
     return handler
@@ -110,11 +111,16 @@ def reopen(inv: Invocation) -> Reply:
 
 def duration(inv: Invocation) -> Reply:
     incident, now = inv.incident, utcnow()
-    lines = [f"{blocks.duration_text(incident, now)} (reported "
-             f"<!date^{int(incident.reported_at.timestamp())}^{{date_short_pretty}} "
-             f"{{time}}|{incident.reported_at:%Y-%m-%d %H:%M} UTC>)."]
-    for label, at in (("Acknowledged", incident.acknowledged_at),
-                      ("Mitigated", incident.mitigated_at), ("Resolved", incident.resolved_at)):
+    lines = [
+        f"{blocks.duration_text(incident, now)} (reported "
+        f"<!date^{int(incident.reported_at.timestamp())}^{{date_short_pretty}} "
+        f"{{time}}|{incident.reported_at:%Y-%m-%d %H:%M} UTC>)."
+    ]
+    for label, at in (
+        ("Acknowledged", incident.acknowledged_at),
+        ("Mitigated", incident.mitigated_at),
+        ("Resolved", incident.resolved_at),
+    ):
         if at is not None:
             lines.append(f"{label} after {durations.human(at - incident.reported_at)}.")
     return Reply(" ".join(lines))

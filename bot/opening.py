@@ -150,16 +150,29 @@ def open_in_slack(
     def first_entry() -> None:
         assert source_message is not None
         author = source_message.get("user")
-        permalink = client.chat_getPermalink(channel=source_message["channel"],
-                                             message_ts=source_message["ts"])["permalink"]
-        timeline.add_message(incident.id, SlackMessage(
-            message_ts=source_message["ts"], text=source_message.get("text") or "",
-            author_id=author, author_name=shown_name(client, author),
-            permalink=str(permalink), added_by=incident.reporter_id,
-            files=[{"name": f.get("title") or f.get("name") or "file",
-                    "url": f.get("permalink") or f.get("url_private") or ""}
-                   for f in source_message.get("files") or [] if isinstance(f, dict)],
-        ), "shortcut")
+        permalink = client.chat_getPermalink(
+            channel=source_message["channel"], message_ts=source_message["ts"]
+        )["permalink"]
+        timeline.add_message(
+            incident.id,
+            SlackMessage(
+                message_ts=source_message["ts"],
+                text=source_message.get("text") or "",
+                author_id=author,
+                author_name=shown_name(client, author),
+                permalink=str(permalink),
+                added_by=incident.reporter_id,
+                files=[
+                    {
+                        "name": f.get("title") or f.get("name") or "file",
+                        "url": f.get("permalink") or f.get("url_private") or "",
+                    }
+                    for f in source_message.get("files") or []
+                    if isinstance(f, dict)
+                ],
+            ),
+            "shortcut",
+        )
 
     steps: list[tuple[str, Callable[[], object], str | None]] = [
         ("invite the reporter and the lead", invite, None),
@@ -171,8 +184,13 @@ def open_in_slack(
     if source_message:
         steps.append(("add the message to the timeline", first_entry, None))
     if settings.incidents_channel and incident.is_private and settings.private_placeholder:
-        steps.append((f"post the placeholder in {blocks.channel_link(settings.incidents_channel)}",
-                      placeholder, "INCIDENTS_CHANNEL"))
+        steps.append(
+            (
+                f"post the placeholder in {blocks.channel_link(settings.incidents_channel)}",
+                placeholder,
+                "INCIDENTS_CHANNEL",
+            )
+        )
     if settings.incidents_channel and not incident.is_private:
         steps.append(
             (

@@ -18,34 +18,47 @@ from models import Incident
 log = logging.getLogger(__name__)
 
 
-def resolved(client: WebClient, incident: Incident, settings: Settings,
-             actor_id: str | None) -> None:
+def resolved(
+    client: WebClient, incident: Incident, settings: Settings, actor_id: str | None
+) -> None:
     duration = blocks.duration_text(incident)
-    tell_channel(client, incident,
-                 f":white_check_mark: Incident {incident.id} is *resolved* by "
-                 f"{blocks.mention(actor_id)}. {duration}.",
-                 thread_under_announcement=True)
+    tell_channel(
+        client,
+        incident,
+        f":white_check_mark: Incident {incident.id} is *resolved* by "
+        f"{blocks.mention(actor_id)}. {duration}.",
+        thread_under_announcement=True,
+    )
     owner = incident.lead_id or incident.reporter_id
     link = blocks.viewer_url(settings.viewer_base_url, incident)
-    review = (f"Its page, for the review: {link}" if link
-              else "Time to write up the review while it is fresh.")
-    text = (f"Incident {incident.id} ({incident.title}) is resolved. {duration}. {review}")
+    review = (
+        f"Its page, for the review: {link}"
+        if link
+        else "Time to write up the review while it is fresh."
+    )
+    text = f"Incident {incident.id} ({incident.title}) is resolved. {duration}. {review}"
     try:
         client.chat_postMessage(channel=owner, text=text, blocks=blocks.notice(text))
     except SlackApiError as error:
-        log.warning("review DM failed", extra={"incident": incident.id,
-                                                "error": error.response.get("error")})
+        log.warning(
+            "review DM failed",
+            extra={"incident": incident.id, "error": error.response.get("error")},
+        )
 
 
 def reopened(client: WebClient, incident: Incident, actor_id: str | None) -> None:
-    tell_channel(client, incident,
-                 f":rotating_light: Incident {incident.id} is *reopened* by "
-                 f"{blocks.mention(actor_id)}: back to investigating.",
-                 thread_under_announcement=True)
+    tell_channel(
+        client,
+        incident,
+        f":rotating_light: Incident {incident.id} is *reopened* by "
+        f"{blocks.mention(actor_id)}: back to investigating.",
+        thread_under_announcement=True,
+    )
 
 
-def after_change(client: WebClient, outcome: Outcome, settings: Settings,
-                 actor_id: str | None) -> None:
+def after_change(
+    client: WebClient, outcome: Outcome, settings: Settings, actor_id: str | None
+) -> None:
     if not outcome.changed:
         return
     incident = outcome.incident

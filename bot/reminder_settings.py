@@ -56,34 +56,42 @@ class ReminderSettings:
             return env.get(name, "").strip()
 
         defaults = cls()
-        start, end = _hours("WORKING_HOURS", get("WORKING_HOURS")) if get("WORKING_HOURS") else (
-            defaults.working_start, defaults.working_end
+        start, end = (
+            _hours("WORKING_HOURS", get("WORKING_HOURS"))
+            if get("WORKING_HOURS")
+            else (defaults.working_start, defaults.working_end)
         )
         return cls(
             enabled=_flag("REMINDERS_ENABLED", get("REMINDERS_ENABLED"), defaults.enabled),
             no_lead_minutes=_whole(
-                "REMINDER_NO_LEAD_MINUTES", get("REMINDER_NO_LEAD_MINUTES"),
+                "REMINDER_NO_LEAD_MINUTES",
+                get("REMINDER_NO_LEAD_MINUTES"),
                 defaults.no_lead_minutes,
             ),
             no_severity_minutes=_whole(
-                "REMINDER_NO_SEVERITY_MINUTES", get("REMINDER_NO_SEVERITY_MINUTES"),
+                "REMINDER_NO_SEVERITY_MINUTES",
+                get("REMINDER_NO_SEVERITY_MINUTES"),
                 defaults.no_severity_minutes,
             ),
             update_minutes=_update_minutes(
                 "REMINDER_UPDATE_MINUTES", get("REMINDER_UPDATE_MINUTES"), defaults.update_minutes
             ),
-            open_hours=_whole("REMINDER_OPEN_HOURS", get("REMINDER_OPEN_HOURS"),
-                              defaults.open_hours),
+            open_hours=_whole(
+                "REMINDER_OPEN_HOURS", get("REMINDER_OPEN_HOURS"), defaults.open_hours
+            ),
             working_start=start,
             working_end=end,
             timezone=_timezone("WORKING_TIMEZONE", get("WORKING_TIMEZONE") or defaults.timezone),
             working_days=_days("WORKING_DAYS", get("WORKING_DAYS"), defaults.working_days),
             snooze_minutes=_whole(
-                "REMINDER_SNOOZE_MINUTES", get("REMINDER_SNOOZE_MINUTES"),
-                defaults.snooze_minutes, minimum=1,
+                "REMINDER_SNOOZE_MINUTES",
+                get("REMINDER_SNOOZE_MINUTES"),
+                defaults.snooze_minutes,
+                minimum=1,
             ),
             interval_seconds=_seconds(
-                "SCHEDULER_INTERVAL_SECONDS", get("SCHEDULER_INTERVAL_SECONDS"),
+                "SCHEDULER_INTERVAL_SECONDS",
+                get("SCHEDULER_INTERVAL_SECONDS"),
                 defaults.interval_seconds,
             ),
         )

@@ -27,27 +27,45 @@ def _quietly(step: str, incident: Incident, action: Callable[[], object]) -> Non
     try:
         action()
     except SlackApiError as error:
-        log.warning("sync step failed", extra={"incident": incident.id, "step": step,
-                                               "error": error.response.get("error")})
+        log.warning(
+            "sync step failed",
+            extra={"incident": incident.id, "step": step, "error": error.response.get("error")},
+        )
 
 
-def refresh(client: WebClient, incident: Incident, settings: Settings,
-            changed: Iterable[str] = ()) -> None:
+def refresh(
+    client: WebClient, incident: Incident, settings: Settings, changed: Iterable[str] = ()
+) -> None:
     """Edit the opening message and the announcement; reset the topic if it shows a change."""
     link = blocks.viewer_url(settings.viewer_base_url, incident)
     if incident.channel_id and incident.opening_message_ts:
         text, body = blocks.opening_message(incident, link)
-        _quietly("opening message", incident, lambda: client.chat_update(
-            channel=incident.channel_id, ts=incident.opening_message_ts, text=text, blocks=body))
+        _quietly(
+            "opening message",
+            incident,
+            lambda: client.chat_update(
+                channel=incident.channel_id, ts=incident.opening_message_ts, text=text, blocks=body
+            ),
+        )
     if incident.announcement_channel_id and incident.announcement_ts and not incident.is_private:
         text, body = blocks.announcement(incident, link)
-        _quietly("announcement", incident, lambda: client.chat_update(
-            channel=incident.announcement_channel_id, ts=incident.announcement_ts, text=text,
-            blocks=body))
+        _quietly(
+            "announcement",
+            incident,
+            lambda: client.chat_update(
+                channel=incident.announcement_channel_id,
+                ts=incident.announcement_ts,
+                text=text,
+                blocks=body,
+            ),
+        )
     if incident.channel_id and TOPIC_FIELDS & set(changed):
         topic = blocks.topic(incident, shown_name(client, incident.lead_id))
-        _quietly("topic", incident, lambda: client.conversations_setTopic(
-            channel=incident.channel_id, topic=topic))
+        _quietly(
+            "topic",
+            incident,
+            lambda: client.conversations_setTopic(channel=incident.channel_id, topic=topic),
+        )
 
 
 def describe(changes: Iterable[Change], actor_id: str | None) -> str:
@@ -57,8 +75,10 @@ def describe(changes: Iterable[Change], actor_id: str | None) -> str:
         if change.field in ("summary", "impact", "title"):
             lines.append(f"*{change.field.capitalize()}* is now: {blocks.escape(str(change.new))}")
         else:
-            lines.append(f"*{change.field.capitalize()}*: {_value(change.field, change.old)} → "
-                         f"{_value(change.field, change.new)}")
+            lines.append(
+                f"*{change.field.capitalize()}*: {_value(change.field, change.old)} → "
+                f"{_value(change.field, change.new)}"
+            )
     who = f" (by {blocks.mention(actor_id)})" if actor_id else ""
     return "\n".join(lines) + who
 
@@ -73,19 +93,29 @@ def _value(field: str, value: object) -> str:
     return str(value).capitalize()
 
 
-def tell_channel(client: WebClient, incident: Incident, text: str,
-                 thread_under_announcement: bool = False) -> str | None:
+def tell_channel(
+    client: WebClient, incident: Incident, text: str, thread_under_announcement: bool = False
+) -> str | None:
     """Post in the incident channel (and optionally under the announcement); return the ts."""
     posted: str | None = None
     if incident.channel_id:
+
         def post() -> None:
             nonlocal posted
-            posted = client.chat_postMessage(channel=incident.channel_id, text=text,
-                                             blocks=blocks.notice(text))["ts"]
+            posted = client.chat_postMessage(
+                channel=incident.channel_id, text=text, blocks=blocks.notice(text)
+            )["ts"]
+
         _quietly("channel message", incident, post)
     if thread_under_announcement and incident.announcement_ts and not incident.is_private:
-        _quietly("announcement thread", incident, lambda: client.chat_postMessage(
-            channel=incident.announcement_channel_id, thread_ts=incident.announcement_ts,
-            text=text, blocks=blocks.notice(text)))
+        _quietly(
+            "announcement thread",
+            incident,
+            lambda: client.chat_postMessage(
+                channel=incident.announcement_channel_id,
+                thread_ts=incident.announcement_ts,
+                text=text,
+                blocks=blocks.notice(text),
+            ),
+        )
     return posted
-

@@ -20,6 +20,7 @@ def human(delta: dt.timedelta) -> str:
     return f"{days} d {hours} h"
 
 
-def open_for(reported_at: dt.datetime, resolved_at: dt.datetime | None,
-             now: dt.datetime) -> dt.timedelta:
+def open_for(
+    reported_at: dt.datetime, resolved_at: dt.datetime | None, now: dt.datetime
+) -> dt.timedelta:
     return (resolved_at or now) - reported_at

@@ -76,8 +76,7 @@ def parse_severity(text: str) -> int:
         number, word = label.lower().split(" ", 1)
         if value in (str(level), number, word, number + word):
             return level
-    raise ValueError("Severity is one of: " + ", ".join(SEVERITIES.values())
-                     + " (or just 1 to 4).")
+    raise ValueError("Severity is one of: " + ", ".join(SEVERITIES.values()) + " (or just 1 to 4).")
 
 
 def parse_status(text: str) -> str:
@@ -115,13 +114,23 @@ def _record(incident: Incident, change: Change, actor: Actor, now: Any) -> None:
     else:
         text = f"{change.field.capitalize()}: {old} → {new}"
     TimelineEvent.create(
-        incident=incident, kind=change.field, text=text, author_id=actor.user_id,
-        author_name=actor.name, occurred_at=now, source=actor.source,
-        details={"old": change.old, "new": change.new}, created_at=now,
+        incident=incident,
+        kind=change.field,
+        text=text,
+        author_id=actor.user_id,
+        author_name=actor.name,
+        occurred_at=now,
+        source=actor.source,
+        details={"old": change.old, "new": change.new},
+        created_at=now,
     )
     AuditEntry.create(
-        incident=incident, at=now, actor_id=actor.user_id, source=actor.source,
-        action=change.field, old_value=None if change.old is None else str(change.old),
+        incident=incident,
+        at=now,
+        actor_id=actor.user_id,
+        source=actor.source,
+        action=change.field,
+        old_value=None if change.old is None else str(change.old),
         new_value=None if change.new is None else str(change.new),
     )
 
@@ -134,8 +143,14 @@ def _apply_status(incident: Incident, status: str, actor: Actor, now: Any) -> No
         setattr(incident, milestone, now)
     if previous == "resolved" and status != "resolved":
         incident.resolved_at = None
-    StatusChange.create(incident=incident, from_status=previous, status=status, changed_at=now,
-                        changed_by=actor.user_id, source=actor.source)
+    StatusChange.create(
+        incident=incident,
+        from_status=previous,
+        status=status,
+        changed_at=now,
+        changed_by=actor.user_id,
+        source=actor.source,
+    )
 
 
 def change(
@@ -161,7 +176,9 @@ def change(
         if not title or len(title) > TITLE_MAX_LENGTH:
             raise ValueError(f"A title has 1 to {TITLE_MAX_LENGTH} characters.")
     wanted: dict[str, Any] = {
-        "status": status, "severity": severity, "title": title,
+        "status": status,
+        "severity": severity,
+        "title": title,
         "summary": None if summary is None else summary.strip(),
         "impact": None if impact is None else impact.strip(),
     }
@@ -198,8 +215,9 @@ def change(
             for item in changes:
                 _record(incident, item, actor, now)
     if changes:
-        log.info("incident changed", extra={"incident": number,
-                                            "fields": [c.field for c in changes]})
+        log.info(
+            "incident changed", extra={"incident": number, "fields": [c.field for c in changes]}
+        )
     return Outcome(incident, changes)
 
 
@@ -217,8 +235,16 @@ def resolve(number: int, actor: Actor, *, key: str | None = None) -> Outcome:
     return change(number, actor, key=key, status="resolved")
 
 
-def add_entry(number: int, kind: str, text: str, actor: Actor, *, key: str | None = None,
-              message_ts: str | None = None, permalink: str = "") -> TimelineEvent:
+def add_entry(
+    number: int,
+    kind: str,
+    text: str,
+    actor: Actor,
+    *,
+    key: str | None = None,
+    message_ts: str | None = None,
+    permalink: str = "",
+) -> TimelineEvent:
     """A note or an update: a timeline entry written by a person through the bot."""
     if not text.strip():
         raise ValueError(f"An empty {kind} says nothing; add some text.")
@@ -227,12 +253,25 @@ def add_entry(number: int, kind: str, text: str, actor: Actor, *, key: str | Non
         incident = _get(number)
         now = utcnow()
         entry: TimelineEvent = TimelineEvent.create(
-            incident=incident, kind=kind, text=text.strip(), author_id=actor.user_id,
-            author_name=actor.name, occurred_at=now, source=actor.source,
-            message_ts=message_ts, permalink=permalink, created_at=now,
+            incident=incident,
+            kind=kind,
+            text=text.strip(),
+            author_id=actor.user_id,
+            author_name=actor.name,
+            occurred_at=now,
+            source=actor.source,
+            message_ts=message_ts,
+            permalink=permalink,
+            created_at=now,
         )
-        AuditEntry.create(incident=incident, at=now, actor_id=actor.user_id,
-                          source=actor.source, action=kind, new_value=text.strip())
+        AuditEntry.create(
+            incident=incident,
+            at=now,
+            actor_id=actor.user_id,
+            source=actor.source,
+            action=kind,
+            new_value=text.strip(),
+        )
         if kind == "update":
             Incident.update(last_update_at=now).where(Incident.id == number).execute()
     return entry

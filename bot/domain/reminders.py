@@ -31,7 +31,10 @@ from models.db import write_transaction
 log = logging.getLogger(__name__)
 
 NO_LEAD, NO_SEVERITY, UPDATE_OVERDUE, OPEN_LONG = (
-    "no_lead", "no_severity", "update_overdue", "open_long",
+    "no_lead",
+    "no_severity",
+    "update_overdue",
+    "open_long",
 )
 
 
@@ -92,7 +95,7 @@ def due(now: dt.datetime, settings: ReminderSettings) -> list[DueReminder]:
                     kind=kind,
                     due_at=due_at,
                     basis=situation.basis,
-                    channel_id=incident.channel_id,
+                    channel_id=incident.channel_id or "",  # not null, by the query
                     ask=incident.lead_id or incident.reporter_id,
                     title=incident.title,
                     severity=incident.severity,
@@ -133,9 +136,7 @@ def _situations(
     return found
 
 
-def _next_due(
-    situation: _Situation, rows: list[Reminder], now: dt.datetime
-) -> dt.datetime | None:
+def _next_due(situation: _Situation, rows: list[Reminder], now: dt.datetime) -> dt.datetime | None:
     """The due time of the occurrence to send now, or None (sent, snoozed or dismissed)."""
     if any(r.dismissed_at is not None and r.basis == situation.basis for r in rows):
         return None
@@ -159,14 +160,20 @@ def claim(item: DueReminder, now: dt.datetime, by: str = "") -> Reminder | None:
     """
     try:
         with db.connection_context(), write_transaction():
-            still_open = Incident.select().where(
-                Incident.id == item.incident_id, Incident.status != "resolved"
-            ).exists()
+            still_open = (
+                Incident.select()
+                .where(Incident.id == item.incident_id, Incident.status != "resolved")
+                .exists()
+            )
             if not still_open:
                 return None
             row: Reminder = Reminder.create(
-                incident=item.incident_id, kind=item.kind, due_at=item.due_at,
-                basis=item.basis, claimed_at=now, claimed_by=by[:64],
+                incident=item.incident_id,
+                kind=item.kind,
+                due_at=item.due_at,
+                basis=item.basis,
+                claimed_at=now,
+                claimed_by=by[:64],
                 channel_id=item.channel_id,
             )
     except IntegrityError:

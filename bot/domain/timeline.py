@@ -1,5 +1,6 @@
 """Timeline entries from Slack messages: added by a pin, a reaction or a shortcut, kept while
-any of those holds them, updated when edited, marked when deleted."""
+any of those holds them, updated when edited (each earlier text kept in the audit), marked
+when deleted."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
-from models import TimelineEvent, db
+from bot.domain.lifecycle import Duplicate, claim
+from models import AuditEntry, TimelineEvent, db
+from models.db import write_transaction
+from models.fields import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +69,10 @@ def add_message(incident_id: int, message: SlackMessage, source: str) -> None:
             )
             .execute()
         )
-    log.info("message on timeline", extra={"incident": incident_id, "source": source,
-                                           "message_ts": message.message_ts})
+    log.info(
+        "message on timeline",
+        extra={"incident": incident_id, "source": source, "message_ts": message.message_ts},
+    )
 
 
 def remove_message(incident_id: int, message_ts: str, source: str) -> bool:
@@ -86,11 +92,20 @@ def remove_message(incident_id: int, message_ts: str, source: str) -> bool:
                 & ~TimelineEvent.pinned
                 & ~TimelineEvent.reacted
                 & ~TimelineEvent.shortcut
+                # A message deleted in Slack stays, marked: the record must not vanish with it.
+                & TimelineEvent.deleted_at.is_null()
             )
             .execute()
         )
-    log.info("message source removed", extra={"incident": incident_id, "source": source,
-                                              "message_ts": message_ts, "left": bool(removed)})
+    log.info(
+        "message source removed",
+        extra={
+            "incident": incident_id,
+            "source": source,
+            "message_ts": message_ts,
+            "left": bool(removed),
+        },
+    )
     return bool(removed)
 
 
@@ -109,3 +124,123 @@ def entries(incident_id: int) -> list[TimelineEvent]:
             .where(TimelineEvent.incident == incident_id)
             .order_by(TimelineEvent.occurred_at, TimelineEvent.id)
         )
+
+
+def entry(incident_id: int, message_ts: str) -> TimelineEvent | None:
+    """The incident's entry for a Slack message, if it has one."""
+    with db.connection_context():
+        return TimelineEvent.get_or_none(
+            (TimelineEvent.incident == incident_id) & (TimelineEvent.message_ts == message_ts)
+        )
+
+
+def latest(incident_id: int, kind: str) -> TimelineEvent | None:
+    """The most recent entry of `kind` that is still there (not deleted in Slack)."""
+    with db.connection_context():
+        return (
+            TimelineEvent.select()
+            .where(
+                (TimelineEvent.incident == incident_id)
+                & (TimelineEvent.kind == kind)
+                & TimelineEvent.deleted_at.is_null()
+            )
+            .order_by(TimelineEvent.occurred_at.desc(), TimelineEvent.id.desc())
+            .first()
+        )
+
+
+@dataclass(frozen=True)
+class Edit:
+    """A message's text changed in Slack: who, when (the edit's own ts) and from what."""
+
+    message_ts: str
+    new_text: str
+    previous_text: str | None
+    edited_ts: str
+    editor_id: str | None
+
+
+def edit_message(incident_id: int, edit: Edit) -> bool:
+    """Apply an edit to the entry for the message; False when there is none or it was seen.
+
+    Every edit writes one audit row whose old value is the text it replaced, so the first
+    text survives any number of edits. A redelivered edit finds its key (incident, message,
+    edit ts) taken and writes nothing. The entry takes the newest text: an older edit
+    arriving late is audited but does not overwrite a newer one.
+    """
+    edited_at = ts_to_datetime(edit.edited_ts)
+    this = (TimelineEvent.incident == incident_id) & (TimelineEvent.message_ts == edit.message_ts)
+    try:
+        with db.connection_context(), write_transaction():
+            found = TimelineEvent.get_or_none(this)
+            if found is None:
+                return False
+            claim(f"timeline-edit:{incident_id}:{edit.message_ts}:{edit.edited_ts}")
+            old = edit.previous_text if edit.previous_text is not None else found.text
+            (
+                TimelineEvent.update(text=edit.new_text, edited_at=edited_at)
+                .where(
+                    this
+                    & (TimelineEvent.edited_at.is_null() | (TimelineEvent.edited_at < edited_at))
+                )
+                .execute()
+            )
+            AuditEntry.create(
+                incident=incident_id,
+                at=utcnow(),
+                actor_id=edit.editor_id,
+                source="slack",
+                action="timeline_edit",
+                old_value=old,
+                new_value=edit.new_text,
+                details={
+                    "timeline_event": found.id,
+                    "message_ts": edit.message_ts,
+                    "edited_ts": edit.edited_ts,
+                },
+            )
+    except Duplicate:
+        log.info(
+            "edit already applied", extra={"incident": incident_id, "message_ts": edit.message_ts}
+        )
+        return False
+    log.info(
+        "timeline message edited", extra={"incident": incident_id, "message_ts": edit.message_ts}
+    )
+    return True
+
+
+def mark_deleted(
+    incident_id: int,
+    message_ts: str,
+    *,
+    event_ts: str | None = None,
+    actor_id: str | None = None,
+) -> bool:
+    """Mark the entry for a message deleted in Slack (at `event_ts`), keeping row and text.
+
+    True only the first time: a redelivery finds it marked already and writes no audit row.
+    """
+    deleted_at = ts_to_datetime(event_ts) if event_ts else utcnow()
+    this = (TimelineEvent.incident == incident_id) & (TimelineEvent.message_ts == message_ts)
+    with db.connection_context(), write_transaction():
+        marked = (
+            TimelineEvent.update(deleted_at=deleted_at)
+            .where(this & TimelineEvent.deleted_at.is_null())
+            .execute()
+        )
+        if not marked:
+            return False
+        found = TimelineEvent.get(this)
+        AuditEntry.create(
+            incident=incident_id,
+            at=utcnow(),
+            actor_id=actor_id,
+            source="slack",
+            action="timeline_delete",
+            old_value=found.text,
+            new_value=None,
+            details={"timeline_event": found.id, "message_ts": message_ts},
+        )
+    log.info("timeline message deleted", extra={"incident": incident_id, "message_ts": message_ts})
+    return True

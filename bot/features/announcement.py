@@ -46,15 +46,17 @@ def register(app: App, deps: Deps) -> None:
         if failed:
             _tell(client, body, failed)
 
-    def resolve(ack: Ack, body: dict[str, Any], action: dict[str, Any],
-                context: BoltContext) -> None:
+    def resolve(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext
+    ) -> None:
         # Stored before the ack (fast, and a failure is answered as an error); Slack is
         # brought in step after it, by `resolved_in_slack`.
         ack()
         number, user = int(action["value"]), body["user"]["id"]
         try:
-            outcome = lifecycle.resolve(number, Actor(user, "button"),
-                                        key=f"action:{action.get('action_ts')}:{user}")
+            outcome = lifecycle.resolve(
+                number, Actor(user, "button"), key=f"action:{action.get('action_ts')}:{user}"
+            )
         except lifecycle.Duplicate:
             return
         except lifecycle.NotAllowed as error:
@@ -71,8 +73,9 @@ def register(app: App, deps: Deps) -> None:
         if incident is None:
             return
         changes = [lifecycle.Change(*c) for c in context.get("changes") or []]
-        after_change(client, lifecycle.Outcome(incident, changes), deps.settings,
-                     body["user"]["id"])
+        after_change(
+            client, lifecycle.Outcome(incident, changes), deps.settings, body["user"]["id"]
+        )
 
     def ack_only(ack: Ack) -> None:
         ack()

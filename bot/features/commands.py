@@ -26,14 +26,17 @@ def open_incidents_reply() -> Reply:
     found = [i for i in incidents.open_incidents() if not i.is_private]
     if not found:
         return Reply("No open incidents. :tada:")
-    lines = [f"• {blocks.channel_link(i.channel_id)} *{blocks.escape(i.title)}* — "
-             f"{i.severity_label}, {blocks.status_label(i)}, lead {blocks.mention(i.lead_id)}"
-             for i in found[:40]]
+    lines = [
+        f"• {blocks.channel_link(i.channel_id)} *{blocks.escape(i.title)}* — "
+        f"{i.severity_label}, {blocks.status_label(i)}, lead {blocks.mention(i.lead_id)}"
+        for i in found[:40]
+    ]
     return Reply(f"*{len(found)} open incident(s)*\n" + "\n".join(lines))
 
 
-def answer_in_incident(name: str, rest: str, incident: Any, user: str, key: str,
-                       client: WebClient, source: str) -> Reply:
+def answer_in_incident(
+    name: str, rest: str, incident: Any, user: str, key: str, client: WebClient, source: str
+) -> Reply:
     if name == "actions":
         text, body = action_list(incident.id)
         return Reply(text, body)
@@ -47,8 +50,7 @@ def _stash(context: BoltContext, incident_id: int, reply: Reply) -> None:
         context["changes"] = [(c.field, c.old, c.new) for c in reply.outcome.changes]
 
 
-def _bring_slack_in_step(client: WebClient, context: BoltContext, user: str,
-                         deps: Deps) -> None:
+def _bring_slack_in_step(client: WebClient, context: BoltContext, user: str, deps: Deps) -> None:
     number = context.get("incident_id")
     incident = incidents.get(number) if number else None
     if incident is None:
@@ -58,8 +60,7 @@ def _bring_slack_in_step(client: WebClient, context: BoltContext, user: str,
 
 
 def register(app: App, deps: Deps) -> None:
-    def on_command(ack: Ack, body: dict[str, Any], client: WebClient,
-                   context: BoltContext) -> None:
+    def on_command(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         text, channel, user = body.get("text", ""), body.get("channel_id"), body["user_id"]
         words = parse(text)
         incident = incidents.for_channel(channel) if channel else None
@@ -78,8 +79,15 @@ def register(app: App, deps: Deps) -> None:
             ack(failed) if failed else ack()
             return
         else:
-            reply = answer_in_incident(words.name, words.rest, incident, user,
-                                       f"cmd:{body['trigger_id']}", client, "command")
+            reply = answer_in_incident(
+                words.name,
+                words.rest,
+                incident,
+                user,
+                f"cmd:{body['trigger_id']}",
+                client,
+                "command",
+            )
             _stash(context, incident.id, reply)
         ack(text=reply.text, blocks=reply.blocks or blocks.notice(reply.text))
 
@@ -88,8 +96,9 @@ def register(app: App, deps: Deps) -> None:
 
     app.command(COMMAND)(ack=on_command, lazy=[after_command])
 
-    def on_mention(body: dict[str, Any], event: dict[str, Any], client: WebClient,
-                   context: BoltContext) -> None:
+    def on_mention(
+        body: dict[str, Any], event: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
         words = parse(strip_bot_mention(event.get("text", "")))
         channel, user = event.get("channel"), event.get("user")
         if not channel or not user:
@@ -98,12 +107,22 @@ def register(app: App, deps: Deps) -> None:
         if words.name == "list":
             reply = open_incidents_reply()
         elif incident is None or not words.name or words.name == "help":
-            reply = Reply(incident_commands.HELP if incident else
-                          "To declare an incident, type `/incident` followed by what is "
-                          "happening.\n\n" + incident_commands.HELP)
+            reply = Reply(
+                incident_commands.HELP
+                if incident
+                else "To declare an incident, type `/incident` followed by what is "
+                "happening.\n\n" + incident_commands.HELP
+            )
         else:
-            reply = answer_in_incident(words.name, words.rest, incident, user,
-                                       f"event:{body.get('event_id')}", client, "command")
+            reply = answer_in_incident(
+                words.name,
+                words.rest,
+                incident,
+                user,
+                f"event:{body.get('event_id')}",
+                client,
+                "command",
+            )
             if reply.text.startswith("Already done"):
                 return  # a redelivered mention: it was answered the first time
             _stash(context, incident.id, reply)
@@ -112,9 +131,12 @@ def register(app: App, deps: Deps) -> None:
     def answer_mention(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         reply = context.get("reply")
         if reply:
-            client.chat_postEphemeral(channel=event["channel"], user=event["user"],
-                                      text=reply["text"],
-                                      blocks=reply["blocks"] or blocks.notice(reply["text"]))
+            client.chat_postEphemeral(
+                channel=event["channel"],
+                user=event["user"],
+                text=reply["text"],
+                blocks=reply["blocks"] or blocks.notice(reply["text"]),
+            )
         _bring_slack_in_step(client, context, event["user"], deps)
 
     app.event("app_mention")(ack=on_mention, lazy=[answer_mention])

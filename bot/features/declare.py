@@ -26,7 +26,13 @@ CALLBACK_ID = "incident_declare"
 SHORTCUT_ID = "declare_from_message"
 ACTION = "value"  # every input's action_id; the block_id names the field
 TITLE, SUMMARY, IMPACT, SEVERITY, LEAD, PRIVATE = (
-    "title", "summary", "impact", "severity", "lead", "private")
+    "title",
+    "summary",
+    "impact",
+    "severity",
+    "lead",
+    "private",
+)
 # private_metadata holds at most 3,000 characters; the source message's text is cut to fit.
 SOURCE_TEXT_MAX = 2000
 
@@ -67,8 +73,13 @@ def _input(
     return block
 
 
-def modal(title: str = "", *, origin_channel: str | None = None, summary: str = "",
-          source: dict[str, Any] | None = None) -> dict[str, Any]:
+def modal(
+    title: str = "",
+    *,
+    origin_channel: str | None = None,
+    summary: str = "",
+    source: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """`source`: the message a shortcut declared from (channel, ts, user, text, permalink)."""
     title_element: dict[str, Any] = {"type": "plain_text_input", "max_length": TITLE_MAX_LENGTH}
     if title.strip():
@@ -76,9 +87,16 @@ def modal(title: str = "", *, origin_channel: str | None = None, summary: str = 
     summary_element: dict[str, Any] = {"type": "plain_text_input", "multiline": True}
     if summary.strip():
         summary_element["initial_value"] = summary.strip()[:3000]
-    private = {"type": "checkboxes", "options": [{
-        "text": _plain("Private incident"), "value": "private",
-        "description": _plain("A private channel; nothing is announced.")}]}
+    private = {
+        "type": "checkboxes",
+        "options": [
+            {
+                "text": _plain("Private incident"),
+                "value": "private",
+                "description": _plain("A private channel; nothing is announced."),
+            }
+        ],
+    }
     options = [{"text": _plain(label), "value": str(level)} for level, label in SEVERITIES.items()]
     return {
         "type": "modal",
@@ -149,12 +167,14 @@ def parse(view: dict[str, Any]) -> DeclareForm:
     )
 
 
-def open_modal(client: WebClient, trigger_id: str, text: str, origin_channel: str | None,
-               **extra: Any) -> str | None:
+def open_modal(
+    client: WebClient, trigger_id: str, text: str, origin_channel: str | None, **extra: Any
+) -> str | None:
     """Open the modal; on failure return the words to tell the person (Slack's error)."""
     try:
-        client.views_open(trigger_id=trigger_id,
-                          view=modal(text, origin_channel=origin_channel, **extra))
+        client.views_open(
+            trigger_id=trigger_id, view=modal(text, origin_channel=origin_channel, **extra)
+        )
     except SlackApiError as error:
         code = error.response.get("error") or f"HTTP {error.response.status_code}"
         log.warning("views.open failed", extra={"error": code})
@@ -167,12 +187,23 @@ def register(app: App, deps: Deps) -> None:
         ack()
         message, channel = shortcut.get("message") or {}, (shortcut.get("channel") or {}).get("id")
         text = message.get("text") or ""
-        source = {"channel": channel, "ts": message.get("ts"), "user": message.get("user"),
-                  "text": text[:SOURCE_TEXT_MAX], "files": message.get("files") or []}
+        source = {
+            "channel": channel,
+            "ts": message.get("ts"),
+            "user": message.get("user"),
+            "text": text[:SOURCE_TEXT_MAX],
+            "files": message.get("files") or [],
+        }
         if len(json.dumps(source)) > SOURCE_TEXT_MAX + 500:
             source["files"] = []
-        failed = open_modal(client, shortcut["trigger_id"], text.split("\n", 1)[0], channel,
-                            summary=text, source=source)
+        failed = open_modal(
+            client,
+            shortcut["trigger_id"],
+            text.split("\n", 1)[0],
+            channel,
+            summary=text,
+            source=source,
+        )
         if failed and channel:
             client.chat_postEphemeral(channel=channel, user=shortcut["user"]["id"], text=failed)
 

@@ -20,21 +20,34 @@ def action_list(number: int) -> tuple[str, list[dict[str, Any]]]:
     if not items:
         text = f"Incident {number} has no follow-up actions yet: /incident action <text> [@owner]"
         return text, blocks.notice(text)
-    body: list[dict[str, Any]] = [{"type": "section", "text": {
-        "type": "mrkdwn", "text": f"*Follow-up actions for incident {number}*"}}]
+    body: list[dict[str, Any]] = [
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": f"*Follow-up actions for incident {number}*"},
+        }
+    ]
     for item in items[:45]:  # a message holds at most 50 blocks
         owner = f" — {blocks.mention(item.owner_id)}" if item.owner_id else ""
         if item.done:
-            line = f":white_check_mark: ~{blocks.escape(item.title)}~{owner} (done by " \
-                   f"{blocks.mention(item.done_by)})"
+            line = (
+                f":white_check_mark: ~{blocks.escape(item.title)}~{owner} (done by "
+                f"{blocks.mention(item.done_by)})"
+            )
             body.append({"type": "section", "text": {"type": "mrkdwn", "text": line}})
         else:
-            body.append({
-                "type": "section",
-                "text": {"type": "mrkdwn", "text": f"• {blocks.escape(item.title)}{owner}"},
-                "accessory": {"type": "button", "text": {"type": "plain_text", "text": "Done"},
-                              "action_id": DONE, "value": str(item.id)},
-            })
+            body.append(
+                {
+                    "type": "section",
+                    "block_id": f"followup_{item.id}",
+                    "text": {"type": "mrkdwn", "text": f"• {blocks.escape(item.title)}{owner}"},
+                    "accessory": {
+                        "type": "button",
+                        "text": {"type": "plain_text", "text": "Done"},
+                        "action_id": DONE,
+                        "value": str(item.id),
+                    },
+                }
+            )
     open_count = sum(1 for item in items if not item.done)
     return f"{open_count} open follow-up action(s) for incident {number}", body
 

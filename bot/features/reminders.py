@@ -28,8 +28,11 @@ def _duration(elapsed: dt.timedelta) -> str:
     minutes = int(elapsed.total_seconds() // 60)
     days, minutes = divmod(minutes, 24 * 60)
     hours, minutes = divmod(minutes, 60)
-    parts = [f"{n} {unit}{'' if n == 1 else 's'}"
-             for n, unit in ((days, "day"), (hours, "hour"), (minutes, "minute")) if n]
+    parts = [
+        f"{n} {unit}{'' if n == 1 else 's'}"
+        for n, unit in ((days, "day"), (hours, "hour"), (minutes, "minute"))
+        if n
+    ]
     return " ".join(parts[:2]) or "less than a minute"
 
 
@@ -38,16 +41,24 @@ def reminder_text(item: DueReminder) -> str:
     who, since = mention(item.ask), _duration(item.elapsed)
     name = f"Incident {item.number}: {escape(item.title)}"
     if item.kind == reminders.NO_LEAD:
-        return (f":bell: *{name}* has had no lead for {since}. {who}, who is leading it? "
-                "Set a lead so everyone knows who decides.")
+        return (
+            f":bell: *{name}* has had no lead for {since}. {who}, who is leading it? "
+            "Set a lead so everyone knows who decides."
+        )
     if item.kind == reminders.NO_SEVERITY:
-        return (f":bell: *{name}* has had no severity for {since}. {who}, how bad is it? "
-                "Set a severity so the right people pay attention.")
+        return (
+            f":bell: *{name}* has had no severity for {since}. {who}, how bad is it? "
+            "Set a severity so the right people pay attention."
+        )
     if item.kind == reminders.UPDATE_OVERDUE:
-        return (f":bell: *{name}* (SEV{item.severity}) has had no update for {since}. {who}, "
-                "please post an update: what we know, what we are doing, when the next one is.")
-    return (f":bell: *{name}* has been open for {since}. {who}, is it still going on? "
-            "Post an update on where it stands, or resolve it.")
+        return (
+            f":bell: *{name}* (SEV{item.severity}) has had no update for {since}. {who}, "
+            "please post an update: what we know, what we are doing, when the next one is."
+        )
+    return (
+        f":bell: *{name}* has been open for {since}. {who}, is it still going on? "
+        "Post an update on where it stands, or resolve it."
+    )
 
 
 def reminder_message(
@@ -61,10 +72,18 @@ def reminder_message(
             "type": "actions",
             "block_id": ACTIONS_BLOCK,
             "elements": [
-                {"type": "button", "action_id": SNOOZE_ACTION, "value": value,
-                 "text": {"type": "plain_text", "text": f"Snooze {snooze_minutes} min"}},
-                {"type": "button", "action_id": DISMISS_ACTION, "value": value,
-                 "text": {"type": "plain_text", "text": "Dismiss"}},
+                {
+                    "type": "button",
+                    "action_id": SNOOZE_ACTION,
+                    "value": value,
+                    "text": {"type": "plain_text", "text": f"Snooze {snooze_minutes} min"},
+                },
+                {
+                    "type": "button",
+                    "action_id": DISMISS_ACTION,
+                    "value": value,
+                    "text": {"type": "plain_text", "text": "Dismiss"},
+                },
             ],
         },
     ]
@@ -123,5 +142,9 @@ def _settle(client: WebClient, body: dict[str, Any], note: str) -> None:
     message = body.get("message") or {}
     channel = (body.get("channel") or {}).get("id") or body["container"]["channel_id"]
     text, blocks = settled(message, note)
-    client.chat_update(channel=channel, ts=message.get("ts") or body["container"]["message_ts"],
-                       text=text, blocks=blocks)
+    client.chat_update(
+        channel=channel,
+        ts=message.get("ts") or body["container"]["message_ts"],
+        text=text,
+        blocks=blocks,
+    )

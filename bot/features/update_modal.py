@@ -26,7 +26,13 @@ log = logging.getLogger(__name__)
 CALLBACK_ID = "incident_update"
 ACTION = "value"
 STATUS, SEVERITY, LEAD, SUMMARY, IMPACT, MESSAGE = (
-    "status", "severity", "lead", "summary", "impact", "message")
+    "status",
+    "severity",
+    "lead",
+    "summary",
+    "impact",
+    "message",
+)
 
 
 @dataclass(frozen=True)
@@ -48,19 +54,31 @@ def _option(text: str, value: str) -> dict[str, Any]:
     return {"text": _plain(text), "value": value}
 
 
-def _input(block_id: str, label: str, element: dict[str, Any], *,
-           optional: bool = True) -> dict[str, Any]:
-    return {"type": "input", "block_id": block_id, "label": _plain(label), "optional": optional,
-            "element": {**element, "action_id": ACTION}}
+def _input(
+    block_id: str, label: str, element: dict[str, Any], *, optional: bool = True
+) -> dict[str, Any]:
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "label": _plain(label),
+        "optional": optional,
+        "element": {**element, "action_id": ACTION},
+    }
 
 
 def modal(incident: Incident) -> dict[str, Any]:
     statuses = [_option(s.capitalize(), s) for s in STATUSES]
     severities = [_option(label, str(level)) for level, label in SEVERITIES.items()]
-    status = {"type": "static_select", "options": statuses,
-              "initial_option": _option(incident.status.capitalize(), incident.status)}
-    severity: dict[str, Any] = {"type": "static_select", "options": severities,
-                                "placeholder": _plain("Pick a severity")}
+    status = {
+        "type": "static_select",
+        "options": statuses,
+        "initial_option": _option(incident.status.capitalize(), incident.status),
+    }
+    severity: dict[str, Any] = {
+        "type": "static_select",
+        "options": severities,
+        "placeholder": _plain("Pick a severity"),
+    }
     if incident.severity:
         severity["initial_option"] = _option(SEVERITIES[incident.severity], str(incident.severity))
     lead: dict[str, Any] = {"type": "users_select", "placeholder": _plain("Choose a lead")}
@@ -85,9 +103,15 @@ def modal(incident: Incident) -> dict[str, Any]:
             _input(LEAD, "Lead", lead),
             _input(SUMMARY, "Summary", summary),
             _input(IMPACT, "Impact", impact),
-            _input(MESSAGE, "Update for everyone following",
-                   {"type": "plain_text_input", "multiline": True,
-                    "placeholder": _plain("What changed, what is next, when the next update is")}),
+            _input(
+                MESSAGE,
+                "Update for everyone following",
+                {
+                    "type": "plain_text_input",
+                    "multiline": True,
+                    "placeholder": _plain("What changed, what is next, when the next update is"),
+                },
+            ),
         ],
     }
 
@@ -126,16 +150,27 @@ def open_for(client: WebClient, trigger_id: str, incident: Incident) -> str | No
 
 
 def register(app: App, deps: Deps) -> None:
-    def store(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext,
-              client: WebClient) -> None:
+    def store(
+        ack: Ack,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        context: BoltContext,
+        client: WebClient,
+    ) -> None:
         form = parse(view)
         user = body["user"]["id"]
         actor = Actor(user, "modal", shown_name(client, user))
         try:
             outcome = lifecycle.change(
-                form.number, actor, key=f"view:{view['id']}", status=form.status,
-                severity=form.severity, lead=form.lead_id, summary=form.summary,
-                impact=form.impact)
+                form.number,
+                actor,
+                key=f"view:{view['id']}",
+                status=form.status,
+                severity=form.severity,
+                lead=form.lead_id,
+                summary=form.summary,
+                impact=form.impact,
+            )
             if form.message:
                 lifecycle.add_entry(form.number, "update", form.message, actor)
         except lifecycle.Duplicate:
@@ -161,9 +196,12 @@ def register(app: App, deps: Deps) -> None:
         changes = [lifecycle.Change(*c) for c in context.get("changes") or []]
         after_change(client, lifecycle.Outcome(incident, changes), deps.settings, user)
         if context.get("message"):
-            tell_channel(client, incident,
-                         f":memo: *Update* from {blocks.mention(user)}:\n"
-                         f"{blocks.escape(context['message'])}",
-                         thread_under_announcement=True)
+            tell_channel(
+                client,
+                incident,
+                f":memo: *Update* from {blocks.mention(user)}:\n"
+                f"{blocks.escape(context['message'])}",
+                thread_under_announcement=True,
+            )
 
     app.view(CALLBACK_ID)(ack=store, lazy=[tell])

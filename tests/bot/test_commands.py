@@ -1,0 +1,243 @@
+"""Running an incident from its channel: every subcommand answers, stores and syncs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.domain import timeline
+from fakeslack import FakeSlack
+from models import AuditEntry, FollowUpAction, Incident, StatusChange, TimelineEvent
+from tests.bot.flows import declare
+from tests.bot.harness import ALICE, BOB, CAROL, GENERAL, INCIDENTS, RunningBot
+
+
+def incident_of(database) -> Incident:
+    with database.connection_context():
+        return Incident.get()
+
+
+def answer(delivery: Any) -> str:
+    assert delivery.ok, delivery
+    body = delivery.response or {}
+    return str(body.get("text") or delivery.body or "")
+
+
+def run(slack: FakeSlack, incident: Incident, text: str, user: str = ALICE) -> str:
+    return answer(slack.slash_command(text, user=user, channel=incident.channel_id))
+
+
+def test_status_changes_are_stored_with_history_and_milestones(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
+    declare(slack, "Queue backlog")
+    incident = incident_of(database)
+    assert "status is now identified" in run(slack, incident, "status identified")
+    assert "status is now monitoring" in run(slack, incident, "status Monitoring", user=BOB)
+    assert "resolved" in run(slack, incident, "close")
+    reply = run(slack, incident, "reopen")
+    assert "reopened" in reply
+    assert "is not resolved" in run(slack, incident, "reopen")
+
+    incident = incident_of(database)
+    assert incident.status == "investigating" and incident.resolved_at is None
+    assert incident.identified_at and incident.mitigated_at
+    with database.connection_context():
+        history = [
+            (s.from_status, s.status, s.changed_by, s.source)
+            for s in StatusChange.select().order_by(StatusChange.id)
+        ]
+        audit = [(a.action, a.old_value, a.new_value) for a in AuditEntry.select()]
+    assert history == [
+        ("investigating", "identified", ALICE, "command"),
+        ("identified", "monitoring", BOB, "command"),
+        ("monitoring", "resolved", ALICE, "command"),
+        ("resolved", "investigating", ALICE, "command"),
+    ]
+    assert ("status", "monitoring", "resolved") in audit
+    kinds = [e.kind for e in timeline.entries(incident.id)]
+    assert kinds.count("status") == 4
+
+
+def test_resolving_tells_the_channel_the_announcement_and_the_lead(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
+    declare(slack, "Checkout down")
+    incident = incident_of(database)
+    run(slack, incident, "close", user=BOB)
+    slack.wait_for_call(
+        "chat.postMessage", where=lambda c: c.params.get("channel") == BOB, timeout=10
+    )
+    said = [m["text"] for m in slack.messages(incident.channel_id)]
+    assert any("is *resolved*" in text and "Lasted" in text for text in said)
+    dm = slack.dms(BOB)[-1]["text"]
+    assert f"https://incidents.example.com/incidents/{incident.id}" in dm
+    announcement = next(m for m in slack.messages(INCIDENTS) if m["ts"] == incident.announcement_ts)
+    assert "Resolved" in str(announcement["blocks"])
+    assert not any(b["type"] == "actions" for b in announcement["blocks"])
+    thread = [
+        m for m in slack.messages(INCIDENTS) if m.get("thread_ts") == incident.announcement_ts
+    ]
+    assert thread and "resolved" in thread[-1]["text"]
+
+
+def test_severity_lead_summary_impact_and_topic(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
+    declare(slack, "Slow search", lead=None, severity=None)
+    incident = incident_of(database)
+    assert "Severity is one of" in run(slack, incident, "severity 7")
+    assert "SEV1 Critical" in run(slack, incident, "severity critical")
+    assert f"<@{CAROL}>" in run(slack, incident, f"lead <@{CAROL}|carol>")
+    assert f"<@{ALICE}>" in run(slack, incident, "lead")
+    assert "Summary:" in run(slack, incident, "summary")
+    run(slack, incident, "summary Index rebuild after the deploy")
+    run(slack, incident, "impact Search takes 10 s for everyone")
+    assert "already so" in run(slack, incident, "severity 1")
+
+    incident = incident_of(database)
+    assert (incident.severity, incident.lead_id) == (1, ALICE)
+    assert incident.summary == "Index rebuild after the deploy"
+    assert incident.acknowledged_at is not None
+    slack.wait_for_call(
+        "conversations.setTopic",
+        where=lambda c: "Lead: alice" in c.params.get("topic", ""),
+        timeout=10,
+    )
+    channel = slack.channels[incident.channel_id]
+    assert channel["topic"]["value"].startswith("SEV1 Critical | Investigating | Lead: alice")
+    slack.wait_for_call(
+        "chat.update", where=lambda c: "Search takes 10 s" in str(c.params), timeout=10
+    )
+    opening = next(
+        m for m in slack.messages(incident.channel_id) if m["ts"] == incident.opening_message_ts
+    )
+    assert "SEV1 Critical" in str(opening["blocks"]) and "Search takes 10 s" in str(opening)
+
+
+def test_unknown_subcommand_gets_help_and_notes_go_to_the_timeline(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
+    declare(slack, "Cache stampede")
+    incident = incident_of(database)
+    reply = run(slack, incident, "frobnicate")
+    assert "I do not know `frobnicate`" in reply and "/incident lead" in reply
+    assert "/incident note" in run(slack, incident, "help")
+    assert "empty note" in run(slack, incident, "note")
+    assert "Added" in run(slack, incident, "note Disabled the cron job at 14:02")
+    [note] = [e for e in timeline.entries(incident.id) if e.kind == "note"]
+    assert (note.text, note.author_id, note.author_name) == (
+        "Disabled the cron job at 14:02",
+        ALICE,
+        "alice",
+    )
+    assert "Open for" in run(slack, incident, "duration")
+
+
+def test_rename_keeps_the_prefix(slack: FakeSlack, bot: RunningBot, database) -> None:
+    declare(slack, "Old name")
+    incident = incident_of(database)
+    assert "Renamed to #inc-0001-payments-root-cause" in run(
+        slack, incident, "rename Payments: root cause"
+    )
+    assert slack.channels[incident.channel_id]["name"] == "inc-0001-payments-root-cause"
+    assert incident_of(database).channel_name == "inc-0001-payments-root-cause"
+    slack.add_channel("inc-0001-taken")
+    assert "is taken" in run(slack, incident, "rename taken")
+
+
+def test_follow_up_actions_and_done_button(slack: FakeSlack, bot: RunningBot, database) -> None:
+    declare(slack, "Backups failing")
+    incident = incident_of(database)
+    assert "for <@U061F7AUR>" in run(slack, incident, f"action Add an alert <@{BOB}>")
+    run(slack, incident, "action Write the runbook")
+    listing = slack.slash_command("actions", channel=incident.channel_id)
+    assert "2 open follow-up action(s)" in answer(listing)
+    with database.connection_context():
+        first = FollowUpAction.select().order_by(FollowUpAction.id).first()
+    assert (first.title, first.owner_id, first.created_by) == ("Add an alert", BOB, ALICE)
+    clicked = slack.click(
+        "followup_done", value=str(first.id), user=BOB, channel=incident.channel_id
+    )
+    assert clicked.ok
+    again = slack.click(
+        "followup_done", value=str(first.id), user=CAROL, channel=incident.channel_id
+    )
+    assert again.ok
+    with database.connection_context():
+        first = FollowUpAction.get_by_id(first.id)
+        done_audit = AuditEntry.select().where(AuditEntry.action == "action_done").count()
+    assert (first.done, first.done_by) == (True, BOB)
+    assert done_audit == 1
+
+
+def test_list_and_help_outside_incident_channels(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
+    assert "No open incidents" in answer(slack.slash_command("list"))
+    declare(slack, "One")
+    declare(slack, "Two", private=["private"])
+    listing = answer(slack.slash_command("list"))
+    assert "1 open incident(s)" in listing and "One" in listing and "Two" not in listing
+    assert "/incident new" in answer(slack.slash_command("help", channel=GENERAL))
+
+
+def test_new_declares_from_inside_an_incident_channel(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
+    declare(slack, "First")
+    incident = incident_of(database)
+    slack.slash_command("new Second thing", channel=incident.channel_id)
+    view = slack.wait_for_view(callback_id="incident_declare")
+    title = next(b for b in view["blocks"] if b["block_id"] == "title")
+    assert title["element"]["initial_value"] == "Second thing"
+
+
+def test_a_retried_command_changes_nothing_twice(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
+    declare(slack, "Retries")
+    incident = incident_of(database)
+    delivery = slack.slash_command("note only once", channel=incident.channel_id)
+    assert delivery.ok
+    again = slack.deliver("slash_commands", delivery.payload)
+    assert "Already done" in answer(again)
+    with database.connection_context():
+        assert TimelineEvent.select().where(TimelineEvent.kind == "note").count() == 1
+
+
+def test_mentions_take_the_same_words_and_redelivery_is_ignored(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
+    declare(slack, "Mentioned")
+    incident = incident_of(database)
+    event = {
+        "type": "app_mention",
+        "user": BOB,
+        "channel": incident.channel_id,
+        "text": "<@U06HBQK1R2S> severity 1",
+        "ts": slack.post_message(incident.channel_id, BOB, "<@U06HBQK1R2S> severity 1"),
+    }
+    first = slack.send_event(event, event_id="Ev0MENTION01")
+    assert first.ok
+    slack.wait_for_call(
+        "chat.postEphemeral", where=lambda c: c.params.get("user") == BOB, timeout=10
+    )
+    again = slack.send_event(event, event_id="Ev0MENTION01", retry_num=1)
+    assert again.ok
+    assert incident_of(database).severity == 1
+    replies = [c for c in slack.calls_to("chat.postEphemeral") if c.params.get("user") == BOB]
+    assert len(replies) == 1 and "SEV1 Critical" in replies[0].params["text"]
+
+
+@pytest.mark.parametrize("mode", ["http"])
+def test_private_incident_is_not_announced(slack: FakeSlack, bot: RunningBot, database) -> None:
+    declare(slack, "Secret", private=["private"])
+    incident = incident_of(database)
+    assert incident.is_private
+    assert slack.channels[incident.channel_id]["is_private"]
+    assert incident.announcement_ts is None
+    assert slack.messages(INCIDENTS) == []
+    assert "resolved" in run(slack, incident, "close")
+    assert slack.messages(INCIDENTS) == []

@@ -1,0 +1,102 @@
+"""The Update modal and the announcement's buttons."""
+
+from __future__ import annotations
+
+from bot.domain import timeline
+from fakeslack import FakeSlack
+from models import Incident, StatusChange
+from tests.bot.flows import ack_body, declare
+from tests.bot.harness import ALICE, BOB, CAROL, INCIDENTS, RunningBot
+
+
+def incident_of(database) -> Incident:
+    with database.connection_context():
+        return Incident.get()
+
+
+def test_update_modal_changes_fields_and_posts_the_update(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
+    declare(slack, "Latency", lead=None)
+    incident = incident_of(database)
+    assert ack_body(slack.slash_command("", channel=incident.channel_id)) is None
+    view = slack.wait_for_view(callback_id="incident_update")
+    status = next(b for b in view["blocks"] if b["block_id"] == "status")
+    assert status["element"]["initial_option"]["value"] == "investigating"
+    answer = ack_body(
+        slack.submit_view(
+            view["id"],
+            {
+                "status": "identified",
+                "severity": "1",
+                "lead": CAROL,
+                "summary": "Bad index",
+                "impact": "All EU users",
+                "message": "Rolling back now",
+            },
+            user=BOB,
+        )
+    )
+    assert answer is None
+    slack.wait_for_call(
+        "chat.postMessage",
+        where=lambda c: c.params.get("thread_ts") == incident.announcement_ts,
+        timeout=10,
+    )
+    incident = incident_of(database)
+    assert (incident.status, incident.severity, incident.lead_id) == ("identified", 1, CAROL)
+    assert (incident.summary, incident.impact) == ("Bad index", "All EU users")
+    assert incident.last_update_at is not None
+    [update] = [e for e in timeline.entries(incident.id) if e.kind == "update"]
+    assert (update.text, update.author_id, update.source) == ("Rolling back now", BOB, "modal")
+    with database.connection_context():
+        assert StatusChange.get().source == "modal"
+    posted = [m["text"] for m in slack.messages(incident.channel_id)]
+    assert any("Rolling back now" in text for text in posted)
+    thread = [
+        m for m in slack.messages(INCIDENTS) if m.get("thread_ts") == incident.announcement_ts
+    ]
+    assert any("Rolling back now" in m["text"] for m in thread)
+
+
+def test_resolve_button_resolves_once_and_removes_the_buttons(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
+    declare(slack, "Button resolve")
+    incident = incident_of(database)
+    clicked = slack.click(
+        "incident_resolve", user=BOB, channel=INCIDENTS, message_ts=incident.announcement_ts
+    )
+    assert clicked.ok
+    slack.wait_for_call(
+        "chat.update", where=lambda c: c.params.get("ts") == incident.announcement_ts, timeout=10
+    )
+    resolved = incident_of(database)
+    assert resolved.status == "resolved" and resolved.resolved_at is not None
+    with database.connection_context():
+        assert StatusChange.get().source == "button"
+    announcement = next(m for m in slack.messages(INCIDENTS) if m["ts"] == incident.announcement_ts)
+    assert not any(b["type"] == "actions" for b in announcement["blocks"])
+
+
+def test_join_button_invites_the_person(slack: FakeSlack, bot: RunningBot, database) -> None:
+    declare(slack, "Join me", lead=None)
+    incident = incident_of(database)
+    assert CAROL not in slack.channels[incident.channel_id]["members"]
+    assert slack.click(
+        "incident_join", user=CAROL, channel=INCIDENTS, message_ts=incident.announcement_ts
+    ).ok
+    slack.wait_for_call(
+        "conversations.invite", where=lambda c: c.params.get("users") == CAROL, timeout=10
+    )
+    assert CAROL in slack.channels[incident.channel_id]["members"]
+
+
+def test_update_button_opens_the_modal(slack: FakeSlack, bot: RunningBot, database) -> None:
+    declare(slack, "Update me")
+    incident = incident_of(database)
+    assert slack.click(
+        "incident_update", user=ALICE, channel=INCIDENTS, message_ts=incident.announcement_ts
+    ).ok
+    view = slack.wait_for_view(callback_id="incident_update")
+    assert view["title"]["text"] == f"Update incident {incident.id}"
