@@ -22,6 +22,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="create or upgrade the schema in DATABASE_URL")
     run = sub.add_parser("run", help="connect to Slack and handle incidents")
     run.add_argument("--mode", choices=("socket", "http"), default="socket")
+    demo = sub.add_parser("demo", help="try it without Slack: a fake Slack, the bot, the viewer")
+    demo.add_argument("--database", default="incident-demo.db", help="SQLite file to use")
+    demo.add_argument("--viewer-port", type=int, default=8080)
     run.add_argument("--port", type=int, default=3000, help="http mode: port to listen on")
     run.add_argument("--host", default="0.0.0.0", help="address to listen on (http and health)")
     run.add_argument(
@@ -39,6 +42,8 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     try:
         if args.command == "migrate":
             return _migrate(env)
+        if args.command == "demo":
+            return _demo(args)
         return _run(args, env)
     except ConfigError as error:
         print(f"incident-bot: configuration error: {error}", file=sys.stderr)
@@ -53,6 +58,18 @@ def _migrate(env: Mapping[str, str]) -> int:
     applied = migrate()
     log.info("schema up to date", extra={"applied": applied})
     return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    configure_logging("text", level=logging.WARNING)
+    from pathlib import Path
+
+    from bot.demo import run_demo
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    return run_demo(Path(args.database), args.viewer_port, stop)
 
 
 def _run(args: argparse.Namespace, env: Mapping[str, str]) -> int:

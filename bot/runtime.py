@@ -63,10 +63,22 @@ class HttpServer:
         server.trigger.pull_trigger(lambda: wasyncore.dispatcher.close(server))
         # 2. Requests already taken are answered (their listeners finish: nothing half-done).
         server.task_dispatcher.shutdown(cancel_pending=False, timeout=timeout)
-        # 3. Close what is left, which ends the loop.
-        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
-        self._stopped.wait(timeout)
+        finished = not server.task_dispatcher.threads
+        if not finished:
+            log.warning("http requests still running at shutdown")
+        # 3. Close the connections and take the trigger out of the loop's map, which ends the
+        #    loop. The trigger's pipe stays open until the loop is gone: a request thread that
+        #    outlived the timeout may still pull it, and must not hit a closed descriptor.
+        def close_connections() -> None:
+            for channel in list(server._map.values()):
+                if channel is server.trigger:
+                    server.trigger.del_channel()
+                else:
+                    channel.close()
 
+        server.trigger.pull_trigger(close_connections)
+        if self._stopped.wait(timeout) and finished:
+            server.trigger.close()
 
 def serve_http(bolt_app: App, *, host: str, port: int, stop: threading.Event | None = None) -> None:
     """Serve until `stop` is set, then finish the requests in flight."""

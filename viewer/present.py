@@ -10,12 +10,17 @@ from models import SEVERITIES
 # Timeline kinds the bot writes or will write; any other kind is shown by its own name.
 KIND_LABELS: dict[str, str] = {
     "pin": "Pinned message",
+    "reaction": "Marked message",
+    "shortcut": "Added message",
     "note": "Note",
     "update": "Update",
-    "status_change": "Status change",
+    "declared": "Declared",
     "status": "Status change",
-    "severity_change": "Severity change",
-    "lead_change": "Lead change",
+    "severity": "Severity change",
+    "lead": "Lead change",
+    "title": "Title change",
+    "summary": "Summary change",
+    "impact": "Impact change",
     "action": "Follow-up action",
 }
 

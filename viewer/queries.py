@@ -2,7 +2,8 @@
 
 Pages and the API call these and never build queries themselves, so the query count of a
 view is visible here: the list is a count, a page of rows and one look-up of names; an
-incident is the row, its timeline and one look-up each of names and channels.
+incident is the row, its timeline, actions and status history, and one look-up each of
+names and channels.
 """
 
 from __future__ import annotations
@@ -10,12 +11,11 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from peewee import Case, ModelSelect
 
-from models import Incident, SlackUser, TimelineEvent
+from models import FollowUpAction, Incident, SlackUser, StatusChange, TimelineEvent
 from viewer import filters as list_filters
 from viewer import mrkdwn
 
@@ -71,10 +71,8 @@ class IncidentDetail:
     timeline: list[TimelineEvent]
     names: dict[str, str]
     channels: dict[str, str]
-    # Follow-up actions and status changes: empty until the models record them; the pages,
-    # the API and the review already show them when present.
-    actions: list[Any] = field(default_factory=list)
-    status_history: list[Any] = field(default_factory=list)
+    actions: list[FollowUpAction] = field(default_factory=list)
+    status_history: list[StatusChange] = field(default_factory=list)
 
     def person(self, user_id: str | None, fallback: str = "") -> Person | None:
         if not user_id:
@@ -136,13 +134,24 @@ def load_incident(number: int, *, show_private: bool) -> IncidentDetail | None:
         .where(TimelineEvent.incident == incident.id)
         .order_by(TimelineEvent.occurred_at, TimelineEvent.id)
     )
+    actions = list(
+        FollowUpAction.select()
+        .where(FollowUpAction.incident == incident.id)
+        .order_by(FollowUpAction.done, FollowUpAction.id)
+    )
+    history = list(
+        StatusChange.select()
+        .where(StatusChange.incident == incident.id)
+        .order_by(StatusChange.changed_at, StatusChange.id)
+    )
     texts = [event.text for event in timeline]
-    ids = {incident.reporter_id, incident.lead_id, *(e.author_id for e in timeline)}
+    ids = {incident.reporter_id, incident.lead_id, *(e.author_id for e in timeline),
+           *(a.owner_id for a in actions), *(c.changed_by for c in history)}
     names = names_of(ids | mrkdwn.user_ids_in(texts))
     channels = channel_names(mrkdwn.channel_ids_in(texts), show_private=show_private)
     if incident.channel_id:
         channels.setdefault(incident.channel_id, incident.channel_name or incident.channel_id)
-    return IncidentDetail(incident, timeline, names, channels)
+    return IncidentDetail(incident, timeline, names, channels, actions, history)
 
 
 def names_of(user_ids: Iterable[str | None]) -> dict[str, str]:

