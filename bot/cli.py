@@ -87,12 +87,15 @@ def _run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     from bot.app import build_app
     from bot.deps import Deps
     from bot.runtime import serve_http, serve_socket
+    from bot.scheduler import Scheduler
     from bot.slack_client import make_client
     from models import init_database
 
     init_database(settings.database_url)
     deps = Deps.create(settings)
     app = build_app(settings, make_client(settings.bot_token, settings.slack_api_url), deps)
+    scheduler = Scheduler(make_client(settings.bot_token, settings.slack_api_url),
+                          settings.reminders)
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: object) -> None:
@@ -101,6 +104,7 @@ def _run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    scheduler.start()
     try:
         if args.mode == "socket":
             serve_socket(
@@ -113,6 +117,7 @@ def _run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         else:
             serve_http(app, host=args.host, port=args.port, stop=stop)
     finally:
+        scheduler.stop()  # lets a run in progress finish
         deps.close()
         log.info("stopped")
     return 0

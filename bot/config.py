@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
+from bot.reminder_settings import ReminderSettings
 from models.db import SUPPORTED_SCHEMES
 
 DEFAULT_DATABASE_URL = "sqlite:///incidents.db"
@@ -37,6 +38,7 @@ class Settings:
     archive_after_days: int | None = None
     # Posted in INCIDENTS_CHANNEL for a private incident; None: nothing at all.
     private_placeholder: str | None = None
+    reminders: ReminderSettings = field(default_factory=ReminderSettings)
 
     def __repr__(self) -> str:
         # Settings end up in tracebacks and debug logs; never let the secrets go with them.
@@ -87,6 +89,7 @@ class Settings:
             timeline_reaction=_reaction_name(get("TIMELINE_REACTION") or "pushpin"),
             archive_after_days=_optional_days("ARCHIVE_AFTER_DAYS", get("ARCHIVE_AFTER_DAYS")),
             private_placeholder=get("PRIVATE_INCIDENT_PLACEHOLDER") or None,
+            reminders=ReminderSettings.from_env(env),
         )
 
 

@@ -6,9 +6,12 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.config import ConfigError
+if TYPE_CHECKING:
+    from bot.config import ConfigError
+
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HOURS = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
@@ -97,6 +100,14 @@ class ReminderSettings:
         )
 
 
+def _config_error(message: str) -> ConfigError:
+    # Imported here, not at the top: bot.config builds its Settings from this module, so a
+    # top-level import either way round would be a cycle.
+    from bot.config import ConfigError
+
+    return ConfigError(message)
+
+
 def _flag(name: str, value: str, default: bool) -> bool:
     if not value:
         return default
@@ -104,7 +115,7 @@ def _flag(name: str, value: str, default: bool) -> bool:
         return True
     if value.lower() in _FALSE:
         return False
-    raise ConfigError(f"{name} must be true or false, not {value!r}")
+    raise _config_error(f"{name} must be true or false, not {value!r}")
 
 
 def _whole(name: str, value: str, default: int, *, minimum: int = 0) -> int:
@@ -112,7 +123,7 @@ def _whole(name: str, value: str, default: int, *, minimum: int = 0) -> int:
         return default
     if not value.isdigit() or int(value) < minimum:
         least = "0 (off)" if minimum == 0 else str(minimum)
-        raise ConfigError(f"{name} must be a whole number from {least} up, not {value!r}")
+        raise _config_error(f"{name} must be a whole number from {least} up, not {value!r}")
     return int(value)
 
 
@@ -124,7 +135,7 @@ def _seconds(name: str, value: str, default: float) -> float:
     except ValueError:
         seconds = 0.0
     if not seconds >= 1:  # also refuses nan
-        raise ConfigError(f"{name} must be a number of seconds, 1 or more, not {value!r}")
+        raise _config_error(f"{name} must be a number of seconds, 1 or more, not {value!r}")
     return seconds
 
 
@@ -139,11 +150,11 @@ def _update_minutes(name: str, value: str, default: Mapping[int, int]) -> Mappin
         severity, _, length = part.strip().partition("=")
         severity, length = severity.strip().lower().removeprefix("sev"), length.strip()
         if severity not in ("1", "2", "3", "4") or not length.isdigit():
-            raise ConfigError(
+            raise _config_error(
                 f"{name} must look like 1=30,2=60 (severity 1-4 = minutes), not {value!r}"
             )
         if int(severity) in minutes:
-            raise ConfigError(f"{name} names severity {severity} twice")
+            raise _config_error(f"{name} names severity {severity} twice")
         if int(length) > 0:
             minutes[int(severity)] = int(length)
     return minutes
@@ -157,9 +168,9 @@ def _hours(name: str, value: str) -> tuple[dt.time, dt.time]:
         h1, m1, h2, m2 = (int(g) for g in match.groups())
         start, end = dt.time(h1, m1), dt.time(h2, m2)
     except ValueError:
-        raise ConfigError(f"{name} must look like 09:00-17:00, not {value!r}") from None
+        raise _config_error(f"{name} must look like 09:00-17:00, not {value!r}") from None
     if start >= end:
-        raise ConfigError(f"{name}: the start must come before the end ({value!r})")
+        raise _config_error(f"{name}: the start must come before the end ({value!r})")
     return start, end
 
 
@@ -167,7 +178,7 @@ def _timezone(name: str, value: str) -> str:
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(
+        raise _config_error(
             f"{name} must be an IANA time zone such as Europe/London, not {value!r}"
         ) from None
     return value
@@ -186,7 +197,7 @@ def _days(name: str, value: str, default: frozenset[int]) -> frozenset[int]:
         except ValueError:
             start = stop = -1
         if start < 0:
-            raise ConfigError(
+            raise _config_error(
                 f"{name} must list days such as Mon-Fri or Mon,Tue,Thu, not {value!r}"
             )
         day = start

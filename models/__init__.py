@@ -4,6 +4,7 @@ from models.audit import AuditEntry, Delivery
 from models.db import BaseModel, db, init_database, migrate
 from models.incident import SEVERITIES, STATUSES, FollowUpAction, Incident, StatusChange
 from models.people import SlackUser
+from models.reminder import Reminder
 from models.timeline import TimelineEvent
 
 __all__ = [
@@ -14,6 +15,7 @@ __all__ = [
     "Delivery",
     "FollowUpAction",
     "Incident",
+    "Reminder",
     "StatusChange",
     "SlackUser",
     "TimelineEvent",

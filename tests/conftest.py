@@ -23,6 +23,7 @@ DEFAULT_PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 PG_ADMIN_URL = os.environ.get("INCIDENT_TEST_POSTGRES_URL", DEFAULT_PG_ADMIN_URL)
 REQUIRE_PG = os.environ.get("INCIDENT_TEST_REQUIRE_POSTGRES") == "1"
 TABLES_IN_DELETE_ORDER = (
+    "reminder",
     "timeline_event", "status_change", "follow_up_action", "audit_entry", "delivery",
     "slack_user", "incident",
 )

@@ -13,7 +13,6 @@ from bot.blocks import Blocks, escape, mention
 from bot.deps import Deps
 from bot.domain import reminders
 from bot.domain.reminders import DueReminder
-from bot.reminder_settings import ReminderSettings
 from models.fields import utcnow
 
 log = logging.getLogger(__name__)
@@ -108,14 +107,8 @@ def _reminder_id(action: dict[str, Any]) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-def reminder_settings(deps: Deps) -> ReminderSettings:
-    # Settings gains a `reminders` field; until then the defaults apply.
-    found = getattr(deps.settings, "reminders", None)
-    return found if isinstance(found, ReminderSettings) else ReminderSettings()
-
-
 def register(app: App, deps: Deps) -> None:
-    settings = reminder_settings(deps)
+    settings = deps.settings.reminders
 
     @app.action(SNOOZE_ACTION)
     def snooze(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
