@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import logging
 import os
 import signal
 import sys
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from bot.config import ConfigError, Settings, database_url_from_env, log_format_from_env
 from bot.logs import configure_logging
@@ -94,8 +95,18 @@ def _run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     init_database(settings.database_url)
     deps = Deps.create(settings)
     app = build_app(settings, make_client(settings.bot_token, settings.slack_api_url), deps)
-    scheduler = Scheduler(make_client(settings.bot_token, settings.slack_api_url),
-                          settings.reminders)
+    scheduler_client = make_client(settings.bot_token, settings.slack_api_url)
+    jobs: tuple[Callable[[dt.datetime], int], ...] = ()
+    if settings.archive_after_days:
+        from bot.archiver import archive_due
+
+        days = settings.archive_after_days
+
+        def archive_channels(now: dt.datetime) -> int:
+            return archive_due(scheduler_client, days, now)
+
+        jobs = (archive_channels,)
+    scheduler = Scheduler(scheduler_client, settings.reminders, jobs=jobs)
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: object) -> None:

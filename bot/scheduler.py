@@ -35,7 +35,9 @@ class Scheduler:
         *,
         clock: Callable[[], dt.datetime] = utcnow,
         name: str | None = None,
+        jobs: tuple[Callable[[dt.datetime], int], ...] = (),
     ) -> None:
+        """`jobs`: more periodic work (e.g. archiving channels), run after the reminders."""
         self.client = client
         self.settings = settings
         self.clock = clock
@@ -44,10 +46,13 @@ class Scheduler:
         self._stop = threading.Event()
         self._run_lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self.jobs = jobs
 
     def run_once(self, now: dt.datetime | None = None) -> int:
         """Send every reminder due at `now` (default: the clock); return how many were sent."""
         now = now or self.clock()
+        if not self.settings.enabled:
+            return 0
         with self._run_lock:
             sent = 0
             for item in reminders.due(now, self.settings):
@@ -79,8 +84,9 @@ class Scheduler:
     # -- the thread ------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Run now and then every interval, in a daemon thread (no-op when disabled)."""
-        if not self.settings.enabled:
+        """Run now and then every interval, in a daemon thread (no-op when there is nothing to
+        do: reminders disabled and no other jobs)."""
+        if not self.settings.enabled and not self.jobs:
             log.info("reminders disabled")
             return
         if self._thread is not None and self._thread.is_alive():
@@ -103,9 +109,10 @@ class Scheduler:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
-            try:
-                self.run_once()
-            except Exception:
-                # The database or Slack may be down for a while; try again next time.
-                log.exception("reminder run failed")
+            for job in (self.run_once, *self.jobs):
+                try:
+                    job(self.clock())
+                except Exception:
+                    # The database or Slack may be down for a while; try again next time.
+                    log.exception("scheduled run failed", extra={"job": job.__name__})
             self._stop.wait(self.settings.interval_seconds)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass
 
@@ -129,3 +130,27 @@ def open_incidents() -> list[Incident]:
             .where(Incident.status != "resolved")
             .order_by(Incident.severity.asc(nulls="LAST"), Incident.reported_at.desc())
         )
+
+
+def resolved_before(cutoff: dt.datetime) -> list[Incident]:
+    """Resolved incidents whose channel is still open and whose resolution is older."""
+    with db.connection_context():
+        return list(
+            Incident.select().where(
+                (Incident.status == "resolved")
+                & (Incident.resolved_at <= cutoff)
+                & Incident.channel_archived_at.is_null()
+                & Incident.channel_id.is_null(False)
+            )
+        )
+
+
+def claim_archive(number: int, now: dt.datetime) -> bool:
+    """Mark the channel archived; True only for the one caller (replica) that marked it."""
+    with db.connection_context():
+        marked = (
+            Incident.update(channel_archived_at=now)
+            .where((Incident.id == number) & Incident.channel_archived_at.is_null())
+            .execute()
+        )
+    return bool(marked)

@@ -48,8 +48,11 @@ def declare(
     **values: Any,
 ) -> None:
     """Declare through the modal and wait until the reporter has been told."""
+
+    def told(call: Any) -> bool:
+        return call.params.get("user") == user and "is declared" in call.params.get("text", "")
+
+    before = len([c for c in slack.calls_to("chat.postEphemeral") if told(c)])
     view = open_declare_modal(slack, title, user=user, channel=channel)
     assert submit_declare(slack, view, user=user, title=title, **values) is None
-    slack.wait_for_call(
-        "chat.postEphemeral", where=lambda c: c.params.get("user") == user, timeout=10
-    )
+    slack.wait_for_call("chat.postEphemeral", where=told, count=before + 1, timeout=10)
