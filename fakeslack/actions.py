@@ -1,5 +1,6 @@
 """What people do in Slack, turned into state changes and deliveries to the app:
-posting, pinning, slash commands, submitting modals, clicking, arbitrary events.
+posting, pinning, reacting, editing, deleting, joining, slash commands, message shortcuts,
+submitting modals, clicking, arbitrary events.
 """
 
 from __future__ import annotations
@@ -107,6 +108,181 @@ class HumanActions:
             )
         return self.send_event(event, via=via, timeout=timeout)
 
+    def say(
+        self,
+        channel: str,
+        user: str,
+        text: str,
+        *,
+        files: list[dict[str, Any]] | None = None,
+        thread_ts: str | None = None,
+        via: str | None = None,
+        timeout: float = 5.0,
+    ) -> Delivery:
+        """A person posts and the app hears it (`message` event); the ts is in the payload."""
+        with self._ws.lock:
+            chan = self._channel(channel)
+            msg = self._ws.human_message(chan.id, user, text, files=files, thread_ts=thread_ts)
+            event = payloads.message_event(
+                msg, channel=chan.id, channel_type=self._ws.channel_type(chan)
+            )
+        return self.send_event(event, via=via, timeout=timeout)
+
+    # -- reactions, edits, deletions ---------------------------------------------------------
+
+    def react(
+        self,
+        channel: str,
+        ts: str,
+        user: str = ALICE,
+        name: str = "pushpin",
+        *,
+        via: str | None = None,
+        timeout: float = 5.0,
+    ) -> Delivery:
+        """Add a reaction to a message and deliver `reaction_added`."""
+        return self._reaction("reaction_added", channel, ts, user, name, via, timeout)
+
+    def unreact(
+        self,
+        channel: str,
+        ts: str,
+        user: str = ALICE,
+        name: str = "pushpin",
+        *,
+        via: str | None = None,
+        timeout: float = 5.0,
+    ) -> Delivery:
+        """Take one's reaction back and deliver `reaction_removed`."""
+        return self._reaction("reaction_removed", channel, ts, user, name, via, timeout)
+
+    def _reaction(
+        self,
+        kind: str,
+        channel: str,
+        ts: str,
+        user: str,
+        name: str,
+        via: str | None,
+        timeout: float,
+    ) -> Delivery:
+        name = name.strip(":")
+        with self._ws.lock:
+            chan = self._channel(channel)
+            change = self._ws.add_reaction if kind == "reaction_added" else self._ws.remove_reaction
+            try:
+                msg = change(chan, ts, user, name)
+            except ApiError as exc:
+                raise ValueError(
+                    f"cannot react :{name}: to {ts} in {chan.id}: {exc.error}"
+                ) from None
+            event = payloads.reaction_event(
+                kind,
+                user=user,
+                reaction=name,
+                channel=chan.id,
+                message=msg,
+                event_ts=self._ws.ids.ts(),
+            )
+        return self.send_event(event, via=via, timeout=timeout)
+
+    def edit_message(
+        self,
+        channel: str,
+        ts: str,
+        new_text: str,
+        user: str | None = None,
+        *,
+        via: str | None = None,
+        timeout: float = 5.0,
+    ) -> Delivery:
+        """The author edits a message; deliver `message_changed` (message + previous_message).
+
+        `user` defaults to the author; anyone else is refused, as Slack refuses them.
+        """
+        with self._ws.lock:
+            chan = self._channel(channel)
+            msg = chan.message(ts)
+            editor = user or (msg or {}).get("user") or ""
+            try:
+                before, after, edit_ts = self._ws.edit_message(chan, ts, new_text, editor)
+            except ApiError as exc:
+                raise ValueError(f"cannot edit {ts} in {chan.id}: {exc.error}") from None
+            event = payloads.message_changed_event(
+                channel=chan.id,
+                channel_type=self._ws.channel_type(chan),
+                before=before,
+                after=after,
+                event_ts=edit_ts,
+            )
+        return self.send_event(event, via=via, timeout=timeout)
+
+    def delete_message(
+        self,
+        channel: str,
+        ts: str,
+        user: str | None = None,
+        *,
+        via: str | None = None,
+        timeout: float = 5.0,
+    ) -> Delivery:
+        """Delete a message and deliver `message_deleted`.
+
+        A thread parent with replies becomes a tombstone instead, which Slack reports as a
+        `message_changed` whose message has subtype `tombstone`. `user` (who deletes) is not
+        in Slack's event; it is checked only to exist.
+        """
+        with self._ws.lock:
+            chan = self._channel(channel)
+            if user is not None and self._ws.user(user) is None:
+                raise ValueError(f"no user {user!r} in the fake workspace")
+            try:
+                before, tombstone = self._ws.delete_message(chan, ts)
+            except ApiError as exc:
+                raise ValueError(f"cannot delete {ts} in {chan.id}: {exc.error}") from None
+            kind = self._ws.channel_type(chan)
+            event_ts = self._ws.ids.ts()
+            if tombstone is not None:
+                event = payloads.message_changed_event(
+                    channel=chan.id,
+                    channel_type=kind,
+                    before=before,
+                    after=tombstone,
+                    event_ts=event_ts,
+                )
+            else:
+                event = payloads.message_deleted_event(
+                    channel=chan.id, channel_type=kind, before=before, event_ts=event_ts
+                )
+        return self.send_event(event, via=via, timeout=timeout)
+
+    # -- people ------------------------------------------------------------------------------
+
+    def join(
+        self,
+        channel: str,
+        user: str,
+        *,
+        inviter: str | None = None,
+        via: str | None = None,
+        timeout: float = 5.0,
+    ) -> Delivery:
+        """A person joins (or is invited by `inviter`); deliver `member_joined_channel`.
+
+        Slack also posts a `channel_join` message in the channel; it is stored, not
+        delivered (deliver it with `send_event` to test a `message` subscription).
+        """
+        with self._ws.lock:
+            chan = self._channel(channel)
+            try:
+                joined = self._ws.join(chan, user, inviter)
+            except ApiError as exc:
+                raise ValueError(f"{user} cannot join {chan.id}: {exc.error}") from None
+            event = payloads.member_joined_event(
+                user=user, channel=chan, inviter=inviter, event_ts=joined["ts"]
+            )
+        return self.send_event(event, via=via, timeout=timeout)
+
     def send_event(
         self,
         event: dict[str, Any],
@@ -158,6 +334,38 @@ class HumanActions:
             with self._ws.lock:
                 self._hooks.apply(Hook(chan.id, user, None), answer)
         return result
+
+    # -- shortcuts ---------------------------------------------------------------------------
+
+    def message_shortcut(
+        self,
+        callback_id: str,
+        channel: str,
+        ts: str,
+        user: str = ALICE,
+        *,
+        via: str | None = None,
+        timeout: float = 5.0,
+    ) -> Delivery:
+        """Pick a message shortcut from a message's menu: fresh trigger_id and response_url."""
+        with self._ws.lock:
+            chan = self._channel(channel)
+            try:
+                msg = copy.deepcopy(self._ws.require_message(chan, ts))
+            except ApiError:
+                raise ValueError(f"no message {ts} in {chan.id}") from None
+        trigger_id = self._modals.issue_trigger(user)
+        response_url = self._hooks.issue("actions", chan.id, user, None)
+        payload = payloads.message_action(
+            self._ws,
+            callback_id=callback_id,
+            user=user,
+            channel=chan,
+            message=msg,
+            trigger_id=trigger_id,
+            response_url=response_url,
+        )
+        return self.deliver("interactive", payload, via=via, timeout=timeout)
 
     # -- modals ----------------------------------------------------------------------------
 

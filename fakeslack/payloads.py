@@ -357,3 +357,128 @@ def pin_event(
         event["has_pins"] = pin_count > 0
     event["event_ts"] = event_ts
     return event
+
+
+def reaction_event(
+    kind: str,
+    *,
+    user: str,
+    reaction: str,
+    channel: str,
+    message: dict[str, Any],
+    event_ts: str,
+) -> dict[str, Any]:
+    """`reaction_added` / `reaction_removed`: the item names the message, never its text."""
+    return {
+        "type": kind,
+        "user": user,
+        "reaction": reaction,
+        "item": {"type": "message", "channel": channel, "ts": message["ts"]},
+        "item_user": message.get("user") or message.get("bot_id"),
+        "event_ts": event_ts,
+    }
+
+
+def message_event(message: dict[str, Any], *, channel: str, channel_type: str) -> dict[str, Any]:
+    """A new message as `message.channels` / `message.groups` deliver it."""
+    event = copy.deepcopy(message)
+    event.pop("pinned_to", None)
+    event.pop("reactions", None)
+    event.update({"channel": channel, "event_ts": message["ts"], "channel_type": channel_type})
+    return event
+
+
+def message_changed_event(
+    *,
+    channel: str,
+    channel_type: str,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    event_ts: str,
+) -> dict[str, Any]:
+    """An edit (or a thread parent turned tombstone): the message now and as it was."""
+    message = copy.deepcopy(after)
+    previous = copy.deepcopy(before)
+    for shown in (message, previous):
+        shown.pop("pinned_to", None)
+        if shown.get("user"):
+            shown.setdefault("source_team", TEAM_ID)
+            shown.setdefault("user_team", TEAM_ID)
+    return {
+        "type": "message",
+        "subtype": "message_changed",
+        "message": message,
+        "previous_message": previous,
+        "channel": channel,
+        "hidden": True,
+        "ts": event_ts,
+        "event_ts": event_ts,
+        "channel_type": channel_type,
+    }
+
+
+def message_deleted_event(
+    *, channel: str, channel_type: str, before: dict[str, Any], event_ts: str
+) -> dict[str, Any]:
+    """A deletion: no `user` at the top, only the message as it was and its ts."""
+    previous = copy.deepcopy(before)
+    previous.pop("pinned_to", None)
+    return {
+        "type": "message",
+        "subtype": "message_deleted",
+        "previous_message": previous,
+        "channel": channel,
+        "hidden": True,
+        "deleted_ts": before["ts"],
+        "event_ts": event_ts,
+        "ts": event_ts,
+        "channel_type": channel_type,
+    }
+
+
+def member_joined_event(
+    *, user: str, channel: Channel, inviter: str | None, event_ts: str
+) -> dict[str, Any]:
+    """`member_joined_channel`, as in the samples (`inviter` only when someone invited)."""
+    event: dict[str, Any] = {
+        "type": "member_joined_channel",
+        "user": user,
+        "channel": channel.id,
+        # "G" marks old-style private channels; newer private channels show "C" too.
+        "channel_type": "G" if channel.id.startswith("G") else "C",
+        "team": TEAM_ID,
+    }
+    if inviter:
+        event["inviter"] = inviter
+    event["event_ts"] = event_ts
+    return event
+
+
+def message_action(
+    ws: Workspace,
+    *,
+    callback_id: str,
+    user: str,
+    channel: Channel,
+    message: dict[str, Any],
+    trigger_id: str,
+    response_url: str,
+) -> dict[str, Any]:
+    """A message shortcut (`type: message_action`): the whole message rides along."""
+    shown = copy.deepcopy(message)
+    shown.pop("pinned_to", None)
+    return {
+        "type": "message_action",
+        "token": VERIFICATION_TOKEN,
+        "action_ts": action_ts(),
+        "team": team_ref(),
+        "user": user_ref(ws, user),
+        "channel": {"id": channel.id, "name": "directmessage" if channel.is_im else channel.name},
+        "is_enterprise_install": False,
+        "enterprise": None,
+        "callback_id": callback_id,
+        "trigger_id": trigger_id,
+        "response_url": response_url,
+        "message_ts": message["ts"],
+        "message": shown,
+    }

@@ -31,7 +31,27 @@ GENERAL_ID, INCIDENTS_ID = "C024BE91L", "C07INCIDNTS"
 NAME_MAX = 80
 TOPIC_MAX = 250
 _NAME_OK = re.compile(r"^[a-z0-9_\-]+$")
+# Emoji names (a skin tone rides along as "::skin-tone-N").
+REACTION_NAME = re.compile(r"^[a-z0-9_+'\-]+(::skin-tone-[2-6])?$")
 _SEED_CREATED = 1700000000
+# What a deleted thread parent keeps: its place (ts, thread fields), not its content.
+TOMBSTONE = {
+    "subtype": "tombstone",
+    "text": "This message was deleted.",
+    "hidden": True,
+    "user": "USLACKBOT",
+}
+_CONTENT_KEYS = (
+    "client_msg_id",
+    "blocks",
+    "files",
+    "reactions",
+    "pinned_to",
+    "edited",
+    "bot_id",
+    "app_id",
+    "attachments",
+)
 _EMPTY_TEXT = {"value": "", "creator": "", "last_set": 0}
 
 
@@ -445,6 +465,104 @@ class Workspace:
             "channel": chan.id,
             "message": message,
         }
+
+    # -- reactions, edits, deletions, joins -------------------------------------------------
+
+    def add_reaction(self, chan: Channel, ts: str | None, user: str, name: str) -> dict[str, Any]:
+        """One person's reaction; Slack keeps one entry per emoji with its users and count."""
+        msg = self.require_message(chan, ts)
+        if not name or not REACTION_NAME.match(name):
+            raise ApiError("invalid_name")
+        reactions = msg.setdefault("reactions", [])
+        entry = next((r for r in reactions if r["name"] == name), None)
+        if entry is None:
+            entry = {"name": name, "users": [], "count": 0}
+            reactions.append(entry)
+        if user in entry["users"]:
+            raise ApiError("already_reacted")
+        entry["users"].append(user)
+        entry["count"] = len(entry["users"])
+        return msg
+
+    def remove_reaction(
+        self, chan: Channel, ts: str | None, user: str, name: str
+    ) -> dict[str, Any]:
+        msg = self.require_message(chan, ts)
+        reactions = msg.get("reactions") or []
+        entry = next((r for r in reactions if r["name"] == name), None)
+        if entry is None or user not in entry["users"]:
+            raise ApiError("no_reaction")
+        entry["users"].remove(user)
+        entry["count"] = len(entry["users"])
+        if not entry["users"]:
+            reactions.remove(entry)
+        if not reactions:
+            msg.pop("reactions", None)
+        return msg
+
+    def edit_message(
+        self, chan: Channel, ts: str, text: str, user: str
+    ) -> tuple[dict[str, Any], dict[str, Any], str]:
+        """Change a message's text as its author does; returns (before, after, edit ts)."""
+        msg = self.require_message(chan, ts)
+        if msg.get("subtype") == "tombstone":
+            raise ApiError("message_not_found")
+        if (msg.get("user") or msg.get("bot_id")) != user:
+            raise ApiError("cant_update_message")
+        before = copy.deepcopy(msg)
+        edit_ts = self.ids.ts()
+        msg["text"] = text
+        if msg.get("blocks") and msg["blocks"][0].get("type") == "rich_text":
+            msg["blocks"] = [rich_text_block(msg["blocks"][0].get("block_id", "edit"), text)]
+        msg["edited"] = {"user": user, "ts": edit_ts}
+        return before, copy.deepcopy(msg), edit_ts
+
+    def delete_message(
+        self, chan: Channel, ts: str
+    ) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        """Delete a message; returns (what it was, its tombstone or None).
+
+        A thread parent with replies stays as a tombstone, as in Slack, so its replies keep a
+        home; anything else disappears (and so does its pin).
+        """
+        msg = self.require_message(chan, ts)
+        if msg.get("subtype") == "tombstone":
+            raise ApiError("message_not_found")
+        before = copy.deepcopy(msg)
+        chan.pins.pop(ts, None)
+        if msg.get("reply_count") and msg.get("thread_ts") == ts:
+            for key in _CONTENT_KEYS:
+                msg.pop(key, None)
+            msg.update(TOMBSTONE)
+            return before, copy.deepcopy(msg)
+        chan.messages.remove(msg)
+        return before, None
+
+    def join(self, chan: Channel, user: str, inviter: str | None = None) -> dict[str, Any]:
+        """A person joins: they become a member and Slack posts a channel_join message."""
+        self.require_user(user)
+        if user in chan.members:
+            raise ApiError("already_in_channel")
+        chan.members.add(user)
+        msg: dict[str, Any] = {
+            "type": "message",
+            "subtype": "channel_join",
+            "ts": self.ids.ts(),
+            "user": user,
+            "text": f"<@{user}> has joined the channel",
+        }
+        if inviter:
+            msg["inviter"] = inviter
+        msg["team"] = TEAM_ID
+        self.append_message(chan, msg)
+        return msg
+
+    @staticmethod
+    def channel_type(chan: Channel) -> str:
+        """The `channel_type` of message events: channel, group (private) or im."""
+        if chan.is_im:
+            return "im"
+        return "group" if chan.is_private else "channel"
 
 
 def rich_text_block(block_id: str, text: str) -> dict[str, Any]:

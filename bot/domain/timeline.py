@@ -194,7 +194,7 @@ def edit_message(incident_id: int, edit: Edit) -> bool:
                 old_value=old,
                 new_value=edit.new_text,
                 details={
-                    "timeline_event": found.id,
+                    "timeline_event": found.get_id(),
                     "message_ts": edit.message_ts,
                     "edited_ts": edit.edited_ts,
                 },
@@ -240,7 +240,7 @@ def mark_deleted(
             action="timeline_delete",
             old_value=found.text,
             new_value=None,
-            details={"timeline_event": found.id, "message_ts": message_ts},
+            details={"timeline_event": found.get_id(), "message_ts": message_ts},
         )
     log.info("timeline message deleted", extra={"incident": incident_id, "message_ts": message_ts})
     return True

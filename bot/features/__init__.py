@@ -5,9 +5,25 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.deps import Deps
-from bot.features import announcement, commands, declare, followups, pins, reminders, update_modal
+from bot.features import (
+    announcement,
+    commands,
+    declare,
+    followups,
+    message_changes,
+    pins,
+    reactions,
+    reminders,
+    timeline_shortcut,
+    update_modal,
+    welcome,
+)
 
 
 def register_all(app: App, deps: Deps) -> None:
-    for feature in (commands, declare, update_modal, announcement, followups, pins, reminders):
+    for feature in (
+        commands, declare, update_modal, announcement, followups, pins, reminders,
+        reactions, timeline_shortcut, welcome,
+        message_changes,  # last: its catch-all answers every message no one else took
+    ):
         feature.register(app, deps)

@@ -24,7 +24,7 @@ def _ack(ack: Ack) -> None:
 
 def register(app: App, deps: Deps) -> None:
     def add(shortcut: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        channel = (shortcut.get("channel") or {}).get("id")
+        channel: str = (shortcut.get("channel") or {}).get("id") or ""
         message = shortcut.get("message") or {}
         user = (shortcut.get("user") or {}).get("id")
         incident = incidents.for_channel(channel) if channel else None

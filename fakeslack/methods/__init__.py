@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from fakeslack.methods import chat, conversations, misc
+from fakeslack.methods import chat, conversations, misc, reactions
 from fakeslack.methods.base import Backend, Handler, Params
 
-METHODS: dict[str, Handler] = {**chat.METHODS, **conversations.METHODS, **misc.METHODS}
+METHODS: dict[str, Handler] = {
+    **chat.METHODS,
+    **conversations.METHODS,
+    **misc.METHODS,
+    **reactions.METHODS,
+}
 
 __all__ = ["METHODS", "Backend", "Handler", "Params"]

@@ -1,8 +1,10 @@
-"""conversations.* methods: create, invite, topic, info, join, archive, rename, members."""
+"""conversations.* methods: create, invite, topic, info, join, archive, rename, members,
+history and replies."""
 
 from __future__ import annotations
 
 import base64
+import copy
 import time
 from typing import Any
 
@@ -152,6 +154,96 @@ def members(b: Backend, p: Params) -> dict[str, Any]:
     return {"ok": True, "members": page, "response_metadata": {"next_cursor": next_cursor}}
 
 
+def _offset(cursor: str | None) -> int:
+    try:
+        return int(base64.b64decode(cursor).decode().split(":")[1]) if cursor else 0
+    except (ValueError, IndexError) as exc:
+        raise ApiError("invalid_cursor") from exc
+
+
+def _page(
+    found: list[dict[str, Any]], p: Params, *, default_limit: int
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    start = _offset(p.text("cursor"))
+    limit = max(1, min(p.number("limit", default_limit), 999))
+    page = found[start : start + limit]
+    more = start + limit < len(found)
+    next_cursor = base64.b64encode(f"next_ts:{start + limit}".encode()).decode() if more else ""
+    extra: dict[str, Any] = {"has_more": more}
+    if more:
+        extra["response_metadata"] = {"next_cursor": next_cursor}
+    return [copy.deepcopy(m) for m in page], extra
+
+
+def _bound(p: Params, name: str, default: float) -> float:
+    value = p.text(name)
+    if value is None:
+        return default
+    try:
+        return float(value)
+    except ValueError as exc:
+        raise ApiError(f"invalid_ts_{name}") from exc
+
+
+def _in_range(p: Params) -> Any:
+    latest = _bound(p, "latest", float("inf"))
+    oldest = _bound(p, "oldest", 0.0)
+    inclusive = p.flag("inclusive")
+
+    def keep(msg: dict[str, Any]) -> bool:
+        ts = float(msg["ts"])
+        if inclusive:
+            return oldest <= ts <= latest
+        return oldest < ts < latest
+
+    return keep
+
+
+def _readable(b: Backend, p: Params) -> Channel:
+    chan = b.ws.require_channel(p.text("channel"))
+    # A bot token reads only conversations it is in.
+    if BOT_USER_ID not in chan.members:
+        raise ApiError("not_in_channel")
+    return chan
+
+
+def history(b: Backend, p: Params) -> dict[str, Any]:
+    """Top-level messages (and thread broadcasts), newest first, within latest/oldest."""
+    chan = _readable(b, p)
+    keep = _in_range(p)
+    found = [
+        m
+        for m in reversed(chan.messages)
+        if (m.get("thread_ts") in (None, m["ts"]) or m.get("subtype") == "thread_broadcast")
+        and keep(m)
+    ]
+    messages, extra = _page(found, p, default_limit=100)
+    body: dict[str, Any] = {"ok": True, "messages": messages}
+    if p.text("latest"):
+        body["latest"] = p.text("latest")
+    body.update(extra)
+    body["pin_count"] = len(chan.pins)
+    return body
+
+
+def replies(b: Backend, p: Params) -> dict[str, Any]:
+    """A thread, oldest first: the parent (always first), then the replies in range.
+
+    `ts` may name the parent or any reply; an unthreaded message is a thread of one.
+    """
+    chan = _readable(b, p)
+    msg = chan.message(p.text("ts") or "")
+    if msg is None:
+        raise ApiError("thread_not_found")
+    parent_ts = msg.get("thread_ts") or msg["ts"]
+    parent = chan.message(parent_ts) or msg
+    keep = _in_range(p)
+    thread = [m for m in chan.messages if m.get("thread_ts") == parent_ts and m["ts"] != parent_ts]
+    found = [parent] + [m for m in thread if keep(m)]
+    messages, extra = _page(found, p, default_limit=1000)
+    return {"ok": True, "messages": messages, **extra}
+
+
 METHODS: dict[str, Handler] = {
     "conversations.create": create,
     "conversations.invite": invite,
@@ -161,4 +253,6 @@ METHODS: dict[str, Handler] = {
     "conversations.archive": archive,
     "conversations.rename": rename,
     "conversations.members": members,
+    "conversations.history": history,
+    "conversations.replies": replies,
 }

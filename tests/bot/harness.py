@@ -71,6 +71,9 @@ def running_bot(
                 slack.wait_for_socket_connections(1)
                 yield RunningBot(mode, settings, app)
             finally:
+                # close() otherwise sits out the message processor's 1 s queue poll.
+                handler.client.closed = True
+                handler.client.message_queue.put(None)
                 handler.close()
     finally:
         deps.close()

@@ -1,0 +1,71 @@
+"""Messages on a timeline that change in Slack: an edit updates the entry (the text it
+replaced goes to the audit), a deletion marks it deleted. Other messages are heard and
+left alone.
+
+Register this feature after every other one that listens to `message` events: Bolt runs the
+first listener that matches, and the catch-all here matches every message.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import App
+
+from bot.deps import Deps
+from bot.domain import incidents, timeline
+from bot.domain.timeline import Edit
+
+log = logging.getLogger(__name__)
+
+
+def _edited(event: dict[str, Any]) -> None:
+    message = event.get("message") or {}
+    previous = event.get("previous_message") or {}
+    channel, ts = event.get("channel"), message.get("ts") or previous.get("ts")
+    if not channel or not ts:
+        return
+    incident = incidents.for_channel(channel)
+    if incident is None:
+        return
+    if message.get("subtype") == "tombstone":
+        # A thread parent deleted while it has replies stays behind as a tombstone.
+        timeline.mark_deleted(incident.id, ts, event_ts=event.get("event_ts"))
+        return
+    text = message.get("text") or ""
+    if "text" in previous and previous["text"] == text:
+        # Unfurls, new thread replies and the like change the message, not what it says.
+        return
+    edited = message.get("edited") or {}
+    timeline.edit_message(
+        incident.id,
+        Edit(
+            message_ts=ts,
+            new_text=text,
+            previous_text=previous.get("text"),
+            # The edit's own ts: the same on every delivery of this edit, newer for the next.
+            edited_ts=edited.get("ts") or event.get("event_ts") or event.get("ts") or ts,
+            editor_id=edited.get("user") or message.get("user"),
+        ),
+    )
+
+
+def _deleted(event: dict[str, Any]) -> None:
+    channel = event.get("channel")
+    ts = event.get("deleted_ts") or (event.get("previous_message") or {}).get("ts")
+    if not channel or not ts:
+        return
+    incident = incidents.for_channel(channel)
+    if incident is not None:
+        timeline.mark_deleted(incident.id, ts, event_ts=event.get("event_ts"))
+
+
+def _heard(event: dict[str, Any]) -> None:
+    """Every other message: acknowledged (so Slack does not redeliver it) and ignored."""
+
+
+def register(app: App, deps: Deps) -> None:
+    app.event({"type": "message", "subtype": "message_changed"})(_edited)
+    app.event({"type": "message", "subtype": "message_deleted"})(_deleted)
+    app.event("message")(_heard)

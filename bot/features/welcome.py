@@ -1,0 +1,141 @@
+"""Someone joins an incident channel: they get an ephemeral welcome with where the incident
+stands (status, severity, lead, summary, latest update) and how to help."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from slack_bolt import App, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import blocks
+from bot.deps import Deps
+from bot.domain import incidents, timeline
+from bot.domain.lifecycle import Duplicate, claim
+from bot.domain.timeline import ts_to_datetime
+from models import Delivery, Incident, TimelineEvent, db
+from models.db import write_transaction
+from models.fields import utcnow
+
+log = logging.getLogger(__name__)
+
+# The reporter and the lead are invited while the incident is being opened; they know it
+# already. Joining later than this after the declaration (say, after leaving), they are
+# welcomed like anyone else.
+DECLARATION_GRACE = dt.timedelta(minutes=10)
+UPDATE_TEXT_MAX = 2800
+# Slack's answers meaning the welcome can no longer be shown: no point in a redelivery.
+_TOO_LATE = {"user_not_in_channel", "channel_not_found", "not_in_channel", "is_archived"}
+
+
+def joined_at_declaration(incident: Incident, user: str, joined_at: dt.datetime) -> bool:
+    return (
+        user in (incident.reporter_id, incident.lead_id)
+        and joined_at - incident.reported_at < DECLARATION_GRACE
+    )
+
+
+def _section(text: str) -> dict[str, Any]:
+    if len(text) > UPDATE_TEXT_MAX:
+        text = text[: UPDATE_TEXT_MAX - 1] + "…"
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def welcome_message(
+    incident: Incident,
+    user: str,
+    update: TimelineEvent | None,
+    reaction: str,
+    viewer_link: str | None,
+) -> tuple[str, blocks.Blocks]:
+    """The incident card, the latest update and what a newcomer can do."""
+    if update is not None:
+        by = f" by {update.author_name}" if update.author_name else ""
+        when = update.occurred_at.strftime("%d %b %H:%M UTC")
+        latest = f"*Latest update* ({when}{by})\n{blocks.escape(update.text)}"
+    else:
+        latest = "*Latest update*\nNone posted yet."
+    how = (
+        "*How to help*\n"
+        "• Read the pinned messages and the latest update before asking what happened.\n"
+        f"• Found something that matters? Pin it, react with :{reaction}: or use "
+        "*Add to incident timeline* in the message's menu: it goes on the timeline.\n"
+        f"• Check with the lead ({blocks.mention(incident.lead_id)}) before you change "
+        "anything; `/incident help` lists every command."
+    )
+    if viewer_link:
+        how += f"\n• The incident's page: <{viewer_link}|timeline and details>."
+    body = [
+        _section(f"Welcome to the incident channel, <@{user}>."),
+        *blocks.incident_card(incident),
+        _section(latest),
+        {"type": "divider"},
+        _section(how),
+    ]
+    text = (
+        f"Welcome: {blocks.headline(incident)}. {blocks.status_label(incident)}, "
+        f"{incident.severity_label}, lead {blocks.mention(incident.lead_id)}."
+    )
+    return text, body
+
+
+def _claim(key: str) -> bool:
+    """Record the welcome as sent; False when it was already (a redelivery)."""
+    try:
+        with db.connection_context(), write_transaction():
+            claim(key)
+    except Duplicate:
+        return False
+    return True
+
+
+def _release(key: str) -> None:
+    """The welcome did not go out: let Slack's redelivery try again."""
+    with db.connection_context():
+        Delivery.delete().where(Delivery.key == key).execute()
+
+
+def register(app: App, deps: Deps) -> None:
+    settings = deps.settings
+
+    @app.event("member_joined_channel")
+    def welcome(
+        event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
+        user, channel = event.get("user"), event.get("channel")
+        # Bolt lets this event through even for the bot itself (it joins what it creates).
+        if not user or not channel or user == context.bot_user_id:
+            return
+        incident = incidents.for_channel(channel)
+        if incident is None:
+            return
+        event_ts = event.get("event_ts")
+        joined_at = ts_to_datetime(event_ts) if event_ts else utcnow()
+        if joined_at_declaration(incident, user, joined_at):
+            return
+        # One welcome per join, whichever delivery of it arrives, on whichever replica.
+        key = f"welcome:{channel}:{user}:{event_ts or body.get('event_id')}"
+        if not _claim(key):
+            return
+        text, message = welcome_message(
+            incident,
+            user,
+            timeline.latest(incident.id, "update"),
+            settings.timeline_reaction,
+            blocks.viewer_url(settings.viewer_base_url, incident),
+        )
+        try:
+            client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=message)
+        except SlackApiError as error:
+            if error.response.get("error") in _TOO_LATE:
+                log.info(
+                    "welcome not shown",
+                    extra={"incident": incident.id, "error": error.response.get("error")},
+                )
+                return
+            _release(key)
+            raise
+        log.info("welcomed", extra={"incident": incident.id, "user": user})

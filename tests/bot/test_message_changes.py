@@ -1,0 +1,159 @@
+"""Timeline messages edited or deleted in Slack; every other message heard and left alone."""
+
+from __future__ import annotations
+
+from bot.domain import timeline
+from bot.domain.timeline import Edit
+from fakeslack import FakeSlack
+from models import AuditEntry, Incident, TimelineEvent
+from tests.bot.flows import declare
+from tests.bot.harness import ALICE, BOB, RunningBot
+
+
+def _incident(database) -> Incident:
+    with database.connection_context():
+        return Incident.get()
+
+
+def _entry(database, ts: str) -> TimelineEvent:
+    with database.connection_context():
+        return TimelineEvent.get(TimelineEvent.message_ts == ts)
+
+
+def _audit(database, action: str) -> list[tuple[str | None, str | None]]:
+    with database.connection_context():
+        rows = AuditEntry.select().where(AuditEntry.action == action).order_by(AuditEntry.id)
+        return [(row.old_value, row.new_value) for row in rows]
+
+
+def _writes(slack: FakeSlack, since: int) -> list[str]:
+    return [c.method for c in slack.calls[since:] if c.method != "users.info"]
+
+
+def test_edits_update_the_entry_and_keep_every_earlier_text(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
+    declare(slack, "Edits")
+    incident = _incident(database)
+    channel = incident.channel_id
+    ts = slack.post_message(channel, BOB, "cause: disk full")
+    assert slack.pin(channel, ts, ALICE).ok
+    before = len(slack.calls)
+
+    first = slack.edit_message(channel, ts, "cause: connection pool exhausted")
+    assert first.ok
+    entry = _entry(database, ts)
+    assert entry.text == "cause: connection pool exhausted"
+    edited_ts = first.payload["event"]["message"]["edited"]["ts"]
+    assert entry.edited_at == timeline.ts_to_datetime(edited_ts)
+    assert entry.deleted_at is None
+
+    assert slack.edit_message(channel, ts, "cause: pool exhausted by the 13:00 deploy").ok
+    assert _entry(database, ts).text == "cause: pool exhausted by the 13:00 deploy"
+    assert _audit(database, "timeline_edit") == [
+        ("cause: disk full", "cause: connection pool exhausted"),
+        ("cause: connection pool exhausted", "cause: pool exhausted by the 13:00 deploy"),
+    ]
+    with database.connection_context():
+        actors = {
+            row.actor_id for row in AuditEntry.select().where(AuditEntry.action == "timeline_edit")
+        }
+    assert actors == {BOB}
+
+    # Slack redelivers the first edit: no second audit row, and the newer text stays.
+    for retry in (1, 2):
+        assert slack.deliver("events_api", first.payload, retry_num=retry).ok
+    assert len(_audit(database, "timeline_edit")) == 2
+    assert _entry(database, ts).text == "cause: pool exhausted by the 13:00 deploy"
+    assert _writes(slack, before) == []
+
+
+def test_an_edit_arriving_late_is_audited_but_not_applied(database) -> None:
+    with database.connection_context():
+        incident = Incident.create(title="Late edits", reporter_id=ALICE)
+    message = timeline.SlackMessage("1718371411.000200", "v1", BOB, "bob", "")
+    timeline.add_message(incident.id, message, "pin")
+    second = Edit("1718371411.000200", "v3", "v2", "1718371500.000100", BOB)
+    first = Edit("1718371411.000200", "v2", "v1", "1718371450.000100", BOB)
+    assert timeline.edit_message(incident.id, second)
+    assert timeline.edit_message(incident.id, first)
+    assert not timeline.edit_message(incident.id, first)
+    assert _entry(database, "1718371411.000200").text == "v3"
+    assert sorted(_audit(database, "timeline_edit")) == [("v1", "v2"), ("v2", "v3")]
+
+
+def test_edits_of_other_messages_change_nothing(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
+    declare(slack, "Unrelated edits")
+    incident = _incident(database)
+    ts = slack.post_message(incident.channel_id, BOB, "typo hre")
+    before = len(slack.calls)
+    assert slack.edit_message(incident.channel_id, ts, "typo here").ok
+    with database.connection_context():
+        assert TimelineEvent.select().where(TimelineEvent.message_ts == ts).count() == 0
+    assert _audit(database, "timeline_edit") == []
+    assert _writes(slack, before) == []
+
+
+def test_deletion_marks_the_entry_once(slack: FakeSlack, bot: RunningBot, database) -> None:
+    declare(slack, "Deletions")
+    incident = _incident(database)
+    ts = slack.post_message(incident.channel_id, BOB, "restarting the primary now")
+    assert slack.react(incident.channel_id, ts, ALICE).ok
+    before = len(slack.calls)
+    deleted = slack.delete_message(incident.channel_id, ts, BOB)
+    assert deleted.ok
+    entry = _entry(database, ts)
+    assert entry.text == "restarting the primary now"
+    assert entry.deleted_at == timeline.ts_to_datetime(deleted.payload["event"]["event_ts"])
+    for retry in (1, 2):
+        assert slack.deliver("events_api", deleted.payload, retry_num=retry).ok
+    assert _audit(database, "timeline_delete") == [("restarting the primary now", None)]
+    assert _entry(database, ts).deleted_at == entry.deleted_at
+    # Its last source letting go does not make a deleted message vanish from the record.
+    assert not timeline.remove_message(incident.id, ts, "reaction")
+    assert _entry(database, ts).deleted_at is not None
+    assert _writes(slack, before) == []
+
+
+def test_a_deleted_thread_parent_is_marked_too(slack: FakeSlack, bot: RunningBot, database) -> None:
+    declare(slack, "Tombstones")
+    incident = _incident(database)
+    parent = slack.post_message(incident.channel_id, BOB, "status: failing over")
+    slack.post_message(incident.channel_id, ALICE, "ack", thread_ts=parent)
+    assert slack.pin(incident.channel_id, parent, ALICE).ok
+    assert slack.delete_message(incident.channel_id, parent).ok
+    entry = _entry(database, parent)
+    assert entry.deleted_at is not None and entry.text == "status: failing over"
+    assert _audit(database, "timeline_edit") == []
+    assert _audit(database, "timeline_delete") == [("status: failing over", None)]
+
+
+def test_other_messages_are_acknowledged_and_ignored(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
+    declare(slack, "Chatter")
+    incident = _incident(database)
+    with database.connection_context():
+        rows = TimelineEvent.select().count()
+    before = len(slack.calls)
+    said = slack.say(incident.channel_id, BOB, "anyone looking at the CDN?")
+    joined = slack.send_event(
+        {
+            "type": "message",
+            "subtype": "channel_join",
+            "user": ALICE,
+            "text": f"<@{ALICE}> has joined the channel",
+            "channel": incident.channel_id,
+            "channel_type": "channel",
+            "ts": "1718371304.000200",
+        }
+    )
+    # Acknowledged at once: Slack would otherwise deliver them again and count failures.
+    for delivery in (said, joined):
+        assert delivery.ok
+        assert delivery.retry_attempt in (None, 0)
+    assert slack.calls[before:] == []
+    with database.connection_context():
+        assert TimelineEvent.select().count() == rows

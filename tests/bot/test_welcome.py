@@ -1,0 +1,137 @@
+"""A person joining an incident channel is welcomed once, privately, with where it stands."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from bot.domain import lifecycle
+from bot.domain.lifecycle import Actor
+from fakeslack import FakeSlack
+from models import Delivery, Incident
+from tests.bot.flows import declare
+from tests.bot.harness import ALICE, BOB, BOT_USER, CAROL, INCIDENTS, RunningBot
+
+
+def _incident(database) -> Incident:
+    with database.connection_context():
+        return Incident.get()
+
+
+def _welcomes(slack: FakeSlack, user: str) -> list[Any]:
+    return [
+        c
+        for c in slack.calls_to("chat.postEphemeral")
+        if c.params.get("user") == user and "Welcome" in str(c.params.get("text"))
+    ]
+
+
+def _shown(call: Any) -> str:
+    return json.dumps(call.params["blocks"])
+
+
+def test_a_newcomer_is_welcomed_once(slack: FakeSlack, bot: RunningBot, database) -> None:
+    declare(slack, "Checkout latency above 2s", summary="p95 at 2.4 s", severity="2", lead=BOB)
+    incident = _incident(database)
+    before = len(slack.calls)
+    joined = slack.join(incident.channel_id, CAROL, inviter=BOB)
+    assert joined.ok
+    [welcome] = _welcomes(slack, CAROL)
+    assert welcome.ok and welcome.params["channel"] == incident.channel_id
+    shown = _shown(welcome)
+    for fact in (
+        f"Incident {incident.id}: Checkout latency above 2s",
+        "SEV2 Major",
+        "Investigating",
+        f"<@{BOB}>",
+        "p95 at 2.4 s",
+        "None posted yet",
+        ":pushpin:",
+        "/incident help",
+        "Add to incident timeline",
+        f"<@{CAROL}>",
+    ):
+        assert fact in shown, fact
+    assert slack.ephemerals[-1]["user"] == CAROL
+    # Slack delivers the same join again: the welcome is not repeated.
+    for retry in (1, 2, 3):
+        assert slack.deliver("events_api", joined.payload, retry_num=retry).ok
+    assert len(_welcomes(slack, CAROL)) == 1
+    assert [c.method for c in slack.calls[before:] if c.method.startswith("chat.")] == [
+        "chat.postEphemeral"
+    ]
+    with database.connection_context():
+        assert Delivery.select().where(Delivery.key.startswith("welcome:")).count() == 1
+
+
+def test_the_welcome_carries_the_latest_update(slack: FakeSlack, bot: RunningBot, database) -> None:
+    declare(slack, "Payments failing")
+    incident = _incident(database)
+    bob = Actor(BOB, "command", "bob")
+    lifecycle.add_entry(incident.id, "update", "Failing over to the replica", bob)
+    lifecycle.add_entry(incident.id, "update", "Failover done, error rate falling", bob)
+    lifecycle.change(incident.id, bob, status="monitoring")
+    assert slack.join(incident.channel_id, CAROL).ok
+    [welcome] = _welcomes(slack, CAROL)
+    shown = _shown(welcome)
+    assert "Failover done, error rate falling" in shown and "by bob" in shown
+    assert "Failing over to the replica" not in shown
+    assert "Monitoring" in shown
+
+
+def test_people_opening_the_incident_and_the_bot_are_not_welcomed(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
+    declare(slack, "Opening", lead=BOB)
+    incident = _incident(database)
+    # What Slack sends while the incident is opened: the bot creates, then invites.
+    for user in (BOT_USER, ALICE, BOB):
+        event = {
+            "type": "member_joined_channel",
+            "user": user,
+            "channel": incident.channel_id,
+            "channel_type": "C",
+            "team": slack.TEAM_ID,
+            "inviter": BOT_USER,
+        }
+        assert slack.send_event(event).ok
+    assert slack.calls_to("chat.postEphemeral")[-1].params["user"] == ALICE  # the confirmation
+    assert _welcomes(slack, ALICE) == _welcomes(slack, BOB) == []
+
+    # The reporter coming back an hour later is welcomed like anyone else.
+    with database.connection_context():
+        Incident.update(reported_at=incident.reported_at - dt.timedelta(hours=1)).execute()
+    event = {
+        "type": "member_joined_channel",
+        "user": ALICE,
+        "channel": incident.channel_id,
+        "channel_type": "C",
+        "team": slack.TEAM_ID,
+    }
+    assert slack.send_event(event).ok
+    assert len(_welcomes(slack, ALICE)) == 1
+
+
+def test_joining_other_channels_says_nothing(slack: FakeSlack, bot: RunningBot, database) -> None:
+    channel = slack.add_channel("random", members=[ALICE, BOT_USER])
+    assert slack.join(channel, CAROL).ok
+    assert slack.join(INCIDENTS, CAROL).ok  # the announcements channel is no incident's
+    assert slack.calls_to("chat.postEphemeral") == []
+
+
+def test_a_welcome_that_failed_is_sent_on_the_redelivery(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
+    declare(slack, "Flaky Slack")
+    incident = _incident(database)
+    slack.faults.error("chat.postEphemeral", "fatal_error")
+    joined = slack.join(incident.channel_id, CAROL)
+    if not joined.ok:
+        # HTTP: the bot answered 500, so Slack sends it again (Socket Mode: the fake already
+        # redelivered the unacknowledged envelope).
+        assert slack.deliver("events_api", joined.payload, retry_num=1).ok
+    attempts = [c for c in slack.calls_to("chat.postEphemeral") if c.params["user"] == CAROL]
+    assert [c.ok for c in attempts] == [False, True]
+    assert len(slack.ephemerals) == 2  # the declaration's confirmation, then the welcome
+    assert slack.ephemerals[-1]["user"] == CAROL
