@@ -20,7 +20,7 @@ from bot import blocks
 from bot.channels import create_incident_channel
 from bot.config import Settings
 from bot.domain import incidents, timeline
-from bot.domain.timeline import SlackMessage
+from bot.messages import message_entry
 from bot.people import shown_name
 from models import Incident
 
@@ -149,30 +149,9 @@ def open_in_slack(
 
     def first_entry() -> None:
         assert source_message is not None
-        author = source_message.get("user")
-        permalink = client.chat_getPermalink(
-            channel=source_message["channel"], message_ts=source_message["ts"]
-        )["permalink"]
-        timeline.add_message(
-            incident.id,
-            SlackMessage(
-                message_ts=source_message["ts"],
-                text=source_message.get("text") or "",
-                author_id=author,
-                author_name=shown_name(client, author),
-                permalink=str(permalink),
-                added_by=incident.reporter_id,
-                files=[
-                    {
-                        "name": f.get("title") or f.get("name") or "file",
-                        "url": f.get("permalink") or f.get("url_private") or "",
-                    }
-                    for f in source_message.get("files") or []
-                    if isinstance(f, dict)
-                ],
-            ),
-            "shortcut",
-        )
+        entry = message_entry(client, source_message["channel"], source_message,
+                              incident.reporter_id)
+        timeline.add_message(incident.id, entry, "shortcut")
 
     steps: list[tuple[str, Callable[[], object], str | None]] = [
         ("invite the reporter and the lead", invite, None),

@@ -97,6 +97,25 @@ def claim(key: str | None) -> None:
         raise Duplicate(key) from error
 
 
+def claim_once(key: str) -> bool:
+    """Claim a delivery key in a transaction of its own; False when it was already claimed.
+
+    For side effects that are only Slack posts (a welcome): claim, post, and `release` if
+    the post failed so that Slack's redelivery can try again.
+    """
+    try:
+        with db.connection_context(), write_transaction():
+            claim(key)
+    except Duplicate:
+        return False
+    return True
+
+
+def release(key: str) -> None:
+    with db.connection_context():
+        Delivery.delete().where(Delivery.key == key).execute()
+
+
 def _shown(name: str, value: Any) -> str:
     if value is None or value == "":
         return "not set"

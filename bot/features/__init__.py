@@ -24,6 +24,6 @@ def register_all(app: App, deps: Deps) -> None:
     for feature in (
         commands, declare, update_modal, announcement, followups, pins, reminders,
         reactions, timeline_shortcut, welcome,
-        message_changes,  # last: its catch-all answers every message no one else took
+        message_changes,
     ):
         feature.register(app, deps)

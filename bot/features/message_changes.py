@@ -61,11 +61,6 @@ def _deleted(event: dict[str, Any]) -> None:
         timeline.mark_deleted(incident.id, ts, event_ts=event.get("event_ts"))
 
 
-def _heard(event: dict[str, Any]) -> None:
-    """Every other message: acknowledged (so Slack does not redeliver it) and ignored."""
-
-
 def register(app: App, deps: Deps) -> None:
     app.event({"type": "message", "subtype": "message_changed"})(_edited)
     app.event({"type": "message", "subtype": "message_deleted"})(_deleted)
-    app.event("message")(_heard)

@@ -7,44 +7,12 @@ from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
 from bot.domain import incidents, timeline
-from bot.domain.timeline import PinnedMessage
-from bot.people import person
+from bot.messages import message_entry
 
 log = logging.getLogger(__name__)
-
-
-def _files(message: dict[str, Any]) -> list[dict[str, str]]:
-    return [
-        {
-            "name": f.get("title") or f.get("name") or "file",
-            "url": f.get("permalink") or f.get("url_private") or "",
-        }
-        for f in message.get("files") or []
-        if isinstance(f, dict)
-    ]
-
-
-def _author(client: WebClient, message: dict[str, Any]) -> tuple[str | None, str]:
-    user_id = message.get("user")
-    if user_id:
-        return user_id, person(client, user_id).shown_name
-    # Bots and integrations post without a user; their own name is the best we have.
-    bot_name = (message.get("bot_profile") or {}).get("name") or message.get("username") or "bot"
-    return message.get("bot_id"), bot_name
-
-
-def _permalink(client: WebClient, channel: str, message: dict[str, Any]) -> str:
-    if message.get("permalink"):
-        return str(message["permalink"])
-    try:
-        return str(client.chat_getPermalink(channel=channel, message_ts=message["ts"])["permalink"])
-    except SlackApiError as error:
-        log.warning("no permalink", extra={"error": error.response.get("error")})
-        return ""
 
 
 def register(app: App, deps: Deps) -> None:
@@ -58,19 +26,7 @@ def register(app: App, deps: Deps) -> None:
         incident = incidents.for_channel(channel)
         if incident is None:
             return
-        author_id, author_name = _author(client, message)
-        timeline.add_pin(
-            incident.id,
-            PinnedMessage(
-                message_ts=message["ts"],
-                text=message.get("text") or "",
-                author_id=author_id,
-                author_name=author_name,
-                permalink=_permalink(client, channel, message),
-                files=_files(message),
-                added_by=event.get("user"),
-            ),
-        )
+        timeline.add_pin(incident.id, message_entry(client, channel, message, event.get("user")))
 
     @app.event("pin_removed")
     def pin_removed(event: dict[str, Any]) -> None:

@@ -12,8 +12,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
 from bot.domain import incidents, timeline
-from bot.domain.timeline import SlackMessage
-from bot.people import person
+from bot.messages import message_entry
 
 log = logging.getLogger(__name__)
 
@@ -21,47 +20,6 @@ log = logging.getLogger(__name__)
 def _base(reaction: str) -> str:
     """Skin tones do not make a different emoji: "pushpin::skin-tone-2" is a pushpin."""
     return reaction.split("::", 1)[0]
-
-
-def message_entry(
-    client: WebClient, channel: str, message: dict[str, Any], added_by: str | None
-) -> SlackMessage:
-    """What the timeline keeps of a Slack message: text, author, link and files."""
-    user_id = message.get("user")
-    if user_id:
-        author_id, author_name = user_id, person(client, user_id).shown_name
-    else:
-        # Bots and integrations post without a user; their own name is the best we have.
-        profile = message.get("bot_profile") or {}
-        author_id = message.get("bot_id")
-        author_name = profile.get("name") or message.get("username") or "bot"
-    files = [
-        {
-            "name": f.get("title") or f.get("name") or "file",
-            "url": f.get("permalink") or f.get("url_private") or "",
-        }
-        for f in message.get("files") or []
-        if isinstance(f, dict)
-    ]
-    return SlackMessage(
-        message_ts=message["ts"],
-        text=message.get("text") or "",
-        author_id=author_id,
-        author_name=author_name,
-        permalink=_permalink(client, channel, message),
-        files=files,
-        added_by=added_by,
-    )
-
-
-def _permalink(client: WebClient, channel: str, message: dict[str, Any]) -> str:
-    if message.get("permalink"):
-        return str(message["permalink"])
-    try:
-        return str(client.chat_getPermalink(channel=channel, message_ts=message["ts"])["permalink"])
-    except SlackApiError as error:
-        log.warning("no permalink", extra={"error": error.response.get("error")})
-        return ""
 
 
 def _holders(message: dict[str, Any], reaction: str) -> list[str]:

@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 
 from bot.deps import Deps
 from bot.domain import incidents, timeline
-from bot.features.reactions import message_entry
+from bot.messages import message_entry
 
 log = logging.getLogger(__name__)
 

@@ -13,11 +13,9 @@ from slack_sdk.errors import SlackApiError
 
 from bot import blocks
 from bot.deps import Deps
-from bot.domain import incidents, timeline
-from bot.domain.lifecycle import Duplicate, claim
+from bot.domain import incidents, lifecycle, timeline
 from bot.domain.timeline import ts_to_datetime
-from models import Delivery, Incident, TimelineEvent, db
-from models.db import write_transaction
+from models import Incident, TimelineEvent
 from models.fields import utcnow
 
 log = logging.getLogger(__name__)
@@ -82,22 +80,6 @@ def welcome_message(
     return text, body
 
 
-def _claim(key: str) -> bool:
-    """Record the welcome as sent; False when it was already (a redelivery)."""
-    try:
-        with db.connection_context(), write_transaction():
-            claim(key)
-    except Duplicate:
-        return False
-    return True
-
-
-def _release(key: str) -> None:
-    """The welcome did not go out: let Slack's redelivery try again."""
-    with db.connection_context():
-        Delivery.delete().where(Delivery.key == key).execute()
-
-
 def register(app: App, deps: Deps) -> None:
     settings = deps.settings
 
@@ -118,7 +100,7 @@ def register(app: App, deps: Deps) -> None:
             return
         # One welcome per join, whichever delivery of it arrives, on whichever replica.
         key = f"welcome:{channel}:{user}:{event_ts or body.get('event_id')}"
-        if not _claim(key):
+        if not lifecycle.claim_once(key):
             return
         text, message = welcome_message(
             incident,
@@ -136,6 +118,6 @@ def register(app: App, deps: Deps) -> None:
                     extra={"incident": incident.id, "error": error.response.get("error")},
                 )
                 return
-            _release(key)
+            lifecycle.release(key)
             raise
         log.info("welcomed", extra={"incident": incident.id, "user": user})
