@@ -302,3 +302,13 @@ def _get(number: int) -> Incident:
     if incident is None:
         raise LookupError(f"no incident {number}")
     return incident
+
+
+def update(number: int, actor: Actor, *, key: str | None, message: str = "",
+           **fields: Any) -> Outcome:
+    """The Update form: field changes and the update message, all stored or none."""
+    with db.connection_context(), write_transaction():
+        outcome = change(number, actor, key=key, **fields)
+        if message.strip():
+            add_entry(number, "update", message, actor)
+    return outcome

@@ -161,18 +161,17 @@ def register(app: App, deps: Deps) -> None:
         user = body["user"]["id"]
         actor = Actor(user, "modal", shown_name(client, user))
         try:
-            outcome = lifecycle.change(
+            outcome = lifecycle.update(
                 form.number,
                 actor,
                 key=f"view:{view['id']}",
+                message=form.message,
                 status=form.status,
                 severity=form.severity,
                 lead=form.lead_id,
                 summary=form.summary,
                 impact=form.impact,
             )
-            if form.message:
-                lifecycle.add_entry(form.number, "update", form.message, actor)
         except lifecycle.Duplicate:
             ack()
             return

@@ -100,3 +100,38 @@ def test_update_button_opens_the_modal(slack: FakeSlack, bot: RunningBot, databa
     ).ok
     view = slack.wait_for_view(callback_id="incident_update")
     assert view["title"]["text"] == f"Update incident {incident.id}"
+
+
+def test_a_redelivered_update_submission_changes_and_posts_once(slack: FakeSlack,
+                                                                 bot: RunningBot,
+                                                                 database) -> None:
+    declare(slack, "Twice delivered")
+    incident = incident_of(database)
+    slack.slash_command("", channel=incident.channel_id)
+    view = slack.wait_for_view(callback_id="incident_update")
+    first = slack.submit_view(view["id"], {"status": "monitoring", "message": "Fix deployed"},
+                              user=BOB)
+    assert ack_body(first) is None
+    slack.wait_for_call("chat.postMessage",
+                        where=lambda c: c.params.get("thread_ts") == incident.announcement_ts,
+                        timeout=10)
+    again = slack.deliver("interactive", first.payload)
+    assert again.ok
+    with database.connection_context():
+        changes = StatusChange.select().where(StatusChange.source == "modal").count()
+    updates = [e for e in timeline.entries(incident.id) if e.kind == "update"]
+    posted = [m for m in slack.messages(incident.channel_id) if "Fix deployed" in m["text"]]
+    assert (changes, len(updates), len(posted)) == (1, 1, 1)
+
+
+def test_private_placeholder_says_nothing_about_the_incident(slack: FakeSlack, database,
+                                                             database_url: str) -> None:
+    from tests.bot.harness import running_bot
+
+    placeholder = "A private incident was declared; its team is on it."
+    with running_bot(slack, "http", database_url,
+                     env={"PRIVATE_INCIDENT_PLACEHOLDER": placeholder}):
+        declare(slack, "Payroll data exposed", private=["private"])
+    posted = slack.messages(INCIDENTS)
+    assert [m["text"] for m in posted] == [placeholder]
+    assert "Payroll" not in str(posted)
