@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from bot.config import Settings
 from bot.deps import Deps
 from bot.features import register_all
+from bot.metrics import register_collectors, timing_middleware
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,8 @@ def build_app(settings: Settings, client: WebClient, deps: Deps | None = None) -
         listener_executor=deps.listeners,
         logger=logging.getLogger("slack_bolt"),
     )
+    register_collectors()
+    app.use(timing_middleware)
     register_all(app, deps)
 
     # Subscribing to message events (for edits and deletions) brings every message posted in

@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from flask import Blueprint
+from flask import Blueprint, Response
 from peewee import DatabaseError
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
 from models import db
 
@@ -25,7 +26,8 @@ def database_ready() -> bool:
 
 def health_blueprint(is_alive: Callable[[], bool] = lambda: True) -> Blueprint:
     """/livez: the process (and, in Socket Mode, its connection) works; restart it if not.
-    /readyz and /healthz: the database answers; stop sending work here if not."""
+    /readyz and /healthz: the database answers; stop sending work here if not.
+    /metrics: Prometheus text format."""
     health = Blueprint("health", __name__)
 
     @health.get("/livez")
@@ -33,6 +35,10 @@ def health_blueprint(is_alive: Callable[[], bool] = lambda: True) -> Blueprint:
         if is_alive():
             return {"status": "ok"}, 200
         return {"status": "not connected"}, 503
+
+    @health.get("/metrics")
+    def metrics() -> Response:
+        return Response(generate_latest(REGISTRY), mimetype=CONTENT_TYPE_LATEST)
 
     @health.get("/readyz")
     @health.get("/healthz")

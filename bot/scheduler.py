@@ -21,6 +21,7 @@ from slack_sdk.errors import SlackApiError
 from bot.domain import reminders
 from bot.domain.reminders import DueReminder
 from bot.features.reminders import reminder_message
+from bot.metrics import REMINDER_LAG, REMINDERS_SENT
 from bot.reminder_settings import ReminderSettings
 from models.fields import utcnow
 
@@ -78,6 +79,8 @@ class Scheduler:
             reminders.mark_failed(reminder_id, type(error).__name__)
             return False
         reminders.mark_sent(reminder_id, str(response.get("ts") or ""), now)
+        REMINDERS_SENT.labels(kind=item.kind).inc()
+        REMINDER_LAG.observe(max(0.0, (now - item.due_at).total_seconds()))
         log.info("reminder sent", extra=extra)
         return True
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from peewee import IntegrityError
 
+from bot.metrics import DUPLICATES_SKIPPED, INCIDENTS_DECLARED
 from models import SEVERITIES, AuditEntry, Incident, StatusChange, TimelineEvent, db
 from models.db import write_transaction
 from models.fields import utcnow
@@ -78,7 +79,9 @@ def declare(declaration: Declaration, *, key: str | None = None) -> Incident | N
         if key is None:
             raise
         log.info("declaration already stored", extra={"declare_key": key})
+        DUPLICATES_SKIPPED.inc()
         return None
+    INCIDENTS_DECLARED.inc()
     log.info("incident declared", extra={"incident": incident.id})
     return incident
 

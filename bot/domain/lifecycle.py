@@ -14,6 +14,7 @@ from typing import Any
 
 from peewee import IntegrityError
 
+from bot.metrics import DUPLICATES_SKIPPED
 from models import (
     SEVERITIES,
     STATUSES,
@@ -94,6 +95,7 @@ def claim(key: str | None) -> None:
         with db.atomic():
             Delivery.create(key=key, received_at=utcnow())
     except IntegrityError as error:
+        DUPLICATES_SKIPPED.inc()
         raise Duplicate(key) from error
 
 

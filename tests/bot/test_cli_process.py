@@ -93,6 +93,9 @@ def test_socket_mode_process(slack: FakeSlack, database, database_url: str) -> N
         wait_for(f"http://127.0.0.1:{health}/livez")
         assert get(f"http://127.0.0.1:{health}/readyz") == (200, {"status": "ok"})
         declare(slack, "From a real process")
+        with urllib.request.urlopen(f"http://127.0.0.1:{health}/metrics", timeout=5) as answer:
+            metrics = answer.read().decode()
+        assert "incident_bot_incidents_declared_total 1.0" in metrics
         logs = stop_and_read_logs(process)
     with database.connection_context():
         incident = Incident.get()

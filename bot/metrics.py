@@ -1,0 +1,96 @@
+"""Prometheus metrics of the bot: what it declared, what is open, how Slack answers, how
+fast events are handled, what was deduplicated, and how reminders keep time. (No Slack
+imports here: the domain counts duplicates and declarations too.)
+
+One registry per process (the default one); `/metrics` on the health port (Socket Mode) or
+beside /slack/events (HTTP mode) serves it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from peewee import DatabaseError, fn
+from prometheus_client import Counter, Histogram
+from prometheus_client.core import REGISTRY, GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from models import Incident, db
+
+log = logging.getLogger(__name__)
+
+INCIDENTS_DECLARED = Counter("incident_bot_incidents_declared_total", "Incidents declared.")
+SLACK_CALLS = Counter(
+    "incident_bot_slack_api_calls_total",
+    "Slack Web API attempts by method and outcome (ok, an error code, ratelimited, "
+    "server_error, connection_error); retries count as attempts.",
+    ["method", "outcome"],
+)
+EVENT_SECONDS = Histogram(
+    "incident_bot_request_handling_seconds",
+    "Time to handle one delivery from Slack (until its answer), by kind.",
+    ["kind"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+DUPLICATES_SKIPPED = Counter(
+    "incident_bot_duplicate_deliveries_total",
+    "Deliveries recognised as repeats (by their delivery key) and not acted on again.",
+)
+REMINDERS_SENT = Counter("incident_bot_reminders_sent_total", "Reminders posted.", ["kind"])
+REMINDER_LAG = Histogram(
+    "incident_bot_reminder_lag_seconds",
+    "How late a reminder was posted after it fell due.",
+    buckets=(1, 5, 15, 30, 60, 120, 300, 900),
+)
+
+
+class OpenIncidents(Collector):
+    """Open incidents by severity, counted in the database at scrape time (so every replica
+    reports the same truth, not what it happened to handle)."""
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        family = GaugeMetricFamily(
+            "incident_bot_open_incidents", "Open incidents by severity.", labels=["severity"]
+        )
+        counts = {"1": 0, "2": 0, "3": 0, "4": 0, "none": 0}
+        try:
+            with db.connection_context():
+                rows = (
+                    Incident.select(Incident.severity, fn.COUNT(Incident.id).alias("n"))
+                    .where(Incident.status != "resolved")
+                    .group_by(Incident.severity)
+                    .tuples()
+                )
+                for severity, count in rows:
+                    counts[str(severity) if severity else "none"] = count
+        except DatabaseError:
+            log.warning("open incidents not counted: database unavailable")
+            return
+        for severity, count in counts.items():
+            family.add_metric([severity], count)
+        yield family
+
+
+_registered = False
+
+
+def register_collectors() -> None:
+    global _registered
+    if not _registered:
+        REGISTRY.register(OpenIncidents())
+        _registered = True
+
+
+def timing_middleware(body: dict[str, Any], next_: Callable[[], Any]) -> Any:
+    """A Bolt middleware: how long each delivery takes to answer."""
+    kind = body.get("type") or ("command" if "command" in body else "other")
+    if kind == "event_callback":
+        kind = f"event:{(body.get('event') or {}).get('type', 'unknown')}"
+    started = time.perf_counter()
+    try:
+        return next_()
+    finally:
+        EVENT_SECONDS.labels(kind=kind).observe(time.perf_counter() - started)
