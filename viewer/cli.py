@@ -8,6 +8,9 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 
+from bot.config import ConfigError as BotConfigError
+from bot.config import log_format_from_env
+from bot.logs import configure_logging
 from viewer.config import ConfigError, Settings
 
 
@@ -25,12 +28,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
     args = parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    env = os.environ if env is None else env
     try:
-        settings = Settings.from_env(os.environ if env is None else env)
-    except ConfigError as error:
+        settings = Settings.from_env(env)
+        log_format = log_format_from_env(env)
+    except (ConfigError, BotConfigError) as error:
         print(f"incident-viewer: {error}", file=sys.stderr)
         return 2
+    # The same log lines as the bot's: JSON with LOG_FORMAT=json, passwords scrubbed.
+    configure_logging(log_format)
 
     # Imported here so `--help` and configuration errors need neither Flask nor waitress.
     from waitress import serve

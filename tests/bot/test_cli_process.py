@@ -132,3 +132,31 @@ def test_missing_variable_stops_the_process_with_its_name(database_url: str) -> 
     )
     assert result.returncode == 2
     assert "SLACK_SIGNING_SECRET" in result.stderr
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_no_secret_reaches_the_logs(slack: FakeSlack, database, database_url: str) -> None:
+    """Tokens, the signing secret and the database password, scanned for in every line."""
+    password = "pg-pass-4b1d"  # trust authentication on the test server accepts any password
+    with_password = database_url.replace("postgresql://postgres@",
+                                         f"postgresql://postgres:{password}@")
+    assert password in with_password
+    port = free_port()
+    env = {**env_for(slack, with_password), "LOG_FORMAT": "text"}
+    slack.faults.error("bookmarks.add", "missing_scope", extra={"needed": "bookmarks:write"})
+    args = ["run", "--mode", "http", "--host", "127.0.0.1", "--port", str(port)]
+    with bot_process(args, env) as process:
+        wait_for(f"http://127.0.0.1:{port}/healthz")
+        slack.http_target = f"http://127.0.0.1:{port}/slack/events"
+        try:
+            declare(slack, "Secrets stay secret")
+            slack.post_signed("{}", content_type="application/json", signature="v0=bad")
+        finally:
+            slack.http_target = None
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(15) == 0
+        assert process.stderr is not None
+        output = process.stderr.read().decode()
+    assert output.strip(), "the bot logged nothing at all"
+    for secret in (BOT_TOKEN, APP_TOKEN, SIGNING_SECRET, password):
+        assert secret not in output, secret
