@@ -160,3 +160,36 @@ def test_no_secret_reaches_the_logs(slack: FakeSlack, database, database_url: st
     assert output.strip(), "the bot logged nothing at all"
     for secret in (BOT_TOKEN, APP_TOKEN, SIGNING_SECRET, password):
         assert secret not in output, secret
+
+
+@pytest.mark.parametrize("mode_args", [["--mode", "http"], ["--mode", "socket"]],
+                         ids=["http", "socket"])
+def test_sigterm_finishes_the_work_in_flight(slack: FakeSlack, database, database_url: str,
+                                             mode_args: list[str]) -> None:
+    """SIGTERM while a declaration is half-way through Slack: it completes, then exit 0."""
+    port, health = free_port(), free_port()
+    args = ["run", *mode_args, "--host", "127.0.0.1", "--port", str(port),
+            "--health-port", str(health)]
+    slack.faults.latency("conversations.create", 1.5)
+    with bot_process(args, env_for(slack, database_url)) as process:
+        if "http" in mode_args:
+            wait_for(f"http://127.0.0.1:{port}/healthz")
+            slack.http_target = f"http://127.0.0.1:{port}/slack/events"
+        else:
+            wait_for(f"http://127.0.0.1:{health}/livez")
+        try:
+            slack.slash_command("Shutdown race")
+            view = slack.wait_for_view(callback_id="incident_declare")
+            assert slack.submit_view(view["id"], {"title": "Shutdown race", "severity": "3"}).ok
+            time.sleep(0.5)  # conversations.create is now under way (it takes 1.5 s)
+            started = time.monotonic()
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(20) == 0
+            assert time.monotonic() - started < 15
+        finally:
+            slack.http_target = None
+    with database.connection_context():
+        incident = Incident.get()
+    assert incident.channel_id is not None
+    told = [c for c in slack.calls_to("chat.postEphemeral") if "is declared" in c.params["text"]]
+    assert len(told) == 1
