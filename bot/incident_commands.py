@@ -139,9 +139,10 @@ def action(inv: Invocation) -> Reply:
 
 
 def list_actions(inv: Invocation) -> Reply:
-    from bot.features.followups import action_list  # the feature owns its button
+    from bot.features.followups import action_list  # the feature owns its Done button
 
-    return action_list(inv.incident.id)
+    text, body = action_list(inv.incident.id)
+    return Reply(text, body)
 
 
 def rename(inv: Invocation) -> Reply:

@@ -14,7 +14,6 @@ from bot.deps import Deps
 from bot.domain import incidents, lifecycle
 from bot.domain.lifecycle import Actor
 from bot.features import declare, update_modal
-from bot.features.followups import action_list
 from bot.incident_commands import Invocation, Reply
 from bot.outcomes import after_change
 from bot.people import shown_name
@@ -37,9 +36,6 @@ def open_incidents_reply() -> Reply:
 def answer_in_incident(
     name: str, rest: str, incident: Any, user: str, key: str, client: WebClient, source: str
 ) -> Reply:
-    if name == "actions":
-        text, body = action_list(incident.id)
-        return Reply(text, body)
     actor = Actor(user, source, shown_name(client, user))
     return incident_commands.run(name, Invocation(incident, rest, actor, key, client))
 
@@ -99,9 +95,10 @@ def register(app: App, deps: Deps) -> None:
     def on_mention(
         body: dict[str, Any], event: dict[str, Any], client: WebClient, context: BoltContext
     ) -> None:
-        words = parse(strip_bot_mention(event.get("text", "")))
+        text = event.get("text")
+        words = parse(strip_bot_mention(text if isinstance(text, str) else ""))
         channel, user = event.get("channel"), event.get("user")
-        if not channel or not user:
+        if not (channel and user and isinstance(channel, str) and isinstance(user, str)):
             return
         incident = incidents.for_channel(channel)
         if words.name == "list":
@@ -129,6 +126,8 @@ def register(app: App, deps: Deps) -> None:
         context["reply"] = {"text": reply.text, "blocks": reply.blocks}
 
     def answer_mention(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        if not isinstance(event.get("user"), str) or not isinstance(event.get("channel"), str):
+            return  # nothing to answer, and no one to answer
         reply = context.get("reply")
         if reply:
             client.chat_postEphemeral(
