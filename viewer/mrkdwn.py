@@ -150,6 +150,10 @@ def _control_html(control: _Control, names: Names) -> Markup:
 # -- HTML ----------------------------------------------------------------------------------
 
 
+# A line holding none of these characters has nothing to format.
+_FORMATTING = re.compile(r"[`<>&:*_~\x00]")
+
+
 class _Inline:
     """Renders one line of text: placeholders out, escape, emphasis, placeholders back."""
 
@@ -162,6 +166,9 @@ class _Inline:
         return f"\x00{len(self.parts) - 1}\x00"
 
     def render(self, line: str) -> Markup:
+        if not _FORMATTING.search(line):
+            # Most lines are plain words; skip the dozen regular expressions for them.
+            return escape(line)
         line = _INLINE_CODE.sub(
             lambda m: self._hold(Markup("<code>{}</code>").format(self._plain(m.group(1)))),
             line,
