@@ -19,7 +19,7 @@ from slack_sdk.errors import SlackApiError
 from bot import blocks
 from bot.channels import create_incident_channel
 from bot.config import Settings
-from bot.domain import incidents, timeline
+from bot.domain import incidents, membership, timeline
 from bot.messages import message_entry
 from bot.people import shown_name
 from models import Incident
@@ -109,14 +109,16 @@ def open_in_slack(
 
     def invite() -> None:
         people = sorted({incident.reporter_id, incident.lead_id} - {None, bot_user_id})
-        if not people:
-            return
-        try:
-            client.conversations_invite(channel=incident.channel_id, users=",".join(people))
-        except SlackApiError as error:
-            # Slack refuses the whole call when everyone is already in: nothing to do.
-            if error.response.get("error") != "already_in_channel":
-                raise
+        if people:
+            try:
+                client.conversations_invite(channel=incident.channel_id, users=",".join(people))
+            except SlackApiError as error:
+                # Slack refuses the whole call when everyone is already in: nothing to do.
+                if error.response.get("error") != "already_in_channel":
+                    raise
+        # Member events follow, but the list is known now: record it at once.
+        members = client.conversations_members(channel=incident.channel_id)["members"]
+        membership.replace(incident.channel_id, members)
 
     def set_topic() -> None:
         lead = shown_name(client, incident.lead_id)

@@ -3,6 +3,7 @@
 from models.audit import AuditEntry, Delivery
 from models.db import BaseModel, db, init_database, migrate
 from models.incident import SEVERITIES, STATUSES, FollowUpAction, Incident, StatusChange
+from models.membership import ChannelMember
 from models.people import SlackUser
 from models.reminder import Reminder
 from models.timeline import TimelineEvent
@@ -11,6 +12,7 @@ __all__ = [
     "SEVERITIES",
     "STATUSES",
     "AuditEntry",
+    "ChannelMember",
     "BaseModel",
     "Delivery",
     "FollowUpAction",

@@ -24,6 +24,7 @@ PG_ADMIN_URL = os.environ.get("INCIDENT_TEST_POSTGRES_URL", DEFAULT_PG_ADMIN_URL
 REQUIRE_PG = os.environ.get("INCIDENT_TEST_REQUIRE_POSTGRES") == "1"
 TABLES_IN_DELETE_ORDER = (
     "reminder",
+    "channel_member",
     "timeline_event", "status_change", "follow_up_action", "audit_entry", "delivery",
     "slack_user", "incident",
 )

@@ -1,5 +1,6 @@
 """Someone joins an incident channel: they get an ephemeral welcome with where the incident
-stands (status, severity, lead, summary, latest update) and how to help."""
+stands (status, severity, lead, summary, latest update) and how to help. Joins and leaves
+also keep the record of the channel's members (who may see a private incident)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import blocks
 from bot.deps import Deps
-from bot.domain import incidents, lifecycle, timeline
+from bot.domain import incidents, lifecycle, membership, timeline
 from bot.domain.timeline import ts_to_datetime
 from models import Incident, TimelineEvent
 from models.fields import utcnow
@@ -83,6 +84,12 @@ def welcome_message(
 def register(app: App, deps: Deps) -> None:
     settings = deps.settings
 
+    @app.event("member_left_channel")
+    def goodbye(event: dict[str, Any]) -> None:
+        user, channel = event.get("user"), event.get("channel")
+        if user and channel and incidents.for_channel(channel) is not None:
+            membership.left(channel, user)
+
     @app.event("member_joined_channel")
     def welcome(
         event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
@@ -94,8 +101,12 @@ def register(app: App, deps: Deps) -> None:
         incident = incidents.for_channel(channel)
         if incident is None:
             return
+        membership.joined(channel, user)
         event_ts = event.get("event_ts")
-        joined_at = ts_to_datetime(event_ts) if event_ts else utcnow()
+        try:
+            joined_at = ts_to_datetime(event_ts) if event_ts else utcnow()
+        except (ValueError, TypeError, OverflowError):  # not a Slack ts: take the arrival
+            joined_at = utcnow()
         if joined_at_declaration(incident, user, joined_at):
             return
         # One welcome per join, whichever delivery of it arrives, on whichever replica.

@@ -127,7 +127,8 @@ def used_by_code() -> tuple[set[str], set[str], set[str], set[str]]:
             if isinstance(owner, ast.Name) and owner.id.endswith("client") and "_" in attr:
                 family, _, name = attr.partition("_")
                 methods.add(f"{family}.{name}")
-            if isinstance(owner, ast.Name) and owner.id == "app" and node.args:
+            if (isinstance(owner, ast.Name) and owner.id == "app" and node.args
+                    and attr in ("event", "shortcut", "command")):
                 value = _resolve(node.args[0], module, constants, imports)
                 if attr == "event":
                     events.add(value["type"] if isinstance(value, dict) else str(value))

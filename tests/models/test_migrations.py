@@ -11,6 +11,8 @@ from bot.cli import main
 from models import Incident, init_database, migrate
 from models.db import make_database
 
+ALL_MIGRATIONS = ["0001_initial", "0002_lifecycle", "0003_reminders", "0004_channel_members"]
+
 
 def test_migrate_twice_in_a_row_applies_nothing_the_second_time(database_url: str) -> None:
     database = init_database(database_url)
@@ -19,7 +21,7 @@ def test_migrate_twice_in_a_row_applies_nothing_the_second_time(database_url: st
     assert main(["migrate"], env={"DATABASE_URL": database_url}) == 0
     with database.connection_context():
         names = [row[0] for row in database.execute_sql("SELECT name FROM schema_migration")]
-    assert names == ["0001_initial", "0002_lifecycle", "0003_reminders"]
+    assert names == ALL_MIGRATIONS
 
 
 def test_migrate_keeps_existing_rows(database) -> None:
@@ -55,9 +57,9 @@ def test_two_migrations_at_once_apply_each_step_once(tmp_path, request) -> None:
         if "postgres" in url:
             with databases[0].connection_context():
                 databases[0].execute_sql(
-                    "DROP TABLE reminder, timeline_event, status_change, follow_up_action, "
-                    "audit_entry, "
-                    "delivery, slack_user, incident, schema_migration"
+                    "DROP TABLE channel_member, reminder, timeline_event, status_change, "
+                    "follow_up_action, audit_entry, delivery, slack_user, incident, "
+                    "schema_migration"
                 )
         results: list[list[str]] = []
         barrier = threading.Barrier(2)
@@ -71,7 +73,7 @@ def test_two_migrations_at_once_apply_each_step_once(tmp_path, request) -> None:
             thread.start()
         for thread in threads:
             thread.join(30)
-        assert sorted(results) == [[], ["0001_initial", "0002_lifecycle", "0003_reminders"]], url
+        assert sorted(results) == [[], ALL_MIGRATIONS], url
         for database in databases:
             if hasattr(database, "close_all"):
                 database.close_all()
@@ -113,7 +115,7 @@ def test_upgrade_from_0001_keeps_pins_and_marks_them_pinned(tmp_path) -> None:
             "occurred_at, permalink, files, created_at) VALUES (1, 'pin', '1.2', 'kept', 'bob', "
             "'2025-01-01 10:05:00', '', '[]', '2025-01-01 10:06:00')"
         )
-    assert migrate(database) == ["0002_lifecycle", "0003_reminders"]
+    assert migrate(database) == ALL_MIGRATIONS[1:]
     with database.connection_context():
         entry = TimelineEvent.get()
         incident = Incident.get()
