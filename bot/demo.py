@@ -8,6 +8,8 @@ import os
 import subprocess
 import sys
 import threading
+import time
+import urllib.request
 from pathlib import Path
 
 from bot.app import build_app
@@ -52,6 +54,7 @@ def run_demo(database_path: Path, viewer_port: int, stop: threading.Event) -> in
         try:
             slack.wait_for_socket_connections(1, timeout=10)
             number = play(slack)
+            _wait_for_viewer(viewer_url, viewer)
             print(
                 f"\nThe demo incident is at {viewer_url}/incidents/{number}\n"
                 f"All incidents: {viewer_url}/\nPress Ctrl-C to stop.",
@@ -64,6 +67,17 @@ def run_demo(database_path: Path, viewer_port: int, stop: threading.Event) -> in
             handler.close()
             deps.close()
     return 0
+
+
+def _wait_for_viewer(url: str, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"the viewer did not start at {url}")
 
 
 def play(slack: FakeSlack) -> int:

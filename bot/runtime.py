@@ -7,11 +7,13 @@ import threading
 
 from flask import Flask, Response, request
 from slack_bolt import App
-from slack_bolt.adapter.flask import SlackRequestHandler
+from slack_bolt.adapter.flask.handler import to_flask_response
 from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_bolt.request import BoltRequest
 from waitress import wasyncore
 from waitress.server import create_server
 
+from bot import http_guard
 from bot.health import health_blueprint
 
 log = logging.getLogger(__name__)
@@ -21,16 +23,53 @@ HTTP_THREADS = 16
 
 
 def create_http_app(bolt_app: App) -> Flask:
-    """POST /slack/events for everything Slack sends, and the health endpoints."""
+    """POST /slack/events for everything Slack sends, and the health endpoints.
+
+    Each request is checked by bot.http_guard (size, signature, well-formed body) before
+    Bolt builds its request from it; Bolt then verifies the signature again, as it always does.
+    """
     web = Flask("incident-bot")
-    handler = SlackRequestHandler(bolt_app)
+    # Werkzeug enforces this too when anything reads the body (chunked bodies included).
+    web.config["MAX_CONTENT_LENGTH"] = http_guard.MAX_BODY_BYTES
+    # Bolt keeps the secret it was built with (bot.app passes Settings.signing_secret) and
+    # offers no accessor. An empty one is refused here, at start, not on the first request.
+    secret = getattr(bolt_app, "_signing_secret", "") or ""
+    if not secret.strip():
+        raise ValueError("HTTP mode needs a signing secret")
 
     @web.post("/slack/events")
     def slack_events() -> Response:
-        return handler.handle(request)
+        try:
+            raw = http_guard.read_limited(request.content_length, request.stream.read)
+            checked = http_guard.check(
+                secret, raw, dict(request.headers), request.headers.get("Content-Type")
+            )
+            bolt_request = _bolt_request(checked.text)
+        except http_guard.Refused as refused:
+            log.info(
+                "http request refused", extra={"status": refused.status, "reason": refused.reason}
+            )
+            return Response(
+                http_guard.error_body(refused.reason),
+                status=refused.status,
+                content_type="application/json;charset=utf-8",
+            )
+        return to_flask_response(bolt_app.dispatch(bolt_request))
 
     web.register_blueprint(health_blueprint())
     return web
+
+
+def _bolt_request(text: str) -> BoltRequest:
+    """Bolt's own request from the checked body (400 if Bolt still cannot read it)."""
+    try:
+        return BoltRequest(
+            body=text,
+            query=request.query_string.decode("utf-8", errors="replace"),
+            headers=dict(request.headers),
+        )
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError) as error:
+        raise http_guard.Refused(400, "malformed payload") from error
 
 
 class HttpServer:
@@ -41,6 +80,8 @@ class HttpServer:
     """
 
     def __init__(self, wsgi_app: Flask, *, host: str, port: int, threads: int = HTTP_THREADS):
+        # Large bodies are spooled to disk by waitress and refused with 413 by the guard; a
+        # waitress-level cap would cut the connection instead of answering.
         self._server = create_server(
             wsgi_app, host=host, port=port, threads=threads, ident="incident-bot"
         )
@@ -66,6 +107,7 @@ class HttpServer:
         finished = not server.task_dispatcher.threads
         if not finished:
             log.warning("http requests still running at shutdown")
+
         # 3. Close the connections and take the trigger out of the loop's map, which ends the
         #    loop. The trigger's pipe stays open until the loop is gone: a request thread that
         #    outlived the timeout may still pull it, and must not hit a closed descriptor.
@@ -80,6 +122,7 @@ class HttpServer:
         if self._stopped.wait(timeout) and finished:
             server.trigger.close()
 
+
 def serve_http(bolt_app: App, *, host: str, port: int, stop: threading.Event | None = None) -> None:
     """Serve until `stop` is set, then finish the requests in flight."""
     server = HttpServer(create_http_app(bolt_app), host=host, port=port)
@@ -90,10 +133,22 @@ def serve_http(bolt_app: App, *, host: str, port: int, stop: threading.Event | N
     thread.join(5)
 
 
+# The builtin client notices a dead connection only from its monitor, which runs every
+# ping_interval and gives up on a connection after 4 intervals without a pong: Bolt's default
+# (10 s) leaves a cut or silent connection unnoticed for 10-50 s. Half a second finds either
+# within about 3 s, for two small frames a second.
+SOCKET_PING_INTERVAL = 0.5
+
+
 def make_socket_handler(bolt_app: App, app_token: str) -> SocketModeHandler:
     """The handler's client asks bolt_app.client (so SLACK_API_URL) for connection URLs and
     reconnects by itself on every `disconnect` frame and lost connection."""
-    return SocketModeHandler(bolt_app, app_token=app_token, logger=logging.getLogger("socket_mode"))
+    return SocketModeHandler(
+        bolt_app,
+        app_token=app_token,
+        logger=logging.getLogger("socket_mode"),
+        ping_interval=SOCKET_PING_INTERVAL,
+    )
 
 
 def serve_socket(

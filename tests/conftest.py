@@ -15,9 +15,16 @@ from urllib.parse import urlparse, urlunparse
 
 import psycopg2
 import pytest
+from hypothesis import settings as hypothesis_settings
 from peewee import Database
 
 from models import db, init_database, migrate
+
+# In CI the property tests replay the same examples every run: a red build then means a
+# change broke something, not that the fuzzer got lucky. Locally they explore afresh.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 DEFAULT_PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 PG_ADMIN_URL = os.environ.get("INCIDENT_TEST_POSTGRES_URL", DEFAULT_PG_ADMIN_URL)

@@ -42,7 +42,8 @@ def _per_page(filters: ListFilters) -> dict[str, str]:
     return {} if per_page == settings().page_size else {"per_page": str(per_page)}
 
 
-@bp.get("/incidents/<int:number>")
+# max: a larger number names no row (404), not a value the database refuses (500)
+@bp.get("/incidents/<int(max=9223372036854775807):number>")
 def get_incident(number: int) -> Response:
     detail = load_or_404(number)
     channel_url = present.slack_channel_url(

@@ -79,7 +79,8 @@ def parse(args: Mapping[str, str], *, per_page: int, max_per_page: int) -> ListF
         errors["to"] = "The end date must be the same as or after the start date"
         date_to = None
 
-    text = " ".join(args.get("q", "").split())
+    # NUL can be typed in a URL but not searched for: PostgreSQL refuses it in a string (500).
+    text = " ".join(args.get("q", "").replace("\x00", " ").split())
     if len(text) > MAX_QUERY_LENGTH:
         errors["q"] = f"Search text must be {MAX_QUERY_LENGTH} characters or fewer"
         text = text[:MAX_QUERY_LENGTH]

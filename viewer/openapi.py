@@ -12,6 +12,7 @@ from models import SEVERITIES, STATUSES
 from viewer.config import MAX_PAGE_SIZE
 from viewer.filters import STATUS_CHOICES
 
+MAX_PAGE = 999_999  # viewer.filters refuses larger page numbers (400)
 Json = dict[str, Any]
 
 API_VERSION = "1.0.0"
@@ -63,7 +64,7 @@ SCHEMAS: dict[str, Json] = {
     }, "An incident as it appears in the list."),
     "IncidentPage": _object({
         "items": {"type": "array", "items": {"$ref": REF + "IncidentSummary"}},
-        "page": {"type": "integer", "minimum": 1},
+        "page": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
         "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
         "total": {"type": "integer", "minimum": 0},
         "pages": {"type": "integer", "minimum": 1},
@@ -149,7 +150,7 @@ LIST_PARAMETERS = [
            {"type": "string", "format": "date"}),
     _query("q", "Words that must all appear in the title, summary or impact",
            {"type": "string", "maxLength": 200}),
-    _query("page", "Page number, from 1", {"type": "integer", "minimum": 1}),
+    _query("page", "Page number, from 1", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}),
     _query("per_page", "Incidents per page", {
         "type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE}),
 ]

@@ -101,7 +101,8 @@ def shown_files(files: object) -> list[dict[str, str]]:
     return shown
 
 
-@bp.get("/incidents/<int:number>")
+# max: a larger number names no row (404), not a value the database refuses (500)
+@bp.get("/incidents/<int(max=9223372036854775807):number>")
 def incident(number: int) -> str:
     config = settings()
     detail = load_or_404(number)
@@ -134,7 +135,7 @@ def incident(number: int) -> str:
     )
 
 
-@bp.get("/incidents/<int:number>/review.md")
+@bp.get("/incidents/<int(max=9223372036854775807):number>/review.md")
 def review_markdown(number: int) -> Response:
     detail = load_or_404(number)
     text = review.render(detail, names_for(detail), settings().zone, utcnow())

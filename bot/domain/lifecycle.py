@@ -8,6 +8,7 @@ taken and changes nothing.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 
 SOURCES = ("command", "modal", "button", "slack", "shortcut", "scheduler")
 TEXT_FIELDS = ("title", "summary", "impact")
+DELIVERY_KEY_MAX = 128  # models.Delivery.key
 
 
 class Duplicate(Exception):
@@ -91,6 +93,8 @@ def claim(key: str | None) -> None:
     """Record a delivery key in the current transaction; Duplicate if it was seen before."""
     if key is None:
         return
+    if len(key) > DELIVERY_KEY_MAX:  # keys quote payload fields, which may be any length
+        key = "sha256:" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
     try:
         with db.atomic():
             Delivery.create(key=key, received_at=utcnow())

@@ -21,12 +21,21 @@ log = logging.getLogger(__name__)
 
 def _tell(client: WebClient, body: dict[str, Any], text: str) -> None:
     channel = (body.get("channel") or {}).get("id") or body.get("container", {}).get("channel_id")
-    client.chat_postEphemeral(channel=channel, user=body["user"]["id"], text=text)
+    try:
+        client.chat_postEphemeral(channel=channel, user=body["user"]["id"], text=text)
+    except SlackApiError as error:  # a note to one person: not worth failing the click over
+        log.warning("could not tell the user", extra={"error": error.response.get("error")})
+
+
+def _number(action: dict[str, Any]) -> int:
+    """The incident a button names (its value); 0, which no incident has, if it names none."""
+    value = action.get("value")
+    return int(value) if isinstance(value, str) and value.isdigit() and len(value) < 19 else 0
 
 
 def register(app: App, deps: Deps) -> None:
     def join(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        incident = incidents.get(int(action["value"]))
+        incident = incidents.get(_number(action))
         if incident is None or not incident.channel_id:
             return
         try:
@@ -37,7 +46,7 @@ def register(app: App, deps: Deps) -> None:
             _tell(client, body, f"You are already in {blocks.channel_link(incident.channel_id)}.")
 
     def update(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        incident = incidents.get(int(action["value"]))
+        incident = incidents.get(_number(action))
         if incident is None:
             ack()
             return
@@ -52,12 +61,12 @@ def register(app: App, deps: Deps) -> None:
         # Stored before the ack (fast, and a failure is answered as an error); Slack is
         # brought in step after it, by `resolved_in_slack`.
         ack()
-        number, user = int(action["value"]), body["user"]["id"]
+        number, user = _number(action), body["user"]["id"]
         try:
             outcome = lifecycle.resolve(
                 number, Actor(user, "button"), key=f"action:{action.get('action_ts')}:{user}"
             )
-        except lifecycle.Duplicate:
+        except (lifecycle.Duplicate, LookupError):  # LookupError: the button names no incident
             return
         except lifecycle.NotAllowed as error:
             context["refused"] = str(error)

@@ -136,31 +136,39 @@ def modal(
     }
 
 
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
 def parse(view: dict[str, Any]) -> DeclareForm:
-    values = view.get("state", {}).get("values", {})
+    """Whatever the payload holds: a field of the wrong type reads as left empty."""
+    values = _object(_object(view.get("state")).get("values"))
 
     def field(block_id: str) -> dict[str, Any]:
-        return values.get(block_id, {}).get(ACTION) or {}
+        return _object(_object(values.get(block_id)).get(ACTION))
 
-    selected = field(SEVERITY).get("selected_option") or {}
+    value = _text(_object(field(SEVERITY).get("selected_option")).get("value"))
+    severity = int(value) if value.isascii() and value.isdigit() and len(value) < 4 else None
     try:
-        severity = int(selected["value"]) if selected.get("value") else None
-    except ValueError:
-        severity = None
-    try:
-        metadata = json.loads(view.get("private_metadata") or "{}")
+        metadata = json.loads(_text(view.get("private_metadata")) or "{}")
     except ValueError:
         metadata = {}
-    if not isinstance(metadata, dict):
-        metadata = {}
+    metadata = _object(metadata)
     origin, source = metadata.get("origin"), metadata.get("source")
-    chosen = {option.get("value") for option in field(PRIVATE).get("selected_options") or []}
+    selected = field(PRIVATE).get("selected_options")
+    chosen = [
+        _object(option).get("value") for option in selected or [] if isinstance(selected, list)
+    ]
     return DeclareForm(
-        title=(field(TITLE).get("value") or "").strip(),
-        summary=field(SUMMARY).get("value") or "",
-        impact=field(IMPACT).get("value") or "",
+        title=_text(field(TITLE).get("value")).strip(),
+        summary=_text(field(SUMMARY).get("value")),
+        impact=_text(field(IMPACT).get("value")),
         severity=severity if severity in SEVERITIES else None,
-        lead_id=field(LEAD).get("selected_user") or None,
+        lead_id=_text(field(LEAD).get("selected_user")) or None,
         is_private="private" in chosen,
         origin_channel=origin if isinstance(origin, str) else None,
         source=source if isinstance(source, dict) and source.get("ts") else None,

@@ -56,7 +56,10 @@ def register(app: App, deps: Deps) -> None:
     def done(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
         user = body["user"]["id"]
-        item = actions.complete(int(action["value"]), Actor(user, "button"))
+        value = action.get("value")
+        if not (isinstance(value, str) and value.isdigit() and len(value) < 19):
+            return  # not one of our buttons' values
+        item = actions.complete(int(value), Actor(user, "button"))
         if item is None:
             return  # already done: a second click, or a redelivery
         text, body_blocks = action_list(item.incident_id)

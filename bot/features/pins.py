@@ -21,7 +21,8 @@ def register(app: App, deps: Deps) -> None:
         item = event.get("item") or {}
         message = item.get("message")
         channel = event.get("channel_id") or item.get("channel")
-        if item.get("type") != "message" or not message or not channel:
+        if (item.get("type") != "message" or not isinstance(message, dict)
+                or not message.get("ts") or not isinstance(channel, str)):
             return
         incident = incidents.for_channel(channel)
         if incident is None:

@@ -40,11 +40,12 @@ def register(app: App, deps: Deps) -> None:
         Both events do the same thing, so a retry, a late delivery or two people reacting
         at once all end the same way: the entry is held while one reaction remains.
         """
-        item = event.get("item") or {}
+        item = event.get("item")
+        item = item if isinstance(item, dict) else {}
         channel, ts = item.get("channel"), item.get("ts")
-        if _base(event.get("reaction") or "") != reaction or item.get("type") != "message":
+        if _base(str(event.get("reaction") or "")) != reaction or item.get("type") != "message":
             return
-        if not channel or not ts:
+        if not (channel and ts and isinstance(channel, str) and isinstance(ts, str)):
             return
         incident = incidents.for_channel(channel)
         if incident is None:

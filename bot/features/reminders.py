@@ -104,7 +104,7 @@ def slack_time(moment: dt.datetime, zone: Any) -> str:
 
 def _reminder_id(action: dict[str, Any]) -> int | None:
     value = str(action.get("value") or "")
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
 
 
 def register(app: App, deps: Deps) -> None:

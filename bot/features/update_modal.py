@@ -116,25 +116,40 @@ def modal(incident: Incident) -> dict[str, Any]:
     }
 
 
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
 def parse(view: dict[str, Any]) -> UpdateForm:
-    values = view.get("state", {}).get("values", {})
+    """ValueError when the form does not say which incident it is for; a field of the wrong
+    type reads as left empty."""
+    values = _object(_object(view.get("state")).get("values"))
 
     def field(block_id: str) -> dict[str, Any]:
-        return values.get(block_id, {}).get(ACTION) or {}
+        return _object(_object(values.get(block_id)).get(ACTION))
 
-    def chosen(block_id: str) -> str | None:
-        return (field(block_id).get("selected_option") or {}).get("value")
+    def chosen(block_id: str) -> str:
+        return _text(_object(field(block_id).get("selected_option")).get("value"))
 
-    metadata = json.loads(view.get("private_metadata") or "{}")
+    try:
+        number = int(_object(json.loads(_text(view.get("private_metadata")))).get("incident"))
+    except (ValueError, TypeError):
+        raise ValueError("This form does not name an incident; open it again.") from None
     severity = chosen(SEVERITY)
     return UpdateForm(
-        number=int(metadata["incident"]),
+        number=number,
         status=chosen(STATUS) if chosen(STATUS) in STATUSES else None,
-        severity=int(severity) if severity and severity.isdigit() else None,
-        lead_id=field(LEAD).get("selected_user") or None,
-        summary=field(SUMMARY).get("value") or "",
-        impact=field(IMPACT).get("value") or "",
-        message=(field(MESSAGE).get("value") or "").strip(),
+        severity=int(severity)
+        if severity.isascii() and severity.isdigit() and len(severity) < 4
+        else None,
+        lead_id=_text(field(LEAD).get("selected_user")) or None,
+        summary=_text(field(SUMMARY).get("value")),
+        impact=_text(field(IMPACT).get("value")),
+        message=_text(field(MESSAGE).get("value")).strip(),
     )
 
 
@@ -157,7 +172,11 @@ def register(app: App, deps: Deps) -> None:
         context: BoltContext,
         client: WebClient,
     ) -> None:
-        form = parse(view)
+        try:
+            form = parse(view)
+        except ValueError as error:
+            ack(response_action="errors", errors={MESSAGE: str(error)})
+            return
         user = body["user"]["id"]
         actor = Actor(user, "modal", shown_name(client, user))
         try:
@@ -175,7 +194,7 @@ def register(app: App, deps: Deps) -> None:
         except lifecycle.Duplicate:
             ack()
             return
-        except ValueError as error:
+        except (ValueError, LookupError) as error:  # LookupError: no such incident
             ack(response_action="errors", errors={MESSAGE: str(error)})
             return
         ack()

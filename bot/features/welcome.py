@@ -26,8 +26,10 @@ log = logging.getLogger(__name__)
 # welcomed like anyone else.
 DECLARATION_GRACE = dt.timedelta(minutes=10)
 UPDATE_TEXT_MAX = 2800
-# Slack's answers meaning the welcome can no longer be shown: no point in a redelivery.
-_TOO_LATE = {"user_not_in_channel", "channel_not_found", "not_in_channel", "is_archived"}
+# Errors that mean the welcome can never be shown (the person left, or is no one Slack
+# knows): give up quietly rather than have Slack redeliver the join forever.
+_TOO_LATE = {"user_not_in_channel", "channel_not_found", "not_in_channel", "is_archived",
+             "user_not_found"}
 
 
 def joined_at_declaration(incident: Incident, user: str, joined_at: dt.datetime) -> bool:

@@ -1,0 +1,178 @@
+"""The gate in front of Bolt in HTTP mode: size limit, signature, then a well-formed body.
+
+Bolt parses a body while building its request, before its own signature check, so garbage
+would answer 500 whoever sent it. Here nothing is parsed before the signature is checked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt.request.internals import parse_body
+
+MAX_BODY_BYTES = 1024 * 1024  # Slack's payloads are far smaller; refuse anything above
+REPLAY_WINDOW_SECONDS = 300  # Slack's five minutes; exactly 300 s still passes, as in slack_sdk
+MAX_DEPTH = 32  # Slack's deepest payloads (views in block_actions) stay well under this
+
+
+class Refused(Exception):
+    """The request is answered `status` with `{"error": reason}` and never reaches Bolt."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Checked:
+    text: str  # the body, decoded; Bolt parses it again, as it always does
+    body: dict[str, Any]
+
+
+def read_limited(content_length: int | None, read: Callable[[int], bytes]) -> bytes:
+    """The raw body, refused (413) when declared or found to be over the limit (chunked)."""
+    if content_length is not None and content_length > MAX_BODY_BYTES:
+        raise Refused(413, "request body too large")
+    raw = read(MAX_BODY_BYTES + 1)
+    if len(raw) > MAX_BODY_BYTES:
+        raise Refused(413, "request body too large")
+    return raw
+
+
+def is_signed(secret: str, raw: bytes, headers: dict[str, str], now: float) -> bool:
+    """Slack's v0 signature over the raw bytes, within five minutes of `now`.
+
+    Not slack_sdk's SignatureVerifier: it decodes the body as UTF-8 (so a signed body that is
+    not UTF-8 cannot be told from a forged one) and int()s any timestamp header (so "abc"
+    raises). Bolt still runs SignatureVerifier afterwards, on bodies that passed this.
+    """
+    lower = {name.lower(): value for name, value in headers.items()}
+    timestamp = lower.get("x-slack-request-timestamp", "")
+    signature = lower.get("x-slack-signature", "")
+    if not (timestamp.isascii() and timestamp.isdigit() and signature):
+        return False
+    if abs(now - int(timestamp)) > REPLAY_WINDOW_SECONDS:
+        return False
+    base = b"v0:" + timestamp.encode() + b":" + raw
+    expected = "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace"))
+
+
+def check(secret: str, raw: bytes, headers: dict[str, str], content_type: str | None) -> Checked:
+    """401 unless signed within the replay window; then 400 unless a well-formed payload."""
+    if not is_signed(secret, raw, headers, time.time()):
+        raise Refused(401, "invalid request")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Refused(400, "body is not UTF-8") from None
+    try:
+        body = parse_body(text, content_type)
+    except (ValueError, RecursionError):
+        raise Refused(400, "malformed body") from None
+    if not isinstance(body, dict):
+        raise Refused(400, "body is not an object")
+    if _depth(body) > MAX_DEPTH:
+        raise Refused(400, "body nested too deeply")
+    problem = shape_problem(body)
+    if problem:
+        raise Refused(400, problem)
+    return Checked(text, body)
+
+
+def _depth(value: Any) -> int:
+    """Nesting depth of parsed JSON, without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        deepest = max(deepest, level)
+        if deepest > MAX_DEPTH:
+            return deepest
+        children = (
+            item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        )
+        stack.extend((child, level + 1) for child in children if isinstance(child, dict | list))
+    return deepest
+
+
+def _is_str(body: dict[str, Any], key: str) -> bool:
+    return isinstance(body.get(key), str)
+
+
+def _dict(body: dict[str, Any], key: str) -> dict[str, Any] | None:
+    value = body.get(key)
+    return value if isinstance(value, dict) else None
+
+
+def shape_problem(body: dict[str, Any]) -> str | None:
+    """What a payload lacks of the fields Slack always sends for its kind (None: nothing).
+
+    Listeners may rely on these; everything else they read they must treat as optional.
+    """
+    if "command" in body:  # a slash command: form fields, all strings
+        for key in ("command", "user_id", "trigger_id"):
+            if not _is_str(body, key):
+                return f"slash command without {key}"
+        return None
+    kind = body.get("type")
+    if not isinstance(kind, str):
+        return "payload without a type"
+    for key in ("team", "enterprise"):  # Bolt reads these as an id or an object with one
+        if key in body and body[key] is not None and not isinstance(body[key], str | dict):
+            return f"malformed {key}"
+    authorizations = body.get("authorizations")
+    if authorizations is not None and not (
+        isinstance(authorizations, list) and all(isinstance(a, dict) for a in authorizations)
+    ):
+        return "malformed authorizations"
+    if kind == "url_verification":
+        return None if _is_str(body, "challenge") else "url_verification without challenge"
+    if kind == "event_callback":
+        event = _dict(body, "event")
+        if event is None or not _is_str(event, "type"):
+            return "event_callback without an event type"
+        return None
+    if kind in (
+        "block_actions",
+        "view_submission",
+        "view_closed",
+        "shortcut",
+        "message_action",
+        "block_suggestion",
+    ):
+        user = _dict(body, "user")
+        if user is None or not _is_str(user, "id"):
+            return f"{kind} without a user"
+        if "trigger_id" in body and not _is_str(body, "trigger_id"):
+            return "malformed trigger_id"
+    if kind == "block_actions":
+        actions = body.get("actions")
+        if (
+            not isinstance(actions, list)
+            or not actions
+            or not all(isinstance(a, dict) and _is_str(a, "action_id") for a in actions)
+        ):
+            return "block_actions without actions"
+    if kind in ("view_submission", "view_closed"):
+        view = _dict(body, "view")
+        if view is None or not all(_is_str(view, k) for k in ("id", "type", "callback_id")):
+            return f"{kind} without a view"
+        if "private_metadata" in view and not _is_str(view, "private_metadata"):
+            return "malformed private_metadata"
+        state = _dict(view, "state")
+        if kind == "view_submission" and (state is None or _dict(state, "values") is None):
+            return "view_submission without state values"
+    if kind in ("shortcut", "message_action") and not _is_str(body, "callback_id"):
+        return f"{kind} without a callback_id"
+    return None
+
+
+def error_body(reason: str) -> str:
+    return json.dumps({"error": reason})
