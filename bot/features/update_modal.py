@@ -15,17 +15,20 @@ from slack_sdk.errors import SlackApiError
 from bot import blocks
 from bot.deps import Deps
 from bot.domain import incidents, lifecycle
+from bot.domain.incidents import title_problem
 from bot.domain.lifecycle import Actor
 from bot.outcomes import after_change
 from bot.people import shown_name
 from bot.sync import tell_channel
 from models import SEVERITIES, STATUSES, Incident
+from models.incident import TITLE_MAX_LENGTH
 
 log = logging.getLogger(__name__)
 
 CALLBACK_ID = "incident_update"
 ACTION = "value"
-STATUS, SEVERITY, LEAD, SUMMARY, IMPACT, MESSAGE = (
+TITLE, STATUS, SEVERITY, LEAD, SUMMARY, IMPACT, MESSAGE = (
+    "title",
     "status",
     "severity",
     "lead",
@@ -38,6 +41,7 @@ STATUS, SEVERITY, LEAD, SUMMARY, IMPACT, MESSAGE = (
 @dataclass(frozen=True)
 class UpdateForm:
     number: int
+    title: str | None  # None: not in the form (left as it is)
     status: str | None
     severity: int | None
     lead_id: str | None
@@ -84,6 +88,11 @@ def modal(incident: Incident) -> dict[str, Any]:
     lead: dict[str, Any] = {"type": "users_select", "placeholder": _plain("Choose a lead")}
     if incident.lead_id:
         lead["initial_user"] = incident.lead_id
+    title = {
+        "type": "plain_text_input",
+        "max_length": TITLE_MAX_LENGTH,
+        "initial_value": incident.title[:TITLE_MAX_LENGTH],
+    }
     summary = {"type": "plain_text_input", "multiline": True}
     impact = {"type": "plain_text_input", "multiline": True}
     if incident.summary:
@@ -98,6 +107,7 @@ def modal(incident: Incident) -> dict[str, Any]:
         "close": _plain("Cancel"),
         "private_metadata": json.dumps({"incident": incident.id}),
         "blocks": [
+            _input(TITLE, "Title", title, optional=False),
             _input(STATUS, "Status", status, optional=False),
             _input(SEVERITY, "Severity", severity),
             _input(LEAD, "Lead", lead),
@@ -140,8 +150,10 @@ def parse(view: dict[str, Any]) -> UpdateForm:
     except (ValueError, TypeError):
         raise ValueError("This form does not name an incident; open it again.") from None
     severity = chosen(SEVERITY)
+    title = field(TITLE).get("value")
     return UpdateForm(
         number=number,
+        title=title.strip() if isinstance(title, str) else None,
         status=chosen(STATUS) if chosen(STATUS) in STATUSES else None,
         severity=int(severity)
         if severity.isascii() and severity.isdigit() and len(severity) < 4
@@ -177,6 +189,10 @@ def register(app: App, deps: Deps) -> None:
         except ValueError as error:
             ack(response_action="errors", errors={MESSAGE: str(error)})
             return
+        problem = title_problem(form.title) if form.title is not None else None
+        if problem:
+            ack(response_action="errors", errors={TITLE: problem})
+            return
         user = body["user"]["id"]
         actor = Actor(user, "modal", shown_name(client, user))
         try:
@@ -185,6 +201,7 @@ def register(app: App, deps: Deps) -> None:
                 actor,
                 key=f"view:{view['id']}",
                 message=form.message,
+                title=form.title,
                 status=form.status,
                 severity=form.severity,
                 lead=form.lead_id,

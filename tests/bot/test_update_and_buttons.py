@@ -23,10 +23,15 @@ def test_update_modal_changes_fields_and_posts_the_update(
     view = slack.wait_for_view(callback_id="incident_update")
     status = next(b for b in view["blocks"] if b["block_id"] == "status")
     assert status["element"]["initial_option"]["value"] == "investigating"
+    title = next(b for b in view["blocks"] if b["block_id"] == "title")
+    assert title["element"]["initial_value"] == "Latency"
+    refused = ack_body(slack.submit_view(view["id"], {"title": " ", "status": "identified"}))
+    assert refused["response_action"] == "errors" and set(refused["errors"]) == {"title"}
     answer = ack_body(
         slack.submit_view(
             view["id"],
             {
+                "title": "Latency on search",
                 "status": "identified",
                 "severity": "1",
                 "lead": CAROL,
@@ -45,6 +50,11 @@ def test_update_modal_changes_fields_and_posts_the_update(
     )
     incident = incident_of(database)
     assert (incident.status, incident.severity, incident.lead_id) == ("identified", 1, CAROL)
+    assert incident.title == "Latency on search"
+    [renamed] = [e for e in timeline.entries(incident.id) if e.kind == "title"]
+    assert renamed.details == {"old": "Latency", "new": "Latency on search"}
+    announcement = next(m for m in slack.messages(INCIDENTS) if m["ts"] == incident.announcement_ts)
+    assert "Latency on search" in str(announcement["blocks"])
     assert (incident.summary, incident.impact) == ("Bad index", "All EU users")
     assert incident.last_update_at is not None
     [update] = [e for e in timeline.entries(incident.id) if e.kind == "update"]
@@ -102,19 +112,24 @@ def test_update_button_opens_the_modal(slack: FakeSlack, bot: RunningBot, databa
     assert view["title"]["text"] == f"Update incident {incident.id}"
 
 
-def test_a_redelivered_update_submission_changes_and_posts_once(slack: FakeSlack,
-                                                                 bot: RunningBot,
-                                                                 database) -> None:
+def test_a_redelivered_update_submission_changes_and_posts_once(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
     declare(slack, "Twice delivered")
     incident = incident_of(database)
     slack.slash_command("", channel=incident.channel_id)
     view = slack.wait_for_view(callback_id="incident_update")
-    first = slack.submit_view(view["id"], {"status": "monitoring", "message": "Fix deployed"},
-                              user=BOB)
+    first = slack.submit_view(
+        view["id"],
+        {"title": "Twice delivered", "status": "monitoring", "message": "Fix deployed"},
+        user=BOB,
+    )
     assert ack_body(first) is None
-    slack.wait_for_call("chat.postMessage",
-                        where=lambda c: c.params.get("thread_ts") == incident.announcement_ts,
-                        timeout=10)
+    slack.wait_for_call(
+        "chat.postMessage",
+        where=lambda c: c.params.get("thread_ts") == incident.announcement_ts,
+        timeout=10,
+    )
     again = slack.deliver("interactive", first.payload)
     assert again.ok
     with database.connection_context():
@@ -124,13 +139,15 @@ def test_a_redelivered_update_submission_changes_and_posts_once(slack: FakeSlack
     assert (changes, len(updates), len(posted)) == (1, 1, 1)
 
 
-def test_private_placeholder_says_nothing_about_the_incident(slack: FakeSlack, database,
-                                                             database_url: str) -> None:
+def test_private_placeholder_says_nothing_about_the_incident(
+    slack: FakeSlack, database, database_url: str
+) -> None:
     from tests.bot.harness import running_bot
 
     placeholder = "A private incident was declared; its team is on it."
-    with running_bot(slack, "http", database_url,
-                     env={"PRIVATE_INCIDENT_PLACEHOLDER": placeholder}):
+    with running_bot(
+        slack, "http", database_url, env={"PRIVATE_INCIDENT_PLACEHOLDER": placeholder}
+    ):
         declare(slack, "Payroll data exposed", private=["private"])
     posted = slack.messages(INCIDENTS)
     assert [m["text"] for m in posted] == [placeholder]
