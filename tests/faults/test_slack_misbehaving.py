@@ -1,0 +1,129 @@
+"""Slack misbehaving while an incident is declared: storms of 429 with Retry-After, 5xx
+answers, 2-second answers and connections reset after Slack did the work. Declaring completes,
+or the reporter is told plainly what failed; never a second channel; reminders do not pile up.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import pytest
+
+from models import Incident, Reminder
+from tests.faults.conftest import Proxy, Replicas, ReplicaSlack, wait_until
+from tests.faults.flows import declare_via, opened
+
+
+def _told(slack: ReplicaSlack) -> list[str]:
+    return [
+        c.params.get("text", "")
+        for c in slack.calls_to("chat.postEphemeral")
+        if "is declared" in c.params.get("text", "")
+    ]
+
+
+def _declare(
+    slack: ReplicaSlack, replicas: Replicas, title: str, env: dict | None = None, **fields: str
+) -> None:
+    bot = replicas.start("http", env=env)
+    with slack.via(bot.events_url):
+        assert declare_via(slack, title, slack.ALICE, **fields).ok
+
+
+def _one_channel(slack: ReplicaSlack) -> None:
+    created = [c for c in slack.calls_to("conversations.create") if c.ok]
+    assert len(created) == 1, [c.summary() for c in slack.calls_to("conversations.create")]
+    assert [n for n in (ch["name"] for ch in slack.channels.values()) if n.startswith("inc-")] == [
+        created[0].response["channel"]["name"]
+    ]
+
+
+def test_429_and_5xx_storms_are_ridden_out(slack: ReplicaSlack, replicas: Replicas) -> None:
+    # slack_sdk counts one retry budget across its handlers (a 5xx after four 429s is not
+    # retried), so each call here gets at most 4 bad answers: 1 server error, then 429s.
+    slack.faults.server_error("conversations.create", 503, times=1)
+    slack.faults.rate_limit("conversations.create", times=3, retry_after=1)
+    slack.faults.server_error("chat.postMessage", 500, times=1)
+    slack.faults.rate_limit("chat.postMessage", times=3, retry_after=1)
+    _declare(slack, replicas, "Storm of rate limits")
+    wait_until(opened(1), 30, "incident opened despite the storm")
+    wait_until(lambda: _told(slack), 10, "reporter told")
+    assert "did not work" not in _told(slack)[0]
+    _one_channel(slack)
+
+
+def test_slow_slack_still_declares(slack: ReplicaSlack, replicas: Replicas) -> None:
+    replicas.start("http")  # started before the latency, so start-up is not slowed
+    slack.faults.latency("*", 2.0)
+    started = time.monotonic()
+    _declare(slack, replicas, "Slow Slack")
+    wait_until(lambda: _told(slack), 30, "reporter told")
+    assert time.monotonic() - started < 20
+    assert "did not work" not in _told(slack)[0]
+    _one_channel(slack)
+
+
+def test_storm_beyond_retries_is_reported_clearly(slack: ReplicaSlack, replicas: Replicas) -> None:
+    slack.faults.rate_limit("chat.postMessage", times=40, retry_after=1)
+    _declare(slack, replicas, "Endless storm")
+    wait_until(lambda: _told(slack), 30, "reporter told")
+    text = _told(slack)[0]
+    assert "Could not post the opening message: `ratelimited`" in text, text
+    assert "rate limiting" in text  # what to do about it
+    _one_channel(slack)
+    assert Incident.get().channel_id  # stored and opened, only the posts failed
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "bot/channels.py create_incident_channel: slack_sdk's ConnectionErrorRetryHandler re-sends "
+        "conversations.create after a reset that lost Slack's answer; the retry gets name_taken "
+        "and the bot opens `inc-NNNN-…-2`, a second channel. Fix (not small): on name_taken, look "
+        "the name up (conversations.list) and adopt a channel the bot created under this "
+        "incident's own `inc-NNNN-` prefix, or do not retry non-idempotent calls on "
+        "connection errors."
+    ),
+)
+def test_reset_after_create_makes_no_second_channel(
+    slack: ReplicaSlack, replicas: Replicas, proxy: Proxy
+) -> None:
+    """conversations.create reaches Slack and the channel is made, but the answer is lost
+    in a connection reset; the client retries and must not open `inc-0001-…-2`."""
+    proxy.drop_after_answer("/api/conversations.create", 1)
+    proxy.drop_after_answer("/api/chat.postMessage", 1)
+    env = {"SLACK_API_URL": f"http://127.0.0.1:{proxy.port}/api/"}
+    _declare(slack, replicas, "Reset after create", env=env)
+    wait_until(lambda: _told(slack), 30, "reporter told")
+    assert proxy.dropped_answers >= 1
+    _one_channel(slack)
+
+
+def test_reminders_do_not_pile_up_under_429(slack: ReplicaSlack, replicas: Replicas) -> None:
+    env = {
+        "REMINDERS_ENABLED": "true",
+        "SCHEDULER_INTERVAL_SECONDS": "1",
+        "REMINDER_OPEN_HOURS": "0",
+        "REMINDER_UPDATE_MINUTES": "none",
+    }
+    _declare(slack, replicas, "Reminders in a storm", env=env)
+    wait_until(opened(1), 20, "incident opened")
+    incident = Incident.get()
+    mark = len(slack.calls_to("chat.postMessage"))
+    slack.faults.rate_limit("chat.postMessage", times=100, retry_after=1)
+    Incident.update(reported_at=Incident.reported_at - dt.timedelta(minutes=10)).execute()
+    wait_until(
+        lambda: Reminder.select().where(Reminder.error.is_null(False)).count() == 2,
+        30,
+        "both reminders tried",
+    )
+    time.sleep(3)  # three more scheduler runs
+    tries = [
+        c
+        for c in slack.calls_to("chat.postMessage")[mark:]
+        if c.params.get("channel") == incident.channel_id
+    ]
+    assert Reminder.select().count() == 2
+    # Each reminder is one post and its client retries (1 + 4), never re-sent by later runs.
+    assert len(tries) <= 2 * 5, len(tries)
