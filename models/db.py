@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 from peewee import Database, DatabaseProxy, Model, PostgresqlDatabase, SqliteDatabase
 from playhouse.db_url import parse as parse_db_url
 from playhouse.migrations import Runner
-from playhouse.pool import PooledPostgresqlDatabase
+from playhouse.pool import PooledPostgresqlDatabase, PooledSqliteDatabase
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,12 @@ def make_database(url: str, *, readonly: bool = False) -> Database:
             return SqliteDatabase(
                 f"file:{path}?mode=ro", uri=True, pragmas={"busy_timeout": 5000}, **kwargs
             )
-        return SqliteDatabase(name, pragmas=SQLITE_PRAGMAS, **kwargs)
+        # Pooled so a connection (and its pragmas) is set up once, not per query. A pooled
+        # connection moves between threads, but only ever serves one at a time.
+        kwargs.setdefault("check_same_thread", False)
+        kwargs.setdefault("max_connections", 32)
+        kwargs.setdefault("stale_timeout", 300)
+        return PooledSqliteDatabase(name, pragmas=SQLITE_PRAGMAS, **kwargs)
     if readonly:
         kwargs["options"] = "-c default_transaction_read_only=on"
     kwargs.setdefault("max_connections", 32)
@@ -67,11 +72,21 @@ def make_database(url: str, *, readonly: bool = False) -> Database:
     return PooledPostgresqlDatabase(name, **kwargs)
 
 
+_generation = 0
+
+
 def init_database(url: str, *, readonly: bool = False) -> Database:
     """Point the shared proxy at the database behind `url` and return it."""
+    global _generation
     database = make_database(url, readonly=readonly)
     db.initialize(database)
+    _generation += 1
     return database
+
+
+def generation() -> int:
+    """Changes whenever the proxy is pointed at a database: caches of rows key on it."""
+    return _generation
 
 
 def migrate(database: Database | None = None) -> list[str]:

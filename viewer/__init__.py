@@ -17,9 +17,22 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     The shared model database is pointed at a read-only connection to DATABASE_URL, so a
     process that runs the viewer cannot write through the models, whatever the code asks.
+    The one write it makes, a row in the audit log for each view of a private incident,
+    goes through a second connection of its own (viewer.audit).
     """
     from models import init_database
-    from viewer import api, database, errors, guard, pages, stats_page, templating
+    from viewer import (
+        api,
+        audit,
+        auth,
+        database,
+        errors,
+        guard,
+        metrics,
+        pages,
+        stats_page,
+        templating,
+    )
 
     settings = settings or Settings.from_env(os.environ)
     app = Flask(__name__)
@@ -29,7 +42,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions[SETTINGS_KEY] = settings
     app.extensions[DATABASE_KEY] = init_database(settings.database_url, readonly=True)
 
+    audit.register(app, settings.audit_url)
+
+    # Order matters: before_request hooks run as registered. Time everything (405s too),
+    # refuse other methods, send strangers to sign in, and only then touch the database.
+    metrics.register(app)
     guard.register(app)
+    auth.register(app)
     database.register(app)
     templating.register(app)
     errors.register(app)

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, abort, jsonify, url_for
 
 from models.fields import utcnow
 from viewer import openapi, present, queries, serialize
+from viewer.auth import audience
 from viewer.filters import ListFilters
 from viewer.pages import load_or_404, names_for, read_filters
 from viewer.templating import settings
@@ -21,7 +22,7 @@ def list_incidents() -> Response:
         # A program should hear about a bad parameter, not get a silently wider list.
         name, message = next(iter(filters.errors.items()))
         abort(400, f"{name}: {message}")
-    page = queries.list_incidents(filters, config.zone, show_private=config.show_private)
+    page = queries.list_incidents(filters, config.zone, audience=audience())
 
     def link(number: int) -> str:
         return url_for("api.list_incidents", _external=True,

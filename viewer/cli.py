@@ -18,7 +18,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="incident-viewer",
         description="Serve the read-only incident viewer. Configured by DATABASE_URL, "
-        "VIEWER_TIMEZONE, SLACK_WORKSPACE_URL and VIEWER_SHOW_PRIVATE.",
+        "VIEWER_TIMEZONE, SLACK_WORKSPACE_URL, VIEWER_SHOW_PRIVATE, and for sign-in "
+        "VIEWER_AUTH and the variables the README lists with it.",
     )
     parser.add_argument("--host", default="0.0.0.0", help="address to listen on (default: all)")
     parser.add_argument("--port", type=int, default=8080, help="port (default: 8080)")

@@ -27,9 +27,13 @@ def register(app: Flask) -> None:
 
 
 def close_all(app: Flask) -> None:
-    """Close every pooled connection (at shutdown and in tests)."""
-    database = database_of(app)
-    if hasattr(database, "close_all"):
-        database.close_all()
-    elif not database.is_closed():
-        database.close()
+    """Close every pooled connection, the audit writer's too (at shutdown and in tests)."""
+    from viewer.audit import AUDIT_KEY
+
+    for database in (database_of(app), app.extensions.get(AUDIT_KEY)):
+        if database is None:
+            continue
+        if hasattr(database, "close_all"):
+            database.close_all()
+        elif not database.is_closed():
+            database.close()

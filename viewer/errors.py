@@ -11,6 +11,8 @@ from werkzeug.exceptions import HTTPException, ServiceUnavailable
 log = logging.getLogger(__name__)
 
 TITLES = {
+    401: "Sign in to continue",
+    403: "You cannot use this viewer",
     404: "Page not found",
     405: "Method not allowed",
     503: "Sorry, the service is unavailable",

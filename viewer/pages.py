@@ -19,8 +19,9 @@ from markupsafe import Markup
 
 from models import SEVERITIES
 from models.fields import utcnow
+from viewer import audit, milestones, mrkdwn, present, queries, review
 from viewer import filters as list_filters
-from viewer import milestones, mrkdwn, present, queries, review
+from viewer.auth import audience, current_user
 from viewer.config import MAX_PAGE_SIZE
 from viewer.database import database_of
 from viewer.templating import settings
@@ -44,7 +45,7 @@ def read_filters() -> list_filters.ListFilters:
 def index() -> str:
     config = settings()
     filters = read_filters()
-    page = queries.list_incidents(filters, config.zone, show_private=config.show_private)
+    page = queries.list_incidents(filters, config.zone, audience=audience())
     now = utcnow()
     rows = []
     for incident in page.incidents:
@@ -75,9 +76,13 @@ def names_for(detail: queries.IncidentDetail) -> mrkdwn.Names:
 
 
 def load_or_404(number: int) -> queries.IncidentDetail:
-    detail = queries.load_incident(number, show_private=settings().show_private)
+    """One incident for the page, the review or the API; a private one is shown only once
+    its view is in the audit log (if that cannot be written, the view fails: 503)."""
+    detail = queries.load_incident(number, audience=audience())
     if detail is None:
         abort(404, f"There is no incident {number}, or you cannot see it.")
+    if detail.incident.is_private:
+        audit.record_view(detail.incident, current_user())
     return detail
 
 

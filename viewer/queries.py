@@ -15,7 +15,14 @@ from zoneinfo import ZoneInfo
 
 from peewee import Case, ModelSelect
 
-from models import FollowUpAction, Incident, SlackUser, StatusChange, TimelineEvent
+from models import (
+    ChannelMember,
+    FollowUpAction,
+    Incident,
+    SlackUser,
+    StatusChange,
+    TimelineEvent,
+)
 from viewer import filters as list_filters
 from viewer import mrkdwn
 
@@ -106,15 +113,35 @@ class IncidentDetail:
         return list(seen.values())
 
 
-def visible(query: ModelSelect, show_private: bool) -> ModelSelect:
-    return query if show_private else query.where(Incident.is_private == False)  # noqa: E712
+@dataclass(frozen=True)
+class Audience:
+    """Who is looking, as far as private incidents go."""
+
+    show_private: bool = False  # VIEWER_SHOW_PRIVATE: everyone who may read sees them all
+    user_id: str | None = None  # the signed-in person's Slack user id, if known
+
+
+def visible(query: ModelSelect, audience: Audience) -> ModelSelect:
+    """Public incidents, and the private ones whose channel the person is in.
+
+    Membership is a subquery, not a second query, so every view keeps its fixed count.
+    """
+    if audience.show_private:
+        return query
+    public = Incident.is_private == False  # noqa: E712
+    if audience.user_id is None:
+        return query.where(public)
+    channels = ChannelMember.select(ChannelMember.channel_id).where(
+        ChannelMember.user_id == audience.user_id
+    )
+    return query.where(public | Incident.channel_id.in_(channels))
 
 
 def list_incidents(
-    filters: list_filters.ListFilters, zone: ZoneInfo, *, show_private: bool
+    filters: list_filters.ListFilters, zone: ZoneInfo, *, audience: Audience
 ) -> ListPage:
     """One page of incidents: open ones first, then the rest, newest first."""
-    query = list_filters.apply(visible(Incident.select(), show_private), filters, zone)
+    query = list_filters.apply(visible(Incident.select(), audience), filters, zone)
     total = query.count()
     closed_last = Case(None, ((Incident.status == "resolved", 1),), 0)
     rows = list(
@@ -125,8 +152,8 @@ def list_incidents(
     return ListPage(rows, total, filters, names_of(i.lead_id for i in rows))
 
 
-def load_incident(number: int, *, show_private: bool) -> IncidentDetail | None:
-    incident = visible(Incident.select(), show_private).where(Incident.id == number).first()
+def load_incident(number: int, *, audience: Audience) -> IncidentDetail | None:
+    incident = visible(Incident.select(), audience).where(Incident.id == number).first()
     if incident is None:
         return None
     timeline = list(
@@ -148,7 +175,7 @@ def load_incident(number: int, *, show_private: bool) -> IncidentDetail | None:
     ids = {incident.reporter_id, incident.lead_id, *(e.author_id for e in timeline),
            *(a.owner_id for a in actions), *(c.changed_by for c in history)}
     names = names_of(ids | mrkdwn.user_ids_in(texts))
-    channels = channel_names(mrkdwn.channel_ids_in(texts), show_private=show_private)
+    channels = channel_names(mrkdwn.channel_ids_in(texts), audience=audience)
     if incident.channel_id:
         channels.setdefault(incident.channel_id, incident.channel_name or incident.channel_id)
     return IncidentDetail(incident, timeline, names, channels, actions, history)
@@ -163,11 +190,11 @@ def names_of(user_ids: Iterable[str | None]) -> dict[str, str]:
     return {user.user_id: user.shown_name for user in users}
 
 
-def channel_names(channel_ids: set[str], *, show_private: bool) -> dict[str, str]:
+def channel_names(channel_ids: set[str], *, audience: Audience) -> dict[str, str]:
     """Names of incident channels mentioned in messages, in one query."""
     if not channel_ids:
         return {}
     query = visible(
-        Incident.select(Incident.channel_id, Incident.channel_name), show_private
+        Incident.select(Incident.channel_id, Incident.channel_name), audience
     ).where(Incident.channel_id.in_(sorted(channel_ids)))
     return {row.channel_id: row.channel_name or row.channel_id for row in query}

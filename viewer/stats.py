@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from models import SEVERITIES, Incident
 from viewer import milestones
-from viewer.queries import visible
+from viewer.queries import Audience, visible
 
 MAX_MONTHS = 24
 SEVERITY_KEYS: tuple[int | None, ...] = (*sorted(SEVERITIES), None)
@@ -51,11 +51,11 @@ def percentile(values: list[int], q: float) -> int | None:
     return ordered[rank - 1]
 
 
-def load_rows(*, show_private: bool) -> list[Row]:
+def load_rows(*, audience: Audience) -> list[Row]:
     """One query, only the columns the figures use."""
     ack, resolved = milestones.field_for("acknowledged"), milestones.field_for("resolved")
     columns = [Incident.severity, Incident.reported_at] + [f for f in (ack, resolved) if f]
-    query = visible(Incident.select(*columns), show_private)
+    query = visible(Incident.select(*columns), audience)
     rows = []
     for incident in query:
         rows.append(Row(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from viewer import charts, present, stats
+from viewer.auth import audience
 from viewer.templating import settings
 
 bp = Blueprint("stats", __name__)
@@ -32,7 +33,7 @@ def _hours(seconds: int | None) -> float | None:
 @bp.get("/stats")
 def stats_view() -> str:
     config = settings()
-    months = stats.by_month(stats.load_rows(show_private=config.show_private), config.zone)
+    months = stats.by_month(stats.load_rows(audience=audience()), config.zone)
     labels = [m.label for m in months]
     count_series = [
         charts.Series(present.severity_label(level), SEVERITY_STYLE[level][0],

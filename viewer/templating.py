@@ -13,9 +13,13 @@ from viewer.config import Settings
 
 
 def settings() -> Settings:
+    return settings_of(current_app)
+
+
+def settings_of(app: Flask) -> Settings:
     from viewer import SETTINGS_KEY
 
-    return current_app.extensions[SETTINGS_KEY]
+    return app.extensions[SETTINGS_KEY]
 
 
 def register(app: Flask) -> None:

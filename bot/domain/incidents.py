@@ -10,7 +10,7 @@ from peewee import IntegrityError
 
 from bot.metrics import DUPLICATES_SKIPPED, INCIDENTS_DECLARED
 from models import SEVERITIES, AuditEntry, Incident, StatusChange, TimelineEvent, db
-from models.db import write_transaction
+from models.db import generation, write_transaction
 from models.fields import utcnow
 from models.incident import TITLE_MAX_LENGTH
 
@@ -119,6 +119,31 @@ def record_messages(
 def for_channel(channel_id: str) -> Incident | None:
     with db.connection_context():
         return Incident.get_or_none(Incident.channel_id == channel_id)
+
+
+# channel id → incident number. An incident's channel never changes once attached, so a
+# found pair can be kept for good; "not an incident channel" is not kept, because a channel
+# just created for an incident is attached a moment after it exists.
+_numbers: dict[tuple[int, str], int] = {}
+_NUMBERS_MAX = 10_000
+
+
+def number_for_channel(channel_id: str) -> int | None:
+    """The incident living in `channel_id`, answered from memory after the first time: the
+    hot path of every pin, reaction and edit."""
+    key = (generation(), channel_id)
+    found = _numbers.get(key)
+    if found is not None:
+        return found
+    with db.connection_context():
+        row = (Incident.select(Incident.id).where(Incident.channel_id == channel_id)
+               .tuples().first())
+    if row is None:
+        return None
+    if len(_numbers) >= _NUMBERS_MAX:
+        _numbers.clear()
+    _numbers[key] = row[0]
+    return int(row[0])
 
 
 def get(number: int) -> Incident | None:

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from models import SlackUser, db
+from models.db import generation
 from models.fields import utcnow
 
 # Names change rarely; a day-old name is good enough, and saves a users.info per pin.
@@ -25,12 +26,32 @@ class Person:
         return self.display_name or self.real_name or self.name or self.user_id
 
 
+# A process-local copy of recent look-ups: a busy channel names the same few people on
+# every event, and the database need not be asked each time.
+_recent: dict[tuple[int, str], tuple[dt.datetime, Person]] = {}
+_RECENT_MAX = 5_000
+RECENT_AGE = dt.timedelta(minutes=10)
+
+
 def cached(user_id: str, *, max_age: dt.timedelta = MAX_AGE) -> Person | None:
+    now = utcnow()
+    key = (generation(), user_id)
+    hit = _recent.get(key)
+    if hit is not None and now - hit[0] < min(RECENT_AGE, max_age):
+        return hit[1]
     with db.connection_context():
         row = SlackUser.get_or_none(SlackUser.user_id == user_id)
-    if row is None or utcnow() - row.fetched_at > max_age:
+    if row is None or now - row.fetched_at > max_age:
         return None
-    return Person(row.user_id, row.name, row.real_name, row.display_name, row.is_bot)
+    found = Person(row.user_id, row.name, row.real_name, row.display_name, row.is_bot)
+    _keep(key, now, found)
+    return found
+
+
+def _keep(key: tuple[int, str], now: dt.datetime, person: Person) -> None:
+    if len(_recent) >= _RECENT_MAX:
+        _recent.clear()
+    _recent[key] = (now, person)
 
 
 def remember(person: Person) -> None:
@@ -41,6 +62,7 @@ def remember(person: Person) -> None:
         "is_bot": person.is_bot,
         "fetched_at": utcnow(),
     }
+    _keep((generation(), person.user_id), values["fetched_at"], person)
     with db.connection_context():
         (
             SlackUser.insert(user_id=person.user_id, **values)

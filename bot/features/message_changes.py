@@ -26,12 +26,12 @@ def _edited(event: dict[str, Any]) -> None:
     channel, ts = event.get("channel"), message.get("ts") or previous.get("ts")
     if not channel or not ts:
         return
-    incident = incidents.for_channel(channel)
-    if incident is None:
+    number = incidents.number_for_channel(channel)
+    if number is None:
         return
     if message.get("subtype") == "tombstone":
         # A thread parent deleted while it has replies stays behind as a tombstone.
-        timeline.mark_deleted(incident.id, ts, event_ts=event.get("event_ts"))
+        timeline.mark_deleted(number, ts, event_ts=event.get("event_ts"))
         return
     text = message.get("text") or ""
     if "text" in previous and previous["text"] == text:
@@ -39,7 +39,7 @@ def _edited(event: dict[str, Any]) -> None:
         return
     edited = message.get("edited") or {}
     timeline.edit_message(
-        incident.id,
+        number,
         Edit(
             message_ts=ts,
             new_text=text,
@@ -56,9 +56,9 @@ def _deleted(event: dict[str, Any]) -> None:
     ts = event.get("deleted_ts") or (event.get("previous_message") or {}).get("ts")
     if not channel or not ts:
         return
-    incident = incidents.for_channel(channel)
-    if incident is not None:
-        timeline.mark_deleted(incident.id, ts, event_ts=event.get("event_ts"))
+    number = incidents.number_for_channel(channel)
+    if number is not None:
+        timeline.mark_deleted(number, ts, event_ts=event.get("event_ts"))
 
 
 def register(app: App, deps: Deps) -> None:

@@ -24,10 +24,10 @@ def register(app: App, deps: Deps) -> None:
         if (item.get("type") != "message" or not isinstance(message, dict)
                 or not message.get("ts") or not isinstance(channel, str)):
             return
-        incident = incidents.for_channel(channel)
-        if incident is None:
+        number = incidents.number_for_channel(channel)
+        if number is None:
             return
-        timeline.add_pin(incident.id, message_entry(client, channel, message, event.get("user")))
+        timeline.add_pin(number, message_entry(client, channel, message, event.get("user")))
 
     @app.event("pin_removed")
     def pin_removed(event: dict[str, Any]) -> None:
@@ -36,6 +36,6 @@ def register(app: App, deps: Deps) -> None:
         channel = event.get("channel_id") or item.get("channel")
         if not channel or not message.get("ts"):
             return
-        incident = incidents.for_channel(channel)
-        if incident is not None:
-            timeline.remove_pin(incident.id, message["ts"])
+        number = incidents.number_for_channel(channel)
+        if number is not None:
+            timeline.remove_pin(number, message["ts"])

@@ -47,8 +47,8 @@ def register(app: App, deps: Deps) -> None:
             return
         if not (channel and ts and isinstance(channel, str) and isinstance(ts, str)):
             return
-        incident = incidents.for_channel(channel)
-        if incident is None:
+        number = incidents.number_for_channel(channel)
+        if number is None:
             return
         try:
             # The event carries no text; reactions.get answers with the message itself
@@ -56,16 +56,16 @@ def register(app: App, deps: Deps) -> None:
             message = client.reactions_get(channel=channel, timestamp=ts, full=True)["message"]
         except SlackApiError as error:
             if error.response.get("error") == "message_not_found":
-                log.info("reacted message is gone", extra={"incident": incident.id})
+                log.info("reacted message is gone", extra={"incident": number})
                 return
             raise
         holders = _holders(message, reaction)
         if holders:
             timeline.add_message(
-                incident.id, message_entry(client, channel, message, holders[0]), "reaction"
+                number, message_entry(client, channel, message, holders[0]), "reaction"
             )
         else:
-            timeline.remove_message(incident.id, ts, "reaction")
+            timeline.remove_message(number, ts, "reaction")
 
     app.event("reaction_added")(reconcile)
     app.event("reaction_removed")(reconcile)

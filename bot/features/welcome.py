@@ -89,7 +89,7 @@ def register(app: App, deps: Deps) -> None:
     @app.event("member_left_channel")
     def goodbye(event: dict[str, Any]) -> None:
         user, channel = event.get("user"), event.get("channel")
-        if user and channel and incidents.for_channel(channel) is not None:
+        if user and channel and incidents.number_for_channel(channel) is not None:
             membership.left(channel, user)
 
     @app.event("member_joined_channel")

@@ -13,9 +13,9 @@ from typing import Any
 
 from peewee import Database
 
-from models import Incident, SlackUser, TimelineEvent
+from models import AuditEntry, ChannelMember, Incident, SlackUser, TimelineEvent
 
-MODELS = [Incident, SlackUser, TimelineEvent]
+MODELS = [Incident, SlackUser, TimelineEvent, ChannelMember, AuditEntry]
 T0 = dt.datetime(2025, 3, 10, 9, 0, tzinfo=dt.UTC)
 
 
@@ -47,3 +47,12 @@ class Seeder:
     def user(self, user_id: str, display_name: str, **fields: Any) -> SlackUser:
         with self.bound():
             return SlackUser.create(user_id=user_id, display_name=display_name, **fields)
+
+    def member(self, channel_id: str, *user_ids: str) -> None:
+        with self.bound():
+            for user_id in user_ids:
+                ChannelMember.create(channel_id=channel_id, user_id=user_id)
+
+    def audit_entries(self) -> list[AuditEntry]:
+        with self.bound():
+            return list(AuditEntry.select().order_by(AuditEntry.id))

@@ -109,3 +109,39 @@ def test_a_person_uses_the_viewer(browser, live) -> None:
         )
         assert overflow <= 0, path
     context.close()
+
+
+@pytest.fixture
+def live_signed(make_app, seed, oidc) -> Iterator[str]:
+    """The viewer behind OpenID Connect sign-in, at the address it tells the provider."""
+    from waitress.server import create_server
+
+    from tests.viewer.conftest import oidc_auth
+
+    seed.incident(title="Payments failing", severity=1)
+    holder: dict[str, object] = {}
+    server = create_server(lambda environ, start: holder["app"](environ, start),
+                           host="127.0.0.1", port=0, threads=2)
+    url = f"http://127.0.0.1:{server.socket.getsockname()[1]}"
+    holder["app"] = make_app(auth=oidc_auth(oidc, public_url=url))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield url
+    server.close()
+
+
+def test_a_person_signs_in_and_out_in_a_browser(browser, live_signed) -> None:
+    context = browser.new_context(bypass_csp=True, java_script_enabled=True)
+    page = context.new_page()
+    # Through /login, the provider's consent and the callback, back to the page asked for.
+    page.goto(live_signed + "/stats")
+    assert page.url == live_signed + "/stats"
+    assert "Signed in as Alice Example" in page.inner_text("header")
+    assert serious_violations(page) == []
+
+    page.click("text=Sign out")
+    assert page.locator("h1").inner_text() == "You are signed out"
+    assert serious_violations(page) == []
+    page.goto(live_signed + "/api/incidents")
+    assert "401" in page.inner_text("body")
+    context.close()

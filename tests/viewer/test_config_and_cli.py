@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from viewer import cli
-from viewer.config import ConfigError, Settings
+from viewer.config import AuthSettings, ConfigError, Settings
 
 
 def test_defaults() -> None:
@@ -55,3 +57,64 @@ def test_cli_serves_with_waitress(monkeypatch, tmp_path) -> None:
     assert cli.main(["--port", "8123", "--host", "127.0.0.1"], env={"DATABASE_URL": url}) == 0
     assert served["port"] == 8123 and served["host"] == "127.0.0.1"
     assert served["app"].name == "viewer"
+
+
+OIDC_ENV = {
+    "VIEWER_AUTH": "oidc",
+    "OIDC_ISSUER": "https://slack.com/",
+    "OIDC_CLIENT_ID": "123.456",
+    "OIDC_CLIENT_SECRET": "client-secret-value",
+    "VIEWER_PUBLIC_URL": "https://incidents.example.com/",
+    "VIEWER_SESSION_SECRET": "k" * 40,
+}
+
+
+def test_sign_in_settings_are_read() -> None:
+    auth = Settings.from_env({**OIDC_ENV, "VIEWER_ALLOWED_EMAIL_DOMAIN": "@Example.COM"}).auth
+    assert (auth.mode, auth.issuer, auth.client_id) == ("oidc", "https://slack.com", "123.456")
+    assert auth.redirect_uri == "https://incidents.example.com/auth/callback"
+    assert auth.secure_cookie and auth.allowed_email_domain == "example.com"
+    assert auth.slack_user_claim == "https://slack.com/user_id"
+    shown = repr(Settings.from_env(OIDC_ENV))
+    assert "client-secret-value" not in shown and "kkkk" not in shown
+    header = Settings.from_env({"VIEWER_AUTH": "header",
+                                "VIEWER_TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.4"}).auth
+    assert header.trusted_proxies == ("10.0.0.0/8", "192.168.1.4")
+    assert header.header == "X-Forwarded-Email"
+
+
+@pytest.mark.parametrize(("env", "named"), [
+    ({"VIEWER_AUTH": "ldap"}, "VIEWER_AUTH"),
+    ({"VIEWER_AUTH": "header"}, "VIEWER_TRUSTED_PROXIES"),
+    ({"VIEWER_AUTH": "header", "VIEWER_TRUSTED_PROXIES": "10.0.0.0/8,proxy"},
+     "VIEWER_TRUSTED_PROXIES"),
+    ({"VIEWER_AUTH": "header", "VIEWER_TRUSTED_PROXIES": "10.0.0.1",
+      "VIEWER_AUTH_HEADER": "X Email"}, "VIEWER_AUTH_HEADER"),
+    ({"VIEWER_AUTH": "header", "VIEWER_TRUSTED_PROXIES": "10.0.0.1",
+      "VIEWER_ALLOWED_GROUP": "sre"}, "VIEWER_ALLOWED_GROUP"),
+    ({**OIDC_ENV, "OIDC_ISSUER": ""}, "OIDC_ISSUER"),
+    ({**OIDC_ENV, "OIDC_ISSUER": "http://idp.example.com"}, "OIDC_ISSUER"),
+    ({**OIDC_ENV, "OIDC_CLIENT_ID": ""}, "OIDC_CLIENT_ID"),
+    ({**OIDC_ENV, "VIEWER_PUBLIC_URL": ""}, "VIEWER_PUBLIC_URL"),
+    ({**OIDC_ENV, "VIEWER_PUBLIC_URL": "incidents.example.com"}, "VIEWER_PUBLIC_URL"),
+    ({**OIDC_ENV, "VIEWER_SESSION_SECRET": ""}, "VIEWER_SESSION_SECRET"),
+    ({**OIDC_ENV, "VIEWER_SESSION_SECRET": "short"}, "VIEWER_SESSION_SECRET"),
+    ({**OIDC_ENV, "VIEWER_SESSION_HOURS": "a day"}, "VIEWER_SESSION_HOURS"),
+    ({**OIDC_ENV, "OIDC_SCOPES": "email"}, "OIDC_SCOPES"),
+    ({**OIDC_ENV, "VIEWER_ALLOWED_EMAIL_DOMAIN": "not a domain"},
+     "VIEWER_ALLOWED_EMAIL_DOMAIN"),
+    ({"VIEWER_AUDIT_DATABASE_URL": "mysql://x/y"}, "VIEWER_AUDIT_DATABASE_URL"),
+])
+def test_bad_sign_in_settings_name_the_variable(env: dict[str, str], named: str) -> None:
+    with pytest.raises(ConfigError, match=named):
+        Settings.from_env(env)
+
+
+def test_no_sign_in_is_a_warning_at_start(make_app, caplog) -> None:
+    with caplog.at_level(logging.WARNING, logger="viewer.auth"):
+        make_app()
+    assert "VIEWER_AUTH=none: anyone who can reach the viewer can read it" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="viewer.auth"):
+        make_app(auth=AuthSettings(mode="header", trusted_proxies=("10.0.0.1",)))
+    assert "VIEWER_AUTH=none" not in caplog.text

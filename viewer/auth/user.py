@@ -1,0 +1,73 @@
+"""The signed-in person, and the rules on who may sign in at all (e-mail domain, group)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from viewer.config import AuthSettings
+
+# Slack user ids: U… for users, W… for Enterprise Grid users. Anything else from a claim or
+# a header is ignored rather than matched against channel members.
+_SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,31}$")
+
+
+@dataclass(frozen=True)
+class User:
+    subject: str  # the provider's `sub`, or the proxy's header value
+    email: str | None = None
+    name: str | None = None
+    # Channel membership is by Slack user id; without one, a person sees no private incident.
+    slack_user_id: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.name or self.email or self.subject
+
+    def to_session(self) -> dict[str, str | None]:
+        return asdict(self)
+
+    @classmethod
+    def from_session(cls, data: object) -> User | None:
+        if not isinstance(data, dict) or not isinstance(data.get("subject"), str):
+            return None
+        return cls(
+            subject=data["subject"],
+            email=_text(data.get("email")),
+            name=_text(data.get("name")),
+            slack_user_id=slack_user_id(data.get("slack_user_id")),
+        )
+
+    @classmethod
+    def from_claims(cls, claims: Mapping[str, Any], slack_user_claim: str) -> User:
+        return cls(
+            subject=str(claims["sub"]),
+            email=_text(claims.get("email")),
+            name=_text(claims.get("name")),
+            slack_user_id=slack_user_id(claims.get(slack_user_claim)),
+        )
+
+
+def slack_user_id(value: object) -> str | None:
+    return value if isinstance(value, str) and _SLACK_USER_ID.match(value) else None
+
+
+def refusal(settings: AuthSettings, email: str | None, email_verified: object = True,
+            groups: object = None) -> str | None:
+    """Why this person may not sign in, or None when they may."""
+    domain = settings.allowed_email_domain
+    if domain:
+        if not email or email_verified is False:
+            return "A verified e-mail address is needed to sign in here."
+        if email.rpartition("@")[2].lower() != domain:
+            return f"Only people with an @{domain} address may use this viewer."
+    group = settings.allowed_group
+    if group and (not isinstance(groups, list) or group not in groups):
+        return "Your account is not in the group that may use this viewer."
+    return None
+
+
+def _text(value: object) -> str | None:
+    return value[:320] if isinstance(value, str) and value else None
