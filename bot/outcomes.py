@@ -5,12 +5,16 @@ by DM with the link for the review."""
 from __future__ import annotations
 
 import logging
+import threading
+import weakref
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import blocks
 from bot.config import Settings
+from bot.domain import incidents
 from bot.domain.lifecycle import Outcome
 from bot.sync import describe, refresh, tell_channel
 from models import Incident
@@ -56,13 +60,31 @@ def reopened(client: WebClient, incident: Incident, actor_id: str | None) -> Non
     )
 
 
+# A lock lives only while some thread holds it or waits for it.
+_locks: weakref.WeakValueDictionary[int, Any] = weakref.WeakValueDictionary()
+_locks_guard = threading.Lock()
+
+
+def _lock_for(number: int) -> Any:
+    with _locks_guard:
+        lock = _locks.get(number)
+        if lock is None:
+            lock = _locks[number] = threading.RLock()
+        return lock
+
+
 def after_change(
     client: WebClient, outcome: Outcome, settings: Settings, actor_id: str | None
 ) -> None:
     if not outcome.changed:
         return
     incident = outcome.incident
-    refresh(client, incident, settings, [c.field for c in outcome.changes])
+    # Changes made in quick succession are brought into Slack by different threads: one at a
+    # time per incident, each showing the incident as stored now, so an older render never
+    # lands after a newer one (the topic saying lead A when B was named last).
+    with _lock_for(incident.id):
+        refresh(client, incidents.get(incident.id) or incident, settings,
+                [c.field for c in outcome.changes])
     others = [c for c in outcome.changes if c.field != "status"]
     status = outcome.change("status")
     if status and "resolved" not in (status.old, status.new):

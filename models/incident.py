@@ -65,6 +65,21 @@ class Incident(BaseModel):
     def number(self) -> int:
         return self.id
 
+    @classmethod
+    def number_in_channel(cls, channel_id: str) -> int | None:
+        """The number of the incident whose channel this is, if any.
+
+        Hand-written SQL on purpose: every command and event asks this, and building the
+        query through the ORM costs more than running it.
+        """
+        database = cls._meta.database
+        cursor = database.execute_sql(
+            f'SELECT "id" FROM "incident" WHERE "channel_id" = {database.param} LIMIT 1',
+            (channel_id,),
+        )
+        row = cursor.fetchone()
+        return int(row[0]) if row else None
+
     @property
     def severity_label(self) -> str:
         return SEVERITIES.get(self.severity, "Not set") if self.severity else "Not set"

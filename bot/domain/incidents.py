@@ -136,14 +136,13 @@ def number_for_channel(channel_id: str) -> int | None:
     if found is not None:
         return found
     with db.connection_context():
-        row = (Incident.select(Incident.id).where(Incident.channel_id == channel_id)
-               .tuples().first())
-    if row is None:
+        number = Incident.number_in_channel(channel_id)
+    if number is None:
         return None
     if len(_numbers) >= _NUMBERS_MAX:
         _numbers.clear()
-    _numbers[key] = row[0]
-    return int(row[0])
+    _numbers[key] = number
+    return number
 
 
 def get(number: int) -> Incident | None:

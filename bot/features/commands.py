@@ -59,7 +59,10 @@ def register(app: App, deps: Deps) -> None:
     def on_command(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         text, channel, user = body.get("text", ""), body.get("channel_id"), body["user_id"]
         words = parse(text)
-        incident = incidents.for_channel(channel) if channel else None
+        # The number first (remembered, and a one-column query otherwise): declaring from an
+        # ordinary channel is the path people wait on, and it needs no incident row.
+        number = incidents.number_for_channel(channel) if channel else None
+        incident = incidents.get(number) if number is not None and words.name != "new" else None
         if words.name == "list":
             reply = open_incidents_reply()
         elif words.name == "help":
