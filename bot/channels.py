@@ -44,19 +44,54 @@ def rename_target(number: int, requested: str) -> str:
 
 
 def create_incident_channel(
-    client: WebClient, number: int, title: str, *, is_private: bool = False
+    client: WebClient,
+    number: int,
+    title: str,
+    *,
+    is_private: bool = False,
+    bot_user_id: str | None = None,
+    since: float | None = None,
 ) -> dict[str, Any]:
-    """Create the channel, trying `-2`, `-3`… while Slack answers name_taken."""
+    """Create the channel, trying `-2`, `-3`… while Slack answers name_taken.
+
+    A name can be taken by this very incident: Slack made the channel but its answer was
+    lost (a reset), and slack_sdk sent the call again. A channel of that name that the bot
+    created since `since` (Unix time) carries this incident's own number, so it is adopted
+    rather than doubled.
+    """
     for attempt in range(1, MAX_NAME_ATTEMPTS + 1):
         name = channel_name(number, title, attempt)
         try:
             response = client.conversations_create(name=name, is_private=is_private)
         except SlackApiError as error:
-            if error.response.get("error") == "name_taken":
-                continue
-            raise
+            if error.response.get("error") != "name_taken":
+                raise
+            own = _own_channel(client, name, bot_user_id, since, is_private)
+            if own is not None:
+                return own
+            continue
         channel: dict[str, Any] = response["channel"]
         return channel
     raise RuntimeError(
         f"no free channel name for incident {number} after {MAX_NAME_ATTEMPTS} tries"
     )
+
+
+def _own_channel(client: WebClient, name: str, bot_user_id: str | None, since: float | None,
+                 is_private: bool) -> dict[str, Any] | None:
+    if bot_user_id is None or since is None:
+        return None
+    types = "private_channel" if is_private else "public_channel"
+    cursor = None
+    # Rare path (only after name_taken): walking the list is acceptable here.
+    for _page in range(50):
+        response = client.conversations_list(types=types, exclude_archived=True, limit=1000,
+                                             cursor=cursor)
+        for channel in response.get("channels") or []:
+            if (channel.get("name") == name and channel.get("creator") == bot_user_id
+                    and float(channel.get("created") or 0) >= since - 60):
+                return dict(channel)
+        cursor = (response.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            return None
+    return None

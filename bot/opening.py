@@ -92,7 +92,12 @@ def open_in_slack(
     """
     try:
         channel = create_incident_channel(
-            client, incident.id, incident.title, is_private=incident.is_private
+            client,
+            incident.id,
+            incident.title,
+            is_private=incident.is_private,
+            bot_user_id=bot_user_id,
+            since=incident.reported_at.timestamp(),
         )
     except SlackApiError as error:
         problems = [problem_from("create the incident channel", error)]

@@ -184,10 +184,12 @@ class FakeSlack(HumanActions):
         is_private: bool = False,
         members: Iterable[str] = (),
         archived: bool = False,
+        creator: str | None = None,
     ) -> str:
-        """Add a channel as if made by a person earlier; returns its id."""
+        """Add a channel as if made earlier (by a person, unless `creator` says); its id."""
         return self._ws.add_channel(
-            name, channel_id=channel_id, is_private=is_private, members=members, archived=archived
+            name, channel_id=channel_id, is_private=is_private, members=members,
+            archived=archived, creator=creator,
         ).id
 
     def issue_trigger_id(self, user: str = ALICE, *, view_id: str | None = None) -> str:

@@ -1,5 +1,5 @@
 """conversations.* methods: create, invite, topic, info, join, archive, rename, members,
-history and replies."""
+list, history and replies."""
 
 from __future__ import annotations
 
@@ -154,6 +154,27 @@ def members(b: Backend, p: Params) -> dict[str, Any]:
     return {"ok": True, "members": page, "response_metadata": {"next_cursor": next_cursor}}
 
 
+def list_(b: Backend, p: Params) -> dict[str, Any]:
+    """Channels the bot can see, in creation order (public ones and private ones it is in)."""
+    wanted = set(p.items("types") or ["public_channel"])
+    skip_archived = p.flag("exclude_archived")
+    with b.ws.lock:
+        found = [
+            chan.to_api()
+            for chan in b.ws.channels.values()
+            if not chan.is_im
+            and ("private_channel" if chan.is_private else "public_channel") in wanted
+            and chan.bot_can_see()
+            and not (skip_archived and chan.is_archived)
+        ]
+    start = _offset(p.text("cursor"))
+    limit = max(1, min(p.number("limit", 100), 1000))
+    page = found[start : start + limit]
+    more = start + limit < len(found)
+    next_cursor = base64.b64encode(f"offset:{start + limit}".encode()).decode() if more else ""
+    return {"ok": True, "channels": page, "response_metadata": {"next_cursor": next_cursor}}
+
+
 def _offset(cursor: str | None) -> int:
     try:
         return int(base64.b64decode(cursor).decode().split(":")[1]) if cursor else 0
@@ -253,6 +274,7 @@ METHODS: dict[str, Handler] = {
     "conversations.archive": archive,
     "conversations.rename": rename,
     "conversations.members": members,
+    "conversations.list": list_,
     "conversations.history": history,
     "conversations.replies": replies,
 }

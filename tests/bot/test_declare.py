@@ -231,3 +231,19 @@ def test_form_refused_by_slack_is_explained_in_the_commands_answer(
     assert delivery.ok
     answer = delivery.response or {"text": delivery.body}
     assert "expired_trigger_id" in answer["text"] and "try again" in answer["text"]
+
+
+def test_a_channel_this_incident_already_made_is_adopted(slack: FakeSlack, bot: RunningBot,
+                                                         database) -> None:
+    """Slack made the channel but its answer was lost: the retry finds the name taken by the
+    bot's own, fresh channel for this number, and uses it instead of making a second."""
+    existing = slack.add_channel("inc-0001-adopt-me", creator=BOT_USER, members=[BOT_USER])
+    declare(slack, "Adopt me")
+    incident = only_incident(database)
+    assert (incident.channel_id, incident.channel_name) == (existing, "inc-0001-adopt-me")
+    assert slack.channel_by_name("inc-0001-adopt-me-2") is None
+    slack.add_channel("inc-0002-someone-elses", members=[ALICE])
+    declare(slack, "Someone elses")
+    with database.connection_context():
+        second = Incident.get_by_id(2)
+    assert second.channel_name == "inc-0002-someone-elses-2"

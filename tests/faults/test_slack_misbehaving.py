@@ -8,8 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import time
 
-import pytest
-
 from models import Incident, Reminder
 from tests.faults.conftest import Proxy, Replicas, ReplicaSlack, wait_until
 from tests.faults.flows import declare_via, opened
@@ -75,17 +73,6 @@ def test_storm_beyond_retries_is_reported_clearly(slack: ReplicaSlack, replicas:
     assert Incident.get().channel_id  # stored and opened, only the posts failed
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "bot/channels.py create_incident_channel: slack_sdk's ConnectionErrorRetryHandler re-sends "
-        "conversations.create after a reset that lost Slack's answer; the retry gets name_taken "
-        "and the bot opens `inc-NNNN-…-2`, a second channel. Fix (not small): on name_taken, look "
-        "the name up (conversations.list) and adopt a channel the bot created under this "
-        "incident's own `inc-NNNN-` prefix, or do not retry non-idempotent calls on "
-        "connection errors."
-    ),
-)
 def test_reset_after_create_makes_no_second_channel(
     slack: ReplicaSlack, replicas: Replicas, proxy: Proxy
 ) -> None:
