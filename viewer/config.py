@@ -217,8 +217,8 @@ class Settings:
 
 
 def _without_password(url: str) -> str:
-    parsed = urlparse(url)
-    return parsed._replace(netloc=parsed.hostname or "").geturl()
+    password = urlparse(url).password
+    return url.replace(f":{password}@", ":***@", 1) if password else url
 
 
 def _check_database_url(name: str, value: str) -> str:
