@@ -9,6 +9,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot import blocks, incident_commands
+from bot.channels import PREFIX
 from bot.command_text import parse, strip_bot_mention
 from bot.deps import Deps
 from bot.domain import incidents, lifecycle
@@ -55,13 +56,34 @@ def _bring_slack_in_step(client: WebClient, context: BoltContext, user: str, dep
     after_change(client, lifecycle.Outcome(incident, changes), deps.settings, user)
 
 
+# Names Slack gives conversations whose real name it does not tell a slash command.
+_UNNAMED = ("privategroup", "directmessage")
+
+
+def _maybe_incident_channel(channel_name: Any, subcommand: str) -> bool:
+    """False only when the channel cannot be an incident's: incident channels are named
+    `inc-…` and keep that prefix when renamed through the bot. A subcommand always asks the
+    database, so one typed in an incident channel renamed by hand still finds its incident."""
+    if subcommand in incident_commands.HANDLERS and subcommand != "help":
+        return True
+    if not isinstance(channel_name, str) or not channel_name or channel_name in _UNNAMED:
+        return True
+    if channel_name.startswith("mpdm-"):
+        return True
+    return channel_name.startswith(PREFIX)
+
+
 def register(app: App, deps: Deps) -> None:
     def on_command(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         text, channel, user = body.get("text", ""), body.get("channel_id"), body["user_id"]
         words = parse(text)
-        # The number first (remembered, and a one-column query otherwise): declaring from an
-        # ordinary channel is the path people wait on, and it needs no incident row.
-        number = incidents.number_for_channel(channel) if channel else None
+        # Declaring from an ordinary channel is the path people wait on (the trigger_id lives
+        # 3 s): a channel whose name cannot be an incident's skips the database. Otherwise the
+        # number first (remembered, or a one-column query), and the row only when needed.
+        if channel and _maybe_incident_channel(body.get("channel_name"), words.name):
+            number = incidents.number_for_channel(channel)
+        else:
+            number = None
         incident = incidents.get(number) if number is not None and words.name != "new" else None
         if words.name == "list":
             reply = open_incidents_reply()

@@ -242,3 +242,26 @@ def test_private_incident_is_not_announced(slack: FakeSlack, bot: RunningBot, da
     assert slack.messages(INCIDENTS) == []
     assert "resolved" in run(slack, incident, "close")
     assert slack.messages(INCIDENTS) == []
+
+
+def test_commands_in_an_incident_channel_renamed_by_hand_still_work(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
+    """Declaring skips the database when a channel's name cannot be an incident's; a
+    subcommand always asks it, so a channel renamed outside the bot keeps working."""
+    from slack_sdk import WebClient
+
+    from tests.bot.harness import BOT_TOKEN
+
+    declare(slack, "Renamed by an admin")
+    incident = incident_of(database)
+    WebClient(token=BOT_TOKEN, base_url=slack.api_url).conversations_rename(
+        channel=incident.channel_id, name="payments-war-room"
+    )
+    assert "status is now identified" in run(slack, incident, "status identified")
+    assert incident_of(database).status == "identified"
+    # In an ordinary channel the same words declare, without asking the database.
+    slack.slash_command("status of payments is bad", channel=GENERAL)
+    view = slack.wait_for_view(callback_id="incident_declare")
+    title = next(b for b in view["blocks"] if b["block_id"] == "title")
+    assert title["element"]["initial_value"] == "status of payments is bad"
