@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from peewee import BooleanField, CharField, ForeignKeyField, TextField
 
 from models.db import BaseModel
@@ -41,3 +43,52 @@ class TimelineEvent(BaseModel):
     class Meta:
         table_name = "timeline_event"
         indexes = ((("incident", "message_ts"), True), (("incident", "occurred_at"), False))
+
+
+_HOLD_COLUMNS = (
+    "incident_id", "kind", "message_ts", "text", "author_id", "author_name", "occurred_at",
+    "permalink", "files", "added_by_id", "source", "pinned", "reacted", "shortcut",
+    "created_at",
+)
+_FLAGS = ("pinned", "reacted", "shortcut")
+
+
+def hold_message(
+    *,
+    incident_id: int,
+    flag: str,
+    kind: str,
+    message_ts: str,
+    text: str,
+    author_id: str | None,
+    author_name: str,
+    occurred_at: Any,
+    permalink: str,
+    files: list[dict[str, str]],
+    added_by_id: str | None,
+) -> None:
+    """Put a Slack message on an incident's timeline held by `flag`, or, when it is there
+    already, only set that flag.
+
+    Hand-written SQL on purpose: every pin, reaction and shortcut runs it, and building the
+    upsert through the ORM costs more than running it. Values go through the fields'
+    db_value, exactly as the ORM would send them.
+    """
+    if flag not in _FLAGS:
+        raise ValueError(f"unknown timeline flag {flag!r}")
+    database = TimelineEvent._meta.database
+    param = database.param
+    values = [
+        incident_id, kind, message_ts, text, author_id, author_name,
+        TimelineEvent.occurred_at.db_value(occurred_at), permalink,
+        TimelineEvent.files.db_value(files), added_by_id, "slack",
+        flag == "pinned", flag == "reacted", flag == "shortcut",
+        TimelineEvent.created_at.db_value(utcnow()),
+    ]
+    columns = ", ".join(f'"{column}"' for column in _HOLD_COLUMNS)
+    placeholders = ", ".join([param] * len(_HOLD_COLUMNS))
+    database.execute_sql(
+        f'INSERT INTO "timeline_event" ({columns}) VALUES ({placeholders}) '
+        f'ON CONFLICT ("incident_id", "message_ts") DO UPDATE SET "{flag}" = {param}',
+        (*values, True),
+    )

@@ -12,6 +12,7 @@ from bot.domain.lifecycle import Duplicate, claim
 from models import AuditEntry, TimelineEvent, db
 from models.db import write_transaction
 from models.fields import utcnow
+from models.timeline import hold_message
 
 log = logging.getLogger(__name__)
 
@@ -46,28 +47,19 @@ def add_message(incident_id: int, message: SlackMessage, source: str) -> None:
     The unique (incident, message_ts) key makes a duplicate an update of the same row, with
     no window between a check and an insert for a second replica to slip through.
     """
-    flag = getattr(TimelineEvent, SOURCE_FLAGS[source])
     with db.connection_context():
-        (
-            TimelineEvent.insert(
-                incident=incident_id,
-                kind=source,
-                message_ts=message.message_ts,
-                text=message.text,
-                author_id=message.author_id,
-                author_name=message.author_name,
-                occurred_at=ts_to_datetime(message.message_ts),
-                permalink=message.permalink,
-                files=message.files,
-                added_by_id=message.added_by,
-                source="slack",
-                **{SOURCE_FLAGS[source]: True},
-            )
-            .on_conflict(
-                conflict_target=[TimelineEvent.incident, TimelineEvent.message_ts],
-                update={flag: True},
-            )
-            .execute()
+        hold_message(
+            incident_id=incident_id,
+            flag=SOURCE_FLAGS[source],
+            kind=source,
+            message_ts=message.message_ts,
+            text=message.text,
+            author_id=message.author_id,
+            author_name=message.author_name,
+            occurred_at=ts_to_datetime(message.message_ts),
+            permalink=message.permalink,
+            files=message.files,
+            added_by_id=message.added_by,
         )
     log.info(
         "message on timeline",
