@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 def archive_due(client: WebClient, days: int, now: dt.datetime) -> int:
     archived = 0
     for incident in incidents.resolved_before(now - dt.timedelta(days=days)):
+        assert incident.channel_id is not None  # resolved_before() only returns those with one
         if not incidents.claim_archive(incident.id, now):
             continue  # another replica has it
         try:

@@ -135,7 +135,8 @@ def action(inv: Invocation) -> Reply:
     owner, title = first_user(inv.rest)
     item = actions.add(inv.incident.id, title, owner, inv.actor, key=inv.key)
     who = f" for {blocks.mention(owner)}" if owner else ""
-    return Reply(f"Follow-up action {item.id} added{who}: {blocks.escape(item.title)}")
+    number = item.id
+    return Reply(f"Follow-up action {number} added{who}: {blocks.escape(item.title)}")
 
 
 def list_actions(inv: Invocation) -> Reply:
@@ -149,14 +150,16 @@ def rename(inv: Invocation) -> Reply:
     if not inv.rest:
         raise ValueError("Give the new name: /incident rename <name>")
     name = rename_target(inv.incident.id, inv.rest)
+    channel_id = inv.incident.channel_id
+    assert channel_id is not None  # commands only reach an incident from its own channel
     try:
-        inv.client.conversations_rename(channel=inv.incident.channel_id, name=name)
+        inv.client.conversations_rename(channel=channel_id, name=name)
     except SlackApiError as error:
         code = error.response.get("error")
         if code == "name_taken":
             raise ValueError(f"#{name} is taken; choose another name.") from error
         raise ValueError(f"Slack did not rename the channel (`{code}`).") from error
-    incidents.attach_channel(inv.incident.id, inv.incident.channel_id, name)
+    incidents.attach_channel(inv.incident.id, channel_id, name)
     return Reply(f"Renamed to #{name}.")
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, cast
 
 from peewee import DatabaseError, fn
 from prometheus_client import Counter, Histogram
@@ -58,19 +58,21 @@ class OpenIncidents(Collector):
         counts = {"1": 0, "2": 0, "3": 0, "4": 0, "none": 0}
         try:
             with db.connection_context():
-                rows = (
+                # .tuples() yields (severity, n) rows; peewee-stubs keep the model's type.
+                rows = cast(
+                    "Iterable[tuple[int | None, int]]",
                     Incident.select(Incident.severity, fn.COUNT(Incident.id).alias("n"))
                     .where(Incident.status != "resolved")
                     .group_by(Incident.severity)
-                    .tuples()
+                    .tuples(),
                 )
                 for severity, count in rows:
                     counts[str(severity) if severity else "none"] = count
         except DatabaseError:
             log.warning("open incidents not counted: database unavailable")
             return
-        for severity, count in counts.items():
-            family.add_metric([severity], count)
+        for label, count in counts.items():
+            family.add_metric([label], count)
         yield family
 
 

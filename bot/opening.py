@@ -107,42 +107,40 @@ def open_in_slack(
         confirm(client, incident, problems, origin_channel=origin_channel)
         return problems
 
-    incidents.attach_channel(incident.id, channel["id"], channel["name"])
-    incident.channel_id, incident.channel_name = channel["id"], channel["name"]
+    channel_id: str = channel["id"]
+    incidents.attach_channel(incident.id, channel_id, channel["name"])
+    incident.channel_id, incident.channel_name = channel_id, channel["name"]
     link = blocks.viewer_url(settings.viewer_base_url, incident)
     posted: dict[str, str] = {}
 
     def invite() -> None:
-        people = sorted({incident.reporter_id, incident.lead_id} - {None, bot_user_id})
+        wanted = {incident.reporter_id, incident.lead_id} - {None, bot_user_id}
+        people = sorted(person for person in wanted if person is not None)
         if people:
             try:
-                client.conversations_invite(channel=incident.channel_id, users=",".join(people))
+                client.conversations_invite(channel=channel_id, users=",".join(people))
             except SlackApiError as error:
                 # Slack refuses the whole call when everyone is already in: nothing to do.
                 if error.response.get("error") != "already_in_channel":
                     raise
         # Member events follow, but the list is known now: record it at once.
-        members = client.conversations_members(channel=incident.channel_id)["members"]
-        membership.replace(incident.channel_id, members)
+        members = client.conversations_members(channel=channel_id)["members"]
+        membership.replace(channel_id, members)
 
     def set_topic() -> None:
         lead = shown_name(client, incident.lead_id)
-        client.conversations_setTopic(
-            channel=incident.channel_id, topic=blocks.topic(incident, lead)
-        )
+        client.conversations_setTopic(channel=channel_id, topic=blocks.topic(incident, lead))
 
     def bookmark() -> None:
-        client.bookmarks_add(
-            channel_id=incident.channel_id, title="Incident page", type="link", link=link
-        )
+        client.bookmarks_add(channel_id=channel_id, title="Incident page", type="link", link=link)
 
     def post_opening() -> None:
         text, body = blocks.opening_message(incident, link)
-        posted["opening"] = client.chat_postMessage(
-            channel=incident.channel_id, text=text, blocks=body
-        )["ts"]
+        response = client.chat_postMessage(channel=channel_id, text=text, blocks=body)
+        posted["opening"] = response["ts"]
 
     def announce() -> None:
+        assert settings.incidents_channel  # the step is only scheduled when it is set
         text, body = blocks.announcement(incident, link)
         response = client.chat_postMessage(
             channel=settings.incidents_channel, text=text, blocks=body, unfurl_links=False
@@ -151,6 +149,7 @@ def open_in_slack(
         posted["announcement_channel"] = response["channel"]
 
     def placeholder() -> None:
+        assert settings.incidents_channel  # the step is only scheduled when it is set
         text, body = blocks.private_placeholder(settings.private_placeholder or "")
         client.chat_postMessage(channel=settings.incidents_channel, text=text, blocks=body)
 

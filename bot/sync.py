@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from typing import cast
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -38,33 +39,35 @@ def refresh(
 ) -> None:
     """Edit the opening message and the announcement; reset the topic if it shows a change."""
     link = blocks.viewer_url(settings.viewer_base_url, incident)
-    if incident.channel_id and incident.opening_message_ts:
+    # Locals, not attributes: the checks below narrow them for the lambdas too.
+    channel_id, opening_ts = incident.channel_id, incident.opening_message_ts
+    announcement_channel = incident.announcement_channel_id
+    announcement_ts = incident.announcement_ts
+    if channel_id and opening_ts:
         text, body = blocks.opening_message(incident, link)
         _quietly(
             "opening message",
             incident,
-            lambda: client.chat_update(
-                channel=incident.channel_id, ts=incident.opening_message_ts, text=text, blocks=body
-            ),
+            lambda: client.chat_update(channel=channel_id, ts=opening_ts, text=text, blocks=body),
         )
-    if incident.announcement_channel_id and incident.announcement_ts and not incident.is_private:
+    if announcement_channel and announcement_ts and not incident.is_private:
         text, body = blocks.announcement(incident, link)
         _quietly(
             "announcement",
             incident,
             lambda: client.chat_update(
-                channel=incident.announcement_channel_id,
-                ts=incident.announcement_ts,
+                channel=announcement_channel,
+                ts=announcement_ts,
                 text=text,
                 blocks=body,
             ),
         )
-    if incident.channel_id and TOPIC_FIELDS & set(changed):
+    if channel_id and TOPIC_FIELDS & set(changed):
         topic = blocks.topic(incident, shown_name(client, incident.lead_id))
         _quietly(
             "topic",
             incident,
-            lambda: client.conversations_setTopic(channel=incident.channel_id, topic=topic),
+            lambda: client.conversations_setTopic(channel=channel_id, topic=topic),
         )
 
 
@@ -98,12 +101,13 @@ def tell_channel(
 ) -> str | None:
     """Post in the incident channel (and optionally under the announcement); return the ts."""
     posted: str | None = None
-    if incident.channel_id:
+    channel_id = incident.channel_id
+    if channel_id:
 
         def post() -> None:
             nonlocal posted
             posted = client.chat_postMessage(
-                channel=incident.channel_id, text=text, blocks=blocks.notice(text)
+                channel=channel_id, text=text, blocks=blocks.notice(text)
             )["ts"]
 
         _quietly("channel message", incident, post)
@@ -112,7 +116,8 @@ def tell_channel(
             "announcement thread",
             incident,
             lambda: client.chat_postMessage(
-                channel=incident.announcement_channel_id,
+                # Stored together with announcement_ts when the incident was announced.
+                channel=cast(str, incident.announcement_channel_id),
                 thread_ts=incident.announcement_ts,
                 text=text,
                 blocks=blocks.notice(text),

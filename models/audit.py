@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from peewee import CharField, ForeignKeyField, TextField
+from peewee import AutoField, CharField, ForeignKeyField, TextField
 
 from models.db import BaseModel
 from models.fields import JSONTextField, UTCDateTimeField, utcnow
@@ -12,6 +12,7 @@ from models.incident import Incident
 class AuditEntry(BaseModel):
     """Who changed what, from where, old → new. Triggers refuse UPDATE and DELETE."""
 
+    id = AutoField()
     incident = ForeignKeyField(Incident, null=True, backref="audit", on_delete="RESTRICT")
     at = UTCDateTimeField(default=utcnow)
     actor_id = CharField(max_length=32, null=True)

@@ -92,6 +92,7 @@ class Incident(BaseModel):
 class StatusChange(BaseModel):
     """Every transition, in order: the status history the viewer shows."""
 
+    id = AutoField()
     incident = ForeignKeyField(Incident, backref="status_changes", on_delete="CASCADE")
     from_status = CharField(max_length=20, null=True)
     status = CharField(max_length=20)
@@ -105,6 +106,7 @@ class StatusChange(BaseModel):
 
 
 class FollowUpAction(BaseModel):
+    id = AutoField()
     incident = ForeignKeyField(Incident, backref="actions", on_delete="CASCADE")
     title = TextField()
     owner_id = CharField(max_length=32, null=True)

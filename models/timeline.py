@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from peewee import BooleanField, CharField, ForeignKeyField, TextField
+from peewee import AutoField, BooleanField, CharField, ForeignKeyField, TextField
 
 from models.db import BaseModel
 from models.fields import JSONTextField, UTCDateTimeField, utcnow
@@ -17,6 +17,7 @@ KINDS = ("pin", "reaction", "shortcut", "note", "update", "status", "severity", 
 
 
 class TimelineEvent(BaseModel):
+    id = AutoField()
     incident = ForeignKeyField(Incident, backref="timeline", on_delete="CASCADE")
     kind = CharField(max_length=32, default="pin")
     # For entries that are Slack messages, their ts; unique per incident so a retried or

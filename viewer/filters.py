@@ -94,7 +94,9 @@ def parse(args: Mapping[str, str], *, per_page: int, max_per_page: int) -> ListF
     return ListFilters(status, severity, date_from, date_to, text, page, size, errors)
 
 
-def apply(query: ModelSelect, filters: ListFilters, zone: ZoneInfo) -> ModelSelect:
+def apply(
+    query: ModelSelect[Incident], filters: ListFilters, zone: ZoneInfo
+) -> ModelSelect[Incident]:
     conditions: list[Expression] = []
     if filters.status == OPEN:
         conditions.append(Incident.status != "resolved")

@@ -33,8 +33,8 @@ def render(detail: IncidentDetail, names: Names, zone: ZoneInfo, now: dt.datetim
         f"- **Status:** {present.status_label(incident.status)}",
         f"- **Duration:** {present.format_duration(seconds)}{' so far' if ongoing else ''}",
     ]
-    if incident.channel_name or incident.channel_id:
-        channel = incident.channel_name or incident.channel_id
+    channel = incident.channel_name or incident.channel_id
+    if channel:
         out.append(f"- **Slack channel:** \\#{_line(channel)}")
     out += ["", "## Summary", "", to_markdown(incident.summary, names) or "_Not written yet._"]
     out += ["", "## Impact", "", to_markdown(incident.impact, names) or "_Not written yet._"]

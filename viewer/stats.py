@@ -83,7 +83,7 @@ def by_month(rows: Iterable[Row], zone: ZoneInfo) -> list[Month]:
         return []
     first, last = min(months), max(months)
     year, month_number = int(last[:4]), int(last[5:])
-    filled = []
+    filled: list[Month] = []
     while len(filled) < MAX_MONTHS:
         key = f"{year:04d}-{month_number:02d}"
         filled.append(months.get(key) or _month(year, month_number))

@@ -7,6 +7,9 @@ from models import AuditEntry, FollowUpAction, db
 from models.db import write_transaction
 from models.fields import utcnow
 
+# The attr-defined ignores below: Peewee adds the implicit "id" primary key and the
+# foreign key's "incident_id" accessor at runtime, and peewee-stubs cannot see either.
+
 
 def add(
     number: int, title: str, owner_id: str | None, actor: Actor, *, key: str | None = None
@@ -57,7 +60,7 @@ def complete(action_id: int, actor: Actor) -> FollowUpAction | None:
         if not marked or action is None:
             return None
         AuditEntry.create(
-            incident=action.incident_id,
+            incident=action.incident_id,  # type: ignore[attr-defined]
             at=now,
             actor_id=actor.user_id,
             source=actor.source,

@@ -55,14 +55,15 @@ def _keep(key: tuple[int, str], now: dt.datetime, person: Person) -> None:
 
 
 def remember(person: Person) -> None:
+    fetched_at = utcnow()
     values = {
         "name": person.name,
         "real_name": person.real_name,
         "display_name": person.display_name,
         "is_bot": person.is_bot,
-        "fetched_at": utcnow(),
+        "fetched_at": fetched_at,
     }
-    _keep((generation(), person.user_id), values["fetched_at"], person)
+    _keep((generation(), person.user_id), fetched_at, person)
     with db.connection_context():
         (
             SlackUser.insert(user_id=person.user_id, **values)

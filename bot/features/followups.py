@@ -35,16 +35,17 @@ def action_list(number: int) -> tuple[str, list[dict[str, Any]]]:
             )
             body.append({"type": "section", "text": {"type": "mrkdwn", "text": line}})
         else:
+            item_id = item.id
             body.append(
                 {
                     "type": "section",
-                    "block_id": f"followup_{item.id}",
+                    "block_id": f"followup_{item_id}",
                     "text": {"type": "mrkdwn", "text": f"• {blocks.escape(item.title)}{owner}"},
                     "accessory": {
                         "type": "button",
                         "text": {"type": "plain_text", "text": "Done"},
                         "action_id": DONE,
-                        "value": str(item.id),
+                        "value": str(item_id),
                     },
                 }
             )
@@ -62,7 +63,8 @@ def register(app: App, deps: Deps) -> None:
         item = actions.complete(int(value), Actor(user, "button"))
         if item is None:
             return  # already done: a second click, or a redelivery
-        text, body_blocks = action_list(item.incident_id)
+        # Peewee's foreign-key id accessor, which peewee-stubs does not declare.
+        text, body_blocks = action_list(item.incident_id)  # type: ignore[attr-defined]
         respond(text=text, blocks=body_blocks, replace_original=True)
 
     app.action(DONE)(done)

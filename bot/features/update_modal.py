@@ -146,8 +146,8 @@ def parse(view: dict[str, Any]) -> UpdateForm:
         return _text(_object(field(block_id).get("selected_option")).get("value"))
 
     try:
-        number = int(_object(json.loads(_text(view.get("private_metadata")))).get("incident"))
-    except (ValueError, TypeError):
+        number = int(_object(json.loads(_text(view.get("private_metadata"))))["incident"])
+    except (KeyError, ValueError, TypeError):
         raise ValueError("This form does not name an incident; open it again.") from None
     severity = chosen(SEVERITY)
     title = field(TITLE).get("value")
