@@ -7,7 +7,7 @@ typed it, plus the stored outcome so the caller can bring Slack in step after an
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk import WebClient
@@ -42,8 +42,8 @@ class Reply:
     text: str
     blocks: list[dict[str, Any]] | None = None
     outcome: Outcome | None = None
-    # Slack work to do after answering (posting in the channel, editing the announcement).
-    extra: dict[str, Any] = field(default_factory=dict)
+    # The delivery was a repeat: its change was made (and answered) the first time.
+    duplicate: bool = False
 
 
 Handler = Callable[["Invocation"], Reply]
@@ -194,6 +194,6 @@ def run(name: str, inv: Invocation) -> Reply:
     try:
         return handler(inv)
     except lifecycle.Duplicate:
-        return Reply("Already done (Slack delivered this twice).")
+        return Reply("Already done (Slack delivered this twice).", duplicate=True)
     except (NotAllowed, ValueError) as error:
         return Reply(str(error))

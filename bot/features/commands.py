@@ -145,7 +145,7 @@ def register(app: App, deps: Deps) -> None:
                 client,
                 "command",
             )
-            if reply.text.startswith("Already done"):
+            if reply.duplicate:
                 return  # a redelivered mention: it was answered the first time
             _stash(context, incident.id, reply)
         context["reply"] = {"text": reply.text, "blocks": reply.blocks}
