@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from dataclasses import dataclass, field
+from typing import TypeGuard
 
 from bot.domain.lifecycle import Duplicate, claim
 from models import AuditEntry, TimelineEvent, db
@@ -34,6 +36,15 @@ class SlackMessage:
 
 # The name the pin feature knew it by.
 PinnedMessage = SlackMessage
+
+
+_SLACK_TS = re.compile(r"^\d{1,12}(\.\d{1,9})?$")
+
+
+def is_slack_ts(value: object) -> TypeGuard[str]:
+    """Whether `value` has the shape of a Slack ts ("1718371411.000200"). A message keyed
+    on anything else is not one Slack sent, and its time could not be read."""
+    return isinstance(value, str) and _SLACK_TS.match(value) is not None
 
 
 def ts_to_datetime(ts: str) -> dt.datetime:
@@ -213,7 +224,8 @@ def mark_deleted(
 
     True only the first time: a redelivery finds it marked already and writes no audit row.
     """
-    deleted_at = ts_to_datetime(event_ts) if event_ts else utcnow()
+    # When the event's own time cannot be read, its arrival is the best time there is.
+    deleted_at = ts_to_datetime(event_ts) if is_slack_ts(event_ts) else utcnow()
     this = (TimelineEvent.incident == incident_id) & (TimelineEvent.message_ts == message_ts)
     with db.connection_context(), write_transaction():
         marked = (

@@ -24,7 +24,7 @@ def _edited(event: dict[str, Any]) -> None:
     message = event.get("message") or {}
     previous = event.get("previous_message") or {}
     channel, ts = event.get("channel"), message.get("ts") or previous.get("ts")
-    if not channel or not ts:
+    if not isinstance(channel, str) or not timeline.is_slack_ts(ts):
         return
     number = incidents.number_for_channel(channel)
     if number is None:
@@ -38,14 +38,17 @@ def _edited(event: dict[str, Any]) -> None:
         # Unfurls, new thread replies and the like change the message, not what it says.
         return
     edited = message.get("edited") or {}
+    # The edit's own ts: the same on every delivery of this edit, newer for the next.
+    edited_ts = edited.get("ts") or event.get("event_ts") or event.get("ts") or ts
+    if not timeline.is_slack_ts(edited_ts):
+        return
     timeline.edit_message(
         number,
         Edit(
             message_ts=ts,
             new_text=text,
             previous_text=previous.get("text"),
-            # The edit's own ts: the same on every delivery of this edit, newer for the next.
-            edited_ts=edited.get("ts") or event.get("event_ts") or event.get("ts") or ts,
+            edited_ts=edited_ts,
             editor_id=edited.get("user") or message.get("user"),
         ),
     )
@@ -54,7 +57,7 @@ def _edited(event: dict[str, Any]) -> None:
 def _deleted(event: dict[str, Any]) -> None:
     channel = event.get("channel")
     ts = event.get("deleted_ts") or (event.get("previous_message") or {}).get("ts")
-    if not channel or not ts:
+    if not isinstance(channel, str) or not timeline.is_slack_ts(ts):
         return
     number = incidents.number_for_channel(channel)
     if number is not None:

@@ -22,7 +22,7 @@ def register(app: App, deps: Deps) -> None:
         message = item.get("message")
         channel = event.get("channel_id") or item.get("channel")
         if (item.get("type") != "message" or not isinstance(message, dict)
-                or not message.get("ts") or not isinstance(channel, str)):
+                or not timeline.is_slack_ts(message.get("ts")) or not isinstance(channel, str)):
             return
         number = incidents.number_for_channel(channel)
         if number is None:
@@ -34,7 +34,7 @@ def register(app: App, deps: Deps) -> None:
         item = event.get("item") or {}
         message = item.get("message") or {}
         channel = event.get("channel_id") or item.get("channel")
-        if not channel or not message.get("ts"):
+        if not isinstance(channel, str) or not timeline.is_slack_ts(message.get("ts")):
             return
         number = incidents.number_for_channel(channel)
         if number is not None:
