@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 import zlib
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,43 @@ SQLITE_PRAGMAS = {
     "foreign_keys": 1,
     "synchronous": "normal",
 }
+
+
+class PostgresPool(PooledPostgresqlDatabase):
+    """peewee's PostgreSQL pool, asking the server whether a pooled connection is alive
+    only when it has sat unused for a while.
+
+    peewee 4's pool sends `SELECT 1` on every check-out, and does so holding the pool's lock:
+    a second round trip for every one-statement write, with every other thread queued behind
+    it. A connection returned moments ago is as alive as its driver says (a closed socket or
+    a lost server shows in its status). One that died in that moment fails its statement,
+    which is answered like any database error (in HTTP mode a 500, so Slack retries), and
+    the pool drops it on return.
+    """
+
+    # Idle longer than this, a connection is checked with a round trip before it is reused.
+    RECHECK_AFTER = 1.0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._returned_at: dict[int, float] = {}
+
+    def _is_closed(self, conn: Any) -> bool:
+        returned = self._returned_at.pop(self.conn_key(conn), None)
+        if returned is not None and time.monotonic() - returned < self.RECHECK_AFTER:
+            return bool(conn.closed) or self._adapter.txn_status(conn) == self._adapter.txn_unknown
+        return bool(super()._is_closed(conn))
+
+    def _close(self, conn: Any, close_conn: bool = False) -> None:
+        # The pool's own (reentrant) lock: the time is set before another thread can take it.
+        with self._pool_lock:
+            if not close_conn:
+                self._returned_at[self.conn_key(conn)] = time.monotonic()
+            super()._close(conn, close_conn)
+
+    def _close_raw(self, conn: Any) -> None:
+        self._returned_at.pop(self.conn_key(conn), None)
+        super()._close_raw(conn)
 
 
 class BaseModel(Model):
@@ -69,7 +107,7 @@ def make_database(url: str, *, readonly: bool = False) -> Database:
     kwargs.setdefault("max_connections", 32)
     kwargs.setdefault("stale_timeout", 300)
     kwargs.setdefault("connect_timeout", 5)
-    return PooledPostgresqlDatabase(name, **kwargs)
+    return PostgresPool(name, **kwargs)
 
 
 _generation = 0

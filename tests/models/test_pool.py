@@ -1,0 +1,79 @@
+"""The PostgreSQL pool: a connection reused at once goes straight to its statement, one that
+sat idle is checked first, so a connection the server dropped meanwhile is replaced unseen."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import psycopg2
+import pytest
+from peewee import OperationalError
+
+from models.db import PostgresPool, make_database
+from tests.conftest import PG_ADMIN_URL
+
+
+@pytest.fixture
+def pool(postgres_url: str) -> Iterator[PostgresPool]:
+    database = make_database(postgres_url)
+    assert isinstance(database, PostgresPool)
+    yield database
+    database.close_all()
+
+
+def backend(pool: PostgresPool) -> int:
+    with pool.connection_context():
+        return int(pool.execute_sql("SELECT pg_backend_pid()").fetchone()[0])
+
+
+def last_statement(pid: int) -> str:
+    with psycopg2.connect(PG_ADMIN_URL) as admin, admin.cursor() as cursor:
+        cursor.execute("SELECT query FROM pg_stat_activity WHERE pid = %s", (pid,))
+        row = cursor.fetchone()
+    admin.close()
+    return str(row[0]) if row else ""
+
+
+def terminate(pid: int) -> None:
+    admin = psycopg2.connect(PG_ADMIN_URL)
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    admin.close()
+
+
+def test_a_connection_reused_at_once_is_not_asked_whether_it_lives(pool: PostgresPool) -> None:
+    pid = backend(pool)
+    with pool.connection_context():
+        # Checked out again straight away: no `SELECT 1` went to the server first.
+        assert last_statement(pid) == "SELECT pg_backend_pid()"
+        assert int(pool.execute_sql("SELECT pg_backend_pid()").fetchone()[0]) == pid
+
+
+def test_a_connection_idle_past_the_window_is_checked(
+    pool: PostgresPool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(PostgresPool, "RECHECK_AFTER", 0.0)
+    pid = backend(pool)
+    with pool.connection_context():
+        assert last_statement(pid) == "SELECT 1"
+
+
+def test_a_connection_dropped_while_idle_is_replaced(
+    pool: PostgresPool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(PostgresPool, "RECHECK_AFTER", 0.0)
+    pid = backend(pool)
+    terminate(pid)
+    # The next statement runs on a new connection, without an error reaching the caller.
+    assert backend(pool) != pid
+
+
+def test_a_connection_that_failed_is_not_returned_to_the_pool(pool: PostgresPool) -> None:
+    pid = backend(pool)
+    terminate(pid)
+    # Reused at once, the dead connection is not checked: its statement fails, and the pool
+    # drops it rather than handing it out again.
+    with pytest.raises(OperationalError), pool.connection_context():
+        pool.execute_sql("SELECT 1")
+    assert backend(pool) != pid
