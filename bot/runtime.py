@@ -41,10 +41,9 @@ def create_http_app(bolt_app: App) -> Flask:
     def slack_events() -> Response:
         try:
             raw = http_guard.read_limited(request.content_length, request.stream.read)
-            checked = http_guard.check(
-                secret, raw, dict(request.headers), request.headers.get("Content-Type")
-            )
-            bolt_request = _bolt_request(checked.text)
+            headers = dict(request.headers)
+            checked = http_guard.check(secret, raw, headers, request.headers.get("Content-Type"))
+            bolt_request = _bolt_request(checked.text, headers)
         except http_guard.Refused as refused:
             log.info(
                 "http request refused", extra={"status": refused.status, "reason": refused.reason}
@@ -60,13 +59,13 @@ def create_http_app(bolt_app: App) -> Flask:
     return web
 
 
-def _bolt_request(text: str) -> BoltRequest:
+def _bolt_request(text: str, headers: dict[str, str]) -> BoltRequest:
     """Bolt's own request from the checked body (400 if Bolt still cannot read it)."""
     try:
         return BoltRequest(
             body=text,
             query=request.query_string.decode("utf-8", errors="replace"),
-            headers=dict(request.headers),
+            headers=dict(headers),
         )
     except (ValueError, TypeError, AttributeError, KeyError, IndexError) as error:
         raise http_guard.Refused(400, "malformed payload") from error
