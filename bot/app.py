@@ -39,13 +39,6 @@ def build_app(settings: Settings, client: WebClient, deps: Deps | None = None) -
     app.use(timing_middleware)
     register_all(app, deps)
 
-    # Subscribing to message events (for edits and deletions) brings every message posted in
-    # the bot's channels. Bolt answers an event nobody listens to with 404 and no Socket Mode
-    # ack, so Slack would redeliver each one: acknowledge the rest here, after every feature.
-    @app.event("message")
-    def any_other_message() -> None:
-        return None
-
     @app.error
     def on_error(error: Exception, body: dict[str, Any], response: BoltResponse) -> BoltResponse:
         log.error(

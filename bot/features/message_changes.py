@@ -64,6 +64,14 @@ def _deleted(event: dict[str, Any]) -> None:
         timeline.mark_deleted(number, ts, event_ts=event.get("event_ts"))
 
 
+def _any_other(event: dict[str, Any]) -> None:
+    return None
+
+
 def register(app: App, deps: Deps) -> None:
     app.event({"type": "message", "subtype": "message_changed"})(_edited)
     app.event({"type": "message", "subtype": "message_deleted"})(_deleted)
+    # Subscribing to edits and deletions brings every message posted in the bot's channels.
+    # Bolt answers an event nobody listens to with 404 and no Socket Mode ack, so Slack would
+    # deliver each one again: the rest are acknowledged here and left alone.
+    app.event("message")(_any_other)
