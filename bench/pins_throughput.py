@@ -1,19 +1,105 @@
 """Pin events per second on PostgreSQL with one and with two bot replicas (HTTP mode), and
-the number stored: `python bench/pins_throughput.py [EVENTS]`."""
+the number stored; beside them, in the same run, a bare Bolt app that stores each pin with one
+INSERT (bench/bare_bolt.py), served the same way, as the machine's yardstick.
+
+`python bench/pins_throughput.py [EVENTS]`
+"""
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
+import psycopg2
 from _procs import bots, rss_mb, throwaway_database
 
 from models import Incident, TimelineEvent, db
+from tests.bot.test_cli_process import free_port
 from tests.faults.conftest import post_signed_to, wait_until
 from tests.faults.flows import declare_via, opened, pin_stream
 
 THREADS = 16
+HERE = Path(__file__).resolve().parent
+
+
+def _deliver(urls: list[str], payloads: list[dict[str, Any]]) -> tuple[float, int]:
+    """Every payload, signed, spread over `urls` by 16 senders: (seconds, acked)."""
+    started = time.monotonic()
+    with ThreadPoolExecutor(THREADS) as pool:
+        answers = list(
+            pool.map(
+                lambda job: post_signed_to(urls[job[0] % len(urls)], "events_api", job[1]).ok,
+                enumerate(payloads),
+            )
+        )
+    return time.monotonic() - started, sum(answers)
+
+
+def _row(count: int, events: int, seconds: float, acked: int, stored: int) -> dict[str, object]:
+    return {
+        "events": events,
+        "acked": acked,
+        "stored": stored,
+        "lost": events - stored,
+        "seconds": round(seconds, 2),
+        "per_second": round(events / seconds),
+        "per_replica": round(events / seconds / count),
+    }
+
+
+@contextmanager
+def bare_apps(slack: Any, url: str, count: int) -> Iterator[list[str]]:
+    """`count` bare Bolt processes on `url`; yields their event URLs."""
+    env = {
+        **os.environ,
+        "SLACK_API_URL": slack.api_url,
+        "SLACK_BOT_TOKEN": "xoxb-test-token",
+        "SLACK_SIGNING_SECRET": "test-signing-secret",
+        "DATABASE_URL": url,
+    }
+    ports = [free_port() for _ in range(count)]
+    processes = [
+        subprocess.Popen(
+            [sys.executable, str(HERE / "bare_bolt.py"), str(port)],
+            env=env,
+            stderr=subprocess.DEVNULL,
+        )
+        for port in ports
+    ]
+    try:
+        urls = [f"http://127.0.0.1:{port}/slack/events" for port in ports]
+        for events_url in urls:
+            wait_until(_answers(events_url), 30, "bare Bolt listening")
+        yield urls
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(10)
+
+
+def _answers(url: str) -> Callable[[], bool]:
+    def check() -> bool:
+        try:
+            return post_signed_to(url, "events_api", {"type": "event_callback"}).status is not None
+        except OSError:
+            return False
+
+    return check
+
+
+def _bare_stored(url: str) -> int:
+    with psycopg2.connect(url) as conn, conn.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM bare_pin")
+        (count,) = cursor.fetchone()
+    conn.close()
+    return int(count)
 
 
 def run(events: int = 2000) -> dict[str, object]:
@@ -26,28 +112,18 @@ def run(events: int = 2000) -> dict[str, object]:
             wait_until(opened(1), 20, "incident opened")
             incident = Incident.get()
             payloads = pin_stream(slack, incident.channel_id, events)
-            rest = [rss_mb(r.process.pid) for r in running]
-            started = time.monotonic()
-            with ThreadPoolExecutor(THREADS) as pool:
-                urls = [r.events_url for r in running]
-                answers = list(
-                    pool.map(
-                        lambda job, urls=urls: (
-                            post_signed_to(urls[job[0] % len(urls)], "events_api", job[1]).ok
-                        ),
-                        enumerate(payloads),
-                    )
+
+            with bare_apps(slack, url, count) as urls:
+                seconds, acked = _deliver(urls, payloads)
+                figures[f"bare Bolt, {count} replica(s)"] = _row(
+                    count, events, seconds, acked, _bare_stored(url)
                 )
-            elapsed = time.monotonic() - started
+
+            rest = [rss_mb(r.process.pid) for r in running]
+            seconds, acked = _deliver([r.events_url for r in running], payloads)
             stored = TimelineEvent.select().where(TimelineEvent.kind == "pin").count()
-            figures[f"{count} replica(s)"] = {
-                "events": events,
-                "acked": sum(answers),
-                "stored": stored,
-                "lost": events - stored,
-                "seconds": round(elapsed, 2),
-                "per_second": round(events / elapsed),
-                "per_replica": round(events / elapsed / count),
+            figures[f"bot, {count} replica(s)"] = {
+                **_row(count, events, seconds, acked, stored),
                 "rss_rest_mb": [round(x, 1) for x in rest],
                 "rss_after_mb": [round(rss_mb(r.process.pid), 1) for r in running],
             }
