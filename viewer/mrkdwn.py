@@ -24,6 +24,9 @@ SAFE_SCHEMES = ("http", "https", "mailto")
 _CONTROL = re.compile(r"<([^<>\n]{1,2000})>")
 _USER_MENTION = re.compile(r"<@([UW][A-Z0-9]{1,30})(?:\|[^<>\n]*)?>")
 _CHANNEL_MENTION = re.compile(r"<#([CG][A-Z0-9]{1,30})(?:\|[^<>\n]*)?>")
+_USER_TARGET = re.compile(r"@[UW][A-Z0-9]{1,30}")
+_CHANNEL_TARGET = re.compile(r"#[CG][A-Z0-9]{1,30}")
+_SPACE = re.compile(r"\s")
 _FENCE = re.compile(r"```(.*?)```", re.DOTALL)
 _INLINE_CODE = re.compile(r"`([^`\n]+)`")
 _EMOJI = re.compile(r":([a-z0-9_+\-]{1,60}):(?::skin-tone-[2-6]:)?", re.IGNORECASE)
@@ -67,7 +70,7 @@ def channel_ids_in(texts: Iterable[str]) -> set[str]:
 def safe_url(url: str) -> str | None:
     """`url` if it is an absolute http(s) or mailto URL without spaces, else None."""
     url = url.strip()
-    if not url or any(ch.isspace() for ch in url):
+    if not url or _SPACE.search(url):
         return None
     parsed = urlparse(url)
     if parsed.scheme.lower() not in SAFE_SCHEMES:
@@ -100,9 +103,9 @@ class _Control:
 
 def _parse_control(body: str) -> _Control:
     target, _, label = body.partition("|")
-    if target.startswith("@") and re.fullmatch(r"@[UW][A-Z0-9]{1,30}", target):
+    if target.startswith("@") and _USER_TARGET.fullmatch(target):
         return _Control("user", target[1:], label)
-    if target.startswith("#") and re.fullmatch(r"#[CG][A-Z0-9]{1,30}", target):
+    if target.startswith("#") and _CHANNEL_TARGET.fullmatch(target):
         return _Control("channel", target[1:], label)
     if target.startswith("!"):
         name = target[1:].split("^", 1)[0]
@@ -130,21 +133,20 @@ def _control_text(control: _Control, names: Names) -> str:
 
 
 def _control_html(control: _Control, names: Names) -> Markup:
-    text = _control_text(control, names)
-    if control.kind == "user":
-        return Markup('<span class="mention">{}</span>').format(text)
+    # Built with escape() and f-strings rather than Markup.format: the same escaping, at a
+    # fraction of the cost on a page of thousands of entries.
+    text = escape(_control_text(control, names))
     if control.kind == "channel":
         url = names.channel_url(control.target)
         if url:
-            return Markup('<a class="mention" href="{}">{}</a>').format(url, text)
-        return Markup('<span class="mention">{}</span>').format(text)
-    if control.kind == "special":
-        return Markup('<span class="mention">{}</span>').format(text)
+            return Markup(f'<a class="mention" href="{escape(url)}">{text}</a>')
+    if control.kind in ("user", "channel", "special"):
+        return Markup(f'<span class="mention">{text}</span>')
     if control.kind == "link":
-        return Markup('<a href="{}" rel="noopener noreferrer nofollow">{}</a>').format(
-            control.target, text
+        return Markup(
+            f'<a href="{escape(control.target)}" rel="noopener noreferrer nofollow">{text}</a>'
         )
-    return escape(text)
+    return text
 
 
 # -- HTML ----------------------------------------------------------------------------------
@@ -170,7 +172,7 @@ class _Inline:
             # Most lines are plain words; skip the dozen regular expressions for them.
             return escape(line)
         line = _INLINE_CODE.sub(
-            lambda m: self._hold(Markup("<code>{}</code>").format(self._plain(m.group(1)))),
+            lambda m: self._hold(Markup(f"<code>{escape(self._plain(m.group(1)))}</code>")),
             line,
         )
         line = _CONTROL.sub(
@@ -201,13 +203,14 @@ class _Inline:
             return match.group(0)
         label = match.group(1).replace("_", " ")
         return self._hold(
-            Markup('<span role="img" aria-label="{}">{}</span>').format(label, char)
+            Markup(f'<span role="img" aria-label="{escape(label)}">{escape(char)}</span>')
         )
 
 
 def _code_block(text: str, names: Names) -> Markup:
     plain = _CONTROL.sub(lambda m: _control_text(_parse_control(m.group(1)), names), text)
-    return Markup("<pre><code>{}</code></pre>").format(_unslack(plain.strip("\n")))
+    code = escape(_unslack(plain.strip("\n")))
+    return Markup(f"<pre><code>{code}</code></pre>")
 
 
 def _classify(line: str) -> tuple[str, str]:
@@ -217,6 +220,9 @@ def _classify(line: str) -> tuple[str, str]:
         if match:
             return kind, match.group(1)
     return "p", line
+
+
+_BR = "<br>\n"
 
 
 def _blocks(text: str, names: Names) -> list[Markup]:
@@ -230,15 +236,14 @@ def _blocks(text: str, names: Names) -> list[Markup]:
         if not lines:
             kind = ""
             return
+        # Every line is Markup already (escaped by _Inline), so joining them is safe.
         if kind == "p":
-            out.append(Markup("<p>{}</p>").format(Markup("<br>\n").join(lines)))
+            out.append(Markup(f"<p>{_BR.join(lines)}</p>"))
         elif kind == "quote":
-            out.append(Markup("<blockquote><p>{}</p></blockquote>").format(
-                Markup("<br>\n").join(lines)
-            ))
+            out.append(Markup(f"<blockquote><p>{_BR.join(lines)}</p></blockquote>"))
         else:
-            items = Markup("").join(Markup("<li>{}</li>").format(item) for item in lines)
-            out.append(Markup("<{0}>{1}</{0}>").format(Markup(kind), items))
+            items = "".join(f"<li>{item}</li>" for item in lines)
+            out.append(Markup(f"<{kind}>{items}</{kind}>"))
         kind, lines = "", []
 
     for raw in text.split("\n"):
