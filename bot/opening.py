@@ -21,7 +21,7 @@ from bot.channels import create_incident_channel
 from bot.config import Settings
 from bot.domain import incidents, membership, timeline
 from bot.messages import message_entry
-from bot.people import shown_name
+from bot.people import learn, shown_name
 from models import Incident
 
 log = logging.getLogger(__name__)
@@ -126,6 +126,8 @@ def open_in_slack(
         # Member events follow, but the list is known now: record it at once.
         members = client.conversations_members(channel=channel_id)["members"]
         membership.replace(channel_id, members)
+        if incident.is_private:
+            learn(client, [m for m in members if m != bot_user_id])
 
     def set_topic() -> None:
         lead = shown_name(client, incident.lead_id)

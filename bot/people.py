@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -32,9 +33,18 @@ def person(client: WebClient, user_id: str) -> Person:
         real_name=profile.get("real_name") or user.get("real_name", ""),
         display_name=profile.get("display_name", ""),
         is_bot=bool(user.get("is_bot")),
+        email=str(profile.get("email") or "").strip().lower(),
     )
     people.remember(found)
     return found
+
+
+def learn(client: WebClient, user_ids: Iterable[str]) -> None:
+    """Have these people on record (users.info unless recently cached), with their e-mail
+    where Slack gives it: someone signed in to the viewer by e-mail is matched through it to
+    the private incident channels they are in."""
+    for user_id in user_ids:
+        person(client, user_id)
 
 
 def shown_name(client: WebClient, user_id: str | None) -> str:

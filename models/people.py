@@ -14,6 +14,9 @@ class SlackUser(BaseModel):
     real_name = CharField(max_length=255, default="")
     display_name = CharField(max_length=255, default="")
     is_bot = BooleanField(default=False)
+    # Lower-cased; users.info includes it only when the app has users:read.email. The viewer
+    # recognises people signed in by e-mail through it.
+    email = CharField(max_length=320, null=True, index=True)
     fetched_at = UTCDateTimeField(default=utcnow)
 
     class Meta:

@@ -119,6 +119,7 @@ class Audience:
 
     show_private: bool = False  # VIEWER_SHOW_PRIVATE: everyone who may read sees them all
     user_id: str | None = None  # the signed-in person's Slack user id, if known
+    email: str | None = None  # else their verified e-mail, matched to Slack users the bot saw
 
 
 def visible(query: ModelSelect[Incident], audience: Audience) -> ModelSelect[Incident]:
@@ -129,11 +130,15 @@ def visible(query: ModelSelect[Incident], audience: Audience) -> ModelSelect[Inc
     if audience.show_private:
         return query
     public = Incident.is_private == False  # noqa: E712
-    if audience.user_id is None:
+    if audience.user_id is not None:
+        who = ChannelMember.user_id == audience.user_id
+    elif audience.email:
+        who = ChannelMember.user_id.in_(
+            SlackUser.select(SlackUser.user_id).where(SlackUser.email == audience.email.lower())
+        )
+    else:
         return query.where(public)
-    channels = ChannelMember.select(ChannelMember.channel_id).where(
-        ChannelMember.user_id == audience.user_id
-    )
+    channels = ChannelMember.select(ChannelMember.channel_id).where(who)
     return query.where(public | Incident.channel_id.in_(channels))
 
 

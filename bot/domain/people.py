@@ -20,6 +20,7 @@ class Person:
     real_name: str = ""
     display_name: str = ""
     is_bot: bool = False
+    email: str = ""  # lower-cased; empty unless the app has users:read.email
 
     @property
     def shown_name(self) -> str:
@@ -43,7 +44,9 @@ def cached(user_id: str, *, max_age: dt.timedelta = MAX_AGE) -> Person | None:
         row = SlackUser.get_or_none(SlackUser.user_id == user_id)
     if row is None or now - row.fetched_at > max_age:
         return None
-    found = Person(row.user_id, row.name, row.real_name, row.display_name, row.is_bot)
+    found = Person(
+        row.user_id, row.name, row.real_name, row.display_name, row.is_bot, row.email or ""
+    )
     _keep(key, now, found)
     return found
 
@@ -61,6 +64,8 @@ def remember(person: Person) -> None:
         "real_name": person.real_name,
         "display_name": person.display_name,
         "is_bot": person.is_bot,
+        # Longer than any address can be: kept out rather than cut to something else.
+        "email": person.email.lower() if 0 < len(person.email) <= 320 else None,
         "fetched_at": fetched_at,
     }
     _keep((generation(), person.user_id), fetched_at, person)

@@ -16,6 +16,7 @@ from bot import blocks
 from bot.deps import Deps
 from bot.domain import incidents, lifecycle, membership, timeline
 from bot.domain.timeline import ts_to_datetime
+from bot.people import learn
 from models import Incident, TimelineEvent
 from models.fields import utcnow
 
@@ -104,6 +105,8 @@ def register(app: App, deps: Deps) -> None:
         if incident is None:
             return
         membership.joined(channel, user)
+        if incident.is_private:
+            learn(client, [user])
         event_ts = event.get("event_ts")
         try:
             joined_at = ts_to_datetime(event_ts) if event_ts else utcnow()

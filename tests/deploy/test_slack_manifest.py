@@ -58,6 +58,7 @@ EVENT_SCOPES: dict[str, set[str]] = {
 EXTRA_SCOPES = {
     "commands": "the /incident slash command",
     "chat:write.public": "announcing in INCIDENTS_CHANNEL without joining it",
+    "users:read.email": "users.info with e-mail, to match viewer sign-ins to Slack users",
 }
 
 

@@ -11,7 +11,13 @@ from bot.cli import main
 from models import Incident, init_database, migrate
 from models.db import make_database
 
-ALL_MIGRATIONS = ["0001_initial", "0002_lifecycle", "0003_reminders", "0004_channel_members"]
+ALL_MIGRATIONS = [
+    "0001_initial",
+    "0002_lifecycle",
+    "0003_reminders",
+    "0004_channel_members",
+    "0005_slack_user_email",
+]
 
 
 def test_migrate_twice_in_a_row_applies_nothing_the_second_time(database_url: str) -> None:

@@ -102,6 +102,52 @@ def test_the_slack_user_id_comes_from_the_id_token(make_app, seed, secret, oidc)
     assert stranger.get(f"/incidents/{private.id}").status_code == 404
 
 
+def test_without_a_slack_id_the_verified_email_of_a_member_stands_for_them(
+    make_app, seed, secret, oidc
+) -> None:
+    """Entra ID and most providers know nothing of Slack: the address the bot saw in
+    users.info for a channel member is what recognises them."""
+    _, private = secret
+    seed.user("UMEMBER", "Member", email="member@example.com")
+    seed.user("UOUTSIDER", "Outsider", email="outsider@example.com")
+
+    oidc.user.pop("https://slack.com/user_id")
+    oidc.user.update({"email": "Member@Example.com", "email_verified": True})
+    member = make_app(auth=oidc_auth(oidc)).test_client()
+    sign_in(member)
+    assert member.get(f"/incidents/{private.id}").status_code == 200
+    assert member.get("/api/incidents").get_json()["total"] == 2
+    (entry,) = seed.audit_entries()
+    assert (entry.actor_id, entry.details["email"]) == (None, "Member@Example.com")
+
+    # Behind a proxy the signed-in address is the proxy's word.
+    via_proxy = Person(make_app(auth=header_auth()).test_client(), None, "member@example.com")
+    assert via_proxy.get(f"/incidents/{private.id}").status_code == 200
+
+    outsider = Person(make_app(auth=header_auth()).test_client(), None, "outsider@example.com")
+    assert outsider.get(f"/incidents/{private.id}").status_code == 404
+
+
+def test_an_unverified_email_is_not_matched(make_app, seed, secret, oidc) -> None:
+    _, private = secret
+    seed.user("UMEMBER", "Member", email="member@example.com")
+    oidc.user.pop("https://slack.com/user_id")
+    oidc.user.update({"email": "member@example.com", "email_verified": False})
+    client = make_app(auth=oidc_auth(oidc)).test_client()
+    sign_in(client)
+    assert client.get(f"/incidents/{private.id}").status_code == 404
+    assert client.get("/api/incidents").get_json()["total"] == 1
+
+
+def test_a_slack_id_wins_over_the_email(make_app, seed, secret, oidc) -> None:
+    _, private = secret
+    seed.user("UMEMBER", "Member", email="member@example.com")
+    oidc.user.update({"email": "member@example.com", "https://slack.com/user_id": "UOUTSIDER"})
+    client = make_app(auth=oidc_auth(oidc)).test_client()
+    sign_in(client)
+    assert client.get(f"/incidents/{private.id}").status_code == 404
+
+
 def test_the_claim_name_is_configurable(make_app, seed, secret, oidc) -> None:
     _, private = secret
     oidc.user["slack_id"] = "UOTHER"

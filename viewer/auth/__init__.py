@@ -100,8 +100,13 @@ def audience() -> Audience:
     from viewer.templating import settings
 
     user = current_user()
-    return Audience(show_private=settings().show_private,
-                    user_id=user.slack_user_id if user else None)
+    if user is None:
+        return Audience(show_private=settings().show_private)
+    return Audience(
+        show_private=settings().show_private,
+        user_id=user.slack_user_id,
+        email=None if user.slack_user_id else user.verified_email,
+    )
 
 
 def _here() -> str:

@@ -19,8 +19,14 @@ class User:
     subject: str  # the provider's `sub`, or the proxy's header value
     email: str | None = None
     name: str | None = None
-    # Channel membership is by Slack user id; without one, a person sees no private incident.
+    # Channel membership is by Slack user id. Without one, a verified e-mail address that the
+    # bot saw on a Slack user stands for that user; with neither, no private incident shows.
     slack_user_id: str | None = None
+    email_verified: bool = False
+
+    @property
+    def verified_email(self) -> str | None:
+        return self.email.lower() if self.email and self.email_verified else None
 
     @property
     def label(self) -> str:
@@ -38,6 +44,8 @@ class User:
             email=_text(data.get("email")),
             name=_text(data.get("name")),
             slack_user_id=slack_user_id(data.get("slack_user_id")),
+            # Sessions from before this was recorded do not vouch for their address.
+            email_verified=data.get("email_verified") is True,
         )
 
     @classmethod
@@ -47,6 +55,9 @@ class User:
             email=_text(claims.get("email")),
             name=_text(claims.get("name")),
             slack_user_id=slack_user_id(claims.get(slack_user_claim)),
+            # Providers that never say (Entra ID) vouch for the address by issuing it; one that
+            # says it is unverified is believed.
+            email_verified=claims.get("email_verified", True) not in (False, "false"),
         )
 
 
