@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -64,28 +65,38 @@ def bare_apps(slack: Any, url: str, count: int) -> Iterator[list[str]]:
         "SLACK_SIGNING_SECRET": "test-signing-secret",
         "DATABASE_URL": url,
     }
-    ports = [free_port() for _ in range(count)]
-    processes = [
-        subprocess.Popen(
-            [sys.executable, str(HERE / "bare_bolt.py"), str(port)],
-            env=env,
-            stderr=subprocess.DEVNULL,
-        )
-        for port in ports
-    ]
-    try:
-        urls = [f"http://127.0.0.1:{port}/slack/events" for port in ports]
-        for events_url in urls:
-            wait_until(_answers(events_url), 30, "bare Bolt listening")
-        yield urls
-    finally:
-        for process in processes:
-            process.terminate()
-            process.wait(10)
+    with tempfile.TemporaryDirectory() as directory:
+        ports = [free_port() for _ in range(count)]
+        logs = [Path(directory) / f"bare-{port}.log" for port in ports]
+        processes = []
+        for port, log in zip(ports, logs, strict=True):
+            with log.open("wb") as stderr:
+                processes.append(
+                    subprocess.Popen(
+                        [sys.executable, str(HERE / "bare_bolt.py"), str(port)],
+                        env=env,
+                        stderr=stderr,
+                    )
+                )
+        try:
+            urls = [f"http://127.0.0.1:{port}/slack/events" for port in ports]
+            for events_url, process, log in zip(urls, processes, logs, strict=True):
+                try:
+                    wait_until(_answers(events_url, process), 30, "bare Bolt listening")
+                except AssertionError:
+                    tail = log.read_text(errors="replace").strip().splitlines()[-5:]
+                    raise SystemExit(f"bare Bolt did not start: {tail}") from None
+            yield urls
+        finally:
+            for process in processes:
+                process.terminate()
+                process.wait(10)
 
 
-def _answers(url: str) -> Callable[[], bool]:
+def _answers(url: str, process: subprocess.Popen[bytes]) -> Callable[[], bool]:
     def check() -> bool:
+        if process.poll() is not None:
+            raise AssertionError(f"exited with {process.returncode}")
         try:
             return post_signed_to(url, "events_api", {"type": "event_callback"}).status is not None
         except OSError:
