@@ -97,7 +97,14 @@ def _run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     deps = Deps.create(settings)
     app = build_app(settings, make_client(settings.bot_token, settings.slack_api_url), deps)
     scheduler_client = make_client(settings.bot_token, settings.slack_api_url)
-    jobs: tuple[Callable[[dt.datetime], int], ...] = ()
+    from bot.member_sync import sync_private_members
+
+    synced_at: dict[int, dt.datetime] = {}
+
+    def sync_members(now: dt.datetime) -> int:
+        return sync_private_members(scheduler_client, now, synced_at)
+
+    jobs: tuple[Callable[[dt.datetime], int], ...] = (sync_members,)
     if settings.archive_after_days:
         from bot.archiver import archive_due
 
@@ -106,7 +113,7 @@ def _run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         def archive_channels(now: dt.datetime) -> int:
             return archive_due(scheduler_client, days, now)
 
-        jobs = (archive_channels,)
+        jobs = (*jobs, archive_channels)
     scheduler = Scheduler(scheduler_client, settings.reminders, jobs=jobs)
     stop = threading.Event()
 

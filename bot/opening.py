@@ -90,6 +90,9 @@ def open_in_slack(
 
     `source_message` (declared from a message) starts the incident's timeline.
     """
+    # The topic names the lead: ask Slack for the name while the channel is being created, so
+    # everything after the creation is one round of calls in parallel.
+    lead_name = executor.submit(shown_name, client, incident.lead_id)
     try:
         channel = create_incident_channel(
             client,
@@ -112,10 +115,11 @@ def open_in_slack(
     incident.channel_id, incident.channel_name = channel_id, channel["name"]
     link = blocks.viewer_url(settings.viewer_base_url, incident)
     posted: dict[str, str] = {}
+    people = sorted(
+        {p for p in (incident.reporter_id, incident.lead_id) if p and p != bot_user_id}
+    )
 
     def invite() -> None:
-        wanted = {incident.reporter_id, incident.lead_id} - {None, bot_user_id}
-        people = sorted(person for person in wanted if person is not None)
         if people:
             try:
                 client.conversations_invite(channel=channel_id, users=",".join(people))
@@ -123,15 +127,16 @@ def open_in_slack(
                 # Slack refuses the whole call when everyone is already in: nothing to do.
                 if error.response.get("error") != "already_in_channel":
                     raise
-        # Member events follow, but the list is known now: record it at once.
-        members = client.conversations_members(channel=channel_id)["members"]
-        membership.replace(channel_id, members)
-        if incident.is_private:
-            learn(client, [m for m in members if m != bot_user_id])
+        # A channel the bot has just made holds the bot and whoever it invited: record them
+        # now (member events follow and find them there; bot.member_sync re-reads the list).
+        membership.joined(channel_id, *people, *([bot_user_id] if bot_user_id else []))
 
     def set_topic() -> None:
-        lead = shown_name(client, incident.lead_id)
-        client.conversations_setTopic(channel=channel_id, topic=blocks.topic(incident, lead))
+        topic = blocks.topic(incident, lead_name.result())
+        client.conversations_setTopic(channel=channel_id, topic=topic)
+
+    def look_up_people() -> None:
+        learn(client, people)
 
     def bookmark() -> None:
         client.bookmarks_add(channel_id=channel_id, title="Incident page", type="link", link=link)
@@ -168,6 +173,9 @@ def open_in_slack(
     ]
     if link:
         steps.append(("bookmark the incident page", bookmark, None))
+    if incident.is_private:
+        # Their addresses let people who sign in to the viewer by e-mail see it.
+        steps.append(("look up the members", look_up_people, None))
     if source_message:
         steps.append(("add the message to the timeline", first_entry, None))
     if settings.incidents_channel and incident.is_private and settings.private_placeholder:

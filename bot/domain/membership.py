@@ -10,10 +10,13 @@ from models.fields import utcnow
 from models.membership import ChannelMember
 
 
-def joined(channel_id: str, user_id: str) -> None:
+def joined(channel_id: str, *user_ids: str) -> None:
+    if not user_ids:
+        return
+    now = utcnow()
+    rows = [{"channel_id": channel_id, "user_id": user, "joined_at": now} for user in user_ids]
     with db.connection_context():
-        (ChannelMember.insert(channel_id=channel_id, user_id=user_id, joined_at=utcnow())
-         .on_conflict_ignore().execute())
+        ChannelMember.insert_many(rows).on_conflict_ignore().execute()
 
 
 def left(channel_id: str, user_id: str) -> None:
