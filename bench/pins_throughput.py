@@ -1,6 +1,6 @@
-"""Pin events per second on PostgreSQL with one and with two bot replicas (HTTP mode), and
-the number stored; beside them, in the same run, a bare Bolt app that stores each pin with one
-INSERT (bench/bare_bolt.py), served the same way, as the machine's yardstick.
+"""Pin events per second on PostgreSQL with one and with two bot replicas, and the number
+stored: in HTTP mode beside a bare Bolt app that stores each pin with one INSERT
+(bench/bare_bolt.py), served the same way, as the machine's yardstick; then in Socket Mode.
 
 `python bench/pins_throughput.py [EVENTS]`
 """
@@ -139,7 +139,32 @@ def run(events: int = 2000) -> dict[str, object]:
                 "rss_after_mb": [round(rss_mb(r.process.pid), 1) for r in running],
             }
             db.obj.close_all()
+        figures[f"bot, Socket Mode, {count} replica(s)"] = _socket_mode(events, count)
     return figures
+
+
+def _socket_mode(events: int, count: int) -> dict[str, object]:
+    """The same pins over Socket Mode: each replica holds a connection, the fake Slack deals
+    the envelopes out between them, and an envelope counts when it is acknowledged."""
+    with throwaway_database() as url, bots(url) as (slack, replicas):
+        running = [replicas.start("socket") for _ in range(count)]
+        slack.wait_for_socket_connections(count, timeout=30)
+        declare_via(slack, "Bench pins", slack.ALICE)
+        wait_until(opened(1), 20, "incident opened")
+        payloads = pin_stream(slack, Incident.get().channel_id, events)
+        started = time.monotonic()
+        with ThreadPoolExecutor(THREADS) as pool:
+            acked = sum(
+                pool.map(lambda p: slack.deliver("events_api", p, via="socket").ok, payloads)
+            )
+        seconds = time.monotonic() - started
+        stored = TimelineEvent.select().where(TimelineEvent.kind == "pin").count()
+        row = {
+            **_row(count, events, seconds, acked, stored),
+            "rss_after_mb": [round(rss_mb(r.process.pid), 1) for r in running],
+        }
+        db.obj.close_all()
+    return row
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from peewee import AutoField, BooleanField, CharField, ForeignKeyField, TextField
@@ -86,10 +87,14 @@ def hold_message(
         flag == "pinned", flag == "reacted", flag == "shortcut",
         TimelineEvent.created_at.db_value(utcnow()),
     ]
+    database.execute_sql(_hold_sql(flag, param), (*values, True))
+
+
+@functools.cache
+def _hold_sql(flag: str, param: str) -> str:
     columns = ", ".join(f'"{column}"' for column in _HOLD_COLUMNS)
     placeholders = ", ".join([param] * len(_HOLD_COLUMNS))
-    database.execute_sql(
+    return (
         f'INSERT INTO "timeline_event" ({columns}) VALUES ({placeholders}) '
-        f'ON CONFLICT ("incident_id", "message_ts") DO UPDATE SET "{flag}" = {param}',
-        (*values, True),
+        f'ON CONFLICT ("incident_id", "message_ts") DO UPDATE SET "{flag}" = {param}'
     )
