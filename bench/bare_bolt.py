@@ -65,6 +65,8 @@ def store_pins(app: App, url: str) -> None:
     pool = ThreadedConnectionPool(16, 16, url)  # psycopg2 closes any above the minimum
     conn = pool.getconn()
     with conn, conn.cursor() as cursor:
+        # Replicas start together, and two concurrent CREATE TABLE IF NOT EXISTS can collide.
+        cursor.execute("SELECT pg_advisory_xact_lock(4242)")
         cursor.execute(f"CREATE TABLE IF NOT EXISTS {PINS_TABLE} (channel text, ts text, "
                        "text text, PRIMARY KEY (channel, ts))")
     pool.putconn(conn)
