@@ -145,7 +145,8 @@ def run(events: int = 2000) -> dict[str, object]:
 
 def _socket_mode(events: int, count: int) -> dict[str, object]:
     """The same pins over Socket Mode: each replica holds a connection, the fake Slack deals
-    the envelopes out between them, and an envelope counts when it is acknowledged."""
+    the envelopes out between them, 16 in flight at once, and an envelope counts when it is
+    acknowledged."""
     with throwaway_database() as url, bots(url) as (slack, replicas):
         running = [replicas.start("socket") for _ in range(count)]
         slack.wait_for_socket_connections(count, timeout=30)
@@ -153,11 +154,9 @@ def _socket_mode(events: int, count: int) -> dict[str, object]:
         wait_until(opened(1), 20, "incident opened")
         payloads = pin_stream(slack, Incident.get().channel_id, events)
         started = time.monotonic()
-        with ThreadPoolExecutor(THREADS) as pool:
-            acked = sum(
-                pool.map(lambda p: slack.deliver("events_api", p, via="socket").ok, payloads)
-            )
+        results = slack.deliver_many("events_api", payloads, in_flight=THREADS)
         seconds = time.monotonic() - started
+        acked = sum(result.ok for result in results)
         stored = TimelineEvent.select().where(TimelineEvent.kind == "pin").count()
         row = {
             **_row(count, events, seconds, acked, stored),

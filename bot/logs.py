@@ -18,12 +18,20 @@ _SECRET_PATTERNS = (
 _STANDARD_ATTRS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
 
 
+# Every pattern above needs one of these; a line with none of them (nearly every line) is
+# spared the regular expressions.
+_SECRET_MARKS = ("xox", "xapp-", "://")
+
+
 def scrub(text: str, secrets: tuple[str, ...] = ()) -> str:
     for secret in secrets:
         if secret:
             text = text.replace(secret, "***")
-    for pattern in _SECRET_PATTERNS:
-        text = pattern.sub(lambda m: "***" if m.lastindex is None else f"{m.group(1)}:***@", text)
+    if any(mark in text for mark in _SECRET_MARKS):
+        for pattern in _SECRET_PATTERNS:
+            text = pattern.sub(
+                lambda m: "***" if m.lastindex is None else f"{m.group(1)}:***@", text
+            )
     return text
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -167,6 +168,50 @@ def test_envelopes_are_spread_over_connections(slack: FakeSlack, socket_app: Any
         second.closed = True
         second.message_queue.put(None)
         second.close()
+
+
+def test_deliver_many_keeps_several_envelopes_in_flight(slack: FakeSlack) -> None:
+    """Each envelope is acked a while after it arrives; with four in flight, twelve take
+    about three rounds, not twelve, and every one is acked once, in the payloads' order."""
+    client = SocketModeClient(
+        app_token="xapp-test-token",
+        web_client=WebClient(token="xoxb-test-token", base_url=slack.api_url),
+        concurrency=8,
+    )
+    in_flight: list[int] = []
+    busy = [0]
+    lock = threading.Lock()
+
+    def slow_ack(client: SocketModeClient, req: Any) -> None:
+        with lock:
+            busy[0] += 1
+            in_flight.append(busy[0])
+        time.sleep(0.2)
+        with lock:
+            busy[0] -= 1
+        client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
+
+    client.socket_mode_request_listeners.append(slow_ack)
+    client.connect()
+    try:
+        slack.wait_for_socket_connections(1)
+        payloads = [
+            {"type": "event_callback", "event": {"type": "app_mention", "text": str(n)}}
+            for n in range(12)
+        ]
+        started = time.monotonic()
+        results = slack.deliver_many("events_api", payloads, in_flight=4)
+        elapsed = time.monotonic() - started
+        assert [r.acked for r in results] == [True] * 12
+        assert [r.payload["event"]["text"] for r in results] == [str(n) for n in range(12)]
+        assert max(in_flight) == 4
+        assert 0.55 < elapsed < 2.0
+    finally:
+        client.closed = True
+        client.message_queue.put(None)
+        client.close()
+    with pytest.raises(ValueError, match="in_flight"):
+        slack.deliver_many("events_api", payloads, in_flight=0)
 
 
 def test_pings_are_answered_with_the_same_payload(slack: FakeSlack) -> None:
