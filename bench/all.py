@@ -14,7 +14,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 RUNS = (
-    ("ack and command → views.open, bot vs bare Bolt", ["declare_ack.py", "300"]),
+    ("ack and command → views.open, bot vs bare Bolt", ["declare_ack.py", "500"]),
     ("declare path, pins, memory", ["memory.py"]),
     ("viewer on PostgreSQL, 10,000 incidents", ["viewer_bench.py", "--requests", "100"]),
 )

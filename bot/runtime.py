@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable, Iterable
+from http import HTTPStatus
+from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask
 from slack_bolt import App
-from slack_bolt.adapter.flask.handler import to_flask_response
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.request import BoltRequest
 from waitress import wasyncore
@@ -23,50 +25,104 @@ HTTP_THREADS = 16
 
 
 def create_http_app(bolt_app: App) -> Flask:
-    """POST /slack/events for everything Slack sends, and the health endpoints.
+    """POST /slack/events for everything Slack sends (SlackEvents), and the health endpoints.
 
-    Each request is checked by bot.http_guard (size, signature, well-formed body) before
+    Each delivery is checked by bot.http_guard (size, signature, well-formed body) before
     Bolt builds its request from it; Bolt then verifies the signature again, as it always does.
     """
     web = Flask("incident-bot")
-    # Werkzeug enforces this too when anything reads the body (chunked bodies included).
-    web.config["MAX_CONTENT_LENGTH"] = http_guard.MAX_BODY_BYTES
+    web.config["MAX_CONTENT_LENGTH"] = http_guard.MAX_BODY_BYTES  # for the Flask routes
     # Bolt keeps the secret it was built with (bot.app passes Settings.signing_secret) and
     # offers no accessor. An empty one is refused here, at start, not on the first request.
     secret = getattr(bolt_app, "_signing_secret", "") or ""
     if not secret.strip():
         raise ValueError("HTTP mode needs a signing secret")
+    web.register_blueprint(health_blueprint())
+    # Flask's own way to put WSGI middleware in front of it.
+    web.wsgi_app = SlackEvents(bolt_app, secret, web.wsgi_app)  # type: ignore[method-assign]
+    return web
 
-    @web.post("/slack/events")
-    def slack_events() -> Response:
+
+StartResponse = Callable[..., Any]
+WsgiApp = Callable[..., Iterable[bytes]]
+
+
+class SlackEvents:
+    """POST /slack/events as plain WSGI, in front of the Flask app that serves the rest.
+
+    Slack's deliveries skip Flask's request context, routing and response objects, which
+    cost about as much as Bolt's own dispatch of a pin; the health endpoints (and anything
+    else, a GET on /slack/events included) go on to Flask.
+    """
+
+    PATH = "/slack/events"
+
+    def __init__(self, bolt_app: App, secret: str, fallback: WsgiApp) -> None:
+        self.bolt_app = bolt_app
+        self.secret = secret
+        self.fallback = fallback
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") != self.PATH or environ.get("REQUEST_METHOD") != "POST":
+            return self.fallback(environ, start_response)
+        status, headers, body = self.answer(environ)
+        headers.append(("Content-Length", str(len(body))))
+        start_response(f"{status} {_reason(status)}", headers)
+        return [body]
+
+    def answer(self, environ: dict[str, Any]) -> tuple[int, list[tuple[str, str]], bytes]:
+        headers = _headers(environ)
         try:
-            raw = http_guard.read_limited(request.content_length, request.stream.read)
-            headers = dict(request.headers)
-            checked = http_guard.check(secret, raw, headers, request.headers.get("Content-Type"))
-            bolt_request = _bolt_request(checked.text, headers)
+            raw = http_guard.read_limited(_content_length(environ), environ["wsgi.input"].read)
+            checked = http_guard.check(self.secret, raw, headers, headers.get("Content-Type"))
+            bolt_request = _bolt_request(checked.text, headers, environ.get("QUERY_STRING", ""))
         except http_guard.Refused as refused:
             log.info(
                 "http request refused", extra={"status": refused.status, "reason": refused.reason}
             )
-            return Response(
-                http_guard.error_body(refused.reason),
-                status=refused.status,
-                content_type="application/json;charset=utf-8",
+            return (
+                refused.status,
+                [("Content-Type", "application/json;charset=utf-8")],
+                http_guard.error_body(refused.reason).encode(),
             )
-        return to_flask_response(bolt_app.dispatch(bolt_request))
+        response = self.bolt_app.dispatch(bolt_request)
+        out = [(name, value) for name, values in response.headers.items() for value in values]
+        if not any(name.lower() == "content-type" for name, _ in out):
+            out.append(("Content-Type", "text/plain;charset=utf-8"))
+        return response.status, out, (response.body or "").encode("utf-8")
 
-    web.register_blueprint(health_blueprint())
-    return web
+
+def _headers(environ: dict[str, Any]) -> dict[str, str]:
+    """The request's headers by their usual names, from the WSGI environ."""
+    headers = {
+        key[5:].replace("_", "-").title(): str(value)
+        for key, value in environ.items()
+        if key.startswith("HTTP_")
+    }
+    for key, name in (("CONTENT_TYPE", "Content-Type"), ("CONTENT_LENGTH", "Content-Length")):
+        if environ.get(key):
+            headers[name] = str(environ[key])
+    return headers
 
 
-def _bolt_request(text: str, headers: dict[str, str]) -> BoltRequest:
+def _content_length(environ: dict[str, Any]) -> int | None:
+    """The declared length; None when there is none (chunked) or it is not a number, so the
+    body is read up to the limit instead."""
+    value = str(environ.get("CONTENT_LENGTH") or "").strip()
+    return int(value) if value.isdigit() else None
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown"
+
+
+def _bolt_request(text: str, headers: dict[str, str], query: str) -> BoltRequest:
     """Bolt's own request from the checked body (400 if Bolt still cannot read it)."""
     try:
-        return BoltRequest(
-            body=text,
-            query=request.query_string.decode("utf-8", errors="replace"),
-            headers=dict(headers),
-        )
+        return BoltRequest(body=text, query=query, headers=dict(headers))
     except (ValueError, TypeError, AttributeError, KeyError, IndexError) as error:
         raise http_guard.Refused(400, "malformed payload") from error
 
