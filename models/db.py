@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import time
 import zlib
 from pathlib import Path
@@ -72,6 +73,27 @@ class PostgresPool(PooledPostgresqlDatabase):
         super()._close_raw(conn)
 
 
+class SqlitePool(PooledSqliteDatabase):
+    """peewee's SQLite pool, retrying a new connection's pragmas while the file is locked.
+
+    Two processes opening a fresh file at once both switch it to WAL, which needs the file to
+    themselves; SQLite answers one of them "database is locked" at once, without waiting out
+    busy_timeout. The pragmas are idempotent, so a short wait and another go settles it.
+    """
+
+    PRAGMA_ATTEMPTS = 20
+
+    def _set_pragmas(self, conn: Any) -> None:
+        for attempt in range(1, self.PRAGMA_ATTEMPTS + 1):
+            try:
+                super()._set_pragmas(conn)
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or attempt == self.PRAGMA_ATTEMPTS:
+                    raise
+                time.sleep(0.01 * attempt)
+
+
 class BaseModel(Model):
     class Meta:
         database = db
@@ -101,7 +123,7 @@ def make_database(url: str, *, readonly: bool = False) -> Database:
         kwargs.setdefault("check_same_thread", False)
         kwargs.setdefault("max_connections", 32)
         kwargs.setdefault("stale_timeout", 300)
-        return PooledSqliteDatabase(name, pragmas=SQLITE_PRAGMAS, **kwargs)
+        return SqlitePool(name, pragmas=SQLITE_PRAGMAS, **kwargs)
     if readonly:
         kwargs["options"] = "-c default_transaction_read_only=on"
     kwargs.setdefault("max_connections", 32)

@@ -1,8 +1,10 @@
-"""The PostgreSQL pool: a connection reused at once goes straight to its statement, one that
-sat idle is checked first, so a connection the server dropped meanwhile is replaced unseen."""
+"""The pools: on PostgreSQL a connection reused at once goes straight to its statement, one
+that sat idle is checked first, so a connection the server dropped meanwhile is replaced
+unseen; on SQLite, openers racing to set up a fresh file all get in."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 import psycopg2
@@ -77,3 +79,30 @@ def test_a_connection_that_failed_is_not_returned_to_the_pool(pool: PostgresPool
     with pytest.raises(OperationalError), pool.connection_context():
         pool.execute_sql("SELECT 1")
     assert backend(pool) != pid
+
+
+def test_many_openers_of_a_fresh_sqlite_file_all_connect(tmp_path) -> None:
+    """Bot processes starting together on a new embedded database all switch it to WAL;
+    SQLite refuses all but one at once, and the pool tries again rather than fail to start."""
+    for trial in range(20):
+        url = f"sqlite:///{tmp_path / f'fresh-{trial}.db'}"
+        databases = [make_database(url) for _ in range(8)]
+        barrier = threading.Barrier(len(databases))
+        errors: list[Exception] = []
+
+        def open_it(database, barrier=barrier, errors=errors) -> None:
+            barrier.wait()
+            try:
+                with database.connection_context():
+                    database.execute_sql("SELECT 1")
+            except OperationalError as error:
+                errors.append(error)
+
+        threads = [threading.Thread(target=open_it, args=(d,)) for d in databases]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        for database in databases:
+            database.close_all()
+        assert errors == [], trial
