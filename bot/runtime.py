@@ -86,7 +86,12 @@ class SlackEvents:
                 http_guard.error_body(refused.reason).encode(),
             )
         response = self.bolt_app.dispatch(bolt_request)
-        out = [(name, value) for name, values in response.headers.items() for value in values]
+        out = [
+            (name, value)
+            for name, values in response.headers.items()
+            if name.lower() != "content-length"  # set by __call__ from the encoded body
+            for value in values
+        ]
         if not any(name.lower() == "content-type" for name, _ in out):
             out.append(("Content-Type", "text/plain;charset=utf-8"))
         return response.status, out, (response.body or "").encode("utf-8")

@@ -6,7 +6,9 @@ from __future__ import annotations
 import http.client
 import json
 import time
+import urllib.error
 import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 
 import pytest
@@ -285,6 +287,13 @@ def test_well_formed_signed_requests_still_work(slack: FakeSlack, bot: RunningBo
     challenge = json.dumps({"type": "url_verification", "challenge": "3eZbrw1aBm2rZgRNFdxV"})
     answer = slack.post_signed(challenge, content_type=JSON)
     assert (answer.status, answer.body) == (200, {"challenge": "3eZbrw1aBm2rZgRNFdxV"})
+    headers = {name.lower(): value for name, value in answer.headers.items()}
+    assert headers["content-type"].startswith("application/json")
+    # The length of the body as sent (Bolt's JSON spacing, whichever it uses).
+    assert int(headers["content-length"]) in {
+        len(json.dumps(answer.body)),
+        len(json.dumps(answer.body, separators=(",", ":"))),
+    }
     # Slack's content type with a charset, and header names in any case.
     answer = slack.post_signed(
         EVENT,
@@ -294,3 +303,9 @@ def test_well_formed_signed_requests_still_work(slack: FakeSlack, bot: RunningBo
     assert answer.status == 200
     listed = slack.post_signed(COMMAND, content_type=FORM)
     assert listed.status == 200 and "incident" in json.dumps(listed.body).lower()
+    # Anything but a POST goes on to Flask, which has no such route.
+    assert slack.http_target is not None
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(slack.http_target, timeout=5)
+    refused.value.close()
+    assert refused.value.code in (404, 405)
