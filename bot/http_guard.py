@@ -36,6 +36,9 @@ class Checked:
     body: dict[str, Any]
 
 
+_CHUNK_BYTES = 64 * 1024
+
+
 def read_limited(content_length: int | None, read: Callable[[int], bytes]) -> bytes:
     """The raw body, refused (413) when declared or found to be over the limit (chunked).
 
@@ -45,12 +48,11 @@ def read_limited(content_length: int | None, read: Callable[[int], bytes]) -> by
     if content_length is not None and content_length > MAX_BODY_BYTES:
         raise Refused(413, "request body too large")
     limit = MAX_BODY_BYTES + 1 if content_length is None else content_length
+    step = _CHUNK_BYTES if content_length is None else content_length
     chunks: list[bytes] = []
     received = 0
     while received < limit:
-        chunk = read(
-            min(limit - received, _CHUNK_BYTES) if content_length is None else limit - received
-        )
+        chunk = read(min(limit - received, step))
         if not chunk:
             break
         chunks.append(chunk)
@@ -58,9 +60,6 @@ def read_limited(content_length: int | None, read: Callable[[int], bytes]) -> by
     if received > MAX_BODY_BYTES:
         raise Refused(413, "request body too large")
     return b"".join(chunks)
-
-
-_CHUNK_BYTES = 64 * 1024
 
 
 def is_signed(secret: str, raw: bytes, headers: dict[str, str], now: float) -> bool:

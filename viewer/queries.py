@@ -119,7 +119,8 @@ class Audience:
 
     show_private: bool = False  # VIEWER_SHOW_PRIVATE: everyone who may read sees them all
     user_id: str | None = None  # the signed-in person's Slack user id, if known
-    email: str | None = None  # else their verified e-mail, matched to Slack users the bot saw
+    # Else their verified e-mail, lower-cased (as the bot stores Slack users' addresses).
+    email: str | None = None
 
 
 def visible(query: ModelSelect[Incident], audience: Audience) -> ModelSelect[Incident]:
@@ -134,7 +135,7 @@ def visible(query: ModelSelect[Incident], audience: Audience) -> ModelSelect[Inc
         who = ChannelMember.user_id == audience.user_id
     elif audience.email:
         who = ChannelMember.user_id.in_(
-            SlackUser.select(SlackUser.user_id).where(SlackUser.email == audience.email.lower())
+            SlackUser.select(SlackUser.user_id).where(SlackUser.email == audience.email)
         )
     else:
         return query.where(public)

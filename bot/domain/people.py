@@ -65,7 +65,7 @@ def remember(person: Person) -> None:
         "display_name": person.display_name,
         "is_bot": person.is_bot,
         # Longer than any address can be: kept out rather than cut to something else.
-        "email": person.email.lower() if 0 < len(person.email) <= 320 else None,
+        "email": person.email if 0 < len(person.email) <= 320 else None,
         "fetched_at": fetched_at,
     }
     _keep((generation(), person.user_id), fetched_at, person)
