@@ -10,38 +10,18 @@ Usage: python bench/declare_ack.py [N] [http] [socket]   (default: 500 commands,
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
+
+from _procs import free_port, wait_until_listening
 
 from fakeslack import FakeSlack
 
 ROOT = Path(__file__).resolve().parents[1]
 BOT_TOKEN, APP_TOKEN, SECRET = "xoxb-bench", "xapp-bench", "bench-signing-secret"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_until_listening(port: int, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"server on port {port} exited with {process.returncode}")
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/slack/events", timeout=1)
-        except urllib.error.HTTPError:
-            return  # it answers (405/404 for a GET): it is up
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit(f"nothing listening on {port}")
 
 
 def percentile(values: list[float], p: float) -> float:

@@ -12,17 +12,16 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import psycopg2
-from _procs import bots, rss_mb, throwaway_database
+from _procs import bots, free_port, rss_mb, throwaway_database, wait_until_listening
 
 from models import Incident, TimelineEvent, db
-from tests.bot.test_cli_process import free_port
 from tests.faults.conftest import post_signed_to, wait_until
 from tests.faults.flows import declare_via, opened, pin_stream
 
@@ -80,29 +79,13 @@ def bare_apps(slack: Any, url: str, count: int) -> Iterator[list[str]]:
                 )
         try:
             urls = [f"http://127.0.0.1:{port}/slack/events" for port in ports]
-            for events_url, process, log in zip(urls, processes, logs, strict=True):
-                try:
-                    wait_until(_answers(events_url, process), 30, "bare Bolt listening")
-                except AssertionError:
-                    tail = log.read_text(errors="replace").strip().splitlines()[-5:]
-                    raise SystemExit(f"bare Bolt did not start: {tail}") from None
+            for port, process, log in zip(ports, processes, logs, strict=True):
+                wait_until_listening(port, process, log)
             yield urls
         finally:
             for process in processes:
                 process.terminate()
                 process.wait(10)
-
-
-def _answers(url: str, process: subprocess.Popen[bytes]) -> Callable[[], bool]:
-    def check() -> bool:
-        if process.poll() is not None:
-            raise AssertionError(f"exited with {process.returncode}")
-        try:
-            return post_signed_to(url, "events_api", {"type": "event_callback"}).status is not None
-        except OSError:
-            return False
-
-    return check
 
 
 def _bare_stored(url: str) -> int:
