@@ -45,7 +45,10 @@ def register(app: App, deps: Deps) -> None:
         channel, ts = item.get("channel"), item.get("ts")
         if _base(str(event.get("reaction") or "")) != reaction or item.get("type") != "message":
             return
-        if not (channel and ts and isinstance(channel, str) and isinstance(ts, str)):
+        # The same check as every other message event: a ts Slack would not send is dropped
+        # here, not asked of reactions.get (whose refusal would answer 500 and bring the event
+        # back).
+        if not (channel and isinstance(channel, str) and timeline.is_slack_ts(ts)):
             return
         number = incidents.number_for_channel(channel)
         if number is None:

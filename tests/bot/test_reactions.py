@@ -137,3 +137,25 @@ def test_the_reaction_is_configurable(slack: FakeSlack, star_bot: RunningBot, da
     assert slack.react(incident.channel_id, ts, ALICE, "star::skin-tone-3").ok
     [entry] = _rows(database)
     assert entry.message_ts == ts and entry.reacted
+
+
+@pytest.mark.parametrize("mode", ["http"])
+def test_a_reaction_on_a_ts_slack_would_not_send_is_acked_and_left(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
+    declare(slack, "Odd reactions")
+    channel = _incident(database).channel_id
+    before = len(slack.calls_to("reactions.get"))
+    for ts in ("not-a-ts", "", "1.2.3"):
+        answer = slack.send_event(
+            {
+                "type": "reaction_added",
+                "user": ALICE,
+                "reaction": "pushpin",
+                "item": {"type": "message", "channel": channel, "ts": ts},
+                "item_user": BOB,
+            }
+        )
+        assert answer.status == 200, ts
+    assert len(slack.calls_to("reactions.get")) == before
+    assert _rows(database) == []
