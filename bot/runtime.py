@@ -11,7 +11,9 @@ from typing import Any
 from flask import Flask
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_bolt.context import BoltContext
 from slack_bolt.request import BoltRequest
+from slack_bolt.request.internals import build_context
 from waitress import wasyncore
 from waitress.server import create_server
 
@@ -74,8 +76,10 @@ class SlackEvents:
         headers = _headers(environ)
         try:
             raw = http_guard.read_limited(_content_length(environ), environ["wsgi.input"].read)
+            if http_guard.is_ssl_check(raw, headers.get("Content-Type")):
+                return 200, [("Content-Type", "text/plain;charset=utf-8")], b""
             checked = http_guard.check(self.secret, raw, headers, headers.get("Content-Type"))
-            bolt_request = _bolt_request(checked.text, headers, environ.get("QUERY_STRING", ""))
+            bolt_request = _bolt_request(checked, headers, environ.get("QUERY_STRING", ""))
         except http_guard.Refused as refused:
             log.info(
                 "http request refused", extra={"status": refused.status, "reason": refused.reason}
@@ -124,10 +128,17 @@ def _reason(status: int) -> str:
         return "Unknown"
 
 
-def _bolt_request(text: str, headers: dict[str, str], query: str) -> BoltRequest:
-    """Bolt's own request from the checked body (400 if Bolt still cannot read it)."""
+def _bolt_request(checked: http_guard.Checked, headers: dict[str, str], query: str) -> BoltRequest:
+    """Bolt's own request, carrying the body as the guard parsed it by its content type.
+
+    Bolt would parse the text again and guess wrong (see http_guard.parse); the raw text
+    stays, for Bolt's own signature check. 400 if Bolt still cannot read it.
+    """
     try:
-        return BoltRequest(body=text, query=query, headers=dict(headers))
+        request = BoltRequest(body=checked.text, query=query, headers=dict(headers))
+        request.body = checked.body
+        request.context = build_context(BoltContext(), checked.body)
+        return request
     except (ValueError, TypeError, AttributeError, KeyError, IndexError) as error:
         raise http_guard.Refused(400, "malformed payload") from error
 

@@ -138,3 +138,36 @@ def test_healthz_follows_the_database(slack: FakeSlack, database, database_url: 
     finally:
         init_database(database_url)
         deps.close()
+
+
+@pytest.mark.parametrize("mode", ["http"])
+def test_a_command_whose_text_says_payload_is_read_as_the_command_it_is(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
+    declare(slack, "Uploads failing")
+    with database.connection_context():
+        incident = Incident.get()
+    delivery = slack.slash_command(
+        "note payload size doubled at 10:02", channel=incident.channel_id
+    )
+    assert delivery.status == 200, delivery
+    assert "Added to the timeline" in json.dumps(delivery.body)
+    with database.connection_context():
+        notes = [e.text for e in TimelineEvent.select().where(TimelineEvent.kind == "note")]
+    assert notes == ["payload size doubled at 10:02"]
+
+
+@pytest.mark.parametrize("mode", ["http"])
+def test_slacks_ssl_check_is_answered_200_and_does_nothing(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
+    calls_before = len(slack.calls)
+    # Slack's certificate probe of the command URL: a form with ssl_check=1 and a token.
+    answer = slack.post_signed(
+        "ssl_check=1&token=gIkuvaNzQIHg97ATvDxqgjtO",
+        content_type="application/x-www-form-urlencoded",
+        signature="",
+        timestamp="",
+    )
+    assert answer.status == 200
+    assert slack.calls[calls_before:] == []
