@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from bot.command_text import readable
 from bot.domain import durations
 from models import Incident
 from models.fields import utcnow
@@ -28,16 +29,41 @@ def viewer_url(base_url: str | None, incident: Incident) -> str | None:
 
 
 def escape(text: str) -> str:
-    """Slack's three control characters; everything else in mrkdwn is meant by the writer."""
+    """Slack's three control characters, so text people wrote is shown, never acted on:
+    a typed `<!here>` or `<@U…>` is displayed, not a ping; `<https://…|x>` is not a link."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _clip(text: str, limit: int = SECTION_TEXT_MAX) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def clip(text: str, limit: int) -> str:
+    """At most `limit` characters, cut at a word where one is near, marked with "…"."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space >= limit * 3 // 4:
+        cut = cut[:space]
+    return cut.rstrip() + "…"
+
+
+def shown(text: str, limit: int) -> str:
+    """People's text escaped for mrkdwn, in at most `limit` characters: clipped before it is
+    escaped, so an entity (&amp;) is never cut in half."""
+    escaped = escape(text)
+    room = limit
+    while len(escaped) > limit:
+        room -= max(1, len(escaped) - limit)
+        escaped = escape(clip(text, room))
+    return escaped
 
 
 def headline(incident: Incident) -> str:
+    """Plain text (a header block, a topic): Slack does not parse it."""
     return f"Incident {incident.id}: {incident.title}"
+
+
+def headline_mrkdwn(incident: Incident) -> str:
+    """The same, for mrkdwn and for a message's notification text, which Slack parses."""
+    return f"Incident {incident.id}: {escape(incident.title)}"
 
 
 def status_label(incident: Incident) -> str:
@@ -63,17 +89,13 @@ def _fields(incident: Incident, now: dt.datetime | None = None) -> list[dict[str
 def incident_card(incident: Incident, now: dt.datetime | None = None) -> Blocks:
     """Title, the facts, summary and impact."""
     blocks: Blocks = [
-        {"type": "header", "text": {"type": "plain_text", "text": _clip(headline(incident), 150)}},
+        {"type": "header", "text": {"type": "plain_text", "text": clip(headline(incident), 150)}},
         {"type": "section", "fields": _fields(incident, now)},
     ]
     for label, value in (("Summary", incident.summary), ("Impact", incident.impact)):
         if value:
-            blocks.append(
-                {
-                    "type": "section",
-                    "text": {"type": "mrkdwn", "text": _clip(f"*{label}*\n{escape(value)}")},
-                }
-            )
+            text = f"*{label}*\n" + shown(value, SECTION_TEXT_MAX - len(label) - 3)
+            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
     return blocks
 
 
@@ -92,7 +114,7 @@ def opening_message(incident: Incident, viewer_link: str | None) -> tuple[str, B
         {"type": "divider"},
         {"type": "section", "text": {"type": "mrkdwn", "text": how}},
     ]
-    return headline(incident), blocks
+    return headline_mrkdwn(incident), blocks
 
 
 def _button(
@@ -151,7 +173,7 @@ def announcement(incident: Incident, viewer_link: str | None) -> tuple[str, Bloc
             }
         )
     state = "declared" if incident.is_open else "resolved"
-    return f"Incident {state}: {headline(incident)} ({status_label(incident)})", blocks
+    return f"Incident {state}: {headline_mrkdwn(incident)} ({status_label(incident)})", blocks
 
 
 def private_placeholder(text: str) -> tuple[str, Blocks]:
@@ -159,13 +181,44 @@ def private_placeholder(text: str) -> tuple[str, Blocks]:
 
 
 def topic(incident: Incident, lead_name: str) -> str:
-    """Plain text (Slack renders no formatting in topics), at most 250 characters."""
+    """Plain text (Slack renders no formatting in topics), at most 250 characters. Slack
+    repeats it in the channel ("set the channel topic: …"), so no markup of the title's
+    survives in it: a typed <!here> reads @here and pings nobody."""
+    title = readable(incident.title).replace("<", "‹").replace(">", "›")
     text = (
         f"{incident.severity_label} | {status_label(incident)} | "
-        f"Lead: {lead_name or 'not set'} | {incident.title}"
+        f"Lead: {lead_name or 'not set'} | {title}"
     )
-    return text if len(text) <= TOPIC_MAX else text[: TOPIC_MAX - 1] + "…"
+    return clip(text, TOPIC_MAX)
+
+
+MESSAGE_BLOCKS_MAX = 50
 
 
 def notice(text: str) -> Blocks:
-    return [{"type": "section", "text": {"type": "mrkdwn", "text": _clip(text)}}]
+    """mrkdwn in as many sections as it needs, split between lines, never inside one; a
+    single line too long for a section is clipped at a word."""
+    sections: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        line = _clip_line(line)
+        if current and len(current) + 1 + len(line) > SECTION_TEXT_MAX:
+            sections.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    sections.append(current or " ")
+    if len(sections) > MESSAGE_BLOCKS_MAX:
+        sections = sections[: MESSAGE_BLOCKS_MAX - 1] + ["…and more than a message can hold."]
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": s}} for s in sections]
+
+
+def _clip_line(line: str) -> str:
+    if len(line) <= SECTION_TEXT_MAX:
+        return line
+    cut = clip(line, SECTION_TEXT_MAX)
+    # Never leave half a <…> token (a mention or a link) at the end.
+    opened = cut.rfind("<")
+    if opened > cut.rfind(">"):
+        cut = cut[:opened].rstrip() + "…"
+    return cut

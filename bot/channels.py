@@ -15,10 +15,14 @@ PREFIX = "inc-"
 MAX_NAME_ATTEMPTS = 20
 
 _NOT_ALLOWED = re.compile(r"[^a-z0-9]+")
+# Slack's markup and what a person types to ping or link: no word of theirs names a channel.
+_MARKUP = re.compile(r"<[^<>]*>|&(?:lt|gt|amp);|(?<!\w)[@#][\w.\-']+")
 
 
 def slugify(text: str) -> str:
-    """Lowercase ASCII letters, digits and single hyphens; accents folded, the rest dropped."""
+    """Lowercase ASCII letters, digits and single hyphens; accents folded, the rest dropped,
+    and nothing from a mention, a channel link or a URL in angle brackets."""
+    text = _MARKUP.sub(" ", text)
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     # Apostrophes join words ("don't" → "dont") rather than splitting them.
     folded = folded.lower().replace("'", "")
@@ -43,6 +47,11 @@ def rename_target(number: int, requested: str) -> str:
     return channel_name(number, slug)
 
 
+# After a lost answer, the same name is tried again this many times: the channel it may
+# have made is looked for first, and a name taken by it is adopted.
+MAX_LOST_ANSWERS = 2
+
+
 def create_incident_channel(
     client: WebClient,
     number: int,
@@ -54,22 +63,36 @@ def create_incident_channel(
 ) -> dict[str, Any]:
     """Create the channel, trying `-2`, `-3`… while Slack answers name_taken.
 
-    A name can be taken by this very incident: Slack made the channel but its answer was
-    lost (a reset), and slack_sdk sent the call again. A channel of that name that the bot
-    created since `since` (Unix time) carries this incident's own number, so it is adopted
-    rather than doubled.
+    The incident's own channel may exist already: an earlier call made it but its answer
+    was lost (a reset, a timeout), or an earlier attempt to open the incident stopped after
+    creating it. A channel the bot created since `since` (Unix time) whose name carries
+    this incident's number is that channel, and is adopted rather than doubled. After a
+    lost answer it is looked for before another call.
+
+    Raises SlackApiError for Slack's refusals, OSError when Slack stays out of reach, and
+    RuntimeError when no name is free.
     """
-    for attempt in range(1, MAX_NAME_ATTEMPTS + 1):
+    attempt, lost = 1, 0
+    while attempt <= MAX_NAME_ATTEMPTS:
         name = channel_name(number, title, attempt)
         try:
             response = client.conversations_create(name=name, is_private=is_private)
         except SlackApiError as error:
             if error.response.get("error") != "name_taken":
                 raise
-            own = _own_channel(client, name, bot_user_id, since, is_private)
+            own = own_channel(client, number, bot_user_id, since, is_private)
             if own is not None:
                 return own
+            attempt += 1
             continue
+        except OSError:
+            lost += 1
+            own = own_channel(client, number, bot_user_id, since, is_private)
+            if own is not None:
+                return own
+            if lost > MAX_LOST_ANSWERS:
+                raise
+            continue  # the same name again: it was not made, or it is taken by our own
         channel: dict[str, Any] = response["channel"]
         return channel
     raise RuntimeError(
@@ -77,19 +100,28 @@ def create_incident_channel(
     )
 
 
-def _own_channel(client: WebClient, name: str, bot_user_id: str | None, since: float | None,
-                 is_private: bool) -> dict[str, Any] | None:
+def own_channel(
+    client: WebClient, number: int, bot_user_id: str | None, since: float | None,
+    is_private: bool,
+) -> dict[str, Any] | None:
+    """A channel for incident `number` that this bot created since `since`, if any."""
     if bot_user_id is None or since is None:
         return None
+    prefix = f"{PREFIX}{number:04d}"
     types = "private_channel" if is_private else "public_channel"
     cursor = None
-    # Rare path (only after name_taken): walking the list is acceptable here.
+    # Rare path (a name taken, an answer lost): walking the list is acceptable here.
     for _page in range(50):
-        response = client.conversations_list(types=types, exclude_archived=True, limit=1000,
-                                             cursor=cursor)
+        response = client.conversations_list(
+            types=types, exclude_archived=True, limit=1000, cursor=cursor
+        )
         for channel in response.get("channels") or []:
-            if (channel.get("name") == name and channel.get("creator") == bot_user_id
-                    and float(channel.get("created") or 0) >= since - 60):
+            name = str(channel.get("name") or "")
+            if (
+                (name == prefix or name.startswith(prefix + "-"))
+                and channel.get("creator") == bot_user_id
+                and float(channel.get("created") or 0) >= since - 60
+            ):
                 return dict(channel)
         cursor = (response.get("response_metadata") or {}).get("next_cursor")
         if not cursor:

@@ -1,12 +1,25 @@
-"""Reading what people type after /incident or an @-mention of the bot."""
+"""Reading what people type after /incident or an @-mention of the bot: the words, the people
+they name, and the rest as plain text.
+
+Slack sends typed text with its own markup: mentions as `<@U…>` or `<@U…|label>` (a slash
+command's label is the name the person picked; with escaping off in an older app, the
+mention is the typed `@name`), channels as `<#C…|name>`, `<!here>` and friends, links as
+`<https://…|label>`, and `&`, `<`, `>` as `&amp;`, `&lt;`, `&gt;`. What the bot stores is
+plain text ("@bob", "#ops", "@here"): shown escaped, it can never ping or link anyone.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
-_USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
-_LEADING_MENTION = re.compile(r"^\s*<@[UW][A-Z0-9]+(?:\|[^>]*)?>[\s:,]*")
+_USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^>]*))?>")
+# A typed "@name" where escaping did not turn it into a mention: Slack's names are
+# lowercase letters, digits and . _ -; display names may hold more, but not spaces here.
+_PLAIN_NAME = re.compile(r"(?<![\w<@])@([\w][\w.\-']{0,79})")
+_TOKEN = re.compile(r"<([^<>]*)>")
+_SPECIALS = ("here", "channel", "everyone")
 
 
 @dataclass(frozen=True)
@@ -22,15 +35,76 @@ def parse(text: str) -> CommandText:
     return CommandText(words[0].lower(), words[1].strip() if len(words) > 1 else "")
 
 
-def strip_bot_mention(text: str) -> str:
-    """'<@UBOT> status resolved' → 'status resolved'."""
-    return _LEADING_MENTION.sub("", text, count=1)
+def after_bot_mention(text: str, bot_user_id: str | None) -> str | None:
+    """The words after a leading mention of the bot; None unless the message begins with it.
+
+    "<@UBOT> severity 1" is a command; "thanks <@UBOT>" and "<@UBOB> can you close it?" are
+    chatter, whatever words follow.
+    """
+    if not bot_user_id:
+        return None
+    match = re.match(rf"\s*<@{re.escape(bot_user_id)}(?:\|[^>]*)?>", text)
+    if match is None:
+        return None
+    return text[match.end() :].lstrip(" \t\n:,")
+
+
+@dataclass(frozen=True)
+class Named:
+    """Who a command names: a Slack user id, or a typed @name still to be looked up."""
+
+    user_id: str | None
+    typed_name: str | None
+    rest: str  # the text without it, as Slack sent it
+
+
+def first_person(text: str) -> Named:
+    """The first person named in `text` (a mention, else a typed @name), and the rest."""
+    match = _USER.search(text)
+    if match is not None:
+        return Named(match.group(1), None, _squeeze(text[: match.start()] + text[match.end() :]))
+    plain = _PLAIN_NAME.search(text)
+    if plain is not None and plain.group(1).lower() not in _SPECIALS:
+        rest = text[: plain.start()] + text[plain.end() :]
+        return Named(None, plain.group(1), _squeeze(rest))
+    return Named(None, None, text.strip())
 
 
 def first_user(text: str) -> tuple[str | None, str]:
     """The first <@U…> in `text`, and the text without it."""
-    match = _USER.search(text)
-    if match is None:
+    named = first_person(text)
+    if named.user_id is None:
         return None, text.strip()
-    rest = (text[: match.start()] + text[match.end() :]).strip()
-    return match.group(1), re.sub(r"\s{2,}", " ", rest)
+    return named.user_id, named.rest
+
+
+def _squeeze(text: str) -> str:
+    return re.sub(r"\s{2,}", " ", text).strip()
+
+
+def readable(text: str, name_of: Callable[[str], str] | None = None) -> str:
+    """Slack's markup as the plain text a person would read: "<@U1|bob>" → "@bob",
+    "<!here>" → "@here", "<#C1|ops>" → "#ops", "<https://x|docs>" → "docs (https://x)",
+    and the escaped &, <, > back to themselves. `name_of` names a user id given no label."""
+
+    def one(match: re.Match[str]) -> str:
+        inner = match.group(1)
+        target, _, label = inner.partition("|")
+        if target.startswith("@"):
+            user = target[1:]
+            return "@" + (label or (name_of(user) if name_of else "") or user)
+        if target.startswith("#"):
+            return "#" + (label or target[1:])
+        if target.startswith("!"):
+            word = target[1:].split("^", 1)[0]
+            if word == "subteam":
+                return "@" + (label.lstrip("@") or "group")
+            if word == "date":
+                return label or "a date"
+            return "@" + (label.lstrip("@") or word)
+        if label and label != target:
+            return f"{label} ({target})"
+        return target
+
+    plain = _TOKEN.sub(one, text)
+    return plain.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

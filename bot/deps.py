@@ -5,11 +5,14 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from slack_sdk import WebClient
+
 from bot.config import Settings
+from bot.slack_client import make_quick_client
 
 # Bolt's own default is 5 threads; a declaration can wait out a rate limit in one of them,
 # so leave room for the commands and events that keep arriving meanwhile.
-LISTENER_THREADS = 16
+LISTENER_THREADS = 32
 FANOUT_THREADS = 16
 
 
@@ -21,6 +24,10 @@ class Deps:
     # Runs independent Slack calls side by side; separate from the listener pool so a
     # listener waiting on its steps can never starve the steps of threads.
     fanout: ThreadPoolExecutor
+    # For Slack calls made before an ack (views.open, a name looked up for a reply): it
+    # never waits on a rate limit, so an ack is never late because Slack is busy. Work after
+    # the ack uses Bolt's own client, which waits and retries.
+    quick: WebClient
 
     @classmethod
     def create(cls, settings: Settings) -> Deps:
@@ -28,6 +35,7 @@ class Deps:
             settings=settings,
             listeners=ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="listener"),
             fanout=ThreadPoolExecutor(FANOUT_THREADS, thread_name_prefix="slack-fanout"),
+            quick=make_quick_client(settings.bot_token, settings.slack_api_url),
         )
 
     def close(self, *, wait: bool = True) -> None:

@@ -15,9 +15,10 @@ from slack_sdk.errors import SlackApiError
 
 from bot import blocks
 from bot.channels import rename_target
-from bot.command_text import first_user
-from bot.domain import actions, durations, incidents, lifecycle
+from bot.command_text import Named, first_person, readable
+from bot.domain import actions, durations, incidents, lifecycle, people, permissions
 from bot.domain.lifecycle import Actor, NotAllowed, Outcome
+from bot.people import look_up
 from models import SEVERITIES, Incident
 from models.fields import utcnow
 
@@ -52,10 +53,46 @@ Handler = Callable[["Invocation"], Reply]
 @dataclass(frozen=True)
 class Invocation:
     incident: Incident
-    rest: str
+    rest: str  # as Slack sent it (mentions, links and entities in Slack's markup)
     actor: Actor
     key: str | None
+    # The quick client: a command's answer is its ack, which never waits on Slack.
     client: WebClient
+    bot_user_id: str | None = None
+    # Why this actor may not change the incident (bot.domain.permissions); None: they may.
+    refused: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The words as a person reads them (mentions as @name), for storing."""
+        return readable(self.rest, _name_of).strip()
+
+
+def _name_of(user_id: str) -> str:
+    person = people.cached(user_id)
+    return person.shown_name if person else ""
+
+
+PICK_SOMEONE = (
+    "I cannot tell who {name} is. Type @ and pick the person from Slack's list, so Slack "
+    "sends me who they are."
+)
+
+
+def _person(inv: Invocation, named: Named) -> str:
+    """The user id a command names; ValueError with what to do when it names nobody
+    clearly, or someone who cannot lead or own an action."""
+    user = named.user_id
+    if user is None and named.typed_name:
+        found = people.named(named.typed_name)
+        if len(found) != 1:
+            raise ValueError(PICK_SOMEONE.format(name=blocks.escape("@" + named.typed_name)))
+        user = found[0].user_id
+    assert user is not None
+    problem = permissions.cannot_lead(look_up(inv.client, user), inv.bot_user_id, user)
+    if problem:
+        raise ValueError(problem)
+    return user
 
 
 def _change(inv: Invocation, **fields: Any) -> Reply:
@@ -71,12 +108,18 @@ def _shown(name: str, value: Any) -> str:
         return str(SEVERITIES.get(value, value))
     if name == "lead":
         return blocks.mention(value)
-    return f"“{value}”" if name in ("summary", "impact", "title") else str(value)
+    if name in ("summary", "impact", "title"):
+        return f"“{blocks.shown(str(value), 1000)}”"
+    return blocks.escape(str(value))
 
 
 def lead(inv: Invocation) -> Reply:
-    user, _ = first_user(inv.rest)
-    return _change(inv, lead=user or inv.actor.user_id)
+    """`lead` alone: you. `lead @bob`: Bob. Anything else names someone to look up."""
+    named = first_person(inv.rest)
+    if named.user_id is None and named.typed_name is None and inv.rest.strip():
+        named = Named(None, inv.text.lstrip("@").split()[0], "")
+    user = _person(inv, named) if (named.user_id or named.typed_name) else inv.actor.user_id
+    return _change(inv, lead=user)
 
 
 def severity(inv: Invocation) -> Reply:
@@ -91,10 +134,11 @@ def _text_field(name: str) -> Handler:
     def handler(inv: Invocation) -> Reply:
         if not inv.rest:
             current = getattr(inv.incident, name) or "_not set yet_"
+            shown = blocks.shown(current, 2500) if getattr(inv.incident, name) else current
             return Reply(
-                f"*{name.capitalize()}:* {current}\nChange it with `/incident {name} <text>`."
+                f"*{name.capitalize()}:* {shown}\nChange it with `/incident {name} <text>`."
             )
-        return _change(inv, **{name: inv.rest})
+        return _change(inv, **{name: inv.text})
 
     return handler
 
@@ -127,16 +171,18 @@ def duration(inv: Invocation) -> Reply:
 
 
 def note(inv: Invocation) -> Reply:
-    lifecycle.add_entry(inv.incident.id, "note", inv.rest, inv.actor, key=inv.key)
+    lifecycle.add_entry(inv.incident.id, "note", inv.text, inv.actor, key=inv.key)
     return Reply("Added to the timeline.")
 
 
 def action(inv: Invocation) -> Reply:
-    owner, title = first_user(inv.rest)
+    named = first_person(inv.rest)
+    owner = _person(inv, named) if (named.user_id or named.typed_name) else None
+    title = readable(named.rest, _name_of).strip()
     item = actions.add(inv.incident.id, title, owner, inv.actor, key=inv.key)
     who = f" for {blocks.mention(owner)}" if owner else ""
     number = item.id
-    return Reply(f"Follow-up action {number} added{who}: {blocks.escape(item.title)}")
+    return Reply(f"Follow-up action {number} added{who}: {blocks.shown(item.title, 2000)}")
 
 
 def list_actions(inv: Invocation) -> Reply:
@@ -149,7 +195,7 @@ def list_actions(inv: Invocation) -> Reply:
 def rename(inv: Invocation) -> Reply:
     if not inv.rest:
         raise ValueError("Give the new name: /incident rename <name>")
-    name = rename_target(inv.incident.id, inv.rest)
+    name = rename_target(inv.incident.id, inv.text)
     channel_id = inv.incident.channel_id
     assert channel_id is not None  # commands only reach an incident from its own channel
     try:
@@ -158,8 +204,12 @@ def rename(inv: Invocation) -> Reply:
         code = error.response.get("error")
         if code == "name_taken":
             raise ValueError(f"#{name} is taken; choose another name.") from error
+        if error.response.status_code == 429:
+            raise ValueError("Slack is busy; try the rename again in a minute.") from error
         raise ValueError(f"Slack did not rename the channel (`{code}`).") from error
-    incidents.attach_channel(inv.incident.id, channel_id, name)
+    except OSError as error:
+        raise ValueError("Slack did not answer in time; try the rename again.") from error
+    incidents.rename_channel(channel_id, name)
     return Reply(f"Renamed to #{name}.")
 
 
@@ -186,11 +236,20 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
+READS = {"duration", "actions", "help"}
+
+
+def changes_something(name: str, inv: Invocation) -> bool:
+    return name not in READS and not (name in ("summary", "impact") and not inv.rest)
+
+
 def run(name: str, inv: Invocation) -> Reply:
     """Run a subcommand; every failure becomes a reply that says what to do instead."""
     handler = HANDLERS.get(name)
+    if handler is not None and inv.refused and changes_something(name, inv):
+        return Reply(inv.refused)
     if handler is None:
-        return Reply(f"I do not know `{name}`.\n\n{HELP}")
+        return Reply(f"I do not know `{blocks.escape(name[:40])}`.\n\n{HELP}")
     try:
         return handler(inv)
     except lifecycle.Duplicate:

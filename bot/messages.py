@@ -9,8 +9,9 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.domain import people, timeline
 from bot.domain.timeline import SlackMessage
-from bot.people import person
+from bot.people import look_up, person
 
 log = logging.getLogger(__name__)
 
@@ -52,4 +53,16 @@ def permalink(client: WebClient, channel: str, message: dict[str, Any]) -> str:
         return str(client.chat_getPermalink(channel=channel, message_ts=message["ts"])["permalink"])
     except SlackApiError as error:
         log.warning("no permalink", extra={"error": error.response.get("error")})
-        return ""
+    except OSError as error:
+        log.warning("no permalink", extra={"error": type(error).__name__})
+    return ""
+
+
+def fill_in_author(client: WebClient, number: int, message_ts: str, user_id: Any) -> None:
+    """After the ack: name the author of an entry stored while Slack could not say who they
+    were (the entry then shows their id)."""
+    if not isinstance(user_id, str) or people.cached(user_id) is not None:
+        return
+    found = look_up(client, user_id)
+    if found is not None:
+        timeline.name_author(number, message_ts, user_id, found.shown_name)

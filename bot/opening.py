@@ -2,7 +2,9 @@
 
 After the channel exists every other step is independent, so they run side by side: the
 reporter waits for two Slack round trips, not seven. A step that fails is reported to the
-reporter with what to fix; the incident itself is already stored and stays so.
+reporter with what to fix; the incident itself is already stored and stays so. If the
+channel itself cannot be made, the reporter is told why, with a Retry button; the incident
+shows as not opened in Slack until a retry opens it, exactly once whoever clicks.
 """
 
 from __future__ import annotations
@@ -16,15 +18,20 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import blocks
+from bot import answers, blocks, posting
+from bot.answers import Where
 from bot.channels import create_incident_channel
 from bot.config import Settings
 from bot.domain import incidents, membership, timeline
+from bot.invites import invite
 from bot.messages import message_entry
 from bot.people import learn, shown_name
 from models import Incident
+from models.fields import utcnow
 
 log = logging.getLogger(__name__)
+
+RETRY = "incident_open_retry"
 
 
 @dataclass(frozen=True)
@@ -46,14 +53,21 @@ _FIXES = {
     "restricted_action": "The workspace does not let this app do that; ask a Slack admin.",
     "ratelimited": "Slack is rate limiting the app; it will work again in a minute.",
     "invalid_auth": "The bot token is not valid; reinstall the app, update SLACK_BOT_TOKEN.",
+    "no_free_name": "Every channel name for this incident is taken; rename or archive some.",
+    "unreachable": "Slack did not answer in time; try again in a moment.",
 }
 
 
 def problem_from(step: str, error: SlackApiError, *, setting: str | None = None) -> Problem:
     code = str(error.response.get("error") or f"HTTP {error.response.status_code}")
+    return problem_for(step, code, setting=setting, needed=error.response.get("needed"))
+
+
+def problem_for(
+    step: str, code: str, *, setting: str | None = None, needed: str | None = None
+) -> Problem:
     if code == "missing_scope":
-        needed = error.response.get("needed") or "a missing"
-        fix = f"Add the `{needed}` scope to the Slack app and reinstall it."
+        fix = f"Add the `{needed or 'missing'}` scope to the Slack app and reinstall it."
     else:
         fix = _FIXES.get(code, "See the bot's log for details.")
     if setting and code in ("channel_not_found", "is_archived", "not_in_channel"):
@@ -68,28 +82,46 @@ def _attempt(
         action()
     except SlackApiError as error:
         problem = problem_from(step, error, setting=setting)
-        log.warning(
-            "slack step failed",
-            extra={"incident": incident_id, "step": step, "error": problem.error},
-        )
-        return problem
-    return None
+    except OSError as error:  # out of reach after the client's own retries
+        problem = problem_for(step, "unreachable")
+        log.warning("slack step unreachable", extra={"incident": incident_id, "step": step,
+                                                     "error": type(error).__name__})
+    else:
+        return None
+    log.warning(
+        "slack step failed",
+        extra={"incident": incident_id, "step": step, "error": problem.error},
+    )
+    return problem
 
 
 def open_in_slack(
     client: WebClient,
-    incident: Incident,
+    number: int,
     *,
     settings: Settings,
     executor: Executor,
     bot_user_id: str | None,
-    origin_channel: str | None,
+    where: Where,
     source_message: dict[str, Any] | None = None,
+    retry: bool = False,
 ) -> list[Problem]:
-    """Do every Slack step for a newly stored incident; return what failed.
+    """Do every Slack step for a stored incident that has no channel yet; return what
+    failed. `where` is whoever should hear how it went (the reporter, or who clicked Retry).
 
     `source_message` (declared from a message) starts the incident's timeline.
     """
+    if not incidents.claim_opening(number, utcnow()):
+        current = incidents.get(number)
+        if retry and current is not None:
+            if current.channel_id:
+                text = f"Incident {number} is open: {blocks.channel_link(current.channel_id)}"
+            else:
+                text = f"Incident {number} is being opened in Slack right now."
+            answers.tell(client, where, text)
+        return []
+    incident = incidents.get(number)
+    assert incident is not None  # just claimed
     # The topic names the lead: ask Slack for the name while the channel is being created, so
     # everything after the creation is one round of calls in parallel.
     lead_name = executor.submit(shown_name, client, incident.lead_id)
@@ -103,13 +135,33 @@ def open_in_slack(
             since=incident.reported_at.timestamp(),
         )
     except SlackApiError as error:
-        problems = [problem_from("create the incident channel", error)]
-        log.error(
-            "channel not created", extra={"incident": incident.id, "error": problems[0].error}
-        )
-        confirm(client, incident, problems, origin_channel=origin_channel)
-        return problems
+        failed = problem_from("create the incident channel", error)
+    except OSError:
+        failed = problem_for("create the incident channel", "unreachable")
+    except RuntimeError:
+        failed = problem_for("create the incident channel", "no_free_name")
+    else:
+        return _open(client, incident, channel, settings=settings, executor=executor,
+                     bot_user_id=bot_user_id, where=where, source_message=source_message,
+                     lead_name=lambda: lead_name.result())
+    log.error("channel not created", extra={"incident": incident.id, "error": failed.error})
+    incidents.opening_failed(incident.id, f"{failed.error}: {failed.fix}")
+    confirm(client, incident, [failed], where=where)
+    return [failed]
 
+
+def _open(
+    client: WebClient,
+    incident: Incident,
+    channel: dict[str, Any],
+    *,
+    settings: Settings,
+    executor: Executor,
+    bot_user_id: str | None,
+    where: Where,
+    source_message: dict[str, Any] | None,
+    lead_name: Callable[[], str],
+) -> list[Problem]:
     channel_id: str = channel["id"]
     incidents.attach_channel(incident.id, channel_id, channel["name"])
     incident.channel_id, incident.channel_name = channel_id, channel["name"]
@@ -118,22 +170,18 @@ def open_in_slack(
     people = sorted(
         {p for p in (incident.reporter_id, incident.lead_id) if p and p != bot_user_id}
     )
+    problems: list[Problem] = []
 
-    def invite() -> None:
-        if people:
-            try:
-                client.conversations_invite(channel=channel_id, users=",".join(people))
-            except SlackApiError as error:
-                # Slack refuses the whole call when everyone is already in: nothing to do.
-                if error.response.get("error") != "already_in_channel":
-                    raise
-        # A channel the bot has just made holds the bot and whoever it invited: record them
-        # now (member events follow and find them there; bot.member_sync re-reads the list).
-        membership.joined(channel_id, *people, *([bot_user_id] if bot_user_id else []))
+    def invite_people() -> None:
+        refused = invite(client, channel_id, people).refused
+        for user, why in refused.items():
+            problems.append(Problem(f"invite {blocks.mention(user)}", "refused", why + "."))
+        # The bot is in the channel it made (member events follow; member_sync re-reads).
+        if bot_user_id:
+            membership.joined(channel_id, bot_user_id)
 
     def set_topic() -> None:
-        topic = blocks.topic(incident, lead_name.result())
-        client.conversations_setTopic(channel=channel_id, topic=topic)
+        client.conversations_setTopic(channel=channel_id, topic=blocks.topic(incident, lead_name()))
 
     def look_up_people() -> None:
         learn(client, people)
@@ -143,14 +191,21 @@ def open_in_slack(
 
     def post_opening() -> None:
         text, body = blocks.opening_message(incident, link)
-        response = client.chat_postMessage(channel=channel_id, text=text, blocks=body)
+        response = posting.post(
+            client, channel=channel_id, key=f"opening:{incident.id}", text=text, blocks=body
+        )
         posted["opening"] = response["ts"]
 
     def announce() -> None:
         assert settings.incidents_channel  # the step is only scheduled when it is set
         text, body = blocks.announcement(incident, link)
-        response = client.chat_postMessage(
-            channel=settings.incidents_channel, text=text, blocks=body, unfurl_links=False
+        response = posting.post(
+            client,
+            channel=settings.incidents_channel,
+            key=f"announcement:{incident.id}",
+            text=text,
+            blocks=body,
+            unfurl_links=False,
         )
         posted["announcement"] = response["ts"]
         posted["announcement_channel"] = response["channel"]
@@ -158,7 +213,8 @@ def open_in_slack(
     def placeholder() -> None:
         assert settings.incidents_channel  # the step is only scheduled when it is set
         text, body = blocks.private_placeholder(settings.private_placeholder or "")
-        client.chat_postMessage(channel=settings.incidents_channel, text=text, blocks=body)
+        posting.post(client, channel=settings.incidents_channel, key=f"placeholder:{incident.id}",
+                     text=text, blocks=body)
 
     def first_entry() -> None:
         assert source_message is not None
@@ -167,7 +223,7 @@ def open_in_slack(
         timeline.add_message(incident.id, entry, "shortcut")
 
     steps: list[tuple[str, Callable[[], object], str | None]] = [
-        ("invite the reporter and the lead", invite, None),
+        ("invite the reporter and the lead", invite_people, None),
         ("set the channel topic", set_topic, None),
         ("post the opening message", post_opening, None),
     ]
@@ -197,14 +253,14 @@ def open_in_slack(
     results = executor.map(
         lambda step: _attempt(step[0], step[1], setting=step[2], incident_id=incident.id), steps
     )
-    problems = [problem for problem in results if problem is not None]
+    problems += [problem for problem in results if problem is not None]
     incidents.record_messages(
         incident.id,
         opening_message_ts=posted.get("opening"),
         announcement_channel_id=posted.get("announcement_channel"),
         announcement_ts=posted.get("announcement"),
     )
-    confirm(client, incident, problems, origin_channel=origin_channel)
+    confirm(client, incident, problems, where=where)
     log.info(
         "incident opened in slack",
         extra={"incident": incident.id, "channel": incident.channel_id, "problems": len(problems)},
@@ -212,28 +268,36 @@ def open_in_slack(
     return problems
 
 
-# Errors that mean "the bot cannot post an ephemeral there"; a DM reaches the reporter instead.
-_NO_EPHEMERAL_HERE = {"channel_not_found", "not_in_channel", "user_not_in_channel", "is_archived"}
-
-
 def confirm(
-    client: WebClient, incident: Incident, problems: list[Problem], *, origin_channel: str | None
+    client: WebClient, incident: Incident, problems: list[Problem], *, where: Where
 ) -> None:
-    """Tell the reporter where the incident lives, and plainly what did not work."""
+    """Tell the reporter where the incident lives, and plainly what did not work; when it
+    has no channel, with a Retry button."""
     if incident.channel_id:
         text = f"Incident {incident.id} is declared: {blocks.channel_link(incident.channel_id)}"
     else:
-        text = f"Incident {incident.id} is declared and saved, but it has no Slack channel yet."
+        text = (
+            f"Incident {incident.id} is declared and saved, but it is *not opened in Slack*: "
+            "it has no channel yet."
+        )
     if problems:
         text += "\nSome steps did not work:\n" + "\n".join(p.as_text() for p in problems)
     body = blocks.notice(text)
-    if origin_channel and not origin_channel.startswith("D"):
-        try:
-            client.chat_postEphemeral(
-                channel=origin_channel, user=incident.reporter_id, text=text, blocks=body
-            )
-            return
-        except SlackApiError as error:
-            if error.response.get("error") not in _NO_EPHEMERAL_HERE:
-                raise
-    client.chat_postMessage(channel=incident.reporter_id, text=text, blocks=body)
+    if not incident.channel_id:
+        body.append(
+            {
+                "type": "actions",
+                "block_id": "incident_open",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": RETRY,
+                        "style": "primary",
+                        "text": {"type": "plain_text", "text": "Retry"},
+                        "value": str(incident.id),
+                    }
+                ],
+            }
+        )
+    if not answers.tell(client, where, text, body):
+        log.error("reporter could not be told", extra={"incident": incident.id})

@@ -16,6 +16,12 @@ log = logging.getLogger(__name__)
 
 def person(client: WebClient, user_id: str) -> Person:
     """Never fails for want of Slack: an unknown user is shown by their id."""
+    return look_up(client, user_id) or Person(user_id)
+
+
+def look_up(client: WebClient, user_id: str) -> Person | None:
+    """Who `user_id` is, from the cache or users.info; None when Slack cannot say now (a
+    refusal, a rate limit on a client that does not wait, a timeout)."""
     found = people.cached(user_id)
     if found is not None:
         return found
@@ -25,15 +31,27 @@ def person(client: WebClient, user_id: str) -> Person:
         log.warning(
             "users.info failed", extra={"user": user_id, "error": error.response.get("error")}
         )
-        return Person(user_id)
+        return None
+    except OSError as error:  # a timeout or a dropped connection, after the client's retries
+        log.warning("users.info failed", extra={"user": user_id, "error": type(error).__name__})
+        return None
     profile = user.get("profile") or {}
     found = Person(
         user_id=user_id,
         name=user.get("name", ""),
         real_name=profile.get("real_name") or user.get("real_name", ""),
         display_name=profile.get("display_name", ""),
-        is_bot=bool(user.get("is_bot")),
+        is_bot=bool(user.get("is_bot")) or user_id == "USLACKBOT",
         email=str(profile.get("email") or "").strip().lower(),
+        # Their organisation: an Enterprise Grid org spans workspaces, so its id wins.
+        team_id=str(
+            (user.get("enterprise_user") or {}).get("enterprise_id")
+            or user.get("team_id")
+            or profile.get("team")
+            or ""
+        ),
+        is_deleted=bool(user.get("deleted")),
+        is_guest=bool(user.get("is_restricted") or user.get("is_ultra_restricted")),
     )
     people.remember(found)
     return found

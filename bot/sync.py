@@ -1,17 +1,25 @@
 """Keeping Slack in step with a changed incident: the opening message, the announcement and
-the channel topic are edited in place; the channel hears what changed."""
+the channel topic are edited in place; the channel hears what changed.
+
+Whatever renders last is what people see, so every render is of the newest stored state,
+and is checked against the database afterwards: when the incident's revision moved on
+while Slack was being updated (another thread, another replica), the render is done again.
+No lock is held across Slack calls, and the last render to land is always the newest.
+"""
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterable
 from typing import cast
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import blocks
+from bot import blocks, posting
 from bot.config import Settings
+from bot.domain import incidents
 from bot.domain.lifecycle import Change
 from bot.people import shown_name
 from models import SEVERITIES, Incident
@@ -21,6 +29,9 @@ log = logging.getLogger(__name__)
 # Fields shown in the topic: a change to anything else leaves the topic (and the "set the
 # channel topic" line Slack posts with it) alone.
 TOPIC_FIELDS = {"status", "severity", "lead", "title"}
+# Renders of one incident in a row before giving up on catching a stream of changes; the
+# next change renders again anyway.
+MAX_ROUNDS = 5
 
 
 def _quietly(step: str, incident: Incident, action: Callable[[], object]) -> None:
@@ -32,12 +43,55 @@ def _quietly(step: str, incident: Incident, action: Callable[[], object]) -> Non
             "sync step failed",
             extra={"incident": incident.id, "step": step, "error": error.response.get("error")},
         )
+    except OSError as error:  # Slack out of reach after the client's retries
+        log.warning(
+            "sync step failed",
+            extra={"incident": incident.id, "step": step, "error": type(error).__name__},
+        )
+
+
+# Incidents being rendered by a thread of this process, and whether a newer change arrived
+# meanwhile: that thread renders again, so a second thread need not wait its turn.
+_rendering: dict[int, bool] = {}
+_rendering_guard = threading.Lock()
 
 
 def refresh(
-    client: WebClient, incident: Incident, settings: Settings, changed: Iterable[str] = ()
+    client: WebClient, number: int, settings: Settings, changed: Iterable[str] = ()
 ) -> None:
-    """Edit the opening message and the announcement; reset the topic if it shows a change."""
+    """Edit the opening message and the announcement; reset the topic if it shows a change.
+
+    Renders the newest stored state until a render is found still newest once it landed.
+    """
+    with _rendering_guard:
+        if number in _rendering:
+            _rendering[number] = True  # the thread rendering it sees this and goes again
+            return
+        _rendering[number] = False
+    try:
+        topic_changed = bool(TOPIC_FIELDS & set(changed))
+        shown_topic: str | None = None
+        for _round in range(MAX_ROUNDS):
+            with _rendering_guard:
+                _rendering[number] = False
+            incident = incidents.get(number)
+            if incident is None:
+                return
+            topic = blocks.topic(incident, shown_name(client, incident.lead_id))
+            set_topic = topic_changed if shown_topic is None else topic != shown_topic
+            _render(client, incident, settings, topic if set_topic else None)
+            shown_topic = topic
+            with _rendering_guard:
+                again = _rendering[number]
+            if not again and incidents.revision_of(number) == incident.revision:
+                return
+        log.info("incident kept changing while rendered", extra={"incident": number})
+    finally:
+        with _rendering_guard:
+            _rendering.pop(number, None)
+
+
+def _render(client: WebClient, incident: Incident, settings: Settings, topic: str | None) -> None:
     link = blocks.viewer_url(settings.viewer_base_url, incident)
     # Locals, not attributes: the checks below narrow them for the lambdas too.
     channel_id, opening_ts = incident.channel_id, incident.opening_message_ts
@@ -62,8 +116,7 @@ def refresh(
                 blocks=body,
             ),
         )
-    if channel_id and TOPIC_FIELDS & set(changed):
-        topic = blocks.topic(incident, shown_name(client, incident.lead_id))
+    if channel_id and topic is not None:
         _quietly(
             "topic",
             incident,
@@ -76,7 +129,9 @@ def describe(changes: Iterable[Change], actor_id: str | None) -> str:
     lines = []
     for change in changes:
         if change.field in ("summary", "impact", "title"):
-            lines.append(f"*{change.field.capitalize()}* is now: {blocks.escape(str(change.new))}")
+            lines.append(
+                f"*{change.field.capitalize()}* is now: {blocks.shown(str(change.new), 2500)}"
+            )
         else:
             lines.append(
                 f"*{change.field.capitalize()}*: {_value(change.field, change.old)} → "
@@ -93,21 +148,28 @@ def _value(field: str, value: object) -> str:
         return SEVERITIES.get(value, str(value))  # type: ignore[call-overload]
     if field == "lead":
         return blocks.mention(str(value))
-    return str(value).capitalize()
+    return blocks.escape(str(value).capitalize())
 
 
 def tell_channel(
-    client: WebClient, incident: Incident, text: str, thread_under_announcement: bool = False
+    client: WebClient,
+    incident: Incident,
+    text: str,
+    *,
+    key: str,
+    thread_under_announcement: bool = False,
 ) -> str | None:
-    """Post in the incident channel (and optionally under the announcement); return the ts."""
+    """Post in the incident channel (and optionally under the announcement) once each, even
+    if an answer is lost (`key` names the post); return the channel post's ts."""
     posted: str | None = None
     channel_id = incident.channel_id
     if channel_id:
 
         def post() -> None:
             nonlocal posted
-            posted = client.chat_postMessage(
-                channel=channel_id, text=text, blocks=blocks.notice(text)
+            posted = posting.post(
+                client, channel=channel_id, key=f"{key}:channel", text=text,
+                blocks=blocks.notice(text),
             )["ts"]
 
         _quietly("channel message", incident, post)
@@ -115,10 +177,12 @@ def tell_channel(
         _quietly(
             "announcement thread",
             incident,
-            lambda: client.chat_postMessage(
+            lambda: posting.post(
+                client,
                 # Stored together with announcement_ts when the incident was announced.
                 channel=cast(str, incident.announcement_channel_id),
                 thread_ts=incident.announcement_ts,
+                key=f"{key}:thread",
                 text=text,
                 blocks=blocks.notice(text),
             ),

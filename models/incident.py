@@ -57,6 +57,15 @@ class Incident(BaseModel):
     announcement_channel_id = CharField(max_length=32, null=True)
     announcement_ts = CharField(max_length=32, null=True)
     updated_at = UTCDateTimeField(default=utcnow)
+    # Bumped by every stored change: Slack shows the newest revision, whoever renders last.
+    revision = IntegerField(default=0)
+    # Whoever set this is opening the incident in Slack (a lease, so a crash frees it).
+    opening_claimed_at = UTCDateTimeField(null=True)
+    # Why the last attempt to open it in Slack failed, while it has no channel.
+    open_problem = TextField(null=True)
+    archive_claimed_at = UTCDateTimeField(null=True)
+    # Slack's answer when archiving was refused for good (not tried again).
+    archive_error = CharField(max_length=64, null=True)
 
     class Meta:
         table_name = "incident"
@@ -87,6 +96,10 @@ class Incident(BaseModel):
     @property
     def is_open(self) -> bool:
         return self.status != "resolved"
+
+    @property
+    def opened_in_slack(self) -> bool:
+        return self.channel_id is not None
 
 
 class StatusChange(BaseModel):

@@ -17,6 +17,10 @@ class SlackUser(BaseModel):
     # Lower-cased; users.info includes it only when the app has users:read.email. The viewer
     # recognises people signed in by e-mail through it.
     email = CharField(max_length=320, null=True, index=True)
+    # The person's organisation: another team's id for someone over Slack Connect.
+    team_id = CharField(max_length=32, null=True)
+    is_deleted = BooleanField(default=False)
+    is_guest = BooleanField(default=False)
     fetched_at = UTCDateTimeField(default=utcnow)
 
     class Meta:

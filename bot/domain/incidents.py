@@ -87,10 +87,63 @@ def declare(declaration: Declaration, *, key: str | None = None) -> Incident | N
 
 
 def attach_channel(incident_id: int, channel_id: str, channel_name: str) -> None:
+    """The incident now lives in this channel: opened in Slack (the claim is done with)."""
     with db.connection_context():
         Incident.update(
-            channel_id=channel_id, channel_name=channel_name, updated_at=utcnow()
+            channel_id=channel_id,
+            channel_name=channel_name,
+            updated_at=utcnow(),
+            opening_claimed_at=None,
+            open_problem=None,
+            revision=Incident.revision + 1,
         ).where(Incident.id == incident_id).execute()
+
+
+def rename_channel(channel_id: str, channel_name: str) -> int | None:
+    """The incident channel was renamed (by the bot or in Slack); its number, if it is one."""
+    with db.connection_context():
+        Incident.update(channel_name=channel_name[:80], revision=Incident.revision + 1).where(
+            Incident.channel_id == channel_id
+        ).execute()
+        return Incident.number_in_channel(channel_id)
+
+
+# How long one attempt to open an incident in Slack may hold its claim: far longer than any
+# attempt takes (Slack's retries included), short enough that a crashed one frees it soon.
+OPENING_LEASE = dt.timedelta(minutes=10)
+
+
+def claim_opening(incident_id: int, now: dt.datetime) -> bool:
+    """Take the right to open the incident in Slack: True for exactly one caller while it
+    has no channel and nobody else holds a fresh claim (any replica, any number of clicks)."""
+    with db.connection_context():
+        taken = (
+            Incident.update(opening_claimed_at=now)
+            .where(
+                (Incident.id == incident_id)
+                & Incident.channel_id.is_null()
+                & (
+                    Incident.opening_claimed_at.is_null()
+                    | (Incident.opening_claimed_at < now - OPENING_LEASE)
+                )
+            )
+            .execute()
+        )
+    return bool(taken)
+
+
+def opening_failed(incident_id: int, problem: str) -> None:
+    """Opening did not work: free the claim and say why, so a retry can try again."""
+    with db.connection_context():
+        Incident.update(opening_claimed_at=None, open_problem=problem[:2000]).where(
+            (Incident.id == incident_id) & Incident.channel_id.is_null()
+        ).execute()
+
+
+def revision_of(incident_id: int) -> int | None:
+    with db.connection_context():
+        row = Incident.select(Incident.revision).where(Incident.id == incident_id).first()
+    return row.revision if row is not None else None
 
 
 def record_messages(
@@ -167,17 +220,46 @@ def resolved_before(cutoff: dt.datetime) -> list[Incident]:
                 (Incident.status == "resolved")
                 & (Incident.resolved_at <= cutoff)
                 & Incident.channel_archived_at.is_null()
+                & Incident.archive_error.is_null()
                 & Incident.channel_id.is_null(False)
             )
         )
 
 
+# Long enough for one archive call and its retries; a crashed claimer frees it after this.
+ARCHIVE_LEASE = dt.timedelta(minutes=5)
+
+
 def claim_archive(number: int, now: dt.datetime) -> bool:
-    """Mark the channel archived; True only for the one caller (replica) that marked it."""
+    """The right to archive the channel now; True for one caller (replica) at a time."""
     with db.connection_context():
-        marked = (
-            Incident.update(channel_archived_at=now)
-            .where((Incident.id == number) & Incident.channel_archived_at.is_null())
+        taken = (
+            Incident.update(archive_claimed_at=now)
+            .where(
+                (Incident.id == number)
+                & Incident.channel_archived_at.is_null()
+                & Incident.archive_error.is_null()
+                & (
+                    Incident.archive_claimed_at.is_null()
+                    | (Incident.archive_claimed_at < now - ARCHIVE_LEASE)
+                )
+            )
             .execute()
         )
-    return bool(marked)
+    return bool(taken)
+
+
+def archived(number: int, now: dt.datetime) -> None:
+    """Slack archived the channel."""
+    with db.connection_context():
+        Incident.update(channel_archived_at=now, archive_claimed_at=None).where(
+            Incident.id == number
+        ).execute()
+
+
+def archive_failed(number: int, error: str | None) -> None:
+    """Free the claim; with `error`, Slack refused for good and it is not tried again."""
+    with db.connection_context():
+        Incident.update(archive_claimed_at=None, archive_error=error[:64] if error else None).where(
+            Incident.id == number
+        ).execute()

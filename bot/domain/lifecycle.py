@@ -236,6 +236,7 @@ def change(
                 setattr(incident, name, value)
         if changes:
             incident.updated_at = now
+            incident.revision += 1
             incident.save()
             for item in changes:
                 _record(incident, item, actor, now)

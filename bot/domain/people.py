@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from peewee import fn
+
 from models import SlackUser, db
 from models.db import generation
 from models.fields import utcnow
@@ -21,6 +23,9 @@ class Person:
     display_name: str = ""
     is_bot: bool = False
     email: str = ""  # lower-cased; empty unless the app has users:read.email
+    team_id: str = ""  # their organisation; another team's for someone over Slack Connect
+    is_deleted: bool = False
+    is_guest: bool = False
 
     @property
     def shown_name(self) -> str:
@@ -44,11 +49,29 @@ def cached(user_id: str, *, max_age: dt.timedelta = MAX_AGE) -> Person | None:
         row = SlackUser.get_or_none(SlackUser.user_id == user_id)
     if row is None or now - row.fetched_at > max_age:
         return None
-    found = Person(
-        row.user_id, row.name, row.real_name, row.display_name, row.is_bot, row.email or ""
-    )
+    found = _from_row(row)
     _keep(key, now, found)
     return found
+
+
+def _from_row(row: SlackUser) -> Person:
+    return Person(
+        row.user_id, row.name, row.real_name, row.display_name, row.is_bot, row.email or "",
+        row.team_id or "", row.is_deleted, row.is_guest,
+    )
+
+
+def named(name: str) -> list[Person]:
+    """The people on record whose user name or display name is `name` (any case): how a
+    typed @name is told apart when Slack did not turn it into a mention."""
+    wanted = name.strip().lstrip("@").lower()
+    if not wanted:
+        return []
+    with db.connection_context():
+        rows = SlackUser.select().where(
+            (fn.LOWER(SlackUser.name) == wanted) | (fn.LOWER(SlackUser.display_name) == wanted)
+        )
+        return [_from_row(row) for row in rows if not row.is_deleted]
 
 
 def _keep(key: tuple[int, str], now: dt.datetime, person: Person) -> None:
@@ -66,6 +89,9 @@ def remember(person: Person) -> None:
         "is_bot": person.is_bot,
         # Longer than any address can be: kept out rather than cut to something else.
         "email": person.email if 0 < len(person.email) <= 320 else None,
+        "team_id": person.team_id[:32] or None,
+        "is_deleted": person.is_deleted,
+        "is_guest": person.is_guest,
         "fetched_at": fetched_at,
     }
     _keep((generation(), person.user_id), fetched_at, person)

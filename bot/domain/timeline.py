@@ -34,10 +34,6 @@ class SlackMessage:
     added_by: str | None = None
 
 
-# The name the pin feature knew it by.
-PinnedMessage = SlackMessage
-
-
 _SLACK_TS = re.compile(r"^\d{1,12}(\.\d{1,9})?$")
 
 
@@ -110,6 +106,17 @@ def remove_message(incident_id: int, message_ts: str, source: str) -> bool:
         },
     )
     return bool(removed)
+
+
+def name_author(incident_id: int, message_ts: str, author_id: str, name: str) -> None:
+    """Give an entry its author's name where it was stored with only their id."""
+    with db.connection_context():
+        TimelineEvent.update(author_name=name[:255]).where(
+            (TimelineEvent.incident == incident_id)
+            & (TimelineEvent.message_ts == message_ts)
+            & (TimelineEvent.author_id == author_id)
+            & TimelineEvent.author_name.in_(["", author_id])
+        ).execute()
 
 
 def add_pin(incident_id: int, pin: SlackMessage) -> None:

@@ -7,6 +7,7 @@ from slack_bolt import App
 from bot.deps import Deps
 from bot.features import (
     announcement,
+    channel_names,
     commands,
     declare,
     followups,
@@ -27,6 +28,7 @@ from bot.features import (
 ORDER = (
     commands, pins, reactions, message_changes, welcome,
     declare, update_modal, announcement, followups, reminders, timeline_shortcut,
+    channel_names,
 )
 
 

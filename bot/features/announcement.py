@@ -1,4 +1,7 @@
-"""The announcement's buttons: Join channel, Update, Resolve."""
+"""The announcement's buttons: Join channel, Update, Resolve.
+
+The announcement lives in INCIDENTS_CHANNEL, where the bot may post without being a member:
+answers to a click go through the click's response_url, which works there too."""
 
 from __future__ import annotations
 
@@ -9,22 +12,16 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import blocks
+from bot import answers, blocks
+from bot.actors import actor
+from bot.answers import Where
 from bot.deps import Deps
 from bot.domain import incidents, lifecycle
-from bot.domain.lifecycle import Actor
 from bot.features import update_modal
+from bot.invites import invite
 from bot.outcomes import after_change
 
 log = logging.getLogger(__name__)
-
-
-def _tell(client: WebClient, body: dict[str, Any], text: str) -> None:
-    channel = (body.get("channel") or {}).get("id") or body.get("container", {}).get("channel_id")
-    try:
-        client.chat_postEphemeral(channel=channel, user=body["user"]["id"], text=text)
-    except SlackApiError as error:  # a note to one person: not worth failing the click over
-        log.warning("could not tell the user", extra={"error": error.response.get("error")})
 
 
 def _number(action: dict[str, Any]) -> int:
@@ -33,62 +30,96 @@ def _number(action: dict[str, Any]) -> int:
     return int(value) if isinstance(value, str) and value.isdigit() and len(value) < 19 else 0
 
 
+def _team(body: dict[str, Any]) -> str | None:
+    return (body.get("user") or {}).get("team_id")
+
+
 def register(app: App, deps: Deps) -> None:
     def join(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        incident = incidents.get(_number(action))
-        if incident is None or not incident.channel_id:
-            return
-        try:
-            client.conversations_invite(channel=incident.channel_id, users=body["user"]["id"])
-        except SlackApiError as error:
-            if error.response.get("error") != "already_in_channel":
-                raise
-            _tell(client, body, f"You are already in {blocks.channel_link(incident.channel_id)}.")
-
-    def update(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        where = Where.of(body)
         incident = incidents.get(_number(action))
         if incident is None:
-            ack()
+            answers.tell(client, where, "That incident is not in the bot's records.")
             return
-        failed = update_modal.open_for(client, body["trigger_id"], incident)
+        if not incident.channel_id:
+            answers.tell(client, where, f"Incident {incident.id} is not opened in Slack yet.")
+            return
+        link = blocks.channel_link(incident.channel_id)
+        try:
+            invited = invite(client, incident.channel_id, [where.user])
+        except SlackApiError as error:
+            code = str(error.response.get("error"))
+            answers.tell(client, where, f"Slack did not add you to {link} (`{code}`).")
+            return
+        except OSError:
+            answers.tell(client, where, f"Slack did not answer; try joining {link} again.")
+            return
+        if invited.refused:
+            why = invited.refused[where.user]
+            answers.tell(client, where, f"Slack did not add you to {link}: {why}.")
+        elif where.user in invited.already:
+            answers.tell(client, where, f"You are already in {link}.")
+
+    def update(ack: Ack, body: dict[str, Any], action: dict[str, Any],
+               context: BoltContext) -> None:
+        incident = incidents.get(_number(action))
+        _, refused = actor(deps.quick, body["user"]["id"], "button", context,
+                           team_hint=_team(body))
+        if incident is None:
+            failed: str | None = "That incident is not in the bot's records."
+        else:
+            failed = refused or update_modal.open_for(deps.quick, body["trigger_id"], incident)
         ack()
-        if failed:
-            _tell(client, body, failed)
+        context["failed"] = failed
+
+    def tell_failure(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        if context.get("failed"):
+            answers.tell(client, Where.of(body), context["failed"])
 
     def resolve(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext
     ) -> None:
         # Stored before the ack (fast, and a failure is answered as an error); Slack is
         # brought in step after it, by `resolved_in_slack`.
-        ack()
         number, user = _number(action), body["user"]["id"]
+        who, refused = actor(deps.quick, user, "button", context, team_hint=_team(body))
+        ack()
+        if refused:
+            context["refused"] = refused
+            return
         try:
             outcome = lifecycle.resolve(
-                number, Actor(user, "button"), key=f"action:{action.get('action_ts')}:{user}"
+                number, who, key=f"action:{action.get('action_ts')}:{user}"
             )
-        except (lifecycle.Duplicate, LookupError):  # LookupError: the button names no incident
+        except lifecycle.Duplicate:
+            return
+        except LookupError:  # the button names no incident
+            context["refused"] = "That incident is not in the bot's records."
             return
         except lifecycle.NotAllowed as error:
             context["refused"] = str(error)
             return
         context["changes"] = [(c.field, c.old, c.new) for c in outcome.changes]
+        context["revision"] = outcome.incident.revision
         context["incident_id"] = number
 
     def resolved_in_slack(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        where = Where.of(body)
         if context.get("refused"):
-            _tell(client, body, context["refused"])
+            answers.tell(client, where, context["refused"])
             return
         incident = incidents.get(context.get("incident_id") or 0)
         if incident is None:
             return
+        incident.revision = context.get("revision", incident.revision)
         changes = [lifecycle.Change(*c) for c in context.get("changes") or []]
-        after_change(
-            client, lifecycle.Outcome(incident, changes), deps.settings, body["user"]["id"]
-        )
+        after_change(client, lifecycle.Outcome(incident, changes), deps.settings, where.user,
+                     where=where)
 
     def ack_only(ack: Ack) -> None:
         ack()
 
     app.action(blocks.JOIN)(ack=ack_only, lazy=[join])
-    app.action(blocks.UPDATE)(update)
+    app.action(blocks.UPDATE)(ack=update, lazy=[tell_failure])
     app.action(blocks.RESOLVE)(ack=resolve, lazy=[resolved_in_slack])
+

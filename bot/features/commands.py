@@ -1,5 +1,9 @@
 """/incident and @-mentions of the bot: route the words to declaring, the Update form, or a
-subcommand, answer the person, then bring Slack in step."""
+subcommand, answer the person, then bring Slack in step.
+
+An @-mention is a command only when the message begins with the bot's own mention; any
+other message that mentions the bot is conversation, and the bot stays out of it.
+"""
 
 from __future__ import annotations
 
@@ -8,126 +12,135 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot import blocks, incident_commands
-from bot.channels import PREFIX
-from bot.command_text import parse, strip_bot_mention
+from bot import answers, blocks, incident_commands
+from bot.actors import actor
+from bot.answers import Where
+from bot.command_text import after_bot_mention, parse, readable
 from bot.deps import Deps
 from bot.domain import incidents, lifecycle
-from bot.domain.lifecycle import Actor
 from bot.features import declare, update_modal
 from bot.incident_commands import Invocation, Reply
 from bot.outcomes import after_change
-from bot.people import shown_name
 
 COMMAND = "/incident"
+# One line per incident in /incident list: titles are clipped to this where shown.
+LIST_TITLE_MAX = 120
 
 
 def open_incidents_reply() -> Reply:
     found = [i for i in incidents.open_incidents() if not i.is_private]
     if not found:
         return Reply("No open incidents. :tada:")
-    lines = [
-        f"• {blocks.channel_link(i.channel_id)} *{blocks.escape(i.title)}* — "
-        f"{i.severity_label}, {blocks.status_label(i)}, lead {blocks.mention(i.lead_id)}"
-        for i in found[:40]
-    ]
-    return Reply(f"*{len(found)} open incident(s)*\n" + "\n".join(lines))
+    lines = []
+    for i in found:
+        where = (
+            blocks.channel_link(i.channel_id) if i.channel_id else "_not opened in Slack_"
+        )
+        lines.append(
+            f"• {where} *{blocks.shown(f'{i.id}: {i.title}', LIST_TITLE_MAX)}* — "
+            f"{i.severity_label}, {blocks.status_label(i)}, lead {blocks.mention(i.lead_id)}"
+        )
+    heading = f"*{len(found)} open incident(s)*"
+    return Reply(heading, blocks.notice(heading + "\n" + "\n".join(lines)))
+
+
+# Words that only mean something in an incident's own channel.
+IN_CHANNEL_ONLY = set(incident_commands.HANDLERS) - {"help"}
+
+
+def not_here(word: str) -> Reply:
+    shown = blocks.escape(word[:40])
+    return Reply(
+        f"`/incident {shown}` works in an incident's own channel: type it there. To declare "
+        f"an incident called “{shown}”, type `/incident new {shown}`."
+    )
 
 
 def answer_in_incident(
-    name: str, rest: str, incident: Any, user: str, key: str, client: WebClient, source: str
+    words: Any, incident: Any, user: str, key: str, quick: WebClient, context: BoltContext,
+    *, team_hint: str | None = None,
 ) -> Reply:
-    actor = Actor(user, source, shown_name(client, user))
-    return incident_commands.run(name, Invocation(incident, rest, actor, key, client))
+    who, refused = actor(quick, user, "command", context, team_hint=team_hint)
+    return incident_commands.run(
+        words.name,
+        Invocation(incident, words.rest, who, key, quick, context.bot_user_id, refused),
+    )
 
 
 def _stash(context: BoltContext, incident_id: int, reply: Reply) -> None:
     if reply.outcome is not None and reply.outcome.changed:
         context["incident_id"] = incident_id
         context["changes"] = [(c.field, c.old, c.new) for c in reply.outcome.changes]
+        context["revision"] = reply.outcome.incident.revision
 
 
-def _bring_slack_in_step(client: WebClient, context: BoltContext, user: str, deps: Deps) -> None:
+def _bring_slack_in_step(
+    client: WebClient, context: BoltContext, user: str, deps: Deps, where: Where
+) -> None:
     number = context.get("incident_id")
     incident = incidents.get(number) if number else None
     if incident is None:
         return
+    incident.revision = context.get("revision", incident.revision)
     changes = [lifecycle.Change(*c) for c in context.get("changes") or []]
-    after_change(client, lifecycle.Outcome(incident, changes), deps.settings, user)
-
-
-# Names Slack gives conversations whose real name it does not tell a slash command.
-_UNNAMED = ("privategroup", "directmessage")
-
-
-def _maybe_incident_channel(channel_name: Any, subcommand: str) -> bool:
-    """False only when the channel cannot be an incident's: incident channels are named
-    `inc-…` and keep that prefix when renamed through the bot. A subcommand always asks the
-    database, so one typed in an incident channel renamed by hand still finds its incident."""
-    if subcommand in incident_commands.HANDLERS and subcommand != "help":
-        return True
-    if not isinstance(channel_name, str) or not channel_name or channel_name in _UNNAMED:
-        return True
-    if channel_name.startswith("mpdm-"):
-        return True
-    return channel_name.startswith(PREFIX)
+    after_change(client, lifecycle.Outcome(incident, changes), deps.settings, user, where=where)
 
 
 def register(app: App, deps: Deps) -> None:
-    def on_command(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    def on_command(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         text, channel, user = body.get("text", ""), body.get("channel_id"), body["user_id"]
         words = parse(text)
-        # Declaring from an ordinary channel is the path people wait on (the trigger_id lives
-        # 3 s): a channel whose name cannot be an incident's skips the database. Otherwise the
-        # number first (remembered, or a one-column query), and the row only when needed.
-        if channel and _maybe_incident_channel(body.get("channel_name"), words.name):
-            number = incidents.number_for_channel(channel)
-        else:
-            number = None
+        # By the channel's id: an incident channel renamed in Slack is still the incident's.
+        number = incidents.number_for_channel(channel) if channel else None
         incident = incidents.get(number) if number is not None and words.name != "new" else None
         if words.name == "list":
             reply = open_incidents_reply()
         elif words.name == "help":
             reply = Reply(incident_commands.HELP)
+        elif incident is None and words.name in IN_CHANNEL_ONLY:
+            reply = not_here(words.name)
         elif words.name == "new" or incident is None:
+            typed = words.rest if words.name == "new" else text
+            title, summary = declare.split_text(readable(typed, declare.readable_name))
             # Forms open before the ack: the trigger_id lives 3 s.
-            title = words.rest if words.name == "new" else text
-            failed = declare.open_modal(client, body["trigger_id"], title, channel)
+            failed = declare.open_modal(
+                deps.quick, body["trigger_id"], title, channel, summary=summary,
+                response_url=body.get("response_url"),
+            )
             ack(failed) if failed else ack()
             return
         elif not words.name:
-            failed = update_modal.open_for(client, body["trigger_id"], incident)
+            _, refused = actor(deps.quick, user, "command", context)
+            failed = refused or update_modal.open_for(deps.quick, body["trigger_id"], incident)
             ack(failed) if failed else ack()
             return
         else:
             reply = answer_in_incident(
-                words.name,
-                words.rest,
-                incident,
-                user,
-                f"cmd:{body['trigger_id']}",
-                client,
-                "command",
+                words, incident, user, f"cmd:{body['trigger_id']}", deps.quick, context
             )
             _stash(context, incident.id, reply)
         ack(text=reply.text, blocks=reply.blocks or blocks.notice(reply.text))
 
     def after_command(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        _bring_slack_in_step(client, context, body["user_id"], deps)
+        _bring_slack_in_step(client, context, body["user_id"], deps, Where.of(body))
 
     app.command(COMMAND)(ack=on_command, lazy=[after_command])
 
-    def on_mention(
-        body: dict[str, Any], event: dict[str, Any], client: WebClient, context: BoltContext
-    ) -> None:
-        text = event.get("text")
-        words = parse(strip_bot_mention(text if isinstance(text, str) else ""))
-        channel, user = event.get("channel"), event.get("user")
-        if not (channel and user and isinstance(channel, str) and isinstance(user, str)):
+    def on_mention(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
+        text, channel, user = event.get("text"), event.get("channel"), event.get("user")
+        if not (isinstance(channel, str) and isinstance(user, str) and isinstance(text, str)):
             return
+        if event.get("bot_id") or event.get("subtype"):
+            return  # another app's or a bot's message: never a command
+        rest = after_bot_mention(text, context.bot_user_id)
+        if rest is None:
+            return  # the bot is mentioned in conversation, not asked to do something
+        words = parse(rest)
         incident = incidents.for_channel(channel)
         if words.name == "list":
             reply = open_incidents_reply()
+        elif incident is None and words.name in IN_CHANNEL_ONLY:
+            reply = not_here(words.name)
         elif incident is None or not words.name or words.name == "help":
             reply = Reply(
                 incident_commands.HELP
@@ -137,13 +150,8 @@ def register(app: App, deps: Deps) -> None:
             )
         else:
             reply = answer_in_incident(
-                words.name,
-                words.rest,
-                incident,
-                user,
-                f"event:{body.get('event_id')}",
-                client,
-                "command",
+                words, incident, user, f"event:{body.get('event_id')}", deps.quick, context,
+                team_hint=event.get("user_team"),
             )
             if reply.duplicate:
                 return  # a redelivered mention: it was answered the first time
@@ -151,16 +159,13 @@ def register(app: App, deps: Deps) -> None:
         context["reply"] = {"text": reply.text, "blocks": reply.blocks}
 
     def answer_mention(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        if not isinstance(event.get("user"), str) or not isinstance(event.get("channel"), str):
-            return  # nothing to answer, and no one to answer
         reply = context.get("reply")
-        if reply:
-            client.chat_postEphemeral(
-                channel=event["channel"],
-                user=event["user"],
-                text=reply["text"],
-                blocks=reply["blocks"] or blocks.notice(reply["text"]),
-            )
-        _bring_slack_in_step(client, context, event["user"], deps)
+        if not reply:
+            return
+        # In the thread it was asked in, if it was.
+        where = Where(event["user"], None, event["channel"], event.get("thread_ts"))
+        answers.tell(client, where, reply["text"], reply["blocks"])
+        # The answer reaching them or not, Slack is brought in step with the change.
+        _bring_slack_in_step(client, context, event["user"], deps, where)
 
     app.event("app_mention")(ack=on_mention, lazy=[answer_mention])

@@ -1,5 +1,6 @@
 """The "Declare an incident" modal (from /incident or the "Declare incident from this
-message" shortcut) → a stored incident, opened in Slack."""
+message" shortcut) → a stored incident, opened in Slack; and the Retry button for an
+incident Slack would not open."""
 
 from __future__ import annotations
 
@@ -13,10 +14,15 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot import answers, blocks
+from bot.actors import actor
+from bot.answers import Where
+from bot.command_text import readable
 from bot.deps import Deps
-from bot.domain import incidents
+from bot.domain import incidents, people, permissions
 from bot.domain.incidents import Declaration, title_problem
-from bot.opening import open_in_slack
+from bot.opening import RETRY, open_in_slack
+from bot.people import look_up
 from models import SEVERITIES
 from models.incident import TITLE_MAX_LENGTH
 
@@ -33,8 +39,10 @@ TITLE, SUMMARY, IMPACT, SEVERITY, LEAD, PRIVATE = (
     "lead",
     "private",
 )
-# private_metadata holds at most 3,000 characters; the source message's text is cut to fit.
-SOURCE_TEXT_MAX = 2000
+TEXT_INPUT_MAX = 3000  # Slack's most for a plain_text_input, and its initial_value
+# private_metadata holds at most 3,000 characters. Measured in UTF-8 bytes here, which is
+# never fewer than Slack's count, whatever the language (or emoji) of the text.
+METADATA_MAX = 3000
 
 
 @dataclass(frozen=True)
@@ -47,6 +55,7 @@ class DeclareForm:
     is_private: bool
     origin_channel: str | None
     source: dict[str, Any] | None
+    response_url: str | None
 
 
 def _plain(text: str) -> dict[str, Any]:
@@ -73,20 +82,71 @@ def _input(
     return block
 
 
+def split_text(text: str) -> tuple[str, str]:
+    """What was typed after /incident, as a title and the rest: nothing is lost when it is
+    longer than a title. The first line, cut at a word to fit; the rest is the summary."""
+    text = text.strip()
+    first, _, more = text.partition("\n")
+    first = first.strip()
+    if len(first) <= TITLE_MAX_LENGTH:
+        return first, more.strip()
+    cut = first[:TITLE_MAX_LENGTH]
+    space = cut.rfind(" ")
+    if space >= TITLE_MAX_LENGTH // 2:
+        cut = cut[:space]
+    rest = first[len(cut) :].strip()
+    return cut.rstrip(), f"{rest}\n{more.strip()}".strip()
+
+
+def metadata(
+    origin_channel: str | None,
+    response_url: str | None,
+    source: dict[str, Any] | None,
+) -> str:
+    """The modal's private_metadata, within Slack's limit as sent: the source message's
+    text is shortened to fit (the message itself stays in Slack, and is read back whole
+    when the incident is opened)."""
+    data: dict[str, Any] = {"origin": origin_channel, "url": response_url, "source": source}
+
+    def encode(text: str | None = None) -> str:
+        if text is not None:
+            data["source"] = {**(source or {}), "files": [], "clipped": True, "text": text}
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+    encoded = encode()
+    if source is None or len(encoded.encode()) <= METADATA_MAX:
+        return encoded
+    text = str(source.get("text") or "")
+    low, high = 0, len(text)  # the longest prefix of the text that fits
+    while low < high:
+        middle = (low + high + 1) // 2
+        if len(encode(text[:middle]).encode()) <= METADATA_MAX:
+            low = middle
+        else:
+            high = middle - 1
+    return encode(text[:low])
+
+
 def modal(
     title: str = "",
     *,
     origin_channel: str | None = None,
     summary: str = "",
     source: dict[str, Any] | None = None,
+    response_url: str | None = None,
 ) -> dict[str, Any]:
-    """`source`: the message a shortcut declared from (channel, ts, user, text, permalink)."""
+    """`source`: the message a shortcut declared from (channel, ts, user, text, files)."""
     title_element: dict[str, Any] = {"type": "plain_text_input", "max_length": TITLE_MAX_LENGTH}
     if title.strip():
-        title_element["initial_value"] = title.strip()[:TITLE_MAX_LENGTH]
-    summary_element: dict[str, Any] = {"type": "plain_text_input", "multiline": True}
+        title_element["initial_value"] = blocks.clip(title.strip(), TITLE_MAX_LENGTH)
+    summary_element: dict[str, Any] = {
+        "type": "plain_text_input", "multiline": True, "max_length": TEXT_INPUT_MAX
+    }
+    summary_hint = None
     if summary.strip():
-        summary_element["initial_value"] = summary.strip()[:3000]
+        summary_element["initial_value"] = blocks.clip(summary.strip(), TEXT_INPUT_MAX)
+        if len(summary.strip()) > TEXT_INPUT_MAX:
+            summary_hint = "Shortened to fit; the whole message stays on the timeline."
     private = {
         "type": "checkboxes",
         "options": [
@@ -104,7 +164,7 @@ def modal(
         "title": _plain("Declare an incident"),
         "submit": _plain("Declare"),
         "close": _plain("Cancel"),
-        "private_metadata": json.dumps({"origin": origin_channel, "source": source}),
+        "private_metadata": metadata(origin_channel, response_url, source),
         "blocks": [
             _input(
                 TITLE,
@@ -113,11 +173,11 @@ def modal(
                 optional=False,
                 hint="What is happening, in a few words.",
             ),
-            _input(SUMMARY, "Summary", summary_element),
+            _input(SUMMARY, "Summary", summary_element, hint=summary_hint),
             _input(
                 IMPACT,
                 "Impact",
-                {"type": "plain_text_input", "multiline": True},
+                {"type": "plain_text_input", "multiline": True, "max_length": TEXT_INPUT_MAX},
                 hint="Who or what is affected, and how badly.",
             ),
             _input(
@@ -154,11 +214,11 @@ def parse(view: dict[str, Any]) -> DeclareForm:
     value = _text(_object(field(SEVERITY).get("selected_option")).get("value"))
     severity = int(value) if value.isascii() and value.isdigit() and len(value) < 4 else None
     try:
-        metadata = json.loads(_text(view.get("private_metadata")) or "{}")
+        meta = json.loads(_text(view.get("private_metadata")) or "{}")
     except ValueError:
-        metadata = {}
-    metadata = _object(metadata)
-    origin, source = metadata.get("origin"), metadata.get("source")
+        meta = {}
+    meta = _object(meta)
+    origin, source, url = meta.get("origin"), meta.get("source"), meta.get("url")
     selected = field(PRIVATE).get("selected_options")
     chosen = [
         _object(option).get("value") for option in selected or [] if isinstance(selected, list)
@@ -172,50 +232,75 @@ def parse(view: dict[str, Any]) -> DeclareForm:
         is_private="private" in chosen,
         origin_channel=origin if isinstance(origin, str) else None,
         source=source if isinstance(source, dict) and source.get("ts") else None,
+        response_url=url if isinstance(url, str) and url.startswith(("https://", "http://")) else None,
     )
 
 
 def open_modal(
-    client: WebClient, trigger_id: str, text: str, origin_channel: str | None, **extra: Any
+    quick: WebClient, trigger_id: str, text: str, origin_channel: str | None, **extra: Any
 ) -> str | None:
-    """Open the modal; on failure return the words to tell the person (Slack's error)."""
+    """Open the modal; on failure return the words to tell the person.
+
+    Never retried: the trigger lives three seconds, and a form opened late is refused."""
     try:
-        client.views_open(
+        quick.views_open(
             trigger_id=trigger_id, view=modal(text, origin_channel=origin_channel, **extra)
         )
     except SlackApiError as error:
         code = error.response.get("error") or f"HTTP {error.response.status_code}"
         log.warning("views.open failed", extra={"error": code})
+        if error.response.status_code == 429 or code in ("expired_trigger_id", "ratelimited"):
+            return (
+                f"Slack was too busy to open the declare form in time (`{code}`). "
+                "Please try again."
+            )
         return f"Slack did not open the declare form (`{code}`). Please try again."
+    except OSError as error:
+        log.warning("views.open failed", extra={"error": type(error).__name__})
+        return "Slack did not answer in time to open the declare form. Please try again."
     return None
 
 
+def readable_name(user_id: str) -> str:
+    person = people.cached(user_id)
+    return person.shown_name if person else ""
+
+
 def register(app: App, deps: Deps) -> None:
-    def from_message(ack: Ack, shortcut: dict[str, Any], client: WebClient) -> None:
+    def from_message(ack: Ack, shortcut: dict[str, Any], context: BoltContext) -> None:
         ack()
         message, channel = shortcut.get("message") or {}, (shortcut.get("channel") or {}).get("id")
-        text = message.get("text") or ""
+        text = _text(message.get("text"))
+        plain = readable(text, readable_name)
         source = {
             "channel": channel,
             "ts": message.get("ts"),
             "user": message.get("user"),
-            "text": text[:SOURCE_TEXT_MAX],
-            "files": message.get("files") or [],
+            "text": text,
+            "files": [
+                {"name": f.get("title") or f.get("name"), "permalink": f.get("permalink")}
+                for f in message.get("files") or []
+                if isinstance(f, dict)
+            ],
         }
-        if len(json.dumps(source)) > SOURCE_TEXT_MAX + 500:
-            source["files"] = []
-        failed = open_modal(
-            client,
+        if message.get("thread_ts"):
+            source["thread_ts"] = message.get("thread_ts")
+        title, _ = split_text(plain)
+        context["failed"] = open_modal(
+            deps.quick,
             shortcut["trigger_id"],
-            text.split("\n", 1)[0],
+            title,
             channel,
-            summary=text,
+            summary=plain,
             source=source,
+            response_url=shortcut.get("response_url"),
         )
-        if failed and channel:
-            client.chat_postEphemeral(channel=channel, user=shortcut["user"]["id"], text=failed)
 
-    app.shortcut(SHORTCUT_ID)(from_message)
+    def tell_failure(shortcut: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        if context.get("failed"):
+            answers.tell(client, Where.of(shortcut), context["failed"])
+
+    app.shortcut(SHORTCUT_ID)(ack=from_message, lazy=[tell_failure])
 
     def store(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
         form = parse(view)
@@ -223,13 +308,27 @@ def register(app: App, deps: Deps) -> None:
         if problem:
             ack(response_action="errors", errors={TITLE: problem})
             return
+        user = body["user"]["id"]
+        _, refused = actor(
+            deps.quick, user, "modal", context, team_hint=body["user"].get("team_id")
+        )
+        if refused:
+            ack(response_action="errors", errors={TITLE: refused})
+            return
+        if form.lead_id:
+            cannot = permissions.cannot_lead(
+                look_up(deps.quick, form.lead_id), context.bot_user_id, form.lead_id
+            )
+            if cannot:
+                ack(response_action="errors", errors={LEAD: cannot})
+                return
         declaration = Declaration(
             title=form.title,
             summary=form.summary,
             impact=form.impact,
             severity=form.severity,
             lead_id=form.lead_id,
-            reporter_id=body["user"]["id"],
+            reporter_id=user,
             is_private=form.is_private,
         )
         try:
@@ -248,24 +347,70 @@ def register(app: App, deps: Deps) -> None:
         ack()
         if incident is not None:
             context["incident_id"] = incident.id
-            context["origin_channel"] = form.origin_channel
+            context["where"] = Where(user, form.response_url, form.origin_channel)
             context["source_message"] = form.source
 
     def open_incident(client: WebClient, context: BoltContext) -> None:
         incident_id = context.get("incident_id")
         if incident_id is None:
             return  # a repeated submission: the first delivery does the Slack work
-        incident = incidents.get(incident_id)
-        if incident is None:
-            return
         open_in_slack(
             client,
-            incident,
+            incident_id,
             settings=deps.settings,
             executor=deps.fanout,
             bot_user_id=context.bot_user_id,
-            origin_channel=context.get("origin_channel"),
-            source_message=context.get("source_message"),
+            where=context["where"],
+            source_message=_whole(client, context.get("source_message")),
         )
 
     app.view(CALLBACK_ID)(ack=store, lazy=[open_incident])
+
+    def ack_retry(ack: Ack) -> None:
+        ack()
+
+    def retry(body: dict[str, Any], action: dict[str, Any], client: WebClient,
+              context: BoltContext) -> None:
+        value = action.get("value")
+        if not (isinstance(value, str) and value.isdigit() and len(value) < 19):
+            return
+        where = Where.of(body)
+        _, refused = actor(client, where.user, "button", context,
+                           team_hint=(body.get("user") or {}).get("team_id"))
+        if refused:
+            answers.tell(client, where, refused)
+            return
+        open_in_slack(
+            client,
+            int(value),
+            settings=deps.settings,
+            executor=deps.fanout,
+            bot_user_id=context.bot_user_id,
+            where=where,
+            retry=True,
+        )
+
+    app.action(RETRY)(ack=ack_retry, lazy=[retry])
+
+
+def _whole(client: WebClient, source: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The source message as Slack has it now, when the modal could only carry part of it."""
+    if source is None or not source.get("clipped"):
+        return source
+    try:
+        if source.get("thread_ts") and source["thread_ts"] != source["ts"]:
+            found = client.conversations_replies(
+                channel=source["channel"], ts=source["ts"], limit=1, inclusive=True,
+                latest=source["ts"],
+            )
+        else:
+            found = client.conversations_history(
+                channel=source["channel"], latest=source["ts"], inclusive=True, limit=1
+            )
+    except (SlackApiError, OSError) as error:
+        log.info("source message not read back", extra={"error": str(error)[:80]})
+        return source
+    for message in found.get("messages") or []:
+        if message.get("ts") == source["ts"]:
+            return {**source, **message, "channel": source["channel"]}
+    return source

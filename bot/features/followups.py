@@ -1,37 +1,50 @@
-"""Follow-up actions: the list with a Done button for each, and the button itself."""
+"""Follow-up actions: the list (a page at a time, each open one with a Done button), the
+Done button itself, and the buttons that turn the page."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
 
-from bot import blocks
+from bot import answers, blocks
+from bot.actors import actor
+from bot.answers import Where
 from bot.deps import Deps
 from bot.domain import actions
-from bot.domain.lifecycle import Actor
+
+log = logging.getLogger(__name__)
 
 DONE = "followup_done"
+PAGE = "followup_page"
+# A message holds 50 blocks: a heading, the items, and the buttons that turn the page.
+PER_PAGE = 40
+TITLE_SHOWN_MAX = 300
 
 
-def action_list(number: int) -> tuple[str, list[dict[str, Any]]]:
-    """The incident's follow-up actions, open first, each open one with a Done button."""
+def action_list(number: int, start: int = 0) -> tuple[str, list[dict[str, Any]]]:
+    """The incident's follow-up actions from `start`, open first, each open one with a
+    Done button, and buttons to the pages before and after."""
     items = actions.for_incident(number)
     if not items:
         text = f"Incident {number} has no follow-up actions yet: /incident action <text> [@owner]"
         return text, blocks.notice(text)
+    start = max(0, min(start, (len(items) - 1) // PER_PAGE * PER_PAGE))
+    page = items[start : start + PER_PAGE]
+    heading = f"*Follow-up actions for incident {number}*"
+    if len(items) > PER_PAGE:
+        heading += f" ({start + 1}–{start + len(page)} of {len(items)})"
     body: list[dict[str, Any]] = [
-        {
-            "type": "section",
-            "text": {"type": "mrkdwn", "text": f"*Follow-up actions for incident {number}*"},
-        }
+        {"type": "section", "text": {"type": "mrkdwn", "text": heading}}
     ]
-    for item in items[:45]:  # a message holds at most 50 blocks
+    for item in page:
         owner = f" — {blocks.mention(item.owner_id)}" if item.owner_id else ""
+        title = blocks.shown(item.title, TITLE_SHOWN_MAX)
         if item.done:
             line = (
-                f":white_check_mark: ~{blocks.escape(item.title)}~{owner} (done by "
-                f"{blocks.mention(item.done_by)})"
+                f":white_check_mark: ~{title}~{owner} (done by {blocks.mention(item.done_by)})"
             )
             body.append({"type": "section", "text": {"type": "mrkdwn", "text": line}})
         else:
@@ -40,31 +53,73 @@ def action_list(number: int) -> tuple[str, list[dict[str, Any]]]:
                 {
                     "type": "section",
                     "block_id": f"followup_{item_id}",
-                    "text": {"type": "mrkdwn", "text": f"• {blocks.escape(item.title)}{owner}"},
+                    "text": {"type": "mrkdwn", "text": f"• {title}{owner}"},
                     "accessory": {
                         "type": "button",
                         "text": {"type": "plain_text", "text": "Done"},
                         "action_id": DONE,
-                        "value": str(item_id),
+                        "value": f"{item_id}:{start}",
                     },
                 }
             )
+    turns = []
+    if start > 0:
+        turns.append(_turn("Previous", number, start - PER_PAGE))
+    if start + PER_PAGE < len(items):
+        turns.append(_turn("Next", number, start + PER_PAGE))
+    if turns:
+        body.append({"type": "actions", "block_id": "followup_pages", "elements": turns})
     open_count = sum(1 for item in items if not item.done)
     return f"{open_count} open follow-up action(s) for incident {number}", body
 
 
+def _turn(label: str, number: int, start: int) -> dict[str, Any]:
+    return {
+        "type": "button",
+        "text": {"type": "plain_text", "text": label},
+        "action_id": f"{PAGE}_{label.lower()}",
+        "value": f"{number}:{max(0, start)}",
+    }
+
+
+def _pair(value: Any) -> tuple[int, int] | None:
+    """"12:40" → (12, 40): the numbers a button carries."""
+    if not isinstance(value, str):
+        return None
+    first, _, second = value.partition(":")
+    if not (first.isdigit() and len(first) < 19 and (second.isdigit() or not second)):
+        return None
+    return int(first), int(second or 0) if len(second) < 9 else 0
+
+
 def register(app: App, deps: Deps) -> None:
-    def done(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+    def ack_only(ack: Ack) -> None:
         ack()
-        user = body["user"]["id"]
-        value = action.get("value")
-        if not (isinstance(value, str) and value.isdigit() and len(value) < 19):
+
+    def done(body: dict[str, Any], action: dict[str, Any], client: WebClient,
+             respond: Respond, context: BoltContext) -> None:
+        pair = _pair(action.get("value"))
+        if pair is None:
             return  # not one of our buttons' values
-        item = actions.complete(int(value), Actor(user, "button"))
+        where = Where.of(body)
+        who, refused = actor(client, where.user, "button", context,
+                             team_hint=(body.get("user") or {}).get("team_id"))
+        if refused:
+            answers.tell(client, where, refused)
+            return
+        item = actions.complete(pair[0], who)
         if item is None:
             return  # already done: a second click, or a redelivery
         # Peewee's foreign-key id accessor, which peewee-stubs does not declare.
-        text, body_blocks = action_list(item.incident_id)  # type: ignore[attr-defined]
+        text, body_blocks = action_list(item.incident_id, pair[1])  # type: ignore[attr-defined]
         respond(text=text, blocks=body_blocks, replace_original=True)
 
-    app.action(DONE)(done)
+    def turn(action: dict[str, Any], respond: Respond) -> None:
+        pair = _pair(action.get("value"))
+        if pair is not None:
+            text, body_blocks = action_list(*pair)
+            respond(text=text, blocks=body_blocks, replace_original=True)
+
+    app.action(DONE)(ack=ack_only, lazy=[done])
+    app.action(f"{PAGE}_previous")(ack=ack_only, lazy=[turn])
+    app.action(f"{PAGE}_next")(ack=ack_only, lazy=[turn])

@@ -1,23 +1,46 @@
-"""Pinned messages in an incident channel become timeline entries; unpinning removes them."""
+"""Pinned messages in an incident channel become timeline entries; unpinning removes them.
+
+A pin is stored before Slack hears it was received. A redelivered or late pin_added is
+checked against the channel's pins first: the message may have been unpinned meanwhile,
+and the late delivery must not bring it back.
+"""
 
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext, BoltRequest
 from slack_sdk import WebClient
 
 from bot.deps import Deps
 from bot.domain import incidents, timeline
-from bot.messages import message_entry
+from bot.messages import fill_in_author, message_entry
 
 log = logging.getLogger(__name__)
 
+# A delivery this much older than its event is late: Slack retried it, or it waited.
+LATE_SECONDS = 30.0
+
+
+def is_redelivery(request: BoltRequest, event_time: Any) -> bool:
+    retries = request.headers.get("x-slack-retry-num") or ["0"]
+    if str(retries[0]) not in ("", "0"):
+        return True
+    return isinstance(event_time, int | float) and time.time() - event_time > LATE_SECONDS
+
+
+def still_pinned(quick: WebClient, channel: str, ts: str) -> bool:
+    """Whether the message is pinned now. Raises when Slack cannot say (the event is then
+    not acknowledged, and Slack delivers it again later)."""
+    items = quick.pins_list(channel=channel).get("items") or []
+    return any((item.get("message") or {}).get("ts") == ts for item in items)
+
 
 def register(app: App, deps: Deps) -> None:
-    @app.event("pin_added")
-    def pin_added(event: dict[str, Any], client: WebClient) -> None:
+    def pin_added(event: dict[str, Any], body: dict[str, Any], request: BoltRequest,
+                  context: BoltContext) -> None:
         item = event.get("item") or {}
         message = item.get("message")
         channel = event.get("channel_id") or item.get("channel")
@@ -27,7 +50,19 @@ def register(app: App, deps: Deps) -> None:
         number = incidents.number_for_channel(channel)
         if number is None:
             return
-        timeline.add_pin(number, message_entry(client, channel, message, event.get("user")))
+        if is_redelivery(request, body.get("event_time")) and not still_pinned(
+            deps.quick, channel, message["ts"]
+        ):
+            log.info("late pin of an unpinned message ignored", extra={"incident": number})
+            return
+        timeline.add_pin(number, message_entry(deps.quick, channel, message, event.get("user")))
+        context["named"] = (number, message["ts"], message.get("user"))
+
+    def name_author(client: WebClient, context: BoltContext) -> None:
+        if context.get("named"):
+            fill_in_author(client, *context["named"])
+
+    app.event("pin_added")(ack=pin_added, lazy=[name_author])
 
     @app.event("pin_removed")
     def pin_removed(event: dict[str, Any]) -> None:

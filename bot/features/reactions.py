@@ -6,13 +6,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
 from bot.domain import incidents, timeline
-from bot.messages import message_entry
+from bot.messages import fill_in_author, message_entry
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,9 @@ def _holders(message: dict[str, Any], reaction: str) -> list[str]:
 def register(app: App, deps: Deps) -> None:
     reaction = deps.settings.timeline_reaction
 
-    def reconcile(event: dict[str, Any], client: WebClient) -> None:
+    quick = deps.quick
+
+    def reconcile(event: dict[str, Any], context: BoltContext) -> None:
         """Make the timeline agree with the message's reactions as they are now.
 
         Both events do the same thing, so a retry, a late delivery or two people reacting
@@ -56,7 +58,9 @@ def register(app: App, deps: Deps) -> None:
         try:
             # The event carries no text; reactions.get answers with the message itself
             # (thread replies too) and every reaction on it.
-            message = client.reactions_get(channel=channel, timestamp=ts, full=True)["message"]
+            # Quick: before the ack. If Slack cannot answer now, the event is not acknowledged
+            # and Slack delivers it again later.
+            message = quick.reactions_get(channel=channel, timestamp=ts, full=True)["message"]
         except SlackApiError as error:
             if error.response.get("error") == "message_not_found":
                 log.info("reacted message is gone", extra={"incident": number})
@@ -65,10 +69,15 @@ def register(app: App, deps: Deps) -> None:
         holders = _holders(message, reaction)
         if holders:
             timeline.add_message(
-                number, message_entry(client, channel, message, holders[0]), "reaction"
+                number, message_entry(quick, channel, message, holders[0]), "reaction"
             )
+            context["named"] = (number, ts, message.get("user"))
         else:
             timeline.remove_message(number, ts, "reaction")
 
-    app.event("reaction_added")(reconcile)
-    app.event("reaction_removed")(reconcile)
+    def name_author(client: WebClient, context: BoltContext) -> None:
+        if context.get("named"):
+            fill_in_author(client, *context["named"])
+
+    app.event("reaction_added")(ack=reconcile, lazy=[name_author])
+    app.event("reaction_removed")(ack=reconcile, lazy=[name_author])

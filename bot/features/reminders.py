@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.blocks import Blocks, escape, mention
@@ -110,25 +110,32 @@ def _reminder_id(action: dict[str, Any]) -> int | None:
 def register(app: App, deps: Deps) -> None:
     settings = deps.settings.reminders
 
-    @app.action(SNOOZE_ACTION)
-    def snooze(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+    def snooze(ack: Ack, body: dict[str, Any], action: dict[str, Any],
+               context: BoltContext) -> None:
         ack()
         reminder_id, user = _reminder_id(action), body["user"]["id"]
         until = utcnow() + dt.timedelta(minutes=settings.snooze_minutes)
         if reminder_id is None or reminders.snooze(reminder_id, user, until) is None:
             return  # unknown, or already snoozed or dismissed: the first click did the work
         log.info("reminder snoozed", extra={"reminder": reminder_id, "user": user})
-        note = f"Snoozed by {mention(user)} until {slack_time(until, settings.zone)}"
-        _settle(client, body, note)
+        context["note"] = f"Snoozed by {mention(user)} until {slack_time(until, settings.zone)}"
 
-    @app.action(DISMISS_ACTION)
-    def dismiss(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+    def dismiss(ack: Ack, body: dict[str, Any], action: dict[str, Any],
+                context: BoltContext) -> None:
         ack()
         reminder_id, user = _reminder_id(action), body["user"]["id"]
         if reminder_id is None or reminders.dismiss(reminder_id, user, utcnow()) is None:
             return
         log.info("reminder dismissed", extra={"reminder": reminder_id, "user": user})
-        _settle(client, body, f"Dismissed by {mention(user)}")
+        context["note"] = f"Dismissed by {mention(user)}"
+
+    def settle(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        """After the ack: the edit may wait on Slack's rate limits, the click never does."""
+        if context.get("note"):
+            _settle(client, body, context["note"])
+
+    app.action(SNOOZE_ACTION)(ack=snooze, lazy=[settle])
+    app.action(DISMISS_ACTION)(ack=dismiss, lazy=[settle])
 
 
 def _settle(client: WebClient, body: dict[str, Any], note: str) -> None:

@@ -13,12 +13,13 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import blocks
+from bot.actors import actor
+from bot.answers import Where
 from bot.deps import Deps
-from bot.domain import incidents, lifecycle
+from bot.domain import incidents, lifecycle, permissions
 from bot.domain.incidents import title_problem
-from bot.domain.lifecycle import Actor
 from bot.outcomes import after_change
-from bot.people import shown_name
+from bot.people import look_up
 from bot.sync import tell_channel
 from models import SEVERITIES, STATUSES, Incident
 from models.incident import TITLE_MAX_LENGTH
@@ -45,8 +46,8 @@ class UpdateForm:
     status: str | None
     severity: int | None
     lead_id: str | None
-    summary: str
-    impact: str
+    summary: str | None  # None: not in the form (too long to edit there), left as it is
+    impact: str | None
     message: str
 
 
@@ -93,12 +94,20 @@ def modal(incident: Incident) -> dict[str, Any]:
         "max_length": TITLE_MAX_LENGTH,
         "initial_value": incident.title[:TITLE_MAX_LENGTH],
     }
-    summary = {"type": "plain_text_input", "multiline": True}
-    impact = {"type": "plain_text_input", "multiline": True}
-    if incident.summary:
-        summary["initial_value"] = incident.summary[:3000]
-    if incident.impact:
-        impact["initial_value"] = incident.impact[:3000]
+    texts = []
+    for block_id, label, value in ((SUMMARY, "Summary", incident.summary),
+                                   (IMPACT, "Impact", incident.impact)):
+        if len(value) > TEXT_INPUT_MAX:
+            # The form could only hold part of it, and submitting would keep only that part:
+            # shown, not edited here.
+            texts.append(_too_long(label, value))
+            continue
+        element: dict[str, Any] = {
+            "type": "plain_text_input", "multiline": True, "max_length": TEXT_INPUT_MAX
+        }
+        if value:
+            element["initial_value"] = value
+        texts.append(_input(block_id, label, element))
     return {
         "type": "modal",
         "callback_id": CALLBACK_ID,
@@ -111,8 +120,7 @@ def modal(incident: Incident) -> dict[str, Any]:
             _input(STATUS, "Status", status, optional=False),
             _input(SEVERITY, "Severity", severity),
             _input(LEAD, "Lead", lead),
-            _input(SUMMARY, "Summary", summary),
-            _input(IMPACT, "Impact", impact),
+            *texts,
             _input(
                 MESSAGE,
                 "Update for everyone following",
@@ -122,6 +130,24 @@ def modal(incident: Incident) -> dict[str, Any]:
                     "placeholder": _plain("What changed, what is next, when the next update is"),
                 },
             ),
+        ],
+    }
+
+
+TEXT_INPUT_MAX = 3000  # Slack's most for a plain_text_input
+
+
+def _too_long(label: str, value: str) -> dict[str, Any]:
+    name = label.lower()
+    return {
+        "type": "context",
+        "elements": [
+            {
+                "type": "mrkdwn",
+                "text": f"*{label}* ({len(value)} characters) is longer than this form can "
+                f"hold, so it is not changed here. Change it with `/incident {name} <text>`:\n"
+                + blocks.shown(value, 500),
+            }
         ],
     }
 
@@ -151,6 +177,11 @@ def parse(view: dict[str, Any]) -> UpdateForm:
         raise ValueError("This form does not name an incident; open it again.") from None
     severity = chosen(SEVERITY)
     title = field(TITLE).get("value")
+
+    def text_or_none(block_id: str) -> str | None:
+        # A field missing from the form (it was too long to edit there) changes nothing.
+        return _text(field(block_id).get("value")) if block_id in values else None
+
     return UpdateForm(
         number=number,
         title=title.strip() if isinstance(title, str) else None,
@@ -159,20 +190,30 @@ def parse(view: dict[str, Any]) -> UpdateForm:
         if severity.isascii() and severity.isdigit() and len(severity) < 4
         else None,
         lead_id=_text(field(LEAD).get("selected_user")) or None,
-        summary=_text(field(SUMMARY).get("value")),
-        impact=_text(field(IMPACT).get("value")),
+        summary=text_or_none(SUMMARY),
+        impact=text_or_none(IMPACT),
         message=_text(field(MESSAGE).get("value")).strip(),
     )
 
 
-def open_for(client: WebClient, trigger_id: str, incident: Incident) -> str | None:
-    """Open the modal; on failure return the words to tell the person."""
+def open_for(quick: WebClient, trigger_id: str, incident: Incident) -> str | None:
+    """Open the modal; on failure return the words to tell the person. Never retried: the
+    trigger lives three seconds."""
     try:
-        client.views_open(trigger_id=trigger_id, view=modal(incident))
+        quick.views_open(trigger_id=trigger_id, view=modal(incident))
     except SlackApiError as error:
         code = error.response.get("error") or f"HTTP {error.response.status_code}"
         log.warning("views.open failed", extra={"incident": incident.id, "error": code})
+        if error.response.status_code == 429 or code in ("expired_trigger_id", "ratelimited"):
+            return (
+                f"Slack was too busy to open the Update form in time (`{code}`). "
+                "Please try again."
+            )
         return f"Slack did not open the Update form (`{code}`). Please try again."
+    except OSError as error:
+        log.warning("views.open failed", extra={"incident": incident.id,
+                                                "error": type(error).__name__})
+        return "Slack did not answer in time to open the Update form. Please try again."
     return None
 
 
@@ -182,7 +223,6 @@ def register(app: App, deps: Deps) -> None:
         body: dict[str, Any],
         view: dict[str, Any],
         context: BoltContext,
-        client: WebClient,
     ) -> None:
         try:
             form = parse(view)
@@ -194,11 +234,22 @@ def register(app: App, deps: Deps) -> None:
             ack(response_action="errors", errors={TITLE: problem})
             return
         user = body["user"]["id"]
-        actor = Actor(user, "modal", shown_name(client, user))
+        who, refused = actor(deps.quick, user, "modal", context,
+                             team_hint=body["user"].get("team_id"))
+        if refused:
+            ack(response_action="errors", errors={MESSAGE: refused})
+            return
+        if form.lead_id:
+            cannot = permissions.cannot_lead(
+                look_up(deps.quick, form.lead_id), context.bot_user_id, form.lead_id
+            )
+            if cannot:
+                ack(response_action="errors", errors={LEAD: cannot})
+                return
         try:
             outcome = lifecycle.update(
                 form.number,
-                actor,
+                who,
                 key=f"view:{view['id']}",
                 message=form.message,
                 title=form.title,
@@ -216,8 +267,8 @@ def register(app: App, deps: Deps) -> None:
             return
         ack()
         context["incident_id"] = form.number
-        context["changed"] = [c.field for c in outcome.changes]
         context["changes"] = [(c.field, c.old, c.new) for c in outcome.changes]
+        context["revision"] = outcome.incident.revision
         context["message"] = form.message
 
     def tell(client: WebClient, context: BoltContext, body: dict[str, Any]) -> None:
@@ -228,15 +279,22 @@ def register(app: App, deps: Deps) -> None:
         if incident is None:
             return
         user = body["user"]["id"]
+        incident.revision = context.get("revision", incident.revision)
         changes = [lifecycle.Change(*c) for c in context.get("changes") or []]
-        after_change(client, lifecycle.Outcome(incident, changes), deps.settings, user)
+        after_change(client, lifecycle.Outcome(incident, changes), deps.settings, user,
+                     where=Where(user))
         if context.get("message"):
             tell_channel(
                 client,
                 incident,
                 f":memo: *Update* from {blocks.mention(user)}:\n"
-                f"{blocks.escape(context['message'])}",
+                f"{blocks.shown(context['message'], 2800)}",
+                key=f"update:{view_key(body)}",
                 thread_under_announcement=True,
             )
 
     app.view(CALLBACK_ID)(ack=store, lazy=[tell])
+
+
+def view_key(body: dict[str, Any]) -> str:
+    return str((body.get("view") or {}).get("id") or "")

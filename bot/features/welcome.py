@@ -93,18 +93,26 @@ def register(app: App, deps: Deps) -> None:
         if user and channel and incidents.number_for_channel(channel) is not None:
             membership.left(channel, user)
 
-    @app.event("member_joined_channel")
-    def welcome(
-        event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
-    ) -> None:
+    def joined(event: dict[str, Any], context: BoltContext) -> None:
+        """Before the ack: the record of who is in the channel. The welcome comes after."""
         user, channel = event.get("user"), event.get("channel")
         # Bolt lets this event through even for the bot itself (it joins what it creates).
         if not user or not channel or user == context.bot_user_id:
             return
+        if incidents.number_for_channel(channel) is None:
+            return
+        membership.joined(channel, user)
+        context["welcome"] = True
+
+    def welcome(
+        event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
+        if not context.get("welcome"):
+            return
+        user, channel = event["user"], event["channel"]
         incident = incidents.for_channel(channel)
         if incident is None:
             return
-        membership.joined(channel, user)
         if incident.is_private:
             learn(client, [user])
         event_ts = event.get("event_ts")
@@ -134,6 +142,11 @@ def register(app: App, deps: Deps) -> None:
                     extra={"incident": incident.id, "error": error.response.get("error")},
                 )
                 return
+            # Not shown: free the claim, so a redelivery of the join may show it.
             lifecycle.release(key)
-            raise
+            log.warning("welcome not shown",
+                        extra={"incident": incident.id, "error": error.response.get("error")})
+            return
         log.info("welcomed", extra={"incident": incident.id, "user": user})
+
+    app.event("member_joined_channel")(ack=joined, lazy=[welcome])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from fakeslack import FakeSlack
@@ -48,11 +49,31 @@ def declare(
     **values: Any,
 ) -> None:
     """Declare through the modal and wait until the reporter has been told."""
-
-    def told(call: Any) -> bool:
-        return call.params.get("user") == user and "is declared" in call.params.get("text", "")
-
-    before = len([c for c in slack.calls_to("chat.postEphemeral") if told(c)])
+    before = len(confirmations(slack, user))
     view = open_declare_modal(slack, title, user=user, channel=channel)
     assert submit_declare(slack, view, user=user, title=title, **values) is None
-    slack.wait_for_call("chat.postEphemeral", where=told, count=before + 1, timeout=10)
+    wait_for_confirmation(slack, user, before + 1)
+
+
+def wait_for_confirmation(slack: FakeSlack, user: str = ALICE, count: int = 1) -> Any:
+    """The `count`-th confirmation to `user`, once it has been sent."""
+    deadline = time.monotonic() + 10
+    while len(found := confirmations(slack, user)) < count:
+        assert time.monotonic() < deadline, "the reporter was not told the incident is declared"
+        time.sleep(0.02)
+    return found[count - 1]
+
+
+def confirmations(slack: FakeSlack, user: str = ALICE) -> list[Any]:
+    """What told `user` an incident is declared: through the response_url of the command
+    that opened the form (shown where they typed it), or an ephemeral message or a DM."""
+    found = []
+    for call in slack.calls:
+        text = str(call.params.get("text", ""))
+        if "is declared" not in text or not call.ok:
+            continue
+        if call.method == "response_url" or call.params.get("user") == user or (
+            call.method == "chat.postMessage" and call.params.get("channel") == user
+        ):
+            found.append(call)
+    return found

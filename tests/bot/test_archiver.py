@@ -32,3 +32,35 @@ def test_resolved_channels_are_archived_once_after_the_delay(slack: FakeSlack, b
     assert len(slack.calls_to("conversations.archive")) == 1
     with database.connection_context():
         assert Incident.get_by_id(first.id).channel_archived_at == later
+
+
+def test_a_transient_failure_is_tried_again_and_a_refusal_is_recorded(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
+    declare(slack, "Archive me later")
+    declare(slack, "Archive me never")
+    with database.connection_context():
+        first, second = Incident.select().order_by(Incident.id)
+    for incident in (first, second):
+        slack.slash_command("close", channel=incident.channel_id)
+    with database.connection_context():
+        resolved_at = max(i.resolved_at for i in Incident.select())
+    client = make_client(BOT_TOKEN, slack.api_url, timeout=5)
+    later = resolved_at + dt.timedelta(days=3, minutes=1)
+    # Slack is down for the first attempt at each; the second channel is refused for good.
+    slack.faults.server_error("conversations.archive", 503, times=3)
+    slack.faults.server_error("conversations.archive", 503, times=3)
+    assert archive_due(client, 3, later) == 0
+    with database.connection_context():
+        assert Incident.select().where(Incident.channel_archived_at.is_null(False)).count() == 0
+    assert not slack.channels[first.channel_id]["is_archived"]
+    slack.faults.clear()
+    slack.faults.error("conversations.archive", "restricted_action")
+    assert archive_due(client, 3, later + dt.timedelta(minutes=30)) == 1
+    assert archive_due(client, 3, later + dt.timedelta(hours=1)) == 0
+    with database.connection_context():
+        done = {i.id: (i.channel_archived_at is not None, i.archive_error) for i in Incident.select()}
+    assert sorted(done.values()) == [(False, "restricted_action"), (True, None)]
+    archived = [cid for cid in (first.channel_id, second.channel_id)
+                if slack.channels[cid]["is_archived"]]
+    assert len(archived) == 1

@@ -19,7 +19,7 @@ import pytest
 
 from fakeslack import FakeSlack
 from models import Incident
-from tests.bot.flows import declare
+from tests.bot.flows import confirmations, declare
 from tests.bot.harness import APP_TOKEN, BOT_TOKEN, INCIDENTS, SIGNING_SECRET
 
 
@@ -191,5 +191,4 @@ def test_sigterm_finishes_the_work_in_flight(slack: FakeSlack, database, databas
     with database.connection_context():
         incident = Incident.get()
     assert incident.channel_id is not None
-    told = [c for c in slack.calls_to("chat.postEphemeral") if "is declared" in c.params["text"]]
-    assert len(told) == 1
+    assert len(confirmations(slack)) == 1

@@ -1,20 +1,49 @@
-"""Parsing what people type after /incident."""
+"""Parsing what people type after /incident or a mention of the bot."""
 
 from __future__ import annotations
 
-from bot.command_text import first_user, parse, strip_bot_mention
+from bot.command_text import after_bot_mention, first_person, first_user, parse, readable
+
+BOT = "U06HBQK1R2S"
 
 
 def test_parse() -> None:
     assert parse("") == parse("   ")
     assert parse("").name == ""
-    assert parse("  Status   Resolved ") .name == "status"
+    assert parse("  Status   Resolved ").name == "status"
     assert parse("note  the db is back  ").rest == "the db is back"
 
 
-def test_mentions() -> None:
-    assert strip_bot_mention("<@U06HBQK1R2S> status resolved") == "status resolved"
-    assert strip_bot_mention("<@U06HBQK1R2S|incident-bot>: lead") == "lead"
+def test_only_a_message_that_begins_with_the_bots_mention_is_a_command() -> None:
+    assert after_bot_mention(f"<@{BOT}> status resolved", BOT) == "status resolved"
+    assert after_bot_mention(f"  <@{BOT}|incident-bot>: lead", BOT) == "lead"
+    # Chatter: the bot is mentioned, but not asked.
+    assert after_bot_mention(f"thanks <@{BOT}>, close enough", BOT) is None
+    assert after_bot_mention(f"<@U061F7AUR> can you close it? cc <@{BOT}>", BOT) is None
+    assert after_bot_mention("<@U061F7AUR> close", BOT) is None
+    assert after_bot_mention(f"<@{BOT}X> close", BOT) is None
+    assert after_bot_mention(f"<@{BOT}> close", None) is None
+
+
+def test_people_named_in_slacks_markup_or_typed() -> None:
     assert first_user("<@U061F7AUR|bob>") == ("U061F7AUR", "")
     assert first_user("fix the pool <@U061F7AUR> today") == ("U061F7AUR", "fix the pool today")
     assert first_user("no one") == (None, "no one")
+    typed = first_person("fix the pool @bob.baker today")
+    assert (typed.user_id, typed.typed_name, typed.rest) == (None, "bob.baker", "fix the pool today")
+    # Not people: an address, or everyone in the channel.
+    assert first_person("mail ops@example.com").typed_name is None
+    assert first_person("tell @here").typed_name is None
+
+
+def test_slacks_markup_reads_as_plain_text() -> None:
+    assert readable("<!here> db &lt;down&gt; &amp; <@U1|bob> asked") == (
+        "@here db <down> & @bob asked"
+    )
+    assert readable("see <#C1|ops> and <https://x.example/a|the runbook>") == (
+        "see #ops and the runbook (https://x.example/a)"
+    )
+    assert readable("<@U1>", {"U1": "carol"}.get) == "@carol"
+    assert readable("<@U2>") == "@U2"
+    assert readable("<https://x.example>") == "https://x.example"
+    assert readable("<!subteam^S1|@oncall> <!date^1|yesterday>") == "@oncall yesterday"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -19,9 +20,15 @@ def incident_of(database) -> Incident:
 
 
 def answer(delivery: Any) -> str:
+    """What the person sees of the command's answer: its blocks, else its text."""
     assert delivery.ok, delivery
     body = delivery.response or {}
-    return str(body.get("text") or delivery.body or "")
+    shown = [
+        str((block.get("text") or {}).get("text") or "")
+        for block in body.get("blocks") or []
+        if isinstance(block, dict)
+    ]
+    return "\n".join(shown) or str(body.get("text") or delivery.body or "")
 
 
 def run(slack: FakeSlack, incident: Incident, text: str, user: str = ALICE) -> str:
@@ -154,7 +161,8 @@ def test_follow_up_actions_and_done_button(slack: FakeSlack, bot: RunningBot, da
     assert "for <@U061F7AUR>" in run(slack, incident, f"action Add an alert <@{BOB}>")
     run(slack, incident, "action Write the runbook")
     listing = slack.slash_command("actions", channel=incident.channel_id)
-    assert "2 open follow-up action(s)" in answer(listing)
+    assert "2 open follow-up action(s)" in (listing.response or {}).get("text", "")
+    assert "• Add an alert — <@U061F7AUR>" in answer(listing)
     with database.connection_context():
         first = FollowUpAction.select().order_by(FollowUpAction.id).first()
     assert (first.title, first.owner_id, first.created_by) == ("Add an alert", BOB, ALICE)
@@ -166,6 +174,8 @@ def test_follow_up_actions_and_done_button(slack: FakeSlack, bot: RunningBot, da
         "followup_done", value=str(first.id), user=CAROL, channel=incident.channel_id
     )
     assert again.ok
+    # The click is acknowledged at once; the list is redrawn through its response_url.
+    slack.wait_for_call("response_url", where=lambda c: "done by" in json.dumps(c.params))
     with database.connection_context():
         first = FollowUpAction.get_by_id(first.id)
         done_audit = AuditEntry.select().where(AuditEntry.action == "action_done").count()
@@ -247,8 +257,8 @@ def test_private_incident_is_not_announced(slack: FakeSlack, bot: RunningBot, da
 def test_commands_in_an_incident_channel_renamed_by_hand_still_work(
     slack: FakeSlack, bot: RunningBot, database
 ) -> None:
-    """Declaring skips the database when a channel's name cannot be an incident's; a
-    subcommand always asks it, so a channel renamed outside the bot keeps working."""
+    """Channels are known by id: one renamed outside the bot keeps working, bare /incident
+    there opens Update, and the stored name follows Slack's channel_rename event."""
     from slack_sdk import WebClient
 
     from tests.bot.harness import BOT_TOKEN
@@ -260,8 +270,15 @@ def test_commands_in_an_incident_channel_renamed_by_hand_still_work(
     )
     assert "status is now identified" in run(slack, incident, "status identified")
     assert incident_of(database).status == "identified"
-    # In an ordinary channel the same words declare, without asking the database.
-    slack.slash_command("status of payments is bad", channel=GENERAL)
+    assert slack.slash_command("", channel=incident.channel_id).ok
+    assert slack.wait_for_view(callback_id="incident_update")
+    # In an ordinary channel a subcommand's word gets a hint, not a form titled "status".
+    hint = answer(slack.slash_command("status of payments is bad", channel=GENERAL))
+    assert "works in an incident's own channel" in hint and "/incident new status" in hint
+    assert slack.views == {} or all(
+        v["callback_id"] != "incident_declare" for v in slack.views.values()
+    )
+    slack.slash_command("new status of payments is bad", channel=GENERAL)
     view = slack.wait_for_view(callback_id="incident_declare")
     title = next(b for b in view["blocks"] if b["block_id"] == "title")
     assert title["element"]["initial_value"] == "status of payments is bad"

@@ -7,7 +7,13 @@ import re
 from bot.domain import timeline
 from fakeslack import FakeSlack
 from models import Incident
-from tests.bot.flows import declare, open_declare_modal, submit_declare
+from tests.bot.flows import (
+    confirmations,
+    declare,
+    open_declare_modal,
+    submit_declare,
+    wait_for_confirmation,
+)
 from tests.bot.harness import ALICE, BOB, BOT_USER, GENERAL, INCIDENTS, RunningBot
 
 
@@ -32,7 +38,7 @@ def test_whole_flow_declare_pin_unpin(slack: FakeSlack, bot: RunningBot, databas
         "title", "summary", "impact", "severity", "lead", "private"}
 
     assert submit_declare(slack, view) is None
-    ephemeral = slack.wait_for_call("chat.postEphemeral", timeout=10)
+    told = wait_for_confirmation(slack)
 
     incident = only_incident(database)
     assert incident.title == "Checkout latency above 2s"
@@ -166,7 +172,7 @@ def test_announcement_channel_not_found_is_reported(
         declare(slack, "Nowhere to announce")
     incident = only_incident(database)
     assert incident.channel_id is not None and incident.announcement_ts is None
-    told = slack.calls_to("chat.postEphemeral")[-1].params["text"]
+    told = confirmations(slack)[-1].params["text"]
     assert "announce" in told and "channel_not_found" in told and "INCIDENTS_CHANNEL" in told
 
 
@@ -180,7 +186,7 @@ def test_missing_scope_is_reported_and_the_rest_happens(
     )
     declare(slack, "No bookmarks")
     incident = only_incident(database)
-    told = slack.calls_to("chat.postEphemeral")[-1].params["text"]
+    told = confirmations(slack)[-1].params["text"]
     assert "bookmark" in told and "bookmarks:write" in told
     assert incident.announcement_ts and incident.opening_message_ts
 
@@ -192,24 +198,22 @@ def test_channel_creation_failure_keeps_the_incident(
     declare(slack, "Cannot create")
     incident = only_incident(database)
     assert incident.channel_id is None
-    told = slack.calls_to("chat.postEphemeral")[-1].params["text"]
+    told = confirmations(slack)[-1].params["text"]
     assert "create the incident channel" in told and "restricted_action" in told
 
 
-def test_command_where_the_bot_cannot_post_gets_a_dm_back(
+def test_declaring_from_where_the_bot_cannot_post_is_confirmed_there(
     slack: FakeSlack, bot: RunningBot, database
 ) -> None:
+    """The command's response_url answers in any conversation, the bot's or not."""
     hideout = slack.add_channel("hideout", is_private=True, members=[ALICE, BOB])
     view = open_declare_modal(slack, "From a private channel", channel=hideout)
     assert submit_declare(slack, view, title="From a private channel") is None
-    dm = slack.wait_for_call(
-        "chat.postMessage", where=lambda c: c.params.get("channel") == ALICE, timeout=10
-    )
+    told = wait_for_confirmation(slack)
     incident = only_incident(database)
-    assert f"<#{incident.channel_id}>" in dm.params["text"]
-    [refused] = slack.calls_to("chat.postEphemeral")
-    assert refused.response["error"] == "channel_not_found"
-    assert dm.params["text"] == slack.dms(ALICE)[-1]["text"]
+    assert told.method == "response_url" and f"<#{incident.channel_id}>" in told.params["text"]
+    assert slack.ephemerals[-1]["channel"] == hideout and slack.ephemerals[-1]["user"] == ALICE
+    assert slack.calls_to("chat.postEphemeral") == [] and slack.dms(ALICE) == []
 
 
 def test_lead_is_optional_and_reporter_is_invited_once(
@@ -231,6 +235,9 @@ def test_form_refused_by_slack_is_explained_in_the_commands_answer(
     assert delivery.ok
     answer = delivery.response or {"text": delivery.body}
     assert "expired_trigger_id" in answer["text"] and "try again" in answer["text"]
+    slack.faults.error("views.open", "invalid_arguments")
+    answer = slack.slash_command("malformed").response or {}
+    assert "invalid_arguments" in answer["text"]
 
 
 def test_a_channel_this_incident_already_made_is_adopted(slack: FakeSlack, bot: RunningBot,

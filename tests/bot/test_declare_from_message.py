@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.domain import timeline
 from fakeslack import FakeSlack
 from models import Incident
-from tests.bot.flows import ack_body
+from tests.bot.flows import ack_body, wait_for_confirmation
 from tests.bot.harness import ALICE, BOB, GENERAL, RunningBot
 
 
@@ -23,8 +23,7 @@ def test_declaring_from_a_message(slack: FakeSlack, bot: RunningBot, database) -
         "title": "Payments API answers 503", "summary": text, "severity": "1", "lead": BOB,
     }, user=ALICE))
     assert answer is None
-    slack.wait_for_call("chat.postEphemeral", where=lambda c: "is declared" in c.params["text"],
-                        timeout=10)
+    wait_for_confirmation(slack)
     with database.connection_context():
         incident = Incident.get()
     [first] = [e for e in timeline.entries(incident.id) if e.message_ts]

@@ -88,10 +88,13 @@ def test_command_text_never_raises(text: str) -> None:
     words = command_text.parse(text)
     assert words.name == words.name.lower() and " " not in words.name
     assert (words.name == "") == (text.strip() == "")
-    stripped = command_text.strip_bot_mention(text)
-    assert len(stripped) <= len(text)
+    stripped = command_text.after_bot_mention(text, "U06HBQK1R2S")
+    assert stripped is None or len(stripped) < len(text)
     user, rest = command_text.first_user(text)
     assert user is None or (f"<@{user}" in text and len(rest) <= len(text))
+    named = command_text.first_person(text)
+    assert named.typed_name is None or f"@{named.typed_name}" in text
+    assert isinstance(command_text.readable(text), str)
 
 
 @FAST
@@ -198,7 +201,8 @@ def test_update_parse_returns_a_clean_form_or_value_error(view: dict[str, Any]) 
     assert isinstance(form.number, int)
     assert form.status is None or form.status in lifecycle.STATUSES
     assert form.severity in (None, 1, 2, 3, 4) or isinstance(form.severity, int)
-    assert isinstance(form.summary, str) and isinstance(form.impact, str)
+    # None: the field was not in the form, and leaves the stored text as it is.
+    assert all(text is None or isinstance(text, str) for text in (form.summary, form.impact))
     assert isinstance(form.message, str)
 
 

@@ -49,4 +49,8 @@ def test_members_of_a_private_incident_are_on_record_with_their_email(
     assert BOT_USER not in emails()
 
     assert slack.join(incident.channel_id, CAROL).ok
+    # After the join is acknowledged.
+    deadline = time.monotonic() + 10
+    while CAROL not in emails() and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert emails()[CAROL] == expected[CAROL]

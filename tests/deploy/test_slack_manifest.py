@@ -31,6 +31,7 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "conversations.history": {"channels:history", "groups:history"},
     "conversations.info": {"channels:read", "groups:read"},
     "conversations.invite": {"channels:manage", "groups:write"},
+    "conversations.join": {"channels:join"},
     "conversations.list": {"channels:read", "groups:read"},
     "conversations.members": {"channels:read", "groups:read"},
     "conversations.rename": {"channels:manage", "groups:write"},
@@ -45,6 +46,8 @@ METHOD_SCOPES: dict[str, set[str]] = {
 # Events and the scopes that let the app receive them.
 EVENT_SCOPES: dict[str, set[str]] = {
     "app_mention": {"app_mentions:read"},
+    "channel_rename": {"channels:read"},
+    "group_rename": {"groups:read"},
     "member_joined_channel": {"channels:read", "groups:read"},
     "member_left_channel": {"channels:read", "groups:read"},
     "message.channels": {"channels:history"},
@@ -126,7 +129,10 @@ def used_by_code() -> tuple[set[str], set[str], set[str], set[str]]:
             if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
                 continue
             owner, attr = node.func.value, node.func.attr
-            if isinstance(owner, ast.Name) and owner.id.endswith("client") and "_" in attr:
+            # A Web API client by its name: client, a_client, quick (bot.deps.Deps.quick).
+            is_client = (isinstance(owner, ast.Name) and owner.id.endswith(("client", "quick"))
+                         ) or (isinstance(owner, ast.Attribute) and owner.attr == "quick")
+            if is_client and "_" in attr:
                 family, _, name = attr.partition("_")
                 methods.add(f"{family}.{name}")
             if (isinstance(owner, ast.Name) and owner.id == "app" and node.args
@@ -172,13 +178,15 @@ def test_manifest_matches_the_code(manifest_path: Path) -> None:
     assert declared_shortcuts == shortcuts
     assert all(s["type"] == "message" for s in manifest["features"].get("shortcuts", []))
     assert {c["command"] for c in manifest["features"]["slash_commands"]} == commands
+    # Mentions must arrive as <@U…|name>: the bot takes people from the command's words.
+    assert all(c["should_escape"] is True for c in manifest["features"]["slash_commands"])
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
 
 
 def test_the_scan_sees_what_the_bot_does() -> None:
     """Guards the scanner itself: it must find the calls and listeners known to exist."""
     methods, events, shortcuts, commands = used_by_code()
-    assert {"conversations.create", "views.open", "chat.postMessage"} <= methods
+    assert {"conversations.create", "views.open", "chat.postMessage", "pins.list"} <= methods
     assert {"pin_added", "pin_removed", "app_mention"} <= events
     assert "declare_from_message" in shortcuts
     assert commands == {"/incident"}

@@ -10,15 +10,12 @@ import time
 
 from models import Incident, Reminder
 from tests.faults.conftest import Proxy, Replicas, ReplicaSlack, wait_until
+from tests.bot.flows import confirmations
 from tests.faults.flows import declare_via, opened
 
 
 def _told(slack: ReplicaSlack) -> list[str]:
-    return [
-        c.params.get("text", "")
-        for c in slack.calls_to("chat.postEphemeral")
-        if "is declared" in c.params.get("text", "")
-    ]
+    return [str(c.params.get("text", "")) for c in confirmations(slack)]
 
 
 def _declare(

@@ -17,6 +17,7 @@ ALL_MIGRATIONS = [
     "0003_reminders",
     "0004_channel_members",
     "0005_slack_user_email",
+    "0006_slack_state",
 ]
 
 

@@ -1,0 +1,42 @@
+"""Who is acting, as the bot records them and decides whether they may: from the cache or a
+quick users.info, never a wait on Slack before an ack."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import BoltContext
+from slack_sdk import WebClient
+
+from bot.domain import permissions
+from bot.domain.lifecycle import Actor
+from bot.domain.people import Person
+from bot.people import look_up
+
+
+def organisation(context: BoltContext | dict[str, Any]) -> str | None:
+    """This installation's organisation: the Enterprise Grid org, else the workspace."""
+    return context.get("enterprise_id") or context.get("team_id")
+
+
+def actor(
+    quick: WebClient,
+    user_id: str,
+    source: str,
+    context: BoltContext | dict[str, Any],
+    *,
+    team_hint: str | None = None,
+) -> tuple[Actor, str | None]:
+    """The actor, and why they may not change an incident (None: they may).
+
+    `team_hint`: the team an interactive payload names for the person (user.team_id), used
+    when Slack cannot tell the bot more just now.
+    """
+    person = look_up(quick, user_id)
+    # A workspace id says nothing of the organisation in an Enterprise Grid.
+    if person is None and team_hint and not context.get("enterprise_id"):
+        person = Person(user_id, team_id=team_hint)
+    return (
+        Actor(user_id, source, person.shown_name if person else ""),
+        permissions.refusal(person, organisation(context)),
+    )
