@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -20,6 +21,7 @@ from fakeslack.delivery import KINDS, Delivery, build_headers, encode, post
 from fakeslack.faults import Faults
 from fakeslack.hooks import ResponseUrls
 from fakeslack.ids import IdFactory
+from fakeslack.manifest import AppManifest, resolve
 from fakeslack.methods import Backend
 from fakeslack.modals import ModalStore
 from fakeslack.server import ServerThread
@@ -47,6 +49,7 @@ class FakeSlack(HumanActions):
         bot_token: str = "xoxb-test-token",
         app_token: str = "xapp-test-token",
         signing_secret: str = "test-signing-secret",
+        manifest: AppManifest | str | os.PathLike[str] | None = None,
     ) -> None:
         self.bot_token = bot_token
         self.app_token = app_token
@@ -65,6 +68,7 @@ class FakeSlack(HumanActions):
             backend, self.faults, self._calls, bot_token=bot_token, app_token=app_token
         )
         self._server = ServerThread(self._build_app)
+        self.use_manifest(manifest)
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -116,6 +120,23 @@ class FakeSlack(HumanActions):
         self._calls.clear()
         if self._server.running:
             self._server.call(self._hub.reset(), timeout=_CALL_MARGIN)
+
+    # -- the app's configuration -----------------------------------------------------------
+
+    def use_manifest(self, manifest: AppManifest | str | os.PathLike[str] | None) -> AppManifest:
+        """Enforce this manifest (an AppManifest, a path to Slack's manifest YAML, or None
+        for the permissive one) from now on; kept across reset(). Returns it."""
+        resolved = resolve(manifest)
+        self._webapi.manifest = resolved
+        return resolved
+
+    @property
+    def manifest(self) -> AppManifest:
+        return self._webapi.manifest
+
+    @property
+    def _manifest(self) -> AppManifest:
+        return self._webapi.manifest
 
     @property
     def port(self) -> int:
@@ -189,8 +210,12 @@ class FakeSlack(HumanActions):
     ) -> str:
         """Add a channel as if made earlier (by a person, unless `creator` says); its id."""
         return self._ws.add_channel(
-            name, channel_id=channel_id, is_private=is_private, members=members,
-            archived=archived, creator=creator,
+            name,
+            channel_id=channel_id,
+            is_private=is_private,
+            members=members,
+            archived=archived,
+            creator=creator,
         ).id
 
     def issue_trigger_id(self, user: str = ALICE, *, view_id: str | None = None) -> str:

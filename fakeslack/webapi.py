@@ -12,16 +12,52 @@ from typing import Any
 
 from aiohttp import web
 
+from fakeslack import scopes
 from fakeslack.calls import Call, CallLog
 from fakeslack.errors import ApiError
 from fakeslack.faults import Faults
+from fakeslack.manifest import AppManifest
 from fakeslack.methods import METHODS, Backend, Params
+from fakeslack.state import Channel, Workspace
 
 log = logging.getLogger(__name__)
 
 # Arguments that carry JSON; in form bodies slack_sdk sends them as JSON strings.
 JSON_ARGS = ("blocks", "attachments", "view", "metadata")
 APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
+_LIST_TYPES = {
+    "public_channel": scopes.PUBLIC,
+    "private_channel": scopes.PRIVATE,
+    "im": scopes.IM,
+    "mpim": scopes.MPIM,
+}
+
+
+def channel_kind(chan: Channel) -> str:
+    if chan.is_im:
+        return scopes.IM
+    return scopes.PRIVATE if chan.is_private else scopes.PUBLIC
+
+
+def conversation_kinds(ws: Workspace, method: str, params: Params) -> list[str | None]:
+    """Which kinds of conversation a call touches, for the per-kind scope check.
+
+    None means "not known" (no channel argument, or one the bot cannot see): any scope of
+    the method then does, and the handler answers channel_not_found if it must.
+    """
+    if method == "conversations.create":
+        return [scopes.PRIVATE if params.flag("is_private") else scopes.PUBLIC]
+    if method == "conversations.list":
+        return [_LIST_TYPES.get(t) for t in (params.items("types") or ["public_channel"])]
+    ref = params.text("channel_id" if method == "bookmarks.add" else "channel")
+    if not ref:
+        return [None]
+    if method == "chat.postMessage" and ref[0] in "UW" and ws.user(ref) is not None:
+        return [scopes.IM]
+    chan = ws.channels.get(ref) or ws.channel_by_name(ref)
+    if chan is None or not chan.bot_can_see():
+        return [None]
+    return [channel_kind(chan)]
 
 
 async def read_params(request: web.Request) -> dict[str, Any]:
@@ -73,6 +109,7 @@ class WebApi:
         self.calls = calls
         self.bot_token = bot_token
         self.app_token = app_token
+        self.manifest = AppManifest.permissive()
 
     async def handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -107,7 +144,14 @@ class WebApi:
         if fault is not None:
             return fault.status, dict(fault.body), dict(fault.headers)
         with self.backend.ws.lock:
-            return 200, handler(self.backend, Params(params)), {}
+            decoded = Params(params)
+            self._check_scopes(method, decoded)
+            return 200, handler(self.backend, decoded), {}
+
+    def _check_scopes(self, method: str, params: Params) -> None:
+        granted = self.manifest.bot_scopes
+        for kind in conversation_kinds(self.backend.ws, method, params):
+            scopes.check(method, kind, granted)
 
     def _authenticate(self, method: str, token: str | None) -> None:
         if not token:
