@@ -11,11 +11,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from fakeslack import payloads
+from fakeslack.composer import command_text, mentioned_users
 from fakeslack.delivery import Delivery
 from fakeslack.errors import ApiError
 from fakeslack.hooks import Hook, ResponseUrls
+from fakeslack.manifest import AppManifest
 from fakeslack.modals import ModalStore, validate_view
-from fakeslack.state import ALICE, GENERAL_ID, Channel, Workspace
+from fakeslack.state import ALICE, BOT_USER_ID, GENERAL_ID, TEAM_ID, Channel, Workspace
+from fakeslack.subscriptions import message_subscription, why_not
 
 
 class HumanActions:
@@ -24,6 +27,10 @@ class HumanActions:
     _ws: Workspace
     _modals: ModalStore
     _hooks: ResponseUrls
+
+    @property
+    def _manifest(self) -> AppManifest:
+        raise NotImplementedError
 
     def deliver(
         self,
@@ -36,6 +43,26 @@ class HumanActions:
         timeout: float = 5.0,
     ) -> Delivery:
         raise NotImplementedError
+
+    def _emit(
+        self,
+        subscription: str,
+        chan: Channel | None,
+        event: dict[str, Any],
+        via: str | None,
+        timeout: float,
+    ) -> Delivery:
+        """Deliver a human-caused event only where Slack would send it to this app."""
+        reason = why_not(self._manifest, subscription, chan)
+        if reason is not None:
+            return Delivery.skipped("events_api", reason)
+        return self.send_event(event, via=via, timeout=timeout)
+
+    def _require_local(self, user: str, what: str) -> None:
+        # Slack Connect: "slash commands and message actions are not shared" (docs
+        # apis/channels-between-orgs), so people from other organisations cannot use them.
+        if self._ws.team_of(user) != TEAM_ID:
+            raise ValueError(f"{user} is from another organisation; Slack offers no {what} there")
 
     def _channel(self, ref: str) -> Channel:
         chan = self._ws.channels.get(ref) or self._ws.channel_by_name(ref)
@@ -53,9 +80,14 @@ class HumanActions:
         *,
         files: list[dict[str, Any]] | None = None,
         thread_ts: str | None = None,
+        raw: bool = False,
     ) -> str:
-        """A person posts; stored only (no event is sent). Returns the message ts."""
-        msg = self._ws.human_message(channel, user, text, files=files, thread_ts=thread_ts)
+        """A person posts; stored only (no event is sent). Returns the message ts.
+
+        `text` is what they typed: `@name`, `#channel`, `@here` and links become Slack's
+        tokens and `&<>` are escaped, as the client does; `raw=True` stores it unchanged.
+        """
+        msg = self._ws.human_message(channel, user, text, files=files, thread_ts=thread_ts, raw=raw)
         return str(msg["ts"])
 
     def pin(
@@ -81,7 +113,7 @@ class HumanActions:
                 pin_count=len(chan.pins),
                 event_ts=self._ws.ids.ts(),
             )
-        return self.send_event(event, via=via, timeout=timeout)
+        return self._emit("pin_added", chan, event, via, timeout)
 
     def unpin(
         self,
@@ -106,7 +138,7 @@ class HumanActions:
                 pin_count=len(chan.pins),
                 event_ts=self._ws.ids.ts(),
             )
-        return self.send_event(event, via=via, timeout=timeout)
+        return self._emit("pin_removed", chan, event, via, timeout)
 
     def say(
         self,
@@ -116,17 +148,44 @@ class HumanActions:
         *,
         files: list[dict[str, Any]] | None = None,
         thread_ts: str | None = None,
+        raw: bool = False,
         via: str | None = None,
         timeout: float = 5.0,
     ) -> Delivery:
-        """A person posts and the app hears it (`message` event); the ts is in the payload."""
+        """A person posts and Slack tells the app: the `message` event (if subscribed), then
+        `app_mention` when the text mentions the bot. Returns the last Delivery made.
+
+        `text` is typed text (see `post_message`); `raw=True` sends it unchanged.
+        """
         with self._ws.lock:
             chan = self._channel(channel)
-            msg = self._ws.human_message(chan.id, user, text, files=files, thread_ts=thread_ts)
-            event = payloads.message_event(
-                msg, channel=chan.id, channel_type=self._ws.channel_type(chan)
+            msg = self._ws.human_message(
+                chan.id, user, text, files=files, thread_ts=thread_ts, raw=raw
             )
-        return self.send_event(event, via=via, timeout=timeout)
+            events: list[tuple[str, dict[str, Any]]] = [
+                (
+                    message_subscription(chan),
+                    payloads.message_event(
+                        msg,
+                        channel=chan.id,
+                        channel_type=self._ws.channel_type(chan),
+                        shared=chan.ext_shared,
+                    ),
+                )
+            ]
+            # No app_mention from DMs: there the message event is the whole story.
+            if BOT_USER_ID in mentioned_users(msg["text"]) and not chan.is_im:
+                events.append(
+                    ("app_mention", payloads.app_mention_event(msg, chan.id, chan.ext_shared))
+                )
+            wanted = [(sub, ev) for sub, ev in events if why_not(self._manifest, sub, chan) is None]
+            reasons = [why_not(self._manifest, sub, chan) for sub, _ in events]
+        if not wanted:
+            return Delivery.skipped("events_api", "; ".join(r for r in reasons if r))
+        result = Delivery()
+        for _, event in wanted:
+            result = self.send_event(event, via=via, timeout=timeout)
+        return result
 
     # -- reactions, edits, deletions ---------------------------------------------------------
 
@@ -184,7 +243,7 @@ class HumanActions:
                 message=msg,
                 event_ts=self._ws.ids.ts(),
             )
-        return self.send_event(event, via=via, timeout=timeout)
+        return self._emit(kind, chan, event, via, timeout)
 
     def edit_message(
         self,
@@ -193,19 +252,21 @@ class HumanActions:
         new_text: str,
         user: str | None = None,
         *,
+        raw: bool = False,
         via: str | None = None,
         timeout: float = 5.0,
     ) -> Delivery:
         """The author edits a message; deliver `message_changed` (message + previous_message).
 
         `user` defaults to the author; anyone else is refused, as Slack refuses them.
+        `new_text` is typed text (see `post_message`).
         """
         with self._ws.lock:
             chan = self._channel(channel)
             msg = chan.message(ts)
             editor = user or (msg or {}).get("user") or ""
             try:
-                before, after, edit_ts = self._ws.edit_message(chan, ts, new_text, editor)
+                before, after, edit_ts = self._ws.edit_message(chan, ts, new_text, editor, raw=raw)
             except ApiError as exc:
                 raise ValueError(f"cannot edit {ts} in {chan.id}: {exc.error}") from None
             event = payloads.message_changed_event(
@@ -215,7 +276,7 @@ class HumanActions:
                 after=after,
                 event_ts=edit_ts,
             )
-        return self.send_event(event, via=via, timeout=timeout)
+        return self._emit(message_subscription(chan), chan, event, via, timeout)
 
     def delete_message(
         self,
@@ -254,7 +315,7 @@ class HumanActions:
                 event = payloads.message_deleted_event(
                     channel=chan.id, channel_type=kind, before=before, event_ts=event_ts
                 )
-        return self.send_event(event, via=via, timeout=timeout)
+        return self._emit(message_subscription(chan), chan, event, via, timeout)
 
     # -- people ------------------------------------------------------------------------------
 
@@ -269,8 +330,8 @@ class HumanActions:
     ) -> Delivery:
         """A person joins (or is invited by `inviter`); deliver `member_joined_channel`.
 
-        Slack also posts a `channel_join` message in the channel; it is stored, not
-        delivered (deliver it with `send_event` to test a `message` subscription).
+        Slack also posts a `channel_join` message, delivered after it to an app subscribed
+        to the channel's `message.*` event. Returns the `member_joined_channel` Delivery.
         """
         with self._ws.lock:
             chan = self._channel(channel)
@@ -281,7 +342,12 @@ class HumanActions:
             event = payloads.member_joined_event(
                 user=user, channel=chan, inviter=inviter, event_ts=joined["ts"]
             )
-        return self.send_event(event, via=via, timeout=timeout)
+            message = payloads.message_event(
+                joined, channel=chan.id, channel_type=self._ws.channel_type(chan)
+            )
+        result = self._emit("member_joined_channel", chan, event, via, timeout)
+        self._emit(message_subscription(chan), chan, message, via, timeout)
+        return result
 
     def send_event(
         self,
@@ -297,8 +363,15 @@ class HumanActions:
         if "type" not in event:
             raise ValueError("an event needs a 'type'")
         event.setdefault("event_ts", self._ws.ids.ts())
+        channel_id = payloads.event_channel(event)
+        with self._ws.lock:
+            chan = self._ws.channels.get(channel_id or "")
+            shared = bool(chan and chan.ext_shared)
         wrapper = payloads.event_callback(
-            event, event_id=event_id or self._ws.ids.event_id(), event_time=int(time.time())
+            event,
+            event_id=event_id or self._ws.ids.event_id(),
+            event_time=int(time.time()),
+            ext_shared=shared,
         )
         return self.deliver("events_api", wrapper, retry_num=retry_num, via=via, timeout=timeout)
 
@@ -311,16 +384,33 @@ class HumanActions:
         user: str = ALICE,
         channel: str = GENERAL_ID,
         command: str = "/incident",
+        raw: bool = False,
         via: str | None = None,
         timeout: float = 5.0,
     ) -> Delivery:
-        """Type `/command text`: fresh trigger_id and response_url, then deliver."""
+        """Type `/command text`: fresh trigger_id and response_url, then deliver.
+
+        `text` is what the person typed; it is sent the way the manifest's `should_escape`
+        makes Slack send it. `raw=True` puts `text` on the wire unchanged.
+        """
+        manifest = self._manifest
+        if not manifest.has_command(command):
+            raise ValueError(f"the app manifest declares no slash command {command!r}")
+        self._require_local(user, "slash commands")
         chan = self._channel(channel)
+        with self._ws.lock:
+            sent = (
+                text
+                if raw
+                else command_text(
+                    self._ws, text, user, should_escape=manifest.should_escape_for(command)
+                )
+            )
         trigger_id = self._modals.issue_trigger(user)
         response_url = self._hooks.issue("commands", chan.id, user)
         payload = payloads.slash_command(
             self._ws,
-            text=text,
+            text=sent,
             user=user,
             channel=chan,
             command=command,
@@ -348,6 +438,9 @@ class HumanActions:
         timeout: float = 5.0,
     ) -> Delivery:
         """Pick a message shortcut from a message's menu: fresh trigger_id and response_url."""
+        if not self._manifest.has_shortcut(callback_id):
+            raise ValueError(f"the app manifest declares no shortcut {callback_id!r}")
+        self._require_local(user, "shortcuts")
         with self._ws.lock:
             chan = self._channel(channel)
             try:

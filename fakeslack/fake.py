@@ -17,7 +17,7 @@ from aiohttp import web
 from fakeslack import state
 from fakeslack.actions import HumanActions
 from fakeslack.calls import Call, CallLog
-from fakeslack.delivery import KINDS, Delivery, build_headers, encode, post
+from fakeslack.delivery import KINDS, Delivery, build_headers, encode, judge_deadline, post
 from fakeslack.faults import Faults
 from fakeslack.hooks import ResponseUrls
 from fakeslack.ids import IdFactory
@@ -68,6 +68,7 @@ class FakeSlack(HumanActions):
             backend, self.faults, self._calls, bot_token=bot_token, app_token=app_token
         )
         self._server = ServerThread(self._build_app)
+        self._deliveries: list[Delivery] = []
         self.use_manifest(manifest)
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -118,6 +119,8 @@ class FakeSlack(HumanActions):
         self._hooks.reset()
         self.faults.clear()
         self._calls.clear()
+        with self._ws.lock:
+            self._deliveries.clear()
         if self._server.running:
             self._server.call(self._hub.reset(), timeout=_CALL_MARGIN)
 
@@ -148,13 +151,29 @@ class FakeSlack(HumanActions):
         return f"http://127.0.0.1:{self._server.port}/api/"
 
     @property
+    def deadline(self) -> float:
+        """Seconds Slack waits for an HTTP answer or a Socket Mode ack (3 s); later ones
+        count as failed, and unacked events are redelivered after it."""
+        return self._hub.ack_timeout
+
+    @deadline.setter
+    def deadline(self, seconds: float) -> None:
+        self._hub.ack_timeout = float(seconds)
+
+    @property
     def socket_ack_timeout(self) -> float:
-        """Seconds before an unacked events_api envelope is redelivered."""
+        """The same as `deadline` (kept for existing callers)."""
         return self._hub.ack_timeout
 
     @socket_ack_timeout.setter
     def socket_ack_timeout(self, seconds: float) -> None:
         self._hub.ack_timeout = float(seconds)
+
+    @property
+    def deliveries(self) -> list[Delivery]:
+        """Every Delivery made (not the skipped ones), oldest first; cleared by reset()."""
+        with self._ws.lock:
+            return list(self._deliveries)
 
     @property
     def socket_ping_interval(self) -> float | None:
@@ -186,7 +205,14 @@ class FakeSlack(HumanActions):
         *,
         tz: str = "Europe/London",
         email: str | None = None,
+        is_restricted: bool = False,
+        is_ultra_restricted: bool = False,
+        deleted: bool = False,
+        team_id: str | None = None,
     ) -> dict[str, Any]:
+        """Add a person: a multi-channel guest (`is_restricted`), a single-channel guest
+        (`is_ultra_restricted`), a deactivated account (`deleted`), or someone from another
+        organisation over Slack Connect (`team_id` other than the workspace's)."""
         user = self._ws.add_user(
             user_id,
             name,
@@ -195,6 +221,10 @@ class FakeSlack(HumanActions):
             is_bot=is_bot,
             tz=tz,
             email=email,
+            is_restricted=is_restricted,
+            is_ultra_restricted=is_ultra_restricted,
+            deleted=deleted,
+            team_id=team_id or self.TEAM_ID,
         )
         return copy.deepcopy(user)
 
@@ -207,8 +237,12 @@ class FakeSlack(HumanActions):
         members: Iterable[str] = (),
         archived: bool = False,
         creator: str | None = None,
+        ext_shared: bool = False,
     ) -> str:
-        """Add a channel as if made earlier (by a person, unless `creator` says); its id."""
+        """Add a channel as if made earlier (by a person, unless `creator` says); its id.
+
+        A channel with a member from another team is shared over Slack Connect.
+        """
         return self._ws.add_channel(
             name,
             channel_id=channel_id,
@@ -216,7 +250,12 @@ class FakeSlack(HumanActions):
             members=members,
             archived=archived,
             creator=creator,
+            ext_shared=ext_shared,
         ).id
+
+    def add_dm(self, user: str, other: str) -> str:
+        """A DM between two people (not the bot); its id."""
+        return self._ws.add_dm(user, other).id
 
     def issue_trigger_id(self, user: str = ALICE, *, view_id: str | None = None) -> str:
         """A fresh trigger_id without delivering anything (for direct views.open tests)."""
@@ -233,23 +272,47 @@ class FakeSlack(HumanActions):
         retry_reason: str = "",
         via: str | None = None,
         timeout: float = 5.0,
+        on_send: Callable[[], None] | None = None,
     ) -> Delivery:
-        """Send one payload the way Slack would, over Socket Mode or signed HTTP."""
+        """Send one payload the way Slack would, over Socket Mode or signed HTTP.
+
+        Slack gives the app `deadline` seconds (3); an answer after that is recorded but
+        marked `late` and not ok. The fake waits up to `timeout` for it. `on_send` runs as
+        the payload goes out.
+        """
         if kind not in KINDS:
             raise ValueError(f"unknown delivery kind {kind!r}; expected one of {KINDS}")
         route = self._route(via)
         if route == "socket":
             reason = retry_reason or ("timeout" if retry_num else "")
             coro = self._hub.deliver(
-                kind, payload, retry_attempt=retry_num, retry_reason=reason, timeout=timeout
+                kind,
+                payload,
+                retry_attempt=retry_num,
+                retry_reason=reason,
+                timeout=timeout,
+                on_send=on_send,
             )
-            return self._server.call(coro, timeout + _CALL_MARGIN)
-        assert self.http_target is not None
-        body, content_type = encode(kind, payload)
-        headers = build_headers(
-            self.signing_secret, body, content_type, retry_num=retry_num, retry_reason=retry_reason
-        )
-        return post(self.http_target, body, headers, timeout=timeout, kind=kind, payload=payload)
+            result = self._server.call(coro, timeout + _CALL_MARGIN)
+        else:
+            assert self.http_target is not None
+            body, content_type = encode(kind, payload)
+            headers = build_headers(
+                self.signing_secret,
+                body,
+                content_type,
+                retry_num=retry_num,
+                retry_reason=retry_reason,
+            )
+            if on_send is not None:
+                on_send()
+            result = post(
+                self.http_target, body, headers, timeout=timeout, kind=kind, payload=payload
+            )
+            judge_deadline(result, self.deadline)
+        with self._ws.lock:
+            self._deliveries.append(result)
+        return result
 
     def deliver_many(
         self,
@@ -279,7 +342,10 @@ class FakeSlack(HumanActions):
                         kind, payload, retry_attempt=0, retry_reason="", timeout=timeout
                     )
 
-            return list(await asyncio.gather(*(one(p) for p in payloads)))
+            done = list(await asyncio.gather(*(one(p) for p in payloads)))
+            with self._ws.lock:
+                self._deliveries.extend(done)
+            return done
 
         rounds = -(-len(payloads) // in_flight)
         return self._server.call(run(), timeout * rounds + _CALL_MARGIN)
