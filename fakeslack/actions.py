@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from fakeslack import payloads
@@ -41,8 +41,12 @@ class HumanActions:
         retry_reason: str = "",
         via: str | None = None,
         timeout: float = 5.0,
+        on_send: Callable[[], None] | None = None,
     ) -> Delivery:
         raise NotImplementedError
+
+    def _starts(self, trigger_id: str) -> Callable[[], None]:
+        return lambda: self._modals.stamp(trigger_id)
 
     def _emit(
         self,
@@ -417,7 +421,9 @@ class HumanActions:
             trigger_id=trigger_id,
             response_url=response_url,
         )
-        result = self.deliver("slash_commands", payload, via=via, timeout=timeout)
+        result = self.deliver(
+            "slash_commands", payload, via=via, timeout=timeout, on_send=self._starts(trigger_id)
+        )
         answer = result.response
         if result.ok and answer and (answer.get("text") or answer.get("blocks")):
             # An ack carrying a message is shown to the user, like a response_url post.
@@ -458,7 +464,9 @@ class HumanActions:
             trigger_id=trigger_id,
             response_url=response_url,
         )
-        return self.deliver("interactive", payload, via=via, timeout=timeout)
+        return self.deliver(
+            "interactive", payload, via=via, timeout=timeout, on_send=self._starts(trigger_id)
+        )
 
     # -- modals ----------------------------------------------------------------------------
 
@@ -475,7 +483,9 @@ class HumanActions:
         view = self._modals.open_view(view_id)
         trigger_id = self._modals.issue_trigger(user, view_id=view_id)
         payload = payloads.view_submission(self._ws, view, values, user=user, trigger_id=trigger_id)
-        result = self.deliver("interactive", payload, via=via, timeout=timeout)
+        result = self.deliver(
+            "interactive", payload, via=via, timeout=timeout, on_send=self._starts(trigger_id)
+        )
         if result.ok:
             self._apply_view_answer(view_id, result)
         return result
@@ -533,7 +543,9 @@ class HumanActions:
                 view=view,
                 actions=[payloads.action(*found, value)],
             )
-            return self.deliver("interactive", payload, via=via, timeout=timeout)
+            return self.deliver(
+                "interactive", payload, via=via, timeout=timeout, on_send=self._starts(trigger_id)
+            )
         with self._ws.lock:
             chan, msg, is_ephemeral = self._message_with(action_id, channel, message_ts)
             found = payloads.find_element(msg.get("blocks") or [], action_id)
@@ -554,7 +566,9 @@ class HumanActions:
             response_url=response_url,
             actions=[payloads.action(block, element, value)],
         )
-        return self.deliver("interactive", payload, via=via, timeout=timeout)
+        return self.deliver(
+            "interactive", payload, via=via, timeout=timeout, on_send=self._starts(trigger_id)
+        )
 
     def _message_with(
         self, action_id: str, channel: str | None, message_ts: str | None

@@ -114,6 +114,13 @@ class ModalStore:
             self.triggers[trigger_id] = Trigger(user, time.monotonic(), view_id)
         return trigger_id
 
+    def stamp(self, trigger_id: str) -> None:
+        """Start a trigger's clock now: Slack's 3 s run from the delivery that carries it."""
+        with self.lock:
+            trigger = self.triggers.get(trigger_id)
+            if trigger is not None:
+                trigger.issued_at = time.monotonic()
+
     def _check_trigger(self, trigger_id: str | None) -> Trigger:
         trigger = self.triggers.get(trigger_id or "")
         if trigger is None:
