@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from fakeslack import payloads
+from fakeslack.blockkit import message_problems
+from fakeslack.calls import Call, CallLog
 from fakeslack.composer import command_text, mentioned_users
 from fakeslack.delivery import Delivery
 from fakeslack.errors import ApiError
@@ -27,6 +29,7 @@ class HumanActions:
     _ws: Workspace
     _modals: ModalStore
     _hooks: ResponseUrls
+    _calls: CallLog
 
     @property
     def _manifest(self) -> AppManifest:
@@ -426,10 +429,23 @@ class HumanActions:
         )
         answer = result.response
         if result.ok and answer and (answer.get("text") or answer.get("blocks")):
+            problems = message_problems(answer["blocks"]) if answer.get("blocks") else []
+            if problems:
+                # Slack shows the person an error instead of a message it cannot render.
+                result.error = "invalid_blocks"
+                self._refuse_ack("slash_commands", answer, "invalid_blocks", problems)
+                return result
             # An ack carrying a message is shown to the user, like a response_url post.
             with self._ws.lock:
                 self._hooks.apply(Hook(chan.id, user, None), answer)
         return result
+
+    def _refuse_ack(self, kind: str, answer: dict[str, Any], error: str, problems: Any) -> None:
+        now = time.time()
+        body: dict[str, Any] = {"ok": False, "error": error}
+        if problems:
+            body["response_metadata"] = {"messages": problems}
+        self._calls.refuse(Call(f"{kind}.ack", answer, None, now, now, 200, body))
 
     # -- shortcuts ---------------------------------------------------------------------------
 
@@ -510,6 +526,8 @@ class HumanActions:
         except ApiError as exc:
             # Slack keeps the modal open and tells the user the app answered badly.
             result.error = f"invalid response_action view: {exc.extra or exc.error}"
+            messages = (exc.extra.get("response_metadata") or {}).get("messages")
+            self._refuse_ack("view_submission", answer, exc.error, messages)
 
     # -- block actions ---------------------------------------------------------------------
 

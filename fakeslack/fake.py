@@ -421,6 +421,13 @@ class FakeSlack(HumanActions):
     def calls(self) -> list[Call]:
         return self._calls.all()
 
+    @property
+    def refusals(self) -> list[Call]:
+        """Web API calls, response_url posts and acks the fake refused by Slack's own rules
+        (invalid_blocks, missing_scope, not_in_channel…; injected faults are not here),
+        oldest first; cleared by reset()."""
+        return self._calls.refusals()
+
     def calls_to(self, method: str) -> list[Call]:
         return self._calls.to(method)
 

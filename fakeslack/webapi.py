@@ -109,13 +109,21 @@ class WebApi:
         self.calls = calls
         self.bot_token = bot_token
         self.app_token = app_token
-        self.manifest = AppManifest.permissive()
+
+    @property
+    def manifest(self) -> AppManifest:
+        return self.backend.manifest
+
+    @manifest.setter
+    def manifest(self, manifest: AppManifest) -> None:
+        self.backend.manifest = manifest
 
     async def handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         started = time.time()
         token = bearer(request)
         params: dict[str, Any] = {}
+        refused = False
         try:
             params = await read_params(request)
             # The legacy `token` argument still works when no header is sent.
@@ -124,10 +132,12 @@ class WebApi:
             status, body, headers = await self._answer(method, params, token)
         except ApiError as exc:
             status, body, headers = 200, exc.body(), {}
+            refused = True
         except Exception:
             log.exception("fakeslack: handler for %s crashed", method)
             status, body, headers = 500, {"ok": False, "error": "fakeslack_internal_error"}, {}
-        self.calls.record(Call(method, params, token, started, time.time(), status, body))
+        call = Call(method, params, token, started, time.time(), status, body)
+        self.calls.record(call, refused=refused)
         return web.json_response(body, status=status, headers=headers)
 
     async def _answer(
