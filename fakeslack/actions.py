@@ -19,7 +19,15 @@ from fakeslack.errors import ApiError
 from fakeslack.hooks import Hook, ResponseUrls
 from fakeslack.manifest import AppManifest
 from fakeslack.modals import ModalStore, validate_view
-from fakeslack.state import ALICE, BOT_USER_ID, GENERAL_ID, TEAM_ID, Channel, Workspace
+from fakeslack.state import (
+    ALICE,
+    BOT_USER_ID,
+    GENERAL_ID,
+    TEAM_ID,
+    Channel,
+    Workspace,
+    validate_channel_name,
+)
 from fakeslack.subscriptions import message_subscription, why_not
 
 
@@ -353,6 +361,48 @@ class HumanActions:
                 joined, channel=chan.id, channel_type=self._ws.channel_type(chan)
             )
         result = self._emit("member_joined_channel", chan, event, via, timeout)
+        self._emit(message_subscription(chan), chan, message, via, timeout)
+        return result
+
+    def rename_channel(
+        self,
+        channel: str,
+        user: str,
+        new_name: str,
+        *,
+        via: str | None = None,
+        timeout: float = 5.0,
+    ) -> Delivery:
+        """A person renames a channel: `channel_rename` (`group_rename` for a private one)
+        goes to a subscribed app, then the `channel_name` message to one on message.*.
+        Later slash commands carry the new `channel_name`."""
+        with self._ws.lock:
+            chan = self._channel(channel)
+            try:
+                validate_channel_name(new_name)
+                self._ws.check_name_free(new_name, except_id=chan.id)
+            except ApiError as exc:
+                raise ValueError(f"cannot rename {chan.id} to {new_name!r}: {exc.error}") from None
+            old = chan.name
+            chan.previous_names.insert(0, old)
+            chan.name = new_name
+            msg: dict[str, Any] = {
+                "type": "message",
+                "subtype": "channel_name",
+                "ts": self._ws.ids.ts(),
+                "user": user,
+                "old_name": old,
+                "name": new_name,
+                "text": f'<@{user}> has renamed the channel from "{old}" to "{new_name}"',
+                "team": self._ws.team_of(user),
+            }
+            self._ws.append_message(chan, msg)
+            kind = "group_rename" if chan.is_private else "channel_rename"
+            event = payloads.rename_event(kind, chan, event_ts=msg["ts"])
+            message = payloads.message_event(
+                msg, channel=chan.id, channel_type=self._ws.channel_type(chan)
+            )
+        result = self._emit(kind, chan, event, via, timeout)
         self._emit(message_subscription(chan), chan, message, via, timeout)
         return result
 

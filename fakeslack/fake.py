@@ -8,6 +8,7 @@ import copy
 import os
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import Any
@@ -24,9 +25,11 @@ from fakeslack.ids import IdFactory
 from fakeslack.manifest import AppManifest, resolve
 from fakeslack.methods import Backend
 from fakeslack.modals import ModalStore
+from fakeslack.mrkdwn import mentions_in
+from fakeslack.ratelimits import RateLimit
 from fakeslack.server import ServerThread
 from fakeslack.socketmode import SocketHub
-from fakeslack.state import BOT_USER_ID, Workspace
+from fakeslack.state import BOT_USER_ID, VERIFICATION_TOKEN, Workspace
 from fakeslack.webapi import WebApi
 
 # Room for the loop hop on top of a delivery's own timeout.
@@ -64,6 +67,7 @@ class FakeSlack(HumanActions):
         self._hooks = ResponseUrls(self._ws, self._calls)
         self._hub = SocketHub()
         backend = Backend(self._ws, self._modals, self._hub.issue_url)
+        self._backend = backend
         self._webapi = WebApi(
             backend, self.faults, self._calls, bot_token=bot_token, app_token=app_token
         )
@@ -119,6 +123,7 @@ class FakeSlack(HumanActions):
         self._hooks.reset()
         self.faults.clear()
         self._calls.clear()
+        self._webapi.connections_open.refill()
         with self._ws.lock:
             self._deliveries.clear()
         if self._server.running:
@@ -136,6 +141,14 @@ class FakeSlack(HumanActions):
     @property
     def manifest(self) -> AppManifest:
         return self._webapi.manifest
+
+    def workspace_policy(self, *, create_channels: bool | None = None) -> None:
+        """What the workspace's admins allow apps; `create_channels=False` makes
+        conversations.create answer restricted_action. Kept across reset()."""
+        if create_channels is not None:
+            self._backend.create_channels = create_channels
+
+    mentions_in = staticmethod(mentions_in)
 
     @property
     def _manifest(self) -> AppManifest:
@@ -174,6 +187,16 @@ class FakeSlack(HumanActions):
         """Every Delivery made (not the skipped ones), oldest first; cleared by reset()."""
         with self._ws.lock:
             return list(self._deliveries)
+
+    @property
+    def connections_open_limit(self) -> RateLimit | None:
+        """apps.connections.open's budget (Tier 1: 1 a minute, bursts of 5); past it the
+        fake answers 429 + Retry-After. None: unlimited. The budget refills on reset()."""
+        return self._webapi.connections_open.limit
+
+    @connections_open_limit.setter
+    def connections_open_limit(self, limit: RateLimit | None) -> None:
+        self._webapi.connections_open.set_limit(limit)
 
     @property
     def socket_ping_interval(self) -> float | None:
@@ -386,6 +409,14 @@ class FakeSlack(HumanActions):
             extra=extra_headers,
         )
         return post(self.http_target, raw, headers, timeout=timeout)
+
+    def ssl_check(self, *, timeout: float = 5.0) -> Delivery:
+        """POST Slack's certificate check to http_target: a form body `ssl_check=1&token=…`
+        (docs interactivity/slash-commands), signed like every request from Slack."""
+        body = urllib.parse.urlencode({"ssl_check": "1", "token": VERIFICATION_TOKEN})
+        return self.post_signed(
+            body, content_type="application/x-www-form-urlencoded", timeout=timeout
+        )
 
     # -- Socket Mode control ---------------------------------------------------------------
 

@@ -524,3 +524,20 @@ def message_action(
         "message_ts": message["ts"],
         "message": shown,
     }
+
+
+def rename_event(kind: str, channel: Channel, *, event_ts: str) -> dict[str, Any]:
+    """`channel_rename` / `group_rename`: the docs' `channel {id, name, created}`, plus the
+    fields Slack's own type definitions add (node-slack-sdk ChannelRenameEvent)."""
+    return {
+        "type": kind,
+        "channel": {
+            "id": channel.id,
+            "name": channel.name,
+            "name_normalized": channel.name,
+            "created": channel.created,
+            "is_channel": not channel.is_private,
+            "is_mpim": False,
+        },
+        "event_ts": event_ts,
+    }

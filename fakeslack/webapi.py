@@ -18,6 +18,7 @@ from fakeslack.errors import ApiError
 from fakeslack.faults import Faults
 from fakeslack.manifest import AppManifest
 from fakeslack.methods import METHODS, Backend, Params
+from fakeslack.ratelimits import CONNECTIONS_OPEN, Budget
 from fakeslack.state import Channel, Workspace
 
 log = logging.getLogger(__name__)
@@ -85,6 +86,24 @@ async def read_params(request: web.Request) -> dict[str, Any]:
     return params
 
 
+class OverBudget(Exception):
+    """The fake's own rate limit for a method was spent (answered 429 + Retry-After)."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
+async def _drop_connection(request: web.Request) -> web.StreamResponse:
+    """Close the socket without a response: the client sees the server disconnect."""
+    if request.transport is not None:
+        request.transport.close()
+    # Nothing can be written any more; hand aiohttp an empty, already-closed response.
+    response = web.StreamResponse(status=200)
+    response.force_close()
+    return response
+
+
 def bearer(request: web.Request) -> str | None:
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
@@ -109,6 +128,7 @@ class WebApi:
         self.calls = calls
         self.bot_token = bot_token
         self.app_token = app_token
+        self.connections_open = Budget(CONNECTIONS_OPEN)
 
     @property
     def manifest(self) -> AppManifest:
@@ -118,7 +138,7 @@ class WebApi:
     def manifest(self, manifest: AppManifest) -> None:
         self.backend.manifest = manifest
 
-    async def handle(self, request: web.Request) -> web.Response:
+    async def handle(self, request: web.Request) -> web.StreamResponse:
         method = request.match_info["method"]
         started = time.time()
         token = bearer(request)
@@ -133,10 +153,18 @@ class WebApi:
         except ApiError as exc:
             status, body, headers = 200, exc.body(), {}
             refused = True
+        except OverBudget as exc:
+            status, body = 429, {"ok": False, "error": "ratelimited"}
+            headers = {"Retry-After": str(exc.retry_after)}
+            refused = True
         except Exception:
             log.exception("fakeslack: handler for %s crashed", method)
             status, body, headers = 500, {"ok": False, "error": "fakeslack_internal_error"}, {}
         call = Call(method, params, token, started, time.time(), status, body)
+        if status == 200 and self.faults.take_lost(method):
+            # The call took effect; now the caller never hears of it.
+            self.calls.record(call)
+            return await _drop_connection(request)
         self.calls.record(call, refused=refused)
         return web.json_response(body, status=status, headers=headers)
 
@@ -153,6 +181,10 @@ class WebApi:
         fault = self.faults.take(method)
         if fault is not None:
             return fault.status, dict(fault.body), dict(fault.headers)
+        if method == "apps.connections.open":
+            wait = self.connections_open.take()
+            if wait is not None:
+                raise OverBudget(wait)
         with self.backend.ws.lock:
             decoded = Params(params)
             self._check_scopes(method, decoded)
