@@ -7,15 +7,28 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from fakeslack import payloads
+from fakeslack.blockkit import message_problems
+from fakeslack.calls import Call, CallLog
+from fakeslack.composer import command_text, mentioned_users
 from fakeslack.delivery import Delivery
 from fakeslack.errors import ApiError
 from fakeslack.hooks import Hook, ResponseUrls
+from fakeslack.manifest import AppManifest
 from fakeslack.modals import ModalStore, validate_view
-from fakeslack.state import ALICE, GENERAL_ID, Channel, Workspace
+from fakeslack.state import (
+    ALICE,
+    BOT_USER_ID,
+    GENERAL_ID,
+    TEAM_ID,
+    Channel,
+    Workspace,
+    validate_channel_name,
+)
+from fakeslack.subscriptions import message_subscription, why_not
 
 
 class HumanActions:
@@ -24,6 +37,11 @@ class HumanActions:
     _ws: Workspace
     _modals: ModalStore
     _hooks: ResponseUrls
+    _calls: CallLog
+
+    @property
+    def _manifest(self) -> AppManifest:
+        raise NotImplementedError
 
     def deliver(
         self,
@@ -34,8 +52,32 @@ class HumanActions:
         retry_reason: str = "",
         via: str | None = None,
         timeout: float = 5.0,
+        on_send: Callable[[], None] | None = None,
     ) -> Delivery:
         raise NotImplementedError
+
+    def _starts(self, trigger_id: str) -> Callable[[], None]:
+        return lambda: self._modals.stamp(trigger_id)
+
+    def _emit(
+        self,
+        subscription: str,
+        chan: Channel | None,
+        event: dict[str, Any],
+        via: str | None,
+        timeout: float,
+    ) -> Delivery:
+        """Deliver a human-caused event only where Slack would send it to this app."""
+        reason = why_not(self._manifest, subscription, chan)
+        if reason is not None:
+            return Delivery.skipped("events_api", reason)
+        return self.send_event(event, via=via, timeout=timeout)
+
+    def _require_local(self, user: str, what: str) -> None:
+        # Slack Connect: "slash commands and message actions are not shared" (docs
+        # apis/channels-between-orgs), so people from other organisations cannot use them.
+        if self._ws.team_of(user) != TEAM_ID:
+            raise ValueError(f"{user} is from another organisation; Slack offers no {what} there")
 
     def _channel(self, ref: str) -> Channel:
         chan = self._ws.channels.get(ref) or self._ws.channel_by_name(ref)
@@ -53,9 +95,14 @@ class HumanActions:
         *,
         files: list[dict[str, Any]] | None = None,
         thread_ts: str | None = None,
+        raw: bool = False,
     ) -> str:
-        """A person posts; stored only (no event is sent). Returns the message ts."""
-        msg = self._ws.human_message(channel, user, text, files=files, thread_ts=thread_ts)
+        """A person posts; stored only (no event is sent). Returns the message ts.
+
+        `text` is what they typed: `@name`, `#channel`, `@here` and links become Slack's
+        tokens and `&<>` are escaped, as the client does; `raw=True` stores it unchanged.
+        """
+        msg = self._ws.human_message(channel, user, text, files=files, thread_ts=thread_ts, raw=raw)
         return str(msg["ts"])
 
     def pin(
@@ -81,7 +128,7 @@ class HumanActions:
                 pin_count=len(chan.pins),
                 event_ts=self._ws.ids.ts(),
             )
-        return self.send_event(event, via=via, timeout=timeout)
+        return self._emit("pin_added", chan, event, via, timeout)
 
     def unpin(
         self,
@@ -106,7 +153,7 @@ class HumanActions:
                 pin_count=len(chan.pins),
                 event_ts=self._ws.ids.ts(),
             )
-        return self.send_event(event, via=via, timeout=timeout)
+        return self._emit("pin_removed", chan, event, via, timeout)
 
     def say(
         self,
@@ -116,17 +163,44 @@ class HumanActions:
         *,
         files: list[dict[str, Any]] | None = None,
         thread_ts: str | None = None,
+        raw: bool = False,
         via: str | None = None,
         timeout: float = 5.0,
     ) -> Delivery:
-        """A person posts and the app hears it (`message` event); the ts is in the payload."""
+        """A person posts and Slack tells the app: the `message` event (if subscribed), then
+        `app_mention` when the text mentions the bot. Returns the last Delivery made.
+
+        `text` is typed text (see `post_message`); `raw=True` sends it unchanged.
+        """
         with self._ws.lock:
             chan = self._channel(channel)
-            msg = self._ws.human_message(chan.id, user, text, files=files, thread_ts=thread_ts)
-            event = payloads.message_event(
-                msg, channel=chan.id, channel_type=self._ws.channel_type(chan)
+            msg = self._ws.human_message(
+                chan.id, user, text, files=files, thread_ts=thread_ts, raw=raw
             )
-        return self.send_event(event, via=via, timeout=timeout)
+            events: list[tuple[str, dict[str, Any]]] = [
+                (
+                    message_subscription(chan),
+                    payloads.message_event(
+                        msg,
+                        channel=chan.id,
+                        channel_type=self._ws.channel_type(chan),
+                        shared=chan.ext_shared,
+                    ),
+                )
+            ]
+            # No app_mention from DMs: there the message event is the whole story.
+            if BOT_USER_ID in mentioned_users(msg["text"]) and not chan.is_im:
+                events.append(
+                    ("app_mention", payloads.app_mention_event(msg, chan.id, chan.ext_shared))
+                )
+            wanted = [(sub, ev) for sub, ev in events if why_not(self._manifest, sub, chan) is None]
+            reasons = [why_not(self._manifest, sub, chan) for sub, _ in events]
+        if not wanted:
+            return Delivery.skipped("events_api", "; ".join(r for r in reasons if r))
+        result = Delivery()
+        for _, event in wanted:
+            result = self.send_event(event, via=via, timeout=timeout)
+        return result
 
     # -- reactions, edits, deletions ---------------------------------------------------------
 
@@ -184,7 +258,7 @@ class HumanActions:
                 message=msg,
                 event_ts=self._ws.ids.ts(),
             )
-        return self.send_event(event, via=via, timeout=timeout)
+        return self._emit(kind, chan, event, via, timeout)
 
     def edit_message(
         self,
@@ -193,19 +267,21 @@ class HumanActions:
         new_text: str,
         user: str | None = None,
         *,
+        raw: bool = False,
         via: str | None = None,
         timeout: float = 5.0,
     ) -> Delivery:
         """The author edits a message; deliver `message_changed` (message + previous_message).
 
         `user` defaults to the author; anyone else is refused, as Slack refuses them.
+        `new_text` is typed text (see `post_message`).
         """
         with self._ws.lock:
             chan = self._channel(channel)
             msg = chan.message(ts)
             editor = user or (msg or {}).get("user") or ""
             try:
-                before, after, edit_ts = self._ws.edit_message(chan, ts, new_text, editor)
+                before, after, edit_ts = self._ws.edit_message(chan, ts, new_text, editor, raw=raw)
             except ApiError as exc:
                 raise ValueError(f"cannot edit {ts} in {chan.id}: {exc.error}") from None
             event = payloads.message_changed_event(
@@ -215,7 +291,7 @@ class HumanActions:
                 after=after,
                 event_ts=edit_ts,
             )
-        return self.send_event(event, via=via, timeout=timeout)
+        return self._emit(message_subscription(chan), chan, event, via, timeout)
 
     def delete_message(
         self,
@@ -254,7 +330,7 @@ class HumanActions:
                 event = payloads.message_deleted_event(
                     channel=chan.id, channel_type=kind, before=before, event_ts=event_ts
                 )
-        return self.send_event(event, via=via, timeout=timeout)
+        return self._emit(message_subscription(chan), chan, event, via, timeout)
 
     # -- people ------------------------------------------------------------------------------
 
@@ -269,8 +345,8 @@ class HumanActions:
     ) -> Delivery:
         """A person joins (or is invited by `inviter`); deliver `member_joined_channel`.
 
-        Slack also posts a `channel_join` message in the channel; it is stored, not
-        delivered (deliver it with `send_event` to test a `message` subscription).
+        Slack also posts a `channel_join` message, delivered after it to an app subscribed
+        to the channel's `message.*` event. Returns the `member_joined_channel` Delivery.
         """
         with self._ws.lock:
             chan = self._channel(channel)
@@ -281,7 +357,54 @@ class HumanActions:
             event = payloads.member_joined_event(
                 user=user, channel=chan, inviter=inviter, event_ts=joined["ts"]
             )
-        return self.send_event(event, via=via, timeout=timeout)
+            message = payloads.message_event(
+                joined, channel=chan.id, channel_type=self._ws.channel_type(chan)
+            )
+        result = self._emit("member_joined_channel", chan, event, via, timeout)
+        self._emit(message_subscription(chan), chan, message, via, timeout)
+        return result
+
+    def rename_channel(
+        self,
+        channel: str,
+        user: str,
+        new_name: str,
+        *,
+        via: str | None = None,
+        timeout: float = 5.0,
+    ) -> Delivery:
+        """A person renames a channel: `channel_rename` (`group_rename` for a private one)
+        goes to a subscribed app, then the `channel_name` message to one on message.*.
+        Later slash commands carry the new `channel_name`."""
+        with self._ws.lock:
+            chan = self._channel(channel)
+            try:
+                validate_channel_name(new_name)
+                self._ws.check_name_free(new_name, except_id=chan.id)
+            except ApiError as exc:
+                raise ValueError(f"cannot rename {chan.id} to {new_name!r}: {exc.error}") from None
+            old = chan.name
+            chan.previous_names.insert(0, old)
+            chan.name = new_name
+            msg: dict[str, Any] = {
+                "type": "message",
+                "subtype": "channel_name",
+                "ts": self._ws.ids.ts(),
+                "user": user,
+                "old_name": old,
+                "name": new_name,
+                "text": f'<@{user}> has renamed the channel from "{old}" to "{new_name}"',
+                "team": self._ws.team_of(user),
+            }
+            self._ws.append_message(chan, msg)
+            kind = "group_rename" if chan.is_private else "channel_rename"
+            event = payloads.rename_event(kind, chan, event_ts=msg["ts"])
+            message = payloads.message_event(
+                msg, channel=chan.id, channel_type=self._ws.channel_type(chan)
+            )
+        result = self._emit(kind, chan, event, via, timeout)
+        self._emit(message_subscription(chan), chan, message, via, timeout)
+        return result
 
     def send_event(
         self,
@@ -297,8 +420,15 @@ class HumanActions:
         if "type" not in event:
             raise ValueError("an event needs a 'type'")
         event.setdefault("event_ts", self._ws.ids.ts())
+        channel_id = payloads.event_channel(event)
+        with self._ws.lock:
+            chan = self._ws.channels.get(channel_id or "")
+            shared = bool(chan and chan.ext_shared)
         wrapper = payloads.event_callback(
-            event, event_id=event_id or self._ws.ids.event_id(), event_time=int(time.time())
+            event,
+            event_id=event_id or self._ws.ids.event_id(),
+            event_time=int(time.time()),
+            ext_shared=shared,
         )
         return self.deliver("events_api", wrapper, retry_num=retry_num, via=via, timeout=timeout)
 
@@ -311,29 +441,61 @@ class HumanActions:
         user: str = ALICE,
         channel: str = GENERAL_ID,
         command: str = "/incident",
+        raw: bool = False,
         via: str | None = None,
         timeout: float = 5.0,
     ) -> Delivery:
-        """Type `/command text`: fresh trigger_id and response_url, then deliver."""
+        """Type `/command text`: fresh trigger_id and response_url, then deliver.
+
+        `text` is what the person typed; it is sent the way the manifest's `should_escape`
+        makes Slack send it. `raw=True` puts `text` on the wire unchanged.
+        """
+        manifest = self._manifest
+        if not manifest.has_command(command):
+            raise ValueError(f"the app manifest declares no slash command {command!r}")
+        self._require_local(user, "slash commands")
         chan = self._channel(channel)
+        with self._ws.lock:
+            sent = (
+                text
+                if raw
+                else command_text(
+                    self._ws, text, user, should_escape=manifest.should_escape_for(command)
+                )
+            )
         trigger_id = self._modals.issue_trigger(user)
         response_url = self._hooks.issue("commands", chan.id, user)
         payload = payloads.slash_command(
             self._ws,
-            text=text,
+            text=sent,
             user=user,
             channel=chan,
             command=command,
             trigger_id=trigger_id,
             response_url=response_url,
         )
-        result = self.deliver("slash_commands", payload, via=via, timeout=timeout)
+        result = self.deliver(
+            "slash_commands", payload, via=via, timeout=timeout, on_send=self._starts(trigger_id)
+        )
         answer = result.response
         if result.ok and answer and (answer.get("text") or answer.get("blocks")):
+            problems = message_problems(answer["blocks"]) if answer.get("blocks") else []
+            if problems:
+                # Slack shows the person an error instead of a message it cannot render.
+                result.error = "invalid_blocks"
+                self._refuse_ack("slash_commands", answer, "invalid_blocks", problems)
+                return result
             # An ack carrying a message is shown to the user, like a response_url post.
             with self._ws.lock:
                 self._hooks.apply(Hook(chan.id, user, None), answer)
         return result
+
+    def _refuse_ack(self, kind: str, answer: dict[str, Any], error: str, problems: Any) -> None:
+        now = time.time()
+        body: dict[str, Any] = {"ok": False, "error": error}
+        if problems:
+            body["response_metadata"] = {"messages": problems}
+        self._calls.refuse(Call(f"{kind}.ack", answer, None, now, now, 200, body))
 
     # -- shortcuts ---------------------------------------------------------------------------
 
@@ -348,6 +510,9 @@ class HumanActions:
         timeout: float = 5.0,
     ) -> Delivery:
         """Pick a message shortcut from a message's menu: fresh trigger_id and response_url."""
+        if not self._manifest.has_shortcut(callback_id):
+            raise ValueError(f"the app manifest declares no shortcut {callback_id!r}")
+        self._require_local(user, "shortcuts")
         with self._ws.lock:
             chan = self._channel(channel)
             try:
@@ -365,7 +530,9 @@ class HumanActions:
             trigger_id=trigger_id,
             response_url=response_url,
         )
-        return self.deliver("interactive", payload, via=via, timeout=timeout)
+        return self.deliver(
+            "interactive", payload, via=via, timeout=timeout, on_send=self._starts(trigger_id)
+        )
 
     # -- modals ----------------------------------------------------------------------------
 
@@ -382,7 +549,9 @@ class HumanActions:
         view = self._modals.open_view(view_id)
         trigger_id = self._modals.issue_trigger(user, view_id=view_id)
         payload = payloads.view_submission(self._ws, view, values, user=user, trigger_id=trigger_id)
-        result = self.deliver("interactive", payload, via=via, timeout=timeout)
+        result = self.deliver(
+            "interactive", payload, via=via, timeout=timeout, on_send=self._starts(trigger_id)
+        )
         if result.ok:
             self._apply_view_answer(view_id, result)
         return result
@@ -407,6 +576,8 @@ class HumanActions:
         except ApiError as exc:
             # Slack keeps the modal open and tells the user the app answered badly.
             result.error = f"invalid response_action view: {exc.extra or exc.error}"
+            messages = (exc.extra.get("response_metadata") or {}).get("messages")
+            self._refuse_ack("view_submission", answer, exc.error, messages)
 
     # -- block actions ---------------------------------------------------------------------
 
@@ -440,7 +611,9 @@ class HumanActions:
                 view=view,
                 actions=[payloads.action(*found, value)],
             )
-            return self.deliver("interactive", payload, via=via, timeout=timeout)
+            return self.deliver(
+                "interactive", payload, via=via, timeout=timeout, on_send=self._starts(trigger_id)
+            )
         with self._ws.lock:
             chan, msg, is_ephemeral = self._message_with(action_id, channel, message_ts)
             found = payloads.find_element(msg.get("blocks") or [], action_id)
@@ -461,7 +634,9 @@ class HumanActions:
             response_url=response_url,
             actions=[payloads.action(block, element, value)],
         )
-        return self.deliver("interactive", payload, via=via, timeout=timeout)
+        return self.deliver(
+            "interactive", payload, via=via, timeout=timeout, on_send=self._starts(trigger_id)
+        )
 
     def _message_with(
         self, action_id: str, channel: str | None, message_ts: str | None

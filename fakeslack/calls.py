@@ -48,15 +48,29 @@ class CallLog:
     def __init__(self) -> None:
         self._cond = threading.Condition()
         self._calls: list[Call] = []
+        self._refusals: list[Call] = []
 
-    def record(self, call: Call) -> None:
+    def record(self, call: Call, *, refused: bool = False) -> None:
+        """Log a call; `refused` marks an error the fake gave by Slack's rules (not a fault)."""
         with self._cond:
             self._calls.append(call)
+            if refused:
+                self._refusals.append(call)
             self._cond.notify_all()
+
+    def refuse(self, call: Call) -> None:
+        """A refusal that is not a Web API call (an app's ack Slack would not accept)."""
+        with self._cond:
+            self._refusals.append(call)
+
+    def refusals(self) -> list[Call]:
+        with self._cond:
+            return list(self._refusals)
 
     def clear(self) -> None:
         with self._cond:
             self._calls.clear()
+            self._refusals.clear()
 
     def all(self) -> list[Call]:
         with self._cond:

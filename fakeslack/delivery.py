@@ -33,9 +33,23 @@ class Delivery:
     envelope_id: str | None = None
     retry_attempt: int | None = None
     error: str | None = None
+    # The answer came after Slack's deadline: Slack counted the delivery as failed and
+    # ignored what the app said (the fake still waited, to record it).
+    late: bool = False
+
+    @classmethod
+    def skipped(cls, kind: str, reason: str) -> Delivery:
+        """Nothing was sent: Slack would not deliver this (not subscribed, not a member…)."""
+        return cls(kind=kind, via=None, error=reason)
+
+    @property
+    def delivered(self) -> bool:
+        return self.via is not None
 
     @property
     def ok(self) -> bool:
+        if self.late:
+            return False
         if self.via == "socket":
             return bool(self.acked)
         return self.status is not None and 200 <= self.status < 300
@@ -134,6 +148,20 @@ def post(
         conn.close()
         result.elapsed = time.monotonic() - started
     return result
+
+
+def judge_deadline(result: Delivery, deadline: float) -> None:
+    """Slack gives up after `deadline` seconds: a later answer is late and not applied.
+
+    What a failure is called: `operation_timeout` is what the person sees for a command
+    or an interaction; the Events API retries with reason `http_timeout`.
+    """
+    timed_out = result.error == "http_timeout"
+    if result.status is not None and (result.elapsed or 0.0) > deadline:
+        result.late = True
+        timed_out = True
+    if timed_out:
+        result.error = "http_timeout" if result.kind == "events_api" else "operation_timeout"
 
 
 def _parse_body(raw: bytes, content_type: str) -> Any:

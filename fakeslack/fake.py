@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import os
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import Any
@@ -16,15 +18,18 @@ from aiohttp import web
 from fakeslack import state
 from fakeslack.actions import HumanActions
 from fakeslack.calls import Call, CallLog
-from fakeslack.delivery import KINDS, Delivery, build_headers, encode, post
+from fakeslack.delivery import KINDS, Delivery, build_headers, encode, judge_deadline, post
 from fakeslack.faults import Faults
 from fakeslack.hooks import ResponseUrls
 from fakeslack.ids import IdFactory
+from fakeslack.manifest import AppManifest, resolve
 from fakeslack.methods import Backend
 from fakeslack.modals import ModalStore
+from fakeslack.mrkdwn import mentions_in
+from fakeslack.ratelimits import RateLimit
 from fakeslack.server import ServerThread
 from fakeslack.socketmode import SocketHub
-from fakeslack.state import BOT_USER_ID, Workspace
+from fakeslack.state import BOT_USER_ID, VERIFICATION_TOKEN, Workspace
 from fakeslack.webapi import WebApi
 
 # Room for the loop hop on top of a delivery's own timeout.
@@ -47,6 +52,7 @@ class FakeSlack(HumanActions):
         bot_token: str = "xoxb-test-token",
         app_token: str = "xapp-test-token",
         signing_secret: str = "test-signing-secret",
+        manifest: AppManifest | str | os.PathLike[str] | None = None,
     ) -> None:
         self.bot_token = bot_token
         self.app_token = app_token
@@ -61,10 +67,13 @@ class FakeSlack(HumanActions):
         self._hooks = ResponseUrls(self._ws, self._calls)
         self._hub = SocketHub()
         backend = Backend(self._ws, self._modals, self._hub.issue_url)
+        self._backend = backend
         self._webapi = WebApi(
             backend, self.faults, self._calls, bot_token=bot_token, app_token=app_token
         )
         self._server = ServerThread(self._build_app)
+        self._deliveries: list[Delivery] = []
+        self.use_manifest(manifest)
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -114,8 +123,36 @@ class FakeSlack(HumanActions):
         self._hooks.reset()
         self.faults.clear()
         self._calls.clear()
+        self._webapi.connections_open.refill()
+        with self._ws.lock:
+            self._deliveries.clear()
         if self._server.running:
             self._server.call(self._hub.reset(), timeout=_CALL_MARGIN)
+
+    # -- the app's configuration -----------------------------------------------------------
+
+    def use_manifest(self, manifest: AppManifest | str | os.PathLike[str] | None) -> AppManifest:
+        """Enforce this manifest (an AppManifest, a path to Slack's manifest YAML, or None
+        for the permissive one) from now on; kept across reset(). Returns it."""
+        resolved = resolve(manifest)
+        self._webapi.manifest = resolved
+        return resolved
+
+    @property
+    def manifest(self) -> AppManifest:
+        return self._webapi.manifest
+
+    def workspace_policy(self, *, create_channels: bool | None = None) -> None:
+        """What the workspace's admins allow apps; `create_channels=False` makes
+        conversations.create answer restricted_action. Kept across reset()."""
+        if create_channels is not None:
+            self._backend.create_channels = create_channels
+
+    mentions_in = staticmethod(mentions_in)
+
+    @property
+    def _manifest(self) -> AppManifest:
+        return self._webapi.manifest
 
     @property
     def port(self) -> int:
@@ -127,13 +164,39 @@ class FakeSlack(HumanActions):
         return f"http://127.0.0.1:{self._server.port}/api/"
 
     @property
+    def deadline(self) -> float:
+        """Seconds Slack waits for an HTTP answer or a Socket Mode ack (3 s); later ones
+        count as failed, and unacked events are redelivered after it."""
+        return self._hub.ack_timeout
+
+    @deadline.setter
+    def deadline(self, seconds: float) -> None:
+        self._hub.ack_timeout = float(seconds)
+
+    @property
     def socket_ack_timeout(self) -> float:
-        """Seconds before an unacked events_api envelope is redelivered."""
+        """The same as `deadline` (kept for existing callers)."""
         return self._hub.ack_timeout
 
     @socket_ack_timeout.setter
     def socket_ack_timeout(self, seconds: float) -> None:
         self._hub.ack_timeout = float(seconds)
+
+    @property
+    def deliveries(self) -> list[Delivery]:
+        """Every Delivery made (not the skipped ones), oldest first; cleared by reset()."""
+        with self._ws.lock:
+            return list(self._deliveries)
+
+    @property
+    def connections_open_limit(self) -> RateLimit | None:
+        """apps.connections.open's budget (Tier 1: 1 a minute, bursts of 5); past it the
+        fake answers 429 + Retry-After. None: unlimited. The budget refills on reset()."""
+        return self._webapi.connections_open.limit
+
+    @connections_open_limit.setter
+    def connections_open_limit(self, limit: RateLimit | None) -> None:
+        self._webapi.connections_open.set_limit(limit)
 
     @property
     def socket_ping_interval(self) -> float | None:
@@ -165,7 +228,14 @@ class FakeSlack(HumanActions):
         *,
         tz: str = "Europe/London",
         email: str | None = None,
+        is_restricted: bool = False,
+        is_ultra_restricted: bool = False,
+        deleted: bool = False,
+        team_id: str | None = None,
     ) -> dict[str, Any]:
+        """Add a person: a multi-channel guest (`is_restricted`), a single-channel guest
+        (`is_ultra_restricted`), a deactivated account (`deleted`), or someone from another
+        organisation over Slack Connect (`team_id` other than the workspace's)."""
         user = self._ws.add_user(
             user_id,
             name,
@@ -174,6 +244,10 @@ class FakeSlack(HumanActions):
             is_bot=is_bot,
             tz=tz,
             email=email,
+            is_restricted=is_restricted,
+            is_ultra_restricted=is_ultra_restricted,
+            deleted=deleted,
+            team_id=team_id or self.TEAM_ID,
         )
         return copy.deepcopy(user)
 
@@ -186,12 +260,25 @@ class FakeSlack(HumanActions):
         members: Iterable[str] = (),
         archived: bool = False,
         creator: str | None = None,
+        ext_shared: bool = False,
     ) -> str:
-        """Add a channel as if made earlier (by a person, unless `creator` says); its id."""
+        """Add a channel as if made earlier (by a person, unless `creator` says); its id.
+
+        A channel with a member from another team is shared over Slack Connect.
+        """
         return self._ws.add_channel(
-            name, channel_id=channel_id, is_private=is_private, members=members,
-            archived=archived, creator=creator,
+            name,
+            channel_id=channel_id,
+            is_private=is_private,
+            members=members,
+            archived=archived,
+            creator=creator,
+            ext_shared=ext_shared,
         ).id
+
+    def add_dm(self, user: str, other: str) -> str:
+        """A DM between two people (not the bot); its id."""
+        return self._ws.add_dm(user, other).id
 
     def issue_trigger_id(self, user: str = ALICE, *, view_id: str | None = None) -> str:
         """A fresh trigger_id without delivering anything (for direct views.open tests)."""
@@ -208,23 +295,47 @@ class FakeSlack(HumanActions):
         retry_reason: str = "",
         via: str | None = None,
         timeout: float = 5.0,
+        on_send: Callable[[], None] | None = None,
     ) -> Delivery:
-        """Send one payload the way Slack would, over Socket Mode or signed HTTP."""
+        """Send one payload the way Slack would, over Socket Mode or signed HTTP.
+
+        Slack gives the app `deadline` seconds (3); an answer after that is recorded but
+        marked `late` and not ok. The fake waits up to `timeout` for it. `on_send` runs as
+        the payload goes out.
+        """
         if kind not in KINDS:
             raise ValueError(f"unknown delivery kind {kind!r}; expected one of {KINDS}")
         route = self._route(via)
         if route == "socket":
             reason = retry_reason or ("timeout" if retry_num else "")
             coro = self._hub.deliver(
-                kind, payload, retry_attempt=retry_num, retry_reason=reason, timeout=timeout
+                kind,
+                payload,
+                retry_attempt=retry_num,
+                retry_reason=reason,
+                timeout=timeout,
+                on_send=on_send,
             )
-            return self._server.call(coro, timeout + _CALL_MARGIN)
-        assert self.http_target is not None
-        body, content_type = encode(kind, payload)
-        headers = build_headers(
-            self.signing_secret, body, content_type, retry_num=retry_num, retry_reason=retry_reason
-        )
-        return post(self.http_target, body, headers, timeout=timeout, kind=kind, payload=payload)
+            result = self._server.call(coro, timeout + _CALL_MARGIN)
+        else:
+            assert self.http_target is not None
+            body, content_type = encode(kind, payload)
+            headers = build_headers(
+                self.signing_secret,
+                body,
+                content_type,
+                retry_num=retry_num,
+                retry_reason=retry_reason,
+            )
+            if on_send is not None:
+                on_send()
+            result = post(
+                self.http_target, body, headers, timeout=timeout, kind=kind, payload=payload
+            )
+            judge_deadline(result, self.deadline)
+        with self._ws.lock:
+            self._deliveries.append(result)
+        return result
 
     def deliver_many(
         self,
@@ -254,7 +365,10 @@ class FakeSlack(HumanActions):
                         kind, payload, retry_attempt=0, retry_reason="", timeout=timeout
                     )
 
-            return list(await asyncio.gather(*(one(p) for p in payloads)))
+            done = list(await asyncio.gather(*(one(p) for p in payloads)))
+            with self._ws.lock:
+                self._deliveries.extend(done)
+            return done
 
         rounds = -(-len(payloads) // in_flight)
         return self._server.call(run(), timeout * rounds + _CALL_MARGIN)
@@ -296,6 +410,14 @@ class FakeSlack(HumanActions):
         )
         return post(self.http_target, raw, headers, timeout=timeout)
 
+    def ssl_check(self, *, timeout: float = 5.0) -> Delivery:
+        """POST Slack's certificate check to http_target: a form body `ssl_check=1&token=…`
+        (docs interactivity/slash-commands), signed like every request from Slack."""
+        body = urllib.parse.urlencode({"ssl_check": "1", "token": VERIFICATION_TOKEN})
+        return self.post_signed(
+            body, content_type="application/x-www-form-urlencoded", timeout=timeout
+        )
+
     # -- Socket Mode control ---------------------------------------------------------------
 
     def disconnect(
@@ -329,6 +451,13 @@ class FakeSlack(HumanActions):
     @property
     def calls(self) -> list[Call]:
         return self._calls.all()
+
+    @property
+    def refusals(self) -> list[Call]:
+        """Web API calls, response_url posts and acks the fake refused by Slack's own rules
+        (invalid_blocks, missing_scope, not_in_channel…; injected faults are not here),
+        oldest first; cleared by reset()."""
+        return self._calls.refusals()
 
     def calls_to(self, method: str) -> list[Call]:
         return self._calls.to(method)

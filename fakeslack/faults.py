@@ -1,4 +1,5 @@
-"""Fault injection for the Web API: latency, rate limits, error answers and HTTP 5xx.
+"""Fault injection for the Web API: latency, rate limits (one-off or a storm on one method),
+error answers, HTTP 5xx, and answers lost after the call took effect.
 
 Set from the test thread, consumed by the server thread, hence the lock.
 """
@@ -6,6 +7,7 @@ Set from the test thread, consumed by the server thread, hence the lock.
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +31,8 @@ class Faults:
         self._lock = threading.Lock()
         self._latency: dict[str, float] = {}
         self._queued: dict[str, deque[Fault]] = {}
+        self._storms: dict[str, tuple[float, int]] = {}  # method -> (until, retry_after)
+        self._lost: dict[str, int] = {}
 
     def latency(self, method: str, seconds: float) -> None:
         """Delay every call to `method` ("*" for all) by `seconds`; 0 removes it."""
@@ -44,6 +48,19 @@ class Faults:
         )
         self._queue(method, fault, times)
 
+    def rate_limit_for(self, method: str, seconds: float, retry_after: int = 5) -> None:
+        """A 429 storm on one method: every call to it in the next `seconds` answers 429 with
+        `Retry-After: retry_after`; other methods are unaffected (Slack limits per method)."""
+        with self._lock:
+            self._storms[method] = (time.monotonic() + seconds, int(retry_after))
+
+    def lose_answer(self, method: str, times: int = 1) -> None:
+        """The next `times` calls to `method` take effect (the message is posted, the channel
+        made…) and then the connection drops before the answer: the caller sees a
+        connection error and cannot tell whether the call happened."""
+        with self._lock:
+            self._lost[method] = self._lost.get(method, 0) + times
+
     def error(
         self, method: str, error: str, *, times: int = 1, extra: dict[str, Any] | None = None
     ) -> None:
@@ -57,6 +74,8 @@ class Faults:
         with self._lock:
             self._latency.clear()
             self._queued.clear()
+            self._storms.clear()
+            self._lost.clear()
 
     def _queue(self, method: str, fault: Fault, times: int) -> None:
         with self._lock:
@@ -68,9 +87,28 @@ class Faults:
         with self._lock:
             return self._latency.get(method, self._latency.get(ANY_METHOD, 0.0))
 
+    def take_lost(self, method: str) -> bool:
+        """Whether this call's answer is to be lost (consumes one)."""
+        with self._lock:
+            left = self._lost.get(method, 0)
+            if left <= 0:
+                return False
+            self._lost[method] = left - 1
+            return True
+
     def take(self, method: str) -> Fault | None:
         """The next fault for this call, method-specific ones first; consumes it."""
         with self._lock:
+            storm = self._storms.get(method)
+            if storm is not None:
+                until, retry_after = storm
+                if time.monotonic() < until:
+                    return Fault(
+                        429,
+                        {"ok": False, "error": "ratelimited"},
+                        {"Retry-After": str(retry_after)},
+                    )
+                del self._storms[method]
             for key in (method, ANY_METHOD):
                 queue = self._queued.get(key)
                 if queue:

@@ -12,6 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
+from fakeslack.blockkit import message_problems
 from fakeslack.calls import Call, CallLog
 from fakeslack.state import APP_ID, BOT_ID, BOT_USER_ID, TEAM_ID, Workspace
 
@@ -63,12 +64,26 @@ class ResponseUrls:
             hook.uses += 1
             if hook.uses > MAX_USES:
                 return self._answer(started, body, 404, "used_url")
+            problems = message_problems(body["blocks"]) if body.get("blocks") else []
+            if problems:
+                # Webhooks answer errors as text; the messages say what Slack disliked.
+                return self._answer(started, body, 400, "invalid_blocks", problems)
             self.apply(hook, body)
         return self._answer(started, body, 200, "ok")
 
-    def _answer(self, started: float, body: dict[str, Any], status: int, text: str) -> web.Response:
-        outcome = {"ok": True} if status == 200 else {"ok": False, "error": text}
-        self.calls.record(Call("response_url", body, None, started, time.time(), status, outcome))
+    def _answer(
+        self,
+        started: float,
+        body: dict[str, Any],
+        status: int,
+        text: str,
+        problems: list[str] | None = None,
+    ) -> web.Response:
+        outcome: dict[str, Any] = {"ok": True} if status == 200 else {"ok": False, "error": text}
+        if problems:
+            outcome["response_metadata"] = {"messages": problems}
+        call = Call("response_url", body, None, started, time.time(), status, outcome)
+        self.calls.record(call, refused=status != 200)
         return web.Response(status=status, text=text)
 
     def apply(self, hook: Hook, body: dict[str, Any]) -> None:

@@ -9,15 +9,12 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from fakeslack.blockkit import check_view
 from fakeslack.errors import ApiError
 from fakeslack.ids import IdFactory
 from fakeslack.state import APP_ID, BOT_ID, TEAM_ID
 
 TRIGGER_TTL = 3.0
-TITLE_MAX = 24
-BLOCKS_MAX = 100
-METADATA_MAX = 3000
-CALLBACK_ID_MAX = 255
 
 
 @dataclass
@@ -37,57 +34,9 @@ class ViewRecord:
     errors: dict[str, Any] | None = None
 
 
-def _invalid(messages: list[str]) -> ApiError:
-    return ApiError("invalid_arguments", response_metadata={"messages": messages})
-
-
 def validate_view(view: Any, *, require_modal: bool = True) -> dict[str, Any]:
-    """Check a modal against Slack's limits; raises invalid_arguments listing each problem."""
-    if isinstance(view, str) or not isinstance(view, dict):
-        raise _invalid(["[ERROR] missing required field: view [json-pointer:/view]"])
-    problems: list[str] = []
-    if require_modal and view.get("type") != "modal":
-        problems.append("[ERROR] must be one of: modal [json-pointer:/view/type]")
-    title = view.get("title")
-    if not isinstance(title, dict) or not title.get("text"):
-        problems.append("[ERROR] missing required field: title [json-pointer:/view/title]")
-    elif len(title["text"]) > TITLE_MAX:
-        problems.append(
-            f"[ERROR] must be less than {TITLE_MAX + 1} characters [json-pointer:/view/title/text]"
-        )
-    for key in ("submit", "close"):
-        button = view.get(key)
-        if isinstance(button, dict) and len(button.get("text", "")) > TITLE_MAX:
-            problems.append(
-                f"[ERROR] must be less than {TITLE_MAX + 1} characters "
-                f"[json-pointer:/view/{key}/text]"
-            )
-    blocks = view.get("blocks")
-    if not isinstance(blocks, list):
-        problems.append("[ERROR] missing required field: blocks [json-pointer:/view/blocks]")
-        blocks = []
-    elif len(blocks) > BLOCKS_MAX:
-        problems.append(
-            f"[ERROR] no more than {BLOCKS_MAX} items allowed [json-pointer:/view/blocks]"
-        )
-    if len(view.get("private_metadata") or "") > METADATA_MAX:
-        problems.append(
-            f"[ERROR] must be less than {METADATA_MAX + 1} characters "
-            "[json-pointer:/view/private_metadata]"
-        )
-    if len(view.get("callback_id") or "") > CALLBACK_ID_MAX:
-        problems.append(
-            f"[ERROR] must be less than {CALLBACK_ID_MAX + 1} characters "
-            "[json-pointer:/view/callback_id]"
-        )
-    has_input = any(isinstance(b, dict) and b.get("type") == "input" for b in blocks)
-    if has_input and not view.get("submit"):
-        problems.append(
-            "[ERROR] must provide a submit property when using input blocks [json-pointer:/view]"
-        )
-    if problems:
-        raise _invalid(problems)
-    return view
+    """Check a view against Slack's limits (see blockkit); raises what views.* answer."""
+    return check_view(view, require_modal=require_modal)
 
 
 class ModalStore:
@@ -113,6 +62,13 @@ class ModalStore:
         with self.lock:
             self.triggers[trigger_id] = Trigger(user, time.monotonic(), view_id)
         return trigger_id
+
+    def stamp(self, trigger_id: str) -> None:
+        """Start a trigger's clock now: Slack's 3 s run from the delivery that carries it."""
+        with self.lock:
+            trigger = self.triggers.get(trigger_id)
+            if trigger is not None:
+                trigger.issued_at = time.monotonic()
 
     def _check_trigger(self, trigger_id: str | None) -> Trigger:
         trigger = self.triggers.get(trigger_id or "")

@@ -43,14 +43,18 @@ PICKERS = {
 }
 
 
-def team_ref() -> dict[str, str]:
-    return {"id": TEAM_ID, "domain": TEAM_DOMAIN}
+def team_ref(team_id: str = TEAM_ID) -> dict[str, str]:
+    """`team` of an interaction: the acting person's team. For someone from another
+    organisation in a Slack Connect channel that is their team (which is why Bolt prefers
+    `view.app_installed_team_id` when it is there)."""
+    domain = TEAM_DOMAIN if team_id == TEAM_ID else team_id.lower()
+    return {"id": team_id, "domain": domain}
 
 
 def user_ref(ws: Workspace, user_id: str) -> dict[str, str]:
     user = ws.user(user_id)
     name = user["name"] if user else user_id
-    return {"id": user_id, "username": name, "name": name, "team_id": TEAM_ID}
+    return {"id": user_id, "username": name, "name": name, "team_id": ws.team_of(user_id)}
 
 
 def action_ts() -> str:
@@ -199,7 +203,7 @@ def view_submission(
     submitted["state"] = {"values": state_values(view, values)}
     return {
         "type": "view_submission",
-        "team": team_ref(),
+        "team": team_ref(ws.team_of(user)),
         "user": user_ref(ws, user),
         "api_app_id": APP_ID,
         "token": VERIFICATION_TOKEN,
@@ -264,7 +268,7 @@ def block_actions(
     payload.update(
         {
             "trigger_id": trigger_id,
-            "team": team_ref(),
+            "team": team_ref(ws.team_of(user)),
             "enterprise": None,
             "is_enterprise_install": False,
         }
@@ -285,7 +289,7 @@ def block_actions(
 # -- events --------------------------------------------------------------------------------
 
 
-def _event_channel(event: dict[str, Any]) -> str | None:
+def event_channel(event: dict[str, Any]) -> str | None:
     for key in ("channel", "channel_id"):
         if isinstance(event.get(key), str):
             return event[key]
@@ -298,14 +302,16 @@ def _event_channel(event: dict[str, Any]) -> str | None:
 def event_context(event: dict[str, Any]) -> str:
     """Slack's opaque `4-<base64 json>` context, built the way captured payloads decode."""
     data = {"et": event.get("type"), "tid": TEAM_ID, "aid": APP_ID}
-    channel = _event_channel(event)
+    channel = event_channel(event)
     if channel:
         data["cid"] = channel
     raw = json.dumps(data, separators=(",", ":")).encode()
     return "4-" + base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def event_callback(event: dict[str, Any], *, event_id: str, event_time: int) -> dict[str, Any]:
+def event_callback(
+    event: dict[str, Any], *, event_id: str, event_time: int, ext_shared: bool = False
+) -> dict[str, Any]:
     return {
         "token": VERIFICATION_TOKEN,
         "team_id": TEAM_ID,
@@ -325,7 +331,7 @@ def event_callback(event: dict[str, Any], *, event_id: str, event_time: int) -> 
                 "is_enterprise_install": False,
             }
         ],
-        "is_ext_shared_channel": False,
+        "is_ext_shared_channel": ext_shared,
         "event_context": event_context(event),
     }
 
@@ -379,12 +385,48 @@ def reaction_event(
     }
 
 
-def message_event(message: dict[str, Any], *, channel: str, channel_type: str) -> dict[str, Any]:
+def _shared_teams(event: dict[str, Any]) -> None:
+    # In Slack Connect channels messages also name the author's and the source team.
+    team = event.get("team")
+    if team:
+        event["user_team"] = team
+        event["source_team"] = team
+
+
+def message_event(
+    message: dict[str, Any], *, channel: str, channel_type: str, shared: bool = False
+) -> dict[str, Any]:
     """A new message as `message.channels` / `message.groups` deliver it."""
     event = copy.deepcopy(message)
     event.pop("pinned_to", None)
     event.pop("reactions", None)
+    if shared:
+        _shared_teams(event)
     event.update({"channel": channel, "event_ts": message["ts"], "channel_type": channel_type})
+    return event
+
+
+def app_mention_event(message: dict[str, Any], channel: str, shared: bool) -> dict[str, Any]:
+    """`app_mention`, in the sample's field order; `thread_ts` when said in a thread."""
+    event: dict[str, Any] = {
+        "user": message.get("user"),
+        "type": "app_mention",
+        "ts": message["ts"],
+        "client_msg_id": message.get("client_msg_id"),
+        "text": message.get("text", ""),
+        "team": message.get("team"),
+    }
+    if message.get("thread_ts"):
+        event["thread_ts"] = message["thread_ts"]
+    if shared:
+        _shared_teams(event)
+    event.update(
+        {
+            "blocks": copy.deepcopy(message.get("blocks", [])),
+            "channel": channel,
+            "event_ts": message["ts"],
+        }
+    )
     return event
 
 
@@ -471,7 +513,7 @@ def message_action(
         "type": "message_action",
         "token": VERIFICATION_TOKEN,
         "action_ts": action_ts(),
-        "team": team_ref(),
+        "team": team_ref(ws.team_of(user)),
         "user": user_ref(ws, user),
         "channel": {"id": channel.id, "name": "directmessage" if channel.is_im else channel.name},
         "is_enterprise_install": False,
@@ -481,4 +523,21 @@ def message_action(
         "response_url": response_url,
         "message_ts": message["ts"],
         "message": shown,
+    }
+
+
+def rename_event(kind: str, channel: Channel, *, event_ts: str) -> dict[str, Any]:
+    """`channel_rename` / `group_rename`: the docs' `channel {id, name, created}`, plus the
+    fields Slack's own type definitions add (node-slack-sdk ChannelRenameEvent)."""
+    return {
+        "type": kind,
+        "channel": {
+            "id": channel.id,
+            "name": channel.name,
+            "name_normalized": channel.name,
+            "created": channel.created,
+            "is_channel": not channel.is_private,
+            "is_mpim": False,
+        },
+        "event_ts": event_ts,
     }

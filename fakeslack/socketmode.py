@@ -11,6 +11,7 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +43,17 @@ class Envelope:
     payload: dict[str, Any]
     settled: asyncio.Future[tuple[str, Any, int]]
     attempts: list[tuple[str, int]] = field(default_factory=list)
+    # envelope_id -> loop time it was sent / acked, to judge the ack against the deadline
+    sent_at: dict[str, float] = field(default_factory=dict)
+    acked_at: float | None = None
+    # Called once, when the first attempt goes out (a trigger_id's clock starts then).
+    on_send: Callable[[], None] | None = None
+
+
+def unanswered(kind: str) -> str:
+    """What a missed deadline is called: the person sees `operation_timeout` for commands
+    and interactions; Socket Mode redeliveries of events say `timeout`."""
+    return "timeout" if kind == "events_api" else "operation_timeout"
 
 
 class SocketHub:
@@ -151,6 +163,7 @@ class SocketHub:
         if envelope is None or envelope.settled.done():
             return
         attempt = dict(envelope.attempts).get(frame["envelope_id"], 0)
+        envelope.acked_at = asyncio.get_running_loop().time()
         envelope.settled.set_result((frame["envelope_id"], frame.get("payload"), attempt))
 
     def _pick(self) -> Connection | None:
@@ -180,10 +193,13 @@ class SocketHub:
         retry_attempt: int,
         retry_reason: str,
         timeout: float,
+        on_send: Callable[[], None] | None = None,
     ) -> Delivery:
+        """Send until acked (events are redelivered after `ack_timeout`); an ack that comes
+        after the deadline of the attempt it answers is `late`: Slack has given up on it."""
         loop = asyncio.get_running_loop()
         start = loop.time()
-        envelope = Envelope(kind, payload, loop.create_future())
+        envelope = Envelope(kind, payload, loop.create_future(), on_send=on_send)
         task = loop.create_task(
             self._send_attempts(envelope, retry_attempt, retry_reason, start + timeout)
         )
@@ -203,8 +219,10 @@ class SocketHub:
                 envelope_id=last_id,
                 retry_attempt=last_attempt,
                 elapsed=loop.time() - start,
-                error=None if envelope.attempts else "no_connection",
+                error=unanswered(kind) if envelope.attempts else "no_connection",
             )
+        took = (envelope.acked_at or loop.time()) - envelope.sent_at.get(envelope_id, start)
+        late = took > self.ack_timeout
         return Delivery(
             kind=kind,
             via="socket",
@@ -214,6 +232,8 @@ class SocketHub:
             envelope_id=envelope_id,
             retry_attempt=attempt,
             elapsed=loop.time() - start,
+            late=late,
+            error=unanswered(kind) if late else None,
         )
 
     async def _send_attempts(
@@ -246,7 +266,10 @@ class SocketHub:
         if envelope.kind == "events_api":
             frame.update({"retry_attempt": attempt, "retry_reason": reason})
         self._pending[envelope_id] = envelope
+        if not envelope.attempts and envelope.on_send is not None:
+            envelope.on_send()
         envelope.attempts.append((envelope_id, attempt))
+        envelope.sent_at[envelope_id] = asyncio.get_running_loop().time()
         self.sent.append({"connection_id": conn.id, **frame})
         try:
             await conn.ws.send_str(json.dumps(frame))

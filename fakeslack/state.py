@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from fakeslack import composer
 from fakeslack.errors import ApiError
 from fakeslack.ids import IdFactory
 
@@ -84,6 +85,10 @@ def make_user(
     is_bot: bool = False,
     tz: str = "Europe/London",
     email: str | None = None,
+    is_restricted: bool = False,
+    is_ultra_restricted: bool = False,
+    deleted: bool = False,
+    team_id: str = TEAM_ID,
 ) -> dict[str, Any]:
     real = real_name if real_name is not None else name
     display = display_name if display_name is not None else name
@@ -105,7 +110,7 @@ def make_user(
         "last_name": last,
         "image_48": f"https://secure.gravatar.com/avatar/{user_id.lower()}.jpg?s=48",
         "image_72": f"https://secure.gravatar.com/avatar/{user_id.lower()}.jpg?s=72",
-        "team": TEAM_ID,
+        "team": team_id,
     }
     if is_bot:
         profile.update(
@@ -119,9 +124,9 @@ def make_user(
         profile["email"] = email or f"{name}@{TEAM_DOMAIN}.example"
     return {
         "id": user_id,
-        "team_id": TEAM_ID,
+        "team_id": team_id,
         "name": name,
-        "deleted": False,
+        "deleted": deleted,
         "color": "9f69e7",
         "real_name": real,
         "tz": tz,
@@ -131,8 +136,9 @@ def make_user(
         "is_admin": False,
         "is_owner": False,
         "is_primary_owner": False,
-        "is_restricted": False,
-        "is_ultra_restricted": False,
+        # A single-channel guest is restricted and ultra-restricted, as Slack reports it.
+        "is_restricted": is_restricted or is_ultra_restricted,
+        "is_ultra_restricted": is_ultra_restricted,
         "is_bot": is_bot,
         "is_app_user": False,
         "updated": _SEED_CREATED,
@@ -153,6 +159,10 @@ class Channel:
     is_archived: bool = False
     is_general: bool = False
     im_user: str | None = None
+    # A DM between two people: the bot is not in it and cannot see it.
+    peer_dm: bool = False
+    # Shared over Slack Connect with another organisation.
+    ext_shared: bool = False
     members: set[str] = field(default_factory=set)
     topic: dict[str, Any] = field(default_factory=lambda: dict(_EMPTY_TEXT))
     purpose: dict[str, Any] = field(default_factory=lambda: dict(_EMPTY_TEXT))
@@ -164,7 +174,7 @@ class Channel:
 
     @property
     def is_im(self) -> bool:
-        return self.im_user is not None
+        return self.im_user is not None or self.peer_dm
 
     def bot_can_see(self) -> bool:
         # Private channels (and other people's DMs) do not exist for a bot outside them.
@@ -203,8 +213,8 @@ class Channel:
             "is_general": self.is_general,
             "unlinked": 0,
             "name_normalized": self.name,
-            "is_shared": False,
-            "is_ext_shared": False,
+            "is_shared": self.ext_shared,
+            "is_ext_shared": self.ext_shared,
             "is_org_shared": False,
             "pending_shared": [],
             "is_pending_ext_shared": False,
@@ -280,9 +290,11 @@ class Workspace:
         archived: bool = False,
         creator: str | None = None,
         is_general: bool = False,
+        ext_shared: bool = False,
     ) -> Channel:
         members = set(members)
         with self.lock:
+            ext_shared = ext_shared or any(self.team_of(m) != TEAM_ID for m in members)
             if channel_id is None:
                 channel_id = self._fresh_id("C")
             chan = Channel(
@@ -294,6 +306,7 @@ class Workspace:
                 is_archived=archived,
                 is_general=is_general,
                 members=members,
+                ext_shared=ext_shared,
             )
             self.channels[channel_id] = chan
             return chan
@@ -341,6 +354,21 @@ class Workspace:
             if not chan.is_im and chan.name == name and chan.id != except_id:
                 raise ApiError("name_taken")
 
+    def add_dm(self, first: str, second: str) -> Channel:
+        """A DM between two people, which the bot can neither see nor post to."""
+        with self.lock:
+            chan = Channel(
+                id=self._fresh_id("D"),
+                name=f"{first}-{second}",
+                creator=first,
+                created=int(time.time()),
+                is_private=True,
+                peer_dm=True,
+                members={first, second},
+            )
+            self.channels[chan.id] = chan
+            return chan
+
     def im_with(self, user_id: str) -> Channel:
         for chan in self.channels.values():
             if chan.im_user == user_id:
@@ -366,25 +394,39 @@ class Workspace:
         *,
         files: list[dict[str, Any]] | None = None,
         thread_ts: str | None = None,
+        raw: bool = False,
     ) -> dict[str, Any]:
+        """Store what a person typed, as Slack's client sends it (`raw`: text as given)."""
         with self.lock:
             chan = self.channels.get(channel_id) or self.channel_by_name(channel_id)
             if chan is None:
                 raise KeyError(f"no channel {channel_id!r}")
+            composed = self.compose(text, user, raw=raw)
             msg: dict[str, Any] = {
                 "user": user,
                 "type": "message",
                 "ts": self.ids.ts(),
                 "client_msg_id": str(uuid.uuid4()),
-                "text": text,
-                "team": TEAM_ID,
-                "blocks": [rich_text_block(self.ids.token(5), text)],
+                "text": composed.text,
+                "team": self.team_of(user),
+                "blocks": composed.blocks,
             }
             if files:
                 msg["files"] = [self._file(f, user) for f in files]
                 msg["upload"] = False
             self.append_message(chan, msg, thread_ts)
             return msg
+
+    def compose(self, text: str, user: str, *, raw: bool = False) -> composer.Composed:
+        block_id = self.ids.token(5)
+        if raw:
+            return composer.raw_message(text, block_id)
+        return composer.compose_message(self, text, user, block_id)
+
+    def team_of(self, user_id: str | None) -> str:
+        """The team a person belongs to (another one for Slack Connect guests)."""
+        user = self.users.get(user_id or "")
+        return str(user.get("team_id") or TEAM_ID) if user else TEAM_ID
 
     def _file(self, given: dict[str, Any], user: str) -> dict[str, Any]:
         file_id = given.get("id") or self.ids.prefixed("F")
@@ -501,7 +543,7 @@ class Workspace:
         return msg
 
     def edit_message(
-        self, chan: Channel, ts: str, text: str, user: str
+        self, chan: Channel, ts: str, text: str, user: str, *, raw: bool = False
     ) -> tuple[dict[str, Any], dict[str, Any], str]:
         """Change a message's text as its author does; returns (before, after, edit ts)."""
         msg = self.require_message(chan, ts)
@@ -511,9 +553,12 @@ class Workspace:
             raise ApiError("cant_update_message")
         before = copy.deepcopy(msg)
         edit_ts = self.ids.ts()
-        msg["text"] = text
+        composed = self.compose(text, user, raw=raw)
+        msg["text"] = composed.text
         if msg.get("blocks") and msg["blocks"][0].get("type") == "rich_text":
-            msg["blocks"] = [rich_text_block(msg["blocks"][0].get("block_id", "edit"), text)]
+            block = composed.blocks[0]
+            block["block_id"] = msg["blocks"][0].get("block_id", block["block_id"])
+            msg["blocks"] = [block]
         msg["edited"] = {"user": user, "ts": edit_ts}
         return before, copy.deepcopy(msg), edit_ts
 
@@ -544,6 +589,8 @@ class Workspace:
         if user in chan.members:
             raise ApiError("already_in_channel")
         chan.members.add(user)
+        if self.team_of(user) != TEAM_ID:
+            chan.ext_shared = True
         msg: dict[str, Any] = {
             "type": "message",
             "subtype": "channel_join",
@@ -563,12 +610,3 @@ class Workspace:
         if chan.is_im:
             return "im"
         return "group" if chan.is_private else "channel"
-
-
-def rich_text_block(block_id: str, text: str) -> dict[str, Any]:
-    """What Slack's composer attaches to a typed message."""
-    return {
-        "type": "rich_text",
-        "block_id": block_id,
-        "elements": [{"type": "rich_text_section", "elements": [{"type": "text", "text": text}]}],
-    }

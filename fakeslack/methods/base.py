@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from fakeslack.manifest import AppManifest
 from fakeslack.modals import ModalStore
 from fakeslack.state import Workspace
 
@@ -16,6 +17,9 @@ class Backend:
     modals: ModalStore
     # apps.connections.open needs the socket side to mint a single-use ticket URL.
     issue_socket_url: Callable[[], str]
+    # What the app was granted, and what the workspace's admins allow it.
+    manifest: AppManifest = field(default_factory=AppManifest.permissive)
+    create_channels: bool = True
 
 
 class Params:

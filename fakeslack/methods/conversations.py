@@ -15,11 +15,15 @@ from fakeslack.state import (
     TEAM_ID,
     TOPIC_MAX,
     Channel,
+    Workspace,
     validate_channel_name,
 )
 
 
 def create(b: Backend, p: Params) -> dict[str, Any]:
+    if not b.create_channels:
+        # "A team preference prevents the authenticated user from creating channels."
+        raise ApiError("restricted_action")
     name = validate_channel_name(p.text("name"))
     b.ws.check_name_free(name)
     chan = b.ws.add_channel(
@@ -44,10 +48,9 @@ def invite(b: Backend, p: Params) -> dict[str, Any]:
     to_add: list[str] = []
     already: list[str] = []
     for uid in users:
-        if uid == BOT_USER_ID:
-            errors.append({"user": uid, "ok": False, "error": "cant_invite_self"})
-        elif ws.user(uid) is None:
-            errors.append({"user": uid, "ok": False, "error": "user_not_found"})
+        refusal = _invite_refusal(ws, chan, uid)
+        if refusal is not None:
+            errors.append({"user": uid, "ok": False, "error": refusal})
         elif uid in chan.members:
             already.append(uid)
         elif uid not in to_add:
@@ -65,6 +68,29 @@ def invite(b: Backend, p: Params) -> dict[str, Any]:
     if errors:
         body["errors"] = errors
     return body
+
+
+def _invite_refusal(ws: Workspace, chan: Channel, uid: str) -> str | None:
+    """Why Slack would not invite this person (docs: conversations.invite errors)."""
+    if uid == BOT_USER_ID:
+        return "cant_invite_self"
+    user = ws.user(uid)
+    if user is None:
+        return "user_not_found"
+    if uid in chan.members:
+        return None
+    if user.get("deleted"):
+        # No code is documented for deactivated accounts; cant_invite is the catch-all.
+        return "cant_invite"
+    if user.get("is_ultra_restricted"):
+        # A single-channel guest already sits in the one conversation they may have.
+        return "ura_max_channels"
+    if user.get("is_restricted"):
+        # Multi-channel guests join only the channels an admin picks for them.
+        return "user_is_restricted"
+    if user.get("team_id") != TEAM_ID and not chan.ext_shared:
+        return "no_external_invite_permission"
+    return None
 
 
 def set_topic(b: Backend, p: Params) -> dict[str, Any]:
@@ -85,6 +111,28 @@ def set_topic(b: Backend, p: Params) -> dict[str, Any]:
             "user": BOT_USER_ID,
             "text": f"set the channel topic: {topic}",
             "topic": topic,
+            "team": TEAM_ID,
+        },
+    )
+    return {"ok": True, "channel": chan.to_api()}
+
+
+def set_purpose(b: Backend, p: Params) -> dict[str, Any]:
+    ws = b.ws
+    chan = ws.require_member_channel(p.text("channel"))
+    purpose = p.text("purpose") or ""
+    if len(purpose) > TOPIC_MAX:
+        raise ApiError("too_long")  # "Description was longer than 250 characters."
+    chan.purpose = {"value": purpose, "creator": BOT_USER_ID, "last_set": int(time.time())}
+    ws.append_message(
+        chan,
+        {
+            "type": "message",
+            "subtype": "channel_purpose",
+            "ts": ws.ids.ts(),
+            "user": BOT_USER_ID,
+            "text": f"set the channel description: {purpose}",
+            "purpose": purpose,
             "team": TEAM_ID,
         },
     )
@@ -193,7 +241,12 @@ def _page(
     extra: dict[str, Any] = {"has_more": more}
     if more:
         extra["response_metadata"] = {"next_cursor": next_cursor}
-    return [copy.deepcopy(m) for m in page], extra
+    messages = [copy.deepcopy(m) for m in page]
+    # Message metadata comes back only when asked for (include_all_metadata).
+    if not p.flag("include_all_metadata"):
+        for msg in messages:
+            msg.pop("metadata", None)
+    return messages, extra
 
 
 def _bound(p: Params, name: str, default: float) -> float:
@@ -269,6 +322,7 @@ METHODS: dict[str, Handler] = {
     "conversations.create": create,
     "conversations.invite": invite,
     "conversations.setTopic": set_topic,
+    "conversations.setPurpose": set_purpose,
     "conversations.info": info,
     "conversations.join": join,
     "conversations.archive": archive,

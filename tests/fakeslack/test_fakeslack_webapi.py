@@ -301,8 +301,12 @@ def test_post_ephemeral(client: WebClient, slack: FakeSlack) -> None:
     assert error_of(client.chat_postEphemeral, channel=outsider, user=ALICE, text="x") == (
         "user_not_in_channel"
     )
+    # The method takes IM channels: the bot's own DM with Bob works...
     dm = client.chat_postMessage(channel=BOB, text="hi")["channel"]
-    assert error_of(client.chat_postEphemeral, channel=dm, user=BOB, text="x") == (
+    assert client.chat_postEphemeral(channel=dm, user=BOB, text="x")["ok"]
+    # ...a DM between two other people does not exist for the bot.
+    theirs = slack.add_dm(ALICE, BOB)
+    assert error_of(client.chat_postEphemeral, channel=theirs, user=BOB, text="x") == (
         "channel_not_found"
     )
 
