@@ -15,7 +15,13 @@ from bot.people import look_up
 
 
 def organisation(context: BoltContext | dict[str, Any]) -> str | None:
-    """This installation's organisation: the Enterprise Grid org, else the workspace."""
+    """This installation's organisation: the Enterprise Grid org, else the workspace.
+
+    From the installation (auth.test), not the payload: a click by someone from another
+    organisation carries their team as the payload's."""
+    installed = context.get("authorize_result")
+    if installed is not None:
+        return installed.get("enterprise_id") or installed.get("team_id")
     return context.get("enterprise_id") or context.get("team_id")
 
 

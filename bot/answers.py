@@ -19,8 +19,15 @@ log = logging.getLogger(__name__)
 RESPONSE_URL_TIMEOUT = 10
 # Slack's answers that mean "the bot cannot show an ephemeral message there".
 NOT_THERE = frozenset(
-    {"channel_not_found", "not_in_channel", "user_not_in_channel", "is_archived",
-     "restricted_action", "cannot_dm_bot", "missing_scope"}
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "user_not_in_channel",
+        "is_archived",
+        "restricted_action",
+        "cannot_dm_bot",
+        "missing_scope",
+    }
 )
 
 
@@ -57,7 +64,10 @@ def tell(client: WebClient, where: Where, text: str, body: blocks.Blocks | None 
     if where.channel and not where.channel.startswith("D"):
         try:
             client.chat_postEphemeral(
-                channel=where.channel, user=where.user, text=text, blocks=shown,
+                channel=where.channel,
+                user=where.user,
+                text=text,
+                blocks=shown,
                 thread_ts=where.thread_ts,
             )
             return True
@@ -84,7 +94,10 @@ def dm(client: WebClient, user: str, text: str, body: blocks.Blocks | None = Non
 
 def _respond(url: str, text: str, body: blocks.Blocks, thread_ts: str | None) -> bool:
     message: dict[str, Any] = {
-        "text": text, "blocks": body, "response_type": "ephemeral", "replace_original": False
+        "text": text,
+        "blocks": body,
+        "response_type": "ephemeral",
+        "replace_original": False,
     }
     if thread_ts:
         message["thread_ts"] = thread_ts
@@ -95,7 +108,9 @@ def _respond(url: str, text: str, body: blocks.Blocks, thread_ts: str | None) ->
         return False
     if answer.status_code != 200:
         # Slack says why in the body: expired_url, used_url, no_service…
-        log.warning("response_url refused", extra={"status": answer.status_code,
-                                                   "error": (answer.body or "")[:64]})
+        log.warning(
+            "response_url refused",
+            extra={"status": answer.status_code, "error": (answer.body or "")[:64]},
+        )
         return False
     return True

@@ -16,8 +16,16 @@ log = logging.getLogger(__name__)
 
 # Slack's answers that will not change by asking again.
 _FOR_GOOD = frozenset(
-    {"channel_not_found", "not_in_channel", "cant_archive_general", "restricted_action",
-     "missing_scope", "method_not_supported_for_channel_type", "invalid_auth", "account_inactive"}
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "cant_archive_general",
+        "restricted_action",
+        "missing_scope",
+        "method_not_supported_for_channel_type",
+        "invalid_auth",
+        "account_inactive",
+    }
 )
 
 
@@ -35,13 +43,16 @@ def archive_due(client: WebClient, days: int, now: dt.datetime) -> int:
             if code != "already_archived":
                 final = code in _FOR_GOOD
                 incidents.archive_failed(incident.id, code if final else None)
-                log.warning("channel not archived", extra={**extra, "error": code,
-                                                           "retried": not final})
+                log.warning(
+                    "channel not archived", extra={**extra, "error": code, "retried": not final}
+                )
                 continue
         except OSError as error:  # the connection, after the client's own retries
             incidents.archive_failed(incident.id, None)
-            log.warning("channel not archived", extra={**extra, "error": type(error).__name__,
-                                                       "retried": True})
+            log.warning(
+                "channel not archived",
+                extra={**extra, "error": type(error).__name__, "retried": True},
+            )
             continue
         incidents.archived(incident.id, now)
         archived += 1

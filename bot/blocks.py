@@ -34,13 +34,31 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def slack_len(text: str) -> int:
+    """Characters as Slack's limits count them: UTF-16 code units, so an emoji beyond the
+    Basic Multilingual Plane is two (the stricter reading of "characters")."""
+    return len(text) if text.isascii() else len(text.encode("utf-16-le")) // 2
+
+
+def fit(text: str, limit: int) -> str:
+    """The longest start of `text` within `limit` (slack_len), never half an emoji."""
+    if limit <= 0:
+        return ""
+    if slack_len(text) <= limit:
+        return text
+    cut = text[:limit]
+    while cut and slack_len(cut) > limit:
+        cut = cut[: -max(1, (slack_len(cut) - limit) // 2)]
+    return cut
+
+
 def clip(text: str, limit: int) -> str:
     """At most `limit` characters, cut at a word where one is near, marked with "…"."""
-    if len(text) <= limit:
+    if slack_len(text) <= limit:
         return text
-    cut = text[: limit - 1]
+    cut = fit(text, limit - 1)
     space = cut.rfind(" ")
-    if space >= limit * 3 // 4:
+    if space >= len(cut) * 3 // 4:
         cut = cut[:space]
     return cut.rstrip() + "…"
 
@@ -48,10 +66,11 @@ def clip(text: str, limit: int) -> str:
 def shown(text: str, limit: int) -> str:
     """People's text escaped for mrkdwn, in at most `limit` characters: clipped before it is
     escaped, so an entity (&amp;) is never cut in half."""
-    escaped = escape(text)
     room = limit
-    while len(escaped) > limit:
-        room -= max(1, len(escaped) - limit)
+    escaped = escape(clip(text, room))
+    while slack_len(escaped) > limit and room > 1:
+        # Each entity escaping adds makes the clipped text longer: clip that much more.
+        room = max(1, room - (slack_len(escaped) - limit))
         escaped = escape(clip(text, room))
     return escaped
 
@@ -202,7 +221,7 @@ def notice(text: str) -> Blocks:
     current = ""
     for line in text.split("\n"):
         line = _clip_line(line)
-        if current and len(current) + 1 + len(line) > SECTION_TEXT_MAX:
+        if current and slack_len(current) + 1 + slack_len(line) > SECTION_TEXT_MAX:
             sections.append(current)
             current = line
         else:
@@ -214,7 +233,7 @@ def notice(text: str) -> Blocks:
 
 
 def _clip_line(line: str) -> str:
-    if len(line) <= SECTION_TEXT_MAX:
+    if slack_len(line) <= SECTION_TEXT_MAX:
         return line
     cut = clip(line, SECTION_TEXT_MAX)
     # Never leave half a <…> token (a mention or a link) at the end.

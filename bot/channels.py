@@ -101,7 +101,10 @@ def create_incident_channel(
 
 
 def own_channel(
-    client: WebClient, number: int, bot_user_id: str | None, since: float | None,
+    client: WebClient,
+    number: int,
+    bot_user_id: str | None,
+    since: float | None,
     is_private: bool,
 ) -> dict[str, Any] | None:
     """A channel for incident `number` that this bot created since `since`, if any."""

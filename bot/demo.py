@@ -96,7 +96,10 @@ def play(slack: FakeSlack) -> int:
         },
         user=ALICE,
     )
-    slack.wait_for_call("chat.postEphemeral", timeout=10)
+    # The reporter is told where the incident lives once it is open in Slack.
+    slack.wait_for_call(
+        "response_url", where=lambda c: "is declared" in str(c.params.get("text")), timeout=10
+    )
     channel = next(c for c in slack.channels.values() if c["name"].startswith("inc-"))
     channel_id, number = channel["id"], int(channel["name"].split("-")[1])
     for user, text in (
@@ -108,7 +111,7 @@ def play(slack: FakeSlack) -> int:
         (BOB, "status identified"),
         (BOB, "note Rolling back the deploy"),
         (BOB, "status monitoring"),
-        (ALICE, f"action Alert on pool saturation <@{BOB}>"),
+        (ALICE, "action Alert on pool saturation @bob"),
         (BOB, "close"),
     ):
         slack.slash_command(words, user=user, channel=channel_id)

@@ -51,8 +51,9 @@ def invite(client: WebClient, channel: str, users: Iterable[str]) -> Invited:
     refused: dict[str, str] = {}
     already: set[str] = set()
     try:
-        answer: Any = client.conversations_invite(channel=channel, users=",".join(wanted),
-                                                  force=True)
+        answer: Any = client.conversations_invite(
+            channel=channel, users=",".join(wanted), force=True
+        )
         errors = answer.get("errors") or []
     except SlackApiError as error:
         errors = error.response.get("errors") or []

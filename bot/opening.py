@@ -84,8 +84,10 @@ def _attempt(
         problem = problem_from(step, error, setting=setting)
     except OSError as error:  # out of reach after the client's own retries
         problem = problem_for(step, "unreachable")
-        log.warning("slack step unreachable", extra={"incident": incident_id, "step": step,
-                                                     "error": type(error).__name__})
+        log.warning(
+            "slack step unreachable",
+            extra={"incident": incident_id, "step": step, "error": type(error).__name__},
+        )
     else:
         return None
     log.warning(
@@ -141,9 +143,17 @@ def open_in_slack(
     except RuntimeError:
         failed = problem_for("create the incident channel", "no_free_name")
     else:
-        return _open(client, incident, channel, settings=settings, executor=executor,
-                     bot_user_id=bot_user_id, where=where, source_message=source_message,
-                     lead_name=lambda: lead_name.result())
+        return _open(
+            client,
+            incident,
+            channel,
+            settings=settings,
+            executor=executor,
+            bot_user_id=bot_user_id,
+            where=where,
+            source_message=source_message,
+            lead_name=lambda: lead_name.result(),
+        )
     log.error("channel not created", extra={"incident": incident.id, "error": failed.error})
     incidents.opening_failed(incident.id, f"{failed.error}: {failed.fix}")
     confirm(client, incident, [failed], where=where)
@@ -167,9 +177,7 @@ def _open(
     incident.channel_id, incident.channel_name = channel_id, channel["name"]
     link = blocks.viewer_url(settings.viewer_base_url, incident)
     posted: dict[str, str] = {}
-    people = sorted(
-        {p for p in (incident.reporter_id, incident.lead_id) if p and p != bot_user_id}
-    )
+    people = sorted({p for p in (incident.reporter_id, incident.lead_id) if p and p != bot_user_id})
     problems: list[Problem] = []
 
     def invite_people() -> None:
@@ -213,13 +221,19 @@ def _open(
     def placeholder() -> None:
         assert settings.incidents_channel  # the step is only scheduled when it is set
         text, body = blocks.private_placeholder(settings.private_placeholder or "")
-        posting.post(client, channel=settings.incidents_channel, key=f"placeholder:{incident.id}",
-                     text=text, blocks=body)
+        posting.post(
+            client,
+            channel=settings.incidents_channel,
+            key=f"placeholder:{incident.id}",
+            text=text,
+            blocks=body,
+        )
 
     def first_entry() -> None:
         assert source_message is not None
-        entry = message_entry(client, source_message["channel"], source_message,
-                              incident.reporter_id)
+        entry = message_entry(
+            client, source_message["channel"], source_message, incident.reporter_id
+        )
         timeline.add_message(incident.id, entry, "shortcut")
 
     steps: list[tuple[str, Callable[[], object], str | None]] = [

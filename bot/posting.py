@@ -87,7 +87,10 @@ def _recent(
 ) -> list[dict[str, Any]]:
     if thread_ts:
         answer = client.conversations_replies(
-            channel=channel, ts=thread_ts, oldest=oldest, limit=LOOKBACK_MESSAGES,
+            channel=channel,
+            ts=thread_ts,
+            oldest=oldest,
+            limit=LOOKBACK_MESSAGES,
             include_all_metadata=True,
         )
     else:

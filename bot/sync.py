@@ -168,7 +168,10 @@ def tell_channel(
         def post() -> None:
             nonlocal posted
             posted = posting.post(
-                client, channel=channel_id, key=f"{key}:channel", text=text,
+                client,
+                channel=channel_id,
+                key=f"{key}:channel",
+                text=text,
                 blocks=blocks.notice(text),
             )["ts"]
 

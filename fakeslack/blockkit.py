@@ -57,10 +57,16 @@ _SELECTS = {
 
 
 def sent_len(value: str) -> int:
-    """Characters of `value` as a JSON client puts it on the wire (escapes included)."""
-    if value.isascii() and value.isprintable() and '"' not in value and "\\" not in value:
+    """Characters of `value` as Slack counts them once it has read the JSON: UTF-16 code
+    units, the length of a JavaScript string (an emoji beyond the Basic Multilingual Plane
+    counts two). The docs give every limit in characters without saying which; this is the
+    stricter reading that a Cyrillic or accented text still passes letter for letter.
+
+    A string that is itself JSON with \\u escapes (private_metadata built with json.dumps)
+    counts those escapes, as Slack sees them: six characters per escaped letter."""
+    if value.isascii():
         return len(value)
-    return len(json.dumps(value)) - 2
+    return len(value.encode("utf-16-le")) // 2
 
 
 class Checker:

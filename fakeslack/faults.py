@@ -6,6 +6,7 @@ Set from the test thread, consumed by the server thread, hence the lock.
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 from collections import deque
@@ -30,17 +31,22 @@ class Faults:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._latency: dict[str, float] = {}
+        self._jitter: dict[str, float] = {}
         self._queued: dict[str, deque[Fault]] = {}
         self._storms: dict[str, tuple[float, int]] = {}  # method -> (until, retry_after)
         self._lost: dict[str, int] = {}
 
-    def latency(self, method: str, seconds: float) -> None:
-        """Delay every call to `method` ("*" for all) by `seconds`; 0 removes it."""
+    def latency(self, method: str, seconds: float, *, jitter: float = 0.0) -> None:
+        """Delay every call to `method` ("*" for all) by `seconds`, plus up to `jitter` more
+        at random (Slack's latency varies, so calls sent in one order may land in another);
+        0 removes it."""
         with self._lock:
-            if seconds > 0:
+            if seconds > 0 or jitter > 0:
                 self._latency[method] = float(seconds)
+                self._jitter[method] = float(jitter)
             else:
                 self._latency.pop(method, None)
+                self._jitter.pop(method, None)
 
     def rate_limit(self, method: str, *, times: int = 1, retry_after: int = 1) -> None:
         fault = Fault(
@@ -73,6 +79,7 @@ class Faults:
     def clear(self) -> None:
         with self._lock:
             self._latency.clear()
+            self._jitter.clear()
             self._queued.clear()
             self._storms.clear()
             self._lost.clear()
@@ -85,7 +92,9 @@ class Faults:
 
     def delay_for(self, method: str) -> float:
         with self._lock:
-            return self._latency.get(method, self._latency.get(ANY_METHOD, 0.0))
+            key = method if method in self._latency else ANY_METHOD
+            jitter = self._jitter.get(key, 0.0)
+            return self._latency.get(key, 0.0) + (random.uniform(0.0, jitter) if jitter else 0.0)
 
     def take_lost(self, method: str) -> bool:
         """Whether this call's answer is to be lost (consumes one)."""

@@ -28,14 +28,19 @@ class Declaration:
     is_private: bool = False
 
 
+def title_length(title: str) -> int:
+    """Characters as Slack's inputs count them (UTF-16 units: an emoji may count two), so a
+    stored title always fits the form it is edited in."""
+    return len(title) if title.isascii() else len(title.encode("utf-16-le")) // 2
+
+
 def title_problem(title: str | None) -> str | None:
     """What is wrong with a title, in words for the person typing it; None if fine."""
     if title is None or not title.strip():
         return "Give the incident a title."
-    if len(title.strip()) > TITLE_MAX_LENGTH:
-        return (
-            f"Keep the title to {TITLE_MAX_LENGTH} characters (this one has {len(title.strip())})."
-        )
+    length = title_length(title.strip())
+    if length > TITLE_MAX_LENGTH:
+        return f"Keep the title to {TITLE_MAX_LENGTH} characters (this one has {length})."
     return None
 
 

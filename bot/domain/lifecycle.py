@@ -15,6 +15,7 @@ from typing import Any
 
 from peewee import IntegrityError
 
+from bot.domain.incidents import title_length
 from bot.metrics import DUPLICATES_SKIPPED
 from models import (
     SEVERITIES,
@@ -198,7 +199,7 @@ def change(
         raise ValueError(f"unknown severity {severity!r}")
     if title is not None:
         title = title.strip()
-        if not title or len(title) > TITLE_MAX_LENGTH:
+        if not title or title_length(title) > TITLE_MAX_LENGTH:
             raise ValueError(f"A title has 1 to {TITLE_MAX_LENGTH} characters.")
     wanted: dict[str, Any] = {
         "status": status,

@@ -56,8 +56,15 @@ def cached(user_id: str, *, max_age: dt.timedelta = MAX_AGE) -> Person | None:
 
 def _from_row(row: SlackUser) -> Person:
     return Person(
-        row.user_id, row.name, row.real_name, row.display_name, row.is_bot, row.email or "",
-        row.team_id or "", row.is_deleted, row.is_guest,
+        row.user_id,
+        row.name,
+        row.real_name,
+        row.display_name,
+        row.is_bot,
+        row.email or "",
+        row.team_id or "",
+        row.is_deleted,
+        row.is_guest,
     )
 
 

@@ -60,11 +60,11 @@ def register(app: App, deps: Deps) -> None:
         elif where.user in invited.already:
             answers.tell(client, where, f"You are already in {link}.")
 
-    def update(ack: Ack, body: dict[str, Any], action: dict[str, Any],
-               context: BoltContext) -> None:
+    def update(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext
+    ) -> None:
         incident = incidents.get(_number(action))
-        _, refused = actor(deps.quick, body["user"]["id"], "button", context,
-                           team_hint=_team(body))
+        _, refused = actor(deps.quick, body["user"]["id"], "button", context, team_hint=_team(body))
         if incident is None:
             failed: str | None = "That incident is not in the bot's records."
         else:
@@ -88,9 +88,7 @@ def register(app: App, deps: Deps) -> None:
             context["refused"] = refused
             return
         try:
-            outcome = lifecycle.resolve(
-                number, who, key=f"action:{action.get('action_ts')}:{user}"
-            )
+            outcome = lifecycle.resolve(number, who, key=f"action:{action.get('action_ts')}:{user}")
         except lifecycle.Duplicate:
             return
         except LookupError:  # the button names no incident
@@ -113,8 +111,9 @@ def register(app: App, deps: Deps) -> None:
             return
         incident.revision = context.get("revision", incident.revision)
         changes = [lifecycle.Change(*c) for c in context.get("changes") or []]
-        after_change(client, lifecycle.Outcome(incident, changes), deps.settings, where.user,
-                     where=where)
+        after_change(
+            client, lifecycle.Outcome(incident, changes), deps.settings, where.user, where=where
+        )
 
     def ack_only(ack: Ack) -> None:
         ack()
@@ -122,4 +121,3 @@ def register(app: App, deps: Deps) -> None:
     app.action(blocks.JOIN)(ack=ack_only, lazy=[join])
     app.action(blocks.UPDATE)(ack=update, lazy=[tell_failure])
     app.action(blocks.RESOLVE)(ack=resolve, lazy=[resolved_in_slack])
-

@@ -33,9 +33,7 @@ def open_incidents_reply() -> Reply:
         return Reply("No open incidents. :tada:")
     lines = []
     for i in found:
-        where = (
-            blocks.channel_link(i.channel_id) if i.channel_id else "_not opened in Slack_"
-        )
+        where = blocks.channel_link(i.channel_id) if i.channel_id else "_not opened in Slack_"
         lines.append(
             f"• {where} *{blocks.shown(f'{i.id}: {i.title}', LIST_TITLE_MAX)}* — "
             f"{i.severity_label}, {blocks.status_label(i)}, lead {blocks.mention(i.lead_id)}"
@@ -48,17 +46,46 @@ def open_incidents_reply() -> Reply:
 IN_CHANNEL_ONLY = set(incident_commands.HANDLERS) - {"help"}
 
 
-def not_here(word: str) -> Reply:
+DECLARE_ANYWAY = "incident_declare_anyway"
+BUTTON_VALUE_MAX = 2000  # Slack's most for a button's value
+
+
+def not_here(word: str, typed: str = "") -> Reply:
+    """A subcommand's word outside an incident channel: say where it works, and offer to
+    declare an incident called what was typed (a title may well begin with such a word)."""
     shown = blocks.escape(word[:40])
-    return Reply(
+    text = (
         f"`/incident {shown}` works in an incident's own channel: type it there. To declare "
-        f"an incident called “{shown}”, type `/incident new {shown}`."
+        f"an incident called “{blocks.shown(typed or word, 200)}”, type "
+        f"`/incident new {shown}…` or use the button."
     )
+    body = blocks.notice(text)
+    body.append(
+        {
+            "type": "actions",
+            "block_id": "declare_anyway",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": DECLARE_ANYWAY,
+                    "text": {"type": "plain_text", "text": "Declare an incident"},
+                    "value": blocks.fit(typed or word, BUTTON_VALUE_MAX),
+                }
+            ],
+        }
+    )
+    return Reply(text, body)
 
 
 def answer_in_incident(
-    words: Any, incident: Any, user: str, key: str, quick: WebClient, context: BoltContext,
-    *, team_hint: str | None = None,
+    words: Any,
+    incident: Any,
+    user: str,
+    key: str,
+    quick: WebClient,
+    context: BoltContext,
+    *,
+    team_hint: str | None = None,
 ) -> Reply:
     who, refused = actor(quick, user, "command", context, team_hint=team_hint)
     return incident_commands.run(
@@ -98,13 +125,17 @@ def register(app: App, deps: Deps) -> None:
         elif words.name == "help":
             reply = Reply(incident_commands.HELP)
         elif incident is None and words.name in IN_CHANNEL_ONLY:
-            reply = not_here(words.name)
+            reply = not_here(words.name, text)
         elif words.name == "new" or incident is None:
             typed = words.rest if words.name == "new" else text
             title, summary = declare.split_text(readable(typed, declare.readable_name))
             # Forms open before the ack: the trigger_id lives 3 s.
             failed = declare.open_modal(
-                deps.quick, body["trigger_id"], title, channel, summary=summary,
+                deps.quick,
+                body["trigger_id"],
+                title,
+                channel,
+                summary=summary,
                 response_url=body.get("response_url"),
             )
             ack(failed) if failed else ack()
@@ -126,6 +157,29 @@ def register(app: App, deps: Deps) -> None:
 
     app.command(COMMAND)(ack=on_command, lazy=[after_command])
 
+    def declare_anyway(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext
+    ) -> None:
+        value = action.get("value")
+        typed = value if isinstance(value, str) else ""
+        title, summary = declare.split_text(readable(typed, declare.readable_name))
+        where = Where.of(body)
+        context["failed"] = declare.open_modal(
+            deps.quick,
+            body["trigger_id"],
+            title,
+            where.channel,
+            summary=summary,
+            response_url=where.response_url,
+        )
+        ack()
+
+    def tell_failure(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        if context.get("failed"):
+            answers.tell(client, Where.of(body), context["failed"])
+
+    app.action(DECLARE_ANYWAY)(ack=declare_anyway, lazy=[tell_failure])
+
     def on_mention(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
         text, channel, user = event.get("text"), event.get("channel"), event.get("user")
         if not (isinstance(channel, str) and isinstance(user, str) and isinstance(text, str)):
@@ -140,7 +194,7 @@ def register(app: App, deps: Deps) -> None:
         if words.name == "list":
             reply = open_incidents_reply()
         elif incident is None and words.name in IN_CHANNEL_ONLY:
-            reply = not_here(words.name)
+            reply = not_here(words.name, rest)
         elif incident is None or not words.name or words.name == "help":
             reply = Reply(
                 incident_commands.HELP
@@ -150,7 +204,12 @@ def register(app: App, deps: Deps) -> None:
             )
         else:
             reply = answer_in_incident(
-                words, incident, user, f"event:{body.get('event_id')}", deps.quick, context,
+                words,
+                incident,
+                user,
+                f"event:{body.get('event_id')}",
+                deps.quick,
+                context,
                 team_hint=event.get("user_team"),
             )
             if reply.duplicate:

@@ -88,11 +88,11 @@ def split_text(text: str) -> tuple[str, str]:
     text = text.strip()
     first, _, more = text.partition("\n")
     first = first.strip()
-    if len(first) <= TITLE_MAX_LENGTH:
+    if blocks.slack_len(first) <= TITLE_MAX_LENGTH:
         return first, more.strip()
-    cut = first[:TITLE_MAX_LENGTH]
+    cut = blocks.fit(first, TITLE_MAX_LENGTH)
     space = cut.rfind(" ")
-    if space >= TITLE_MAX_LENGTH // 2:
+    if space >= len(cut) // 2:
         cut = cut[:space]
     rest = first[len(cut) :].strip()
     return cut.rstrip(), f"{rest}\n{more.strip()}".strip()
@@ -140,12 +140,14 @@ def modal(
     if title.strip():
         title_element["initial_value"] = blocks.clip(title.strip(), TITLE_MAX_LENGTH)
     summary_element: dict[str, Any] = {
-        "type": "plain_text_input", "multiline": True, "max_length": TEXT_INPUT_MAX
+        "type": "plain_text_input",
+        "multiline": True,
+        "max_length": TEXT_INPUT_MAX,
     }
     summary_hint = None
     if summary.strip():
         summary_element["initial_value"] = blocks.clip(summary.strip(), TEXT_INPUT_MAX)
-        if len(summary.strip()) > TEXT_INPUT_MAX:
+        if blocks.slack_len(summary.strip()) > TEXT_INPUT_MAX:
             summary_hint = "Shortened to fit; the whole message stays on the timeline."
     private = {
         "type": "checkboxes",
@@ -232,7 +234,9 @@ def parse(view: dict[str, Any]) -> DeclareForm:
         is_private="private" in chosen,
         origin_channel=origin if isinstance(origin, str) else None,
         source=source if isinstance(source, dict) and source.get("ts") else None,
-        response_url=url if isinstance(url, str) and url.startswith(("https://", "http://")) else None,
+        response_url=url
+        if isinstance(url, str) and url.startswith(("https://", "http://"))
+        else None,
     )
 
 
@@ -251,8 +255,7 @@ def open_modal(
         log.warning("views.open failed", extra={"error": code})
         if error.response.status_code == 429 or code in ("expired_trigger_id", "ratelimited"):
             return (
-                f"Slack was too busy to open the declare form in time (`{code}`). "
-                "Please try again."
+                f"Slack was too busy to open the declare form in time (`{code}`). Please try again."
             )
         return f"Slack did not open the declare form (`{code}`). Please try again."
     except OSError as error:
@@ -369,14 +372,16 @@ def register(app: App, deps: Deps) -> None:
     def ack_retry(ack: Ack) -> None:
         ack()
 
-    def retry(body: dict[str, Any], action: dict[str, Any], client: WebClient,
-              context: BoltContext) -> None:
+    def retry(
+        body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
         value = action.get("value")
         if not (isinstance(value, str) and value.isdigit() and len(value) < 19):
             return
         where = Where.of(body)
-        _, refused = actor(client, where.user, "button", context,
-                           team_hint=(body.get("user") or {}).get("team_id"))
+        _, refused = actor(
+            client, where.user, "button", context, team_hint=(body.get("user") or {}).get("team_id")
+        )
         if refused:
             answers.tell(client, where, refused)
             return
@@ -400,7 +405,10 @@ def _whole(client: WebClient, source: dict[str, Any] | None) -> dict[str, Any] |
     try:
         if source.get("thread_ts") and source["thread_ts"] != source["ts"]:
             found = client.conversations_replies(
-                channel=source["channel"], ts=source["ts"], limit=1, inclusive=True,
+                channel=source["channel"],
+                ts=source["ts"],
+                limit=1,
+                inclusive=True,
                 latest=source["ts"],
             )
         else:

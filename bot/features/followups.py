@@ -36,16 +36,12 @@ def action_list(number: int, start: int = 0) -> tuple[str, list[dict[str, Any]]]
     heading = f"*Follow-up actions for incident {number}*"
     if len(items) > PER_PAGE:
         heading += f" ({start + 1}–{start + len(page)} of {len(items)})"
-    body: list[dict[str, Any]] = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": heading}}
-    ]
+    body: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": heading}}]
     for item in page:
         owner = f" — {blocks.mention(item.owner_id)}" if item.owner_id else ""
         title = blocks.shown(item.title, TITLE_SHOWN_MAX)
         if item.done:
-            line = (
-                f":white_check_mark: ~{title}~{owner} (done by {blocks.mention(item.done_by)})"
-            )
+            line = f":white_check_mark: ~{title}~{owner} (done by {blocks.mention(item.done_by)})"
             body.append({"type": "section", "text": {"type": "mrkdwn", "text": line}})
         else:
             item_id = item.id
@@ -83,7 +79,7 @@ def _turn(label: str, number: int, start: int) -> dict[str, Any]:
 
 
 def _pair(value: Any) -> tuple[int, int] | None:
-    """"12:40" → (12, 40): the numbers a button carries."""
+    """ "12:40" → (12, 40): the numbers a button carries."""
     if not isinstance(value, str):
         return None
     first, _, second = value.partition(":")
@@ -96,14 +92,20 @@ def register(app: App, deps: Deps) -> None:
     def ack_only(ack: Ack) -> None:
         ack()
 
-    def done(body: dict[str, Any], action: dict[str, Any], client: WebClient,
-             respond: Respond, context: BoltContext) -> None:
+    def done(
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: WebClient,
+        respond: Respond,
+        context: BoltContext,
+    ) -> None:
         pair = _pair(action.get("value"))
         if pair is None:
             return  # not one of our buttons' values
         where = Where.of(body)
-        who, refused = actor(client, where.user, "button", context,
-                             team_hint=(body.get("user") or {}).get("team_id"))
+        who, refused = actor(
+            client, where.user, "button", context, team_hint=(body.get("user") or {}).get("team_id")
+        )
         if refused:
             answers.tell(client, where, refused)
             return

@@ -39,13 +39,18 @@ def still_pinned(quick: WebClient, channel: str, ts: str) -> bool:
 
 
 def register(app: App, deps: Deps) -> None:
-    def pin_added(event: dict[str, Any], body: dict[str, Any], request: BoltRequest,
-                  context: BoltContext) -> None:
+    def pin_added(
+        event: dict[str, Any], body: dict[str, Any], request: BoltRequest, context: BoltContext
+    ) -> None:
         item = event.get("item") or {}
         message = item.get("message")
         channel = event.get("channel_id") or item.get("channel")
-        if (item.get("type") != "message" or not isinstance(message, dict)
-                or not timeline.is_slack_ts(message.get("ts")) or not isinstance(channel, str)):
+        if (
+            item.get("type") != "message"
+            or not isinstance(message, dict)
+            or not timeline.is_slack_ts(message.get("ts"))
+            or not isinstance(channel, str)
+        ):
             return
         number = incidents.number_for_channel(channel)
         if number is None:

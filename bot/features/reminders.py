@@ -110,8 +110,9 @@ def _reminder_id(action: dict[str, Any]) -> int | None:
 def register(app: App, deps: Deps) -> None:
     settings = deps.settings.reminders
 
-    def snooze(ack: Ack, body: dict[str, Any], action: dict[str, Any],
-               context: BoltContext) -> None:
+    def snooze(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext
+    ) -> None:
         ack()
         reminder_id, user = _reminder_id(action), body["user"]["id"]
         until = utcnow() + dt.timedelta(minutes=settings.snooze_minutes)
@@ -120,8 +121,9 @@ def register(app: App, deps: Deps) -> None:
         log.info("reminder snoozed", extra={"reminder": reminder_id, "user": user})
         context["note"] = f"Snoozed by {mention(user)} until {slack_time(until, settings.zone)}"
 
-    def dismiss(ack: Ack, body: dict[str, Any], action: dict[str, Any],
-                context: BoltContext) -> None:
+    def dismiss(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext
+    ) -> None:
         ack()
         reminder_id, user = _reminder_id(action), body["user"]["id"]
         if reminder_id is None or reminders.dismiss(reminder_id, user, utcnow()) is None:

@@ -92,18 +92,22 @@ def modal(incident: Incident) -> dict[str, Any]:
     title = {
         "type": "plain_text_input",
         "max_length": TITLE_MAX_LENGTH,
-        "initial_value": incident.title[:TITLE_MAX_LENGTH],
+        "initial_value": blocks.fit(incident.title, TITLE_MAX_LENGTH),
     }
     texts = []
-    for block_id, label, value in ((SUMMARY, "Summary", incident.summary),
-                                   (IMPACT, "Impact", incident.impact)):
-        if len(value) > TEXT_INPUT_MAX:
+    for block_id, label, value in (
+        (SUMMARY, "Summary", incident.summary),
+        (IMPACT, "Impact", incident.impact),
+    ):
+        if blocks.slack_len(value) > TEXT_INPUT_MAX:
             # The form could only hold part of it, and submitting would keep only that part:
             # shown, not edited here.
             texts.append(_too_long(label, value))
             continue
         element: dict[str, Any] = {
-            "type": "plain_text_input", "multiline": True, "max_length": TEXT_INPUT_MAX
+            "type": "plain_text_input",
+            "multiline": True,
+            "max_length": TEXT_INPUT_MAX,
         }
         if value:
             element["initial_value"] = value
@@ -206,13 +210,13 @@ def open_for(quick: WebClient, trigger_id: str, incident: Incident) -> str | Non
         log.warning("views.open failed", extra={"incident": incident.id, "error": code})
         if error.response.status_code == 429 or code in ("expired_trigger_id", "ratelimited"):
             return (
-                f"Slack was too busy to open the Update form in time (`{code}`). "
-                "Please try again."
+                f"Slack was too busy to open the Update form in time (`{code}`). Please try again."
             )
         return f"Slack did not open the Update form (`{code}`). Please try again."
     except OSError as error:
-        log.warning("views.open failed", extra={"incident": incident.id,
-                                                "error": type(error).__name__})
+        log.warning(
+            "views.open failed", extra={"incident": incident.id, "error": type(error).__name__}
+        )
         return "Slack did not answer in time to open the Update form. Please try again."
     return None
 
@@ -234,8 +238,9 @@ def register(app: App, deps: Deps) -> None:
             ack(response_action="errors", errors={TITLE: problem})
             return
         user = body["user"]["id"]
-        who, refused = actor(deps.quick, user, "modal", context,
-                             team_hint=body["user"].get("team_id"))
+        who, refused = actor(
+            deps.quick, user, "modal", context, team_hint=body["user"].get("team_id")
+        )
         if refused:
             ack(response_action="errors", errors={MESSAGE: refused})
             return
@@ -281,8 +286,9 @@ def register(app: App, deps: Deps) -> None:
         user = body["user"]["id"]
         incident.revision = context.get("revision", incident.revision)
         changes = [lifecycle.Change(*c) for c in context.get("changes") or []]
-        after_change(client, lifecycle.Outcome(incident, changes), deps.settings, user,
-                     where=Where(user))
+        after_change(
+            client, lifecycle.Outcome(incident, changes), deps.settings, user, where=Where(user)
+        )
         if context.get("message"):
             tell_channel(
                 client,

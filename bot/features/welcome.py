@@ -29,8 +29,13 @@ DECLARATION_GRACE = dt.timedelta(minutes=10)
 UPDATE_TEXT_MAX = 2800
 # Errors that mean the welcome can never be shown (the person left, or is no one Slack
 # knows): give up quietly rather than have Slack redeliver the join forever.
-_TOO_LATE = {"user_not_in_channel", "channel_not_found", "not_in_channel", "is_archived",
-             "user_not_found"}
+_TOO_LATE = {
+    "user_not_in_channel",
+    "channel_not_found",
+    "not_in_channel",
+    "is_archived",
+    "user_not_found",
+}
 
 
 def joined_at_declaration(incident: Incident, user: str, joined_at: dt.datetime) -> bool:
@@ -144,8 +149,10 @@ def register(app: App, deps: Deps) -> None:
                 return
             # Not shown: free the claim, so a redelivery of the join may show it.
             lifecycle.release(key)
-            log.warning("welcome not shown",
-                        extra={"incident": incident.id, "error": error.response.get("error")})
+            log.warning(
+                "welcome not shown",
+                extra={"incident": incident.id, "error": error.response.get("error")},
+            )
             return
         log.info("welcomed", extra={"incident": incident.id, "user": user})
 

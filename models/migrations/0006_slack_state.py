@@ -4,7 +4,6 @@ who a Slack user is (their organisation, deactivated, guest) for deciding who ma
 
 from peewee import CharField, DateTimeField, TextField
 
-
 # NOT NULL columns are added with their default in one ALTER TABLE, which both databases
 # accept. (Peewee's SQLite migrator would rebuild the table instead, and dropping the old
 # incident table inside the migration's transaction deletes every row that refers to it.)

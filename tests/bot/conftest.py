@@ -7,7 +7,14 @@ from collections.abc import Iterator
 import pytest
 
 from fakeslack import FakeSlack
-from tests.bot.harness import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, RunningBot, running_bot
+from tests.bot.harness import (
+    APP_TOKEN,
+    BOT_TOKEN,
+    SIGNING_SECRET,
+    RunningBot,
+    running_bot,
+    unexpected_refusals,
+)
 
 
 @pytest.fixture(scope="session")
@@ -19,10 +26,15 @@ def slack_server() -> Iterator[FakeSlack]:
 
 
 @pytest.fixture
-def slack(slack_server: FakeSlack) -> Iterator[FakeSlack]:
+def slack(slack_server: FakeSlack, request: pytest.FixtureRequest) -> Iterator[FakeSlack]:
+    """The fake Slack, fresh; the test fails if the bot sent anything Slack would refuse
+    (a limit, a scope, a channel it cannot post in) that the test did not expect."""
     slack_server.reset()
     yield slack_server
     slack_server.faults.clear()
+    allowed = {code for mark in request.node.iter_markers("refusals") for code in mark.args}
+    refused = unexpected_refusals(slack_server, allowed)
+    assert not refused, "Slack would refuse what the bot sent:\n" + "\n".join(refused)
 
 
 @pytest.fixture(params=["http", "socket"])

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from slack_bolt import App
 
@@ -16,6 +17,7 @@ from bot.runtime import HttpServer, create_http_app, make_socket_handler
 from bot.slack_client import make_client
 from fakeslack import FakeSlack
 
+ROOT = Path(__file__).resolve().parents[2]
 BOT_TOKEN = "xoxb-test-token"
 APP_TOKEN = "xapp-test-token"
 SIGNING_SECRET = "test-signing-secret"
@@ -23,6 +25,33 @@ SIGNING_SECRET = "test-signing-secret"
 ALICE, BOB, CAROL = "U024BE7LH", "U061F7AUR", "U07CAROL01"
 BOT_USER = "U06HBQK1R2S"
 GENERAL, INCIDENTS = "C024BE91L", "C07INCIDNTS"
+
+# Slack's refusals that mean the bot sent what Slack does not take: a test that hits one
+# fails, unless it expects it (@pytest.mark.refusals("code", …)).
+DEFECTS = frozenset(
+    {
+        "invalid_blocks", "invalid_arguments", "msg_too_long", "too_long", "missing_scope",
+        "not_in_channel", "channel_not_found", "user_not_in_channel", "is_archived",
+        "invalid_trigger_id", "exchanged_trigger_id", "view_too_large", "invalid_name",
+        "invalid_name_specials", "invalid_name_maxlength", "invalid_name_punctuation",
+        "invalid_name_required", "not_allowed_token_type", "cant_update_message",
+        "invalid_metadata_format", "no_text", "invalid_auth", "not_authed", "unknown_method",
+    }
+)
+
+
+def manifest_for(mode: str) -> Path:
+    """The app manifest Slack would have for the bot in `mode` (the one this repo ships)."""
+    return ROOT / "deploy" / "slack" / f"manifest.{mode}.yaml"
+
+
+def unexpected_refusals(slack: FakeSlack, allowed: Iterable[str] = ()) -> list[str]:
+    allowed = set(allowed)
+    return [
+        call.summary()
+        for call in slack.refusals
+        if call.error in DEFECTS and call.error not in allowed
+    ]
 
 
 def settings_for(
@@ -54,6 +83,7 @@ def running_bot(
 ) -> Iterator[RunningBot]:
     """The bot as `incident-bot run` builds it, served over a real socket or HTTP port."""
     settings = settings_for(slack, mode, database_url, env)
+    slack.use_manifest(manifest_for(mode))
     deps = Deps.create(settings)
     app = build_app(settings, make_client(settings.bot_token, settings.slack_api_url), deps)
     try:

@@ -12,13 +12,27 @@ from tests.bot.flows import declare
 from tests.bot.harness import BOT_TOKEN, RunningBot
 
 
-def test_resolved_channels_are_archived_once_after_the_delay(slack: FakeSlack, bot: RunningBot,
-                                                             database) -> None:
+def resolve(slack: FakeSlack, incident: Incident) -> None:
+    """Close it, and let the channel hear so (days pass before any archiving)."""
+    assert slack.slash_command("close", channel=incident.channel_id).ok
+    slack.wait_for_call(
+        "chat.postMessage",
+        where=lambda c: (
+            c.params.get("channel") == incident.channel_id
+            and "is *resolved*" in c.params.get("text", "")
+        ),
+        timeout=10,
+    )
+
+
+def test_resolved_channels_are_archived_once_after_the_delay(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
     declare(slack, "Done soon")
     declare(slack, "Still open")
     with database.connection_context():
         first, second = Incident.select().order_by(Incident.id)
-    slack.slash_command("close", channel=first.channel_id)
+    resolve(slack, first)
     with database.connection_context():
         resolved_at = Incident.get_by_id(first.id).resolved_at
     assert resolved_at is not None
@@ -42,7 +56,7 @@ def test_a_transient_failure_is_tried_again_and_a_refusal_is_recorded(
     with database.connection_context():
         first, second = Incident.select().order_by(Incident.id)
     for incident in (first, second):
-        slack.slash_command("close", channel=incident.channel_id)
+        resolve(slack, incident)
     with database.connection_context():
         resolved_at = max(i.resolved_at for i in Incident.select())
     client = make_client(BOT_TOKEN, slack.api_url, timeout=5)
@@ -59,8 +73,11 @@ def test_a_transient_failure_is_tried_again_and_a_refusal_is_recorded(
     assert archive_due(client, 3, later + dt.timedelta(minutes=30)) == 1
     assert archive_due(client, 3, later + dt.timedelta(hours=1)) == 0
     with database.connection_context():
-        done = {i.id: (i.channel_archived_at is not None, i.archive_error) for i in Incident.select()}
+        done = {
+            i.id: (i.channel_archived_at is not None, i.archive_error) for i in Incident.select()
+        }
     assert sorted(done.values()) == [(False, "restricted_action"), (True, None)]
-    archived = [cid for cid in (first.channel_id, second.channel_id)
-                if slack.channels[cid]["is_archived"]]
+    archived = [
+        cid for cid in (first.channel_id, second.channel_id) if slack.channels[cid]["is_archived"]
+    ]
     assert len(archived) == 1

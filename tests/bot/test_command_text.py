@@ -30,7 +30,11 @@ def test_people_named_in_slacks_markup_or_typed() -> None:
     assert first_user("fix the pool <@U061F7AUR> today") == ("U061F7AUR", "fix the pool today")
     assert first_user("no one") == (None, "no one")
     typed = first_person("fix the pool @bob.baker today")
-    assert (typed.user_id, typed.typed_name, typed.rest) == (None, "bob.baker", "fix the pool today")
+    assert (typed.user_id, typed.typed_name, typed.rest) == (
+        None,
+        "bob.baker",
+        "fix the pool today",
+    )
     # Not people: an address, or everyone in the channel.
     assert first_person("mail ops@example.com").typed_name is None
     assert first_person("tell @here").typed_name is None

@@ -97,7 +97,7 @@ def test_severity_lead_summary_impact_and_topic(
     incident = incident_of(database)
     assert "Severity is one of" in run(slack, incident, "severity 7")
     assert "SEV1 Critical" in run(slack, incident, "severity critical")
-    assert f"<@{CAROL}>" in run(slack, incident, f"lead <@{CAROL}|carol>")
+    assert f"<@{CAROL}>" in run(slack, incident, "lead @carol")
     assert f"<@{ALICE}>" in run(slack, incident, "lead")
     assert "Summary:" in run(slack, incident, "summary")
     run(slack, incident, "summary Index rebuild after the deploy")
@@ -158,7 +158,7 @@ def test_rename_keeps_the_prefix(slack: FakeSlack, bot: RunningBot, database) ->
 def test_follow_up_actions_and_done_button(slack: FakeSlack, bot: RunningBot, database) -> None:
     declare(slack, "Backups failing")
     incident = incident_of(database)
-    assert "for <@U061F7AUR>" in run(slack, incident, f"action Add an alert <@{BOB}>")
+    assert "for <@U061F7AUR>" in run(slack, incident, "action Add an alert @bob")
     run(slack, incident, "action Write the runbook")
     listing = slack.slash_command("actions", channel=incident.channel_id)
     assert "2 open follow-up action(s)" in (listing.response or {}).get("text", "")

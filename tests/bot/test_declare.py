@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
+from bot.blocks import fit
 from bot.domain import timeline
 from fakeslack import FakeSlack
 from models import Incident
@@ -81,9 +84,11 @@ def test_whole_flow_declare_pin_unpin(slack: FakeSlack, bot: RunningBot, databas
     assert incident.announcement_channel_id == INCIDENTS
     assert f"<#{channel['id']}>" in str(announcement[0])
 
-    assert ephemeral.params["channel"] == GENERAL and ephemeral.params["user"] == ALICE
-    assert f"<#{channel['id']}>" in ephemeral.params["text"]
-    assert "did not work" not in ephemeral.params["text"]
+    # Through the command's response_url: shown to Alice where she typed /incident.
+    assert told.method == "response_url"
+    assert slack.ephemerals[-1]["channel"] == GENERAL and slack.ephemerals[-1]["user"] == ALICE
+    assert f"<#{channel['id']}>" in told.params["text"]
+    assert "did not work" not in told.params["text"]
 
     ts = slack.post_message(
         channel["id"],
@@ -130,7 +135,8 @@ def test_long_title_with_emoji_and_accents(slack: FakeSlack, bot: RunningBot, da
         "🔥 Paiements refusés — la passerelle répond lentement aux clients européens 🇪🇺 "
         "depuis le déploiement; état critique, façade naïve, ça coûte cher "
     )
-    title = (title * 2)[:150]
+    title = fit(title * 2, 150)  # what the form's 150 characters hold, as Slack counts them
+    assert len(title) < 150
     declare(slack, title)
     incident = only_incident(database)
     assert incident.title == title.strip()
@@ -163,6 +169,7 @@ def test_rate_limited_post_is_retried(slack: FakeSlack, bot: RunningBot, databas
     assert len([m for m in slack.messages(INCIDENTS) if m["ts"] == incident.announcement_ts]) == 1
 
 
+@pytest.mark.refusals("channel_not_found")
 def test_announcement_channel_not_found_is_reported(
     slack: FakeSlack, database, database_url, mode: str
 ) -> None:
@@ -236,7 +243,8 @@ def test_form_refused_by_slack_is_explained_in_the_commands_answer(
     answer = delivery.response or {"text": delivery.body}
     assert "expired_trigger_id" in answer["text"] and "try again" in answer["text"]
     slack.faults.error("views.open", "invalid_arguments")
-    answer = slack.slash_command("malformed").response or {}
+    delivery = slack.slash_command("malformed")
+    answer = delivery.response or {"text": delivery.body}
     assert "invalid_arguments" in answer["text"]
 
 

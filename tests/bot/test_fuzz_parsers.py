@@ -209,6 +209,10 @@ def test_update_parse_returns_a_clean_form_or_value_error(view: dict[str, Any]) 
 # -- (b) end to end, through the running bot in HTTP mode ------------------------------------
 
 pytestmark_e2e = pytest.mark.parametrize("mode", ["http"])
+# Payloads built from random text name triggers, channels and people Slack never issued.
+FUZZED_REFERENCES = pytest.mark.refusals(
+    "invalid_trigger_id", "channel_not_found", "user_not_in_channel", "not_in_channel"
+)
 
 
 @pytest.fixture
@@ -266,6 +270,7 @@ def _channels(incident_channel: str) -> st.SearchStrategy[Any]:
 
 
 @pytestmark_e2e
+@FUZZED_REFERENCES
 def test_arbitrary_slash_command_text(slack: FakeSlack, bot: RunningBot, database, errors) -> None:
     channel = _incident_channel(slack, database)
 
@@ -279,6 +284,7 @@ def test_arbitrary_slash_command_text(slack: FakeSlack, bot: RunningBot, databas
 
 
 @pytestmark_e2e
+@FUZZED_REFERENCES
 def test_arbitrary_events(slack: FakeSlack, bot: RunningBot, database, errors) -> None:
     channel = _incident_channel(slack, database)
     channels = st.sampled_from([channel, GENERAL]) | st.text(max_size=12)
@@ -358,6 +364,7 @@ def test_arbitrary_events(slack: FakeSlack, bot: RunningBot, database, errors) -
 
 
 @pytestmark_e2e
+@FUZZED_REFERENCES
 def test_arbitrary_block_actions(slack: FakeSlack, bot: RunningBot, database, errors) -> None:
     channel = _incident_channel(slack, database)
     action = st.fixed_dictionaries(
@@ -420,6 +427,7 @@ def test_arbitrary_block_actions(slack: FakeSlack, bot: RunningBot, database, er
 
 
 @pytestmark_e2e
+@FUZZED_REFERENCES
 def test_arbitrary_view_submissions_and_shortcuts(
     slack: FakeSlack, bot: RunningBot, database, errors
 ) -> None:
@@ -475,3 +483,14 @@ def test_arbitrary_view_submissions_and_shortcuts(
         _assert_no_partial_writes(database)
 
     run()
+
+
+@FAST
+@given(st.text(), st.integers(min_value=1, max_value=4000))
+def test_shown_text_always_fits_its_limit(text: str, limit: int) -> None:
+    """What the bot shows of people's text never exceeds the limit Slack counts, emoji
+    and the entities of escaping included, and never leaves a raw <, > or &."""
+    out = blocks.shown(text, limit)
+    assert blocks.slack_len(out) <= limit
+    assert "<" not in out and ">" not in out
+    assert blocks.slack_len(blocks.clip(text, limit)) <= limit

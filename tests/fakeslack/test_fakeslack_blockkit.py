@@ -3,6 +3,7 @@ refusals."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -54,14 +55,20 @@ def test_section_text_is_counted_as_sent(slack: FakeSlack, client: WebClient) ->
     assert body["response_metadata"]["messages"] == [
         "[ERROR] must be less than 3001 characters [json-pointer:/blocks/0/text/text]"
     ]
-    # 1,000 "é" go out as \\u00e9: 6,000 characters as sent.
-    assert sent_len("é" * 1000) == 6000
+    # Counted in characters of the decoded text, whatever the language: 3,000 "é" fit; an
+    # emoji beyond the Basic Multilingual Plane counts two, as in a JavaScript string.
+    assert sent_len("é" * 1000) == 1000 and sent_len("🔥") == 2
+    assert client.chat_postMessage(channel=GENERAL, text="t", blocks=[section("é" * 3000)])["ok"]
     assert (
         refused(
-            lambda: client.chat_postMessage(channel=GENERAL, text="t", blocks=[section("é" * 1000)])
+            lambda: client.chat_postMessage(
+                channel=GENERAL, text="t", blocks=[section("🔥" * 1501)]
+            )
         )["error"]
         == "invalid_blocks"
     )
+    # JSON text carrying \\u escapes (metadata made with json.dumps) counts the escapes.
+    assert sent_len(json.dumps("é" * 500)) == 3002
     assert [c.error for c in slack.refusals] == ["invalid_blocks", "invalid_blocks"]
 
 
@@ -210,7 +217,7 @@ def test_block_ids_are_unique_and_messages_hold_50_blocks() -> None:
     [
         ({"close": {"type": "plain_text", "text": "c" * 25}}, "/view/close/text"),
         ({"callback_id": "c" * 256}, "/view/callback_id"),
-        ({"private_metadata": "é" * 501}, "/view/private_metadata"),
+        ({"private_metadata": json.dumps(["é" * 500])}, "/view/private_metadata"),
     ],
 )
 def test_view_limits(overrides: dict[str, Any], pointer: str) -> None:

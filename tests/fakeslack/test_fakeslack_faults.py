@@ -134,3 +134,18 @@ def test_reset_restores_the_seeded_workspace(client: WebClient, slack: FakeSlack
     assert slack.calls == [] and slack.channel_by_name("inc-gone") is None
     assert "U06HBQK1R2S" not in slack.channels["C07INCIDNTS"]["members"]
     assert client.auth_test()["ok"]
+
+
+def test_latency_with_jitter_lets_calls_land_out_of_order(slack: FakeSlack) -> None:
+    """Slack's latency varies: of calls sent one after another, a later one may land first."""
+    client = WebClient(token=slack.bot_token, base_url=slack.api_url)
+    slack.faults.latency("auth.test", 0.01, jitter=0.3)
+    threads = [threading.Thread(target=client.auth_test) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    durations = [c.duration for c in slack.calls_to("auth.test")]
+    assert len(durations) == 12 and max(durations) - min(durations) > 0.05
+    slack.faults.latency("auth.test", 0)
+    assert slack.faults.delay_for("auth.test") == 0

@@ -39,7 +39,7 @@ def test_loads_the_projects_manifests() -> None:
     assert socket.socket_mode is True
     assert "chat:write" in socket.bot_scopes and "pins:write" not in socket.bot_scopes
     assert "message.channels" in socket.bot_events and "pin_added" in socket.bot_events
-    assert socket.should_escape is False
+    assert socket.should_escape is True
     assert socket.has_shortcut("declare_from_message") and not socket.has_shortcut("other")
     with pytest.raises(ValueError, match="no slash command"):
         socket.should_escape_for("/other")

@@ -36,7 +36,16 @@ from fakeslack.delivery import Delivery, build_headers, encode, post
 from fakeslack.socketmode import Envelope
 from fakeslack.state import permalink
 from models import db, init_database
-from tests.bot.harness import ALICE, APP_TOKEN, BOB, BOT_TOKEN, INCIDENTS, SIGNING_SECRET
+from tests.bot.harness import (
+    ALICE,
+    APP_TOKEN,
+    BOB,
+    BOT_TOKEN,
+    INCIDENTS,
+    SIGNING_SECRET,
+    manifest_for,
+    unexpected_refusals,
+)
 from tests.bot.test_cli_process import free_port, get
 from tests.conftest import TABLES_IN_DELETE_ORDER
 
@@ -112,13 +121,17 @@ def fault_slack() -> Iterator[ReplicaSlack]:
 
 
 @pytest.fixture
-def slack(fault_slack: ReplicaSlack) -> Iterator[ReplicaSlack]:
+def slack(fault_slack: ReplicaSlack, request: pytest.FixtureRequest) -> Iterator[ReplicaSlack]:
+    """Fresh; the test fails if a replica sent what Slack would refuse, unless expected."""
     fault_slack.reset()
     fault_slack.socket_ack_timeout = 3.0
     fault_slack.route_sockets_through(None)
     yield fault_slack
     fault_slack.faults.clear()
     fault_slack.http_target = None
+    allowed = {code for mark in request.node.iter_markers("refusals") for code in mark.args}
+    refused = unexpected_refusals(fault_slack, allowed)
+    assert not refused, "Slack would refuse what a replica sent:\n" + "\n".join(refused)
 
 
 def post_signed_to(
@@ -263,6 +276,7 @@ class Replicas:
         port: int | None = None,
     ) -> Replica:
         name = f"{mode}-{len(self.started) + 1}"
+        self.slack.use_manifest(manifest_for(mode))
         port, health = port or free_port(), free_port()
         log_path = self.directory / f"{name}.log"
         with log_path.open("wb") as log_file:

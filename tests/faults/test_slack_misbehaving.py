@@ -9,8 +9,8 @@ import datetime as dt
 import time
 
 from models import Incident, Reminder
-from tests.faults.conftest import Proxy, Replicas, ReplicaSlack, wait_until
 from tests.bot.flows import confirmations
+from tests.faults.conftest import Proxy, Replicas, ReplicaSlack, wait_until
 from tests.faults.flows import declare_via, opened
 
 

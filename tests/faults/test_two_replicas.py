@@ -98,3 +98,50 @@ def test_two_replicas_store_everything_once(
     assert Reminder.select().count() == 2 * INCIDENTS
     for replica in pair:
         assert replica.terminate() == 0
+
+
+def test_two_replicas_changing_one_incident_at_once_leave_slack_showing_the_latest(
+    slack: ReplicaSlack, replicas: Replicas, pg
+) -> None:
+    """Changes made at the same moment through both replicas, while Slack's answers take
+    varying time (so edits land in another order than they were sent): the announcement,
+    the opening message and the topic end up showing the incident as last stored."""
+    from bot import blocks
+    from tests.bot.harness import INCIDENTS
+
+    pair = [replicas.start("http") for _ in range(2)]
+    with slack.via(pair[0].events_url):
+        assert declare_via(slack, "Race to the last word", slack.ALICE).ok
+    wait_until(opened(1), 20, "incident opened")
+    incident = Incident.get()
+    for method in ("chat.update", "conversations.setTopic"):
+        slack.faults.latency(method, 0.05, jitter=0.6)
+    words = [f"severity {1 + n % 4}" for n in range(12)] + [
+        "status identified", "lead @carol", "status monitoring", "severity 2", "lead @bob",
+    ]
+
+    def send(n: int) -> bool:
+        with slack.via(pair[n % 2].events_url):
+            return slack.slash_command(words[n], channel=incident.channel_id, timeout=10).ok
+
+    with ThreadPoolExecutor(6) as pool:
+        assert all(pool.map(send, range(len(words))))
+
+    def quiet() -> bool:
+        last = max((c.finished_at for c in slack.calls), default=0.0)
+        return time.time() - last > 2.0
+
+    wait_until(quiet, 60, "Slack calls settling")
+    final = Incident.get()
+    lead = {slack.BOB: "bob", slack.CAROL: "carol"}.get(final.lead_id or "", "")
+    announcement = next(m for m in slack.messages(INCIDENTS) if m["ts"] == final.announcement_ts)
+    opening = next(
+        m for m in slack.messages(final.channel_id) if m["ts"] == final.opening_message_ts
+    )
+    for message in (announcement, opening):
+        shown = str(message["blocks"])
+        assert final.severity_label in shown and blocks.status_label(final) in shown
+        assert f"<@{final.lead_id}>" in shown
+    assert slack.channels[final.channel_id]["topic"]["value"] == blocks.topic(final, lead)
+    for replica in pair:
+        assert replica.terminate() == 0
