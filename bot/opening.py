@@ -10,8 +10,8 @@ shows as not opened in Slack until a retry opens it, exactly once whoever clicks
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from concurrent.futures import Executor
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, wait
 from dataclasses import dataclass
 from typing import Any
 
@@ -264,17 +264,27 @@ def _open(
                 "INCIDENTS_CHANNEL",
             )
         )
-    results = executor.map(
-        lambda step: _attempt(step[0], step[1], setting=step[2], incident_id=incident.id), steps
-    )
-    problems += [problem for problem in results if problem is not None]
-    incidents.record_messages(
-        incident.id,
-        opening_message_ts=posted.get("opening"),
-        announcement_channel_id=posted.get("announcement_channel"),
-        announcement_ts=posted.get("announcement"),
-    )
-    confirm(client, incident, problems, where=where)
+    running = {
+        executor.submit(_attempt, name, action, setting=setting, incident_id=incident.id): name
+        for name, action, setting in steps
+    }
+    # The reporter hears within seconds; a step still waiting on Slack (a rate limit) is
+    # named, and finishes after: what then fails is told in a second message.
+    done, pending = wait(running, timeout=CONFIRM_WITHIN_SECONDS)
+    problems += [p for f in done if (p := f.result()) is not None]
+    _record_posts(incident, posted)
+    confirm(client, incident, problems, where=where, pending=[running[f] for f in pending])
+    if pending:
+        late = [p for f in pending if (p := f.result()) is not None]
+        _record_posts(incident, posted)
+        if late:
+            answers.tell(
+                client,
+                where,
+                f"Incident {incident.id}: some steps did not work:\n"
+                + "\n".join(p.as_text() for p in late),
+            )
+        problems += late
     log.info(
         "incident opened in slack",
         extra={"incident": incident.id, "channel": incident.channel_id, "problems": len(problems)},
@@ -282,11 +292,29 @@ def _open(
     return problems
 
 
+# How long the reporter waits at most to hear the incident is declared.
+CONFIRM_WITHIN_SECONDS = 8.0
+
+
+def _record_posts(incident: Incident, posted: dict[str, str]) -> None:
+    incidents.record_messages(
+        incident.id,
+        opening_message_ts=posted.get("opening"),
+        announcement_channel_id=posted.get("announcement_channel"),
+        announcement_ts=posted.get("announcement"),
+    )
+
+
 def confirm(
-    client: WebClient, incident: Incident, problems: list[Problem], *, where: Where
+    client: WebClient,
+    incident: Incident,
+    problems: list[Problem],
+    *,
+    where: Where,
+    pending: Sequence[str] = (),
 ) -> None:
-    """Tell the reporter where the incident lives, and plainly what did not work; when it
-    has no channel, with a Retry button."""
+    """Tell the reporter where the incident lives, and plainly what did not work (and what
+    is still being done); when it has no channel, with a Retry button."""
     if incident.channel_id:
         text = f"Incident {incident.id} is declared: {blocks.channel_link(incident.channel_id)}"
     else:
@@ -296,6 +324,11 @@ def confirm(
         )
     if problems:
         text += "\nSome steps did not work:\n" + "\n".join(p.as_text() for p in problems)
+    if pending:
+        text += (
+            "\nStill being done (Slack is slowing the app down; they follow by themselves, "
+            "and you will hear if one fails):\n" + "\n".join(f"• {step}" for step in pending)
+        )
     body = blocks.notice(text)
     if not incident.channel_id:
         body.append(

@@ -12,7 +12,6 @@ import time
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
 log = logging.getLogger(__name__)
@@ -65,16 +64,16 @@ def find(
     client: WebClient, channel: str, key: str, *, since: float, thread_ts: str | None = None
 ) -> dict[str, Any] | None:
     """The bot's own message carrying `key`, posted since `since`; None if there is none."""
+    if channel.startswith(("U", "W")):
+        return None  # a DM by user id: its conversation id is in the answer that was lost
     oldest = f"{since - LOOKBACK_SECONDS:.6f}"
-    try:
-        messages = _recent(client, channel, oldest, thread_ts)
-    except SlackApiError as error:
-        if error.response.get("error") != "not_in_channel":
-            raise
-        # A public channel the bot posts to without being in it (chat:write.public): it
-        # joins to read it back. A private one it is not in could not have been posted to.
-        client.conversations_join(channel=channel)
-        messages = _recent(client, channel, oldest, thread_ts)
+    if not channel.startswith("D"):
+        info = client.conversations_info(channel=channel).get("channel") or {}
+        if not info.get("is_member"):
+            # A public channel the bot posts to without being in it (chat:write.public):
+            # it joins to read it back. A private one it is not in it cannot post to.
+            client.conversations_join(channel=channel)
+    messages = _recent(client, channel, oldest, thread_ts)
     for message in messages:
         payload = (message.get("metadata") or {}).get("event_payload") or {}
         if payload.get("key") == key:

@@ -204,22 +204,25 @@ def serve_http(bolt_app: App, *, host: str, port: int, stop: threading.Event | N
     thread.join(5)
 
 
-# The builtin client notices a dead connection only from its monitor, which runs every
-# ping_interval and gives up on a connection after 4 intervals without a pong: Bolt's default
-# (10 s) leaves a cut or silent connection unnoticed for 10-50 s. Half a second finds either
-# within about 3 s, for two small frames a second.
-SOCKET_PING_INTERVAL = 0.5
-
-
 def make_socket_handler(bolt_app: App, app_token: str) -> SocketModeHandler:
     """The handler's client asks bolt_app.client (so SLACK_API_URL) for connection URLs and
-    reconnects by itself on every `disconnect` frame and lost connection."""
+    reconnects by itself on every `disconnect` frame and lost connection.
+
+    slack_sdk's own ping default is kept (SocketModeClient's 5 s; Bolt's handler would pick
+    10): a dropped connection is replaced within about 10 s, a silent one after 20 s
+    without a pong. A shorter interval notices a dead link sooner, but gives up on a
+    healthy one whenever the process is busy for a few seconds, and every reconnect spends
+    apps.connections.open's Tier 1 budget; Slack redelivers what a dead link swallowed.
+    """
     return SocketModeHandler(
         bolt_app,
         app_token=app_token,
         logger=logging.getLogger("socket_mode"),
         ping_interval=SOCKET_PING_INTERVAL,
     )
+
+
+SOCKET_PING_INTERVAL = 5.0  # slack_sdk.socket_mode.SocketModeClient's default
 
 
 def serve_socket(

@@ -115,6 +115,18 @@ class HumanActions:
         timeout: float = 5.0,
     ) -> Delivery:
         """Pin a message and deliver `pin_added`."""
+        chan, event = self._pinned(channel, ts, user)
+        return self._emit("pin_added", chan, event, via, timeout)
+
+    def pin_event(self, channel: str, ts: str, user: str = ALICE) -> dict[str, Any]:
+        """Pin a message in the workspace and return the `event_callback` Slack sends for
+        it, undelivered: for tests that deliver it themselves (to a chosen replica, twice)."""
+        _, event = self._pinned(channel, ts, user)
+        return payloads.event_callback(
+            event, event_id=self._ws.ids.event_id(), event_time=int(time.time())
+        )
+
+    def _pinned(self, channel: str, ts: str, user: str) -> tuple[Channel, dict[str, Any]]:
         with self._ws.lock:
             chan = self._channel(channel)
             try:
@@ -128,7 +140,7 @@ class HumanActions:
                 pin_count=len(chan.pins),
                 event_ts=self._ws.ids.ts(),
             )
-        return self._emit("pin_added", chan, event, via, timeout)
+        return chan, event
 
     def unpin(
         self,

@@ -183,6 +183,18 @@ class FakeSlack(HumanActions):
         self._hub.ack_timeout = float(seconds)
 
     @property
+    def event_retry_delays(self) -> tuple[float, ...]:
+        """Seconds Slack waits before each redelivery of an unacknowledged Socket Mode event,
+        after the ack deadline passed: (0, 60, 300), Slack's schedule."""
+        return self._hub.retry_delays
+
+    @event_retry_delays.setter
+    def event_retry_delays(self, delays: tuple[float, ...]) -> None:
+        # For tests of the redelivery itself, which cannot wait six minutes; reset() puts
+        # Slack's schedule back.
+        self._hub.retry_delays = tuple(float(d) for d in delays)
+
+    @property
     def deliveries(self) -> list[Delivery]:
         """Every Delivery made (not the skipped ones), oldest first; cleared by reset()."""
         with self._ws.lock:

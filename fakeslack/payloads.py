@@ -141,8 +141,37 @@ def find_element(
     return None
 
 
+# The element's field holding what it starts with, and the state key it is reported under.
+_INITIAL = {
+    "initial_value": "value",
+    "initial_option": "selected_option",
+    "initial_options": "selected_options",
+    "initial_user": "selected_user",
+    "initial_users": "selected_users",
+    "initial_conversation": "selected_conversation",
+    "initial_conversations": "selected_conversations",
+    "initial_channel": "selected_channel",
+    "initial_channels": "selected_channels",
+    "initial_date": "selected_date",
+    "initial_time": "selected_time",
+    "initial_date_time": "selected_date_time",
+}
+
+
+def untouched_state(element: dict[str, Any]) -> dict[str, Any]:
+    """What Slack reports for an input the person left as it was: its initial value (an
+    untouched field with one is submitted with it, not empty)."""
+    state = element_state(element, None)
+    for field, key in _INITIAL.items():
+        if field in element:
+            state[key] = copy.deepcopy(element[field])
+    return state
+
+
 def state_values(view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
-    """`view.state.values` for a submission: every input block, test values filled in."""
+    """`view.state.values` for a submission: every input block, test values filled in; an
+    input the test does not name is submitted as the person left it (its initial value),
+    and one named with None as cleared."""
     inputs = {
         b["block_id"]: b
         for b in view.get("blocks", [])
@@ -156,7 +185,12 @@ def state_values(view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]
     state: dict[str, Any] = {}
     for block_id, block in inputs.items():
         element = block["element"]
-        state[block_id] = {element["action_id"]: element_state(element, values.get(block_id))}
+        entry = (
+            element_state(element, values[block_id])
+            if block_id in values
+            else untouched_state(element)
+        )
+        state[block_id] = {element["action_id"]: entry}
     return state
 
 

@@ -24,6 +24,9 @@ log = logging.getLogger(__name__)
 
 HOST_NAME = "applink-7fc4fdbb64-4x5lb"
 MAX_RETRIES = 3
+# Slack's schedule for an event that was not acknowledged: "nearly immediately", then after
+# one minute, then after five (Events API, "Error handling"); the three retries.
+RETRY_DELAYS = (0.0, 60.0, 300.0)
 
 
 @dataclass
@@ -59,6 +62,7 @@ def unanswered(kind: str) -> str:
 class SocketHub:
     def __init__(self) -> None:
         self.ack_timeout = 3.0
+        self.retry_delays: tuple[float, ...] = RETRY_DELAYS
         self.url_base = ""
         # Server pings wake the builtin client's blocking recv (3 s timeout), so closing a
         # client takes about a second instead of three. No pong is required of it.
@@ -252,8 +256,18 @@ class SocketHub:
                 await asyncio.wait_for(asyncio.shield(envelope.settled), self.ack_timeout)
                 return
             except TimeoutError:
-                attempt, reason = attempt + 1, "timeout"
-                deadline = loop.time() + self.ack_timeout
+                pass
+            # Not acknowledged in time: the next attempt waits its turn in Slack's schedule
+            # (an ack of an earlier attempt still settles the envelope meanwhile).
+            wait = self.retry_delays[min(attempt, len(self.retry_delays) - 1)]
+            if wait > 0:
+                try:
+                    await asyncio.wait_for(asyncio.shield(envelope.settled), wait)
+                    return
+                except TimeoutError:
+                    pass
+            attempt, reason = attempt + 1, "timeout"
+            deadline = loop.time() + self.ack_timeout
 
     async def _send(self, conn: Connection, envelope: Envelope, attempt: int, reason: str) -> None:
         envelope_id = str(uuid.uuid4())
@@ -297,6 +311,7 @@ class SocketHub:
     # -- lifecycle -----------------------------------------------------------------------
 
     async def reset(self) -> None:
+        self.retry_delays = RETRY_DELAYS
         await self._cancel_tasks()
         self._pending.clear()
         self.sent.clear()

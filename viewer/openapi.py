@@ -129,6 +129,8 @@ SCHEMAS["Incident"] = _object({
         "name": _nullable({"type": "string"}),
         "url": _nullable({"type": "string", "format": "uri"}),
     })),
+    "opened_in_slack": {"type": "boolean"},
+    "open_problem": _nullable({"type": "string"}),
     "timeline": {"type": "array", "items": {"$ref": REF + "TimelineEntry"}},
     "actions": {"type": "array", "items": {"$ref": REF + "Action"}},
     "status_history": {"type": "array", "items": {"$ref": REF + "StatusChange"}},

@@ -83,6 +83,9 @@ def detail(d: IncidentDetail, names: mrkdwn.Names, now: dt.datetime,
             {"id": incident.channel_id, "name": incident.channel_name, "url": channel_url}
             if incident.channel_id else None
         ),
+        # No channel yet: Slack did not open it (the reporter was given a Retry button).
+        "opened_in_slack": incident.channel_id is not None,
+        "open_problem": None if incident.channel_id else incident.open_problem,
         "timeline": [
             {
                 "id": event.id,

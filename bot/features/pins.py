@@ -13,6 +13,7 @@ from typing import Any
 
 from slack_bolt import App, BoltContext, BoltRequest
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
 from bot.domain import incidents, timeline
@@ -32,9 +33,15 @@ def is_redelivery(request: BoltRequest, event_time: Any) -> bool:
 
 
 def still_pinned(quick: WebClient, channel: str, ts: str) -> bool:
-    """Whether the message is pinned now. Raises when Slack cannot say (the event is then
-    not acknowledged, and Slack delivers it again later)."""
-    items = quick.pins_list(channel=channel).get("items") or []
+    """Whether the message is pinned now. When Slack cannot say just now (pins.list is
+    rate limited after an outage that made Slack retry a burst of pins), the pin is taken
+    as Slack reported it: a pin kept that was since unpinned can be unpinned again; a pin
+    dropped because Slack was busy would be lost for good."""
+    try:
+        items = quick.pins_list(channel=channel).get("items") or []
+    except (SlackApiError, OSError) as error:
+        log.warning("pins not checked", extra={"error": str(error)[:80]})
+        return True
     return any((item.get("message") or {}).get("ts") == ts for item in items)
 
 

@@ -9,6 +9,9 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
+from bot import answers
+from bot.actors import actor
+from bot.answers import Where
 from bot.blocks import Blocks, escape, mention
 from bot.deps import Deps
 from bot.domain import reminders
@@ -110,10 +113,20 @@ def _reminder_id(action: dict[str, Any]) -> int | None:
 def register(app: App, deps: Deps) -> None:
     settings = deps.settings.reminders
 
+    def may(body: dict[str, Any], context: BoltContext) -> bool:
+        """The same rule as every change (bot.domain.permissions); told why not if not."""
+        _, refused = actor(
+            deps.quick, body["user"]["id"], "button", context, team_hint=body["user"].get("team_id")
+        )
+        context["refused"] = refused
+        return refused is None
+
     def snooze(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext
     ) -> None:
         ack()
+        if not may(body, context):
+            return
         reminder_id, user = _reminder_id(action), body["user"]["id"]
         until = utcnow() + dt.timedelta(minutes=settings.snooze_minutes)
         if reminder_id is None or reminders.snooze(reminder_id, user, until) is None:
@@ -125,6 +138,8 @@ def register(app: App, deps: Deps) -> None:
         ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext
     ) -> None:
         ack()
+        if not may(body, context):
+            return
         reminder_id, user = _reminder_id(action), body["user"]["id"]
         if reminder_id is None or reminders.dismiss(reminder_id, user, utcnow()) is None:
             return
@@ -133,7 +148,9 @@ def register(app: App, deps: Deps) -> None:
 
     def settle(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         """After the ack: the edit may wait on Slack's rate limits, the click never does."""
-        if context.get("note"):
+        if context.get("refused"):
+            answers.tell(client, Where.of(body), context["refused"])
+        elif context.get("note"):
             _settle(client, body, context["note"])
 
     app.action(SNOOZE_ACTION)(ack=snooze, lazy=[settle])

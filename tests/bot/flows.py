@@ -19,15 +19,25 @@ def ack_body(delivery: Any) -> Any:
 
 
 def open_declare_modal(
-    slack: FakeSlack, text: str = "", *, user: str = ALICE, channel: str = GENERAL
+    slack: FakeSlack,
+    text: str = "",
+    *,
+    user: str = ALICE,
+    channel: str = GENERAL,
+    via: str | None = None,
 ) -> dict[str, Any]:
-    delivery = slack.slash_command(text, user=user, channel=channel)
+    delivery = slack.slash_command(text, user=user, channel=channel, via=via)
     assert ack_body(delivery) is None  # an empty ack: nothing shown, the modal opens
     return slack.wait_for_view(callback_id=DECLARE_CALLBACK)
 
 
 def submit_declare(
-    slack: FakeSlack, view: dict[str, Any], *, user: str = ALICE, **values: Any
+    slack: FakeSlack,
+    view: dict[str, Any],
+    *,
+    user: str = ALICE,
+    via: str | None = None,
+    **values: Any,
 ) -> Any:
     fields = {
         "title": "Checkout latency above 2s",
@@ -37,7 +47,7 @@ def submit_declare(
         "lead": BOB,
     }
     fields.update(values)
-    return ack_body(slack.submit_view(view["id"], fields, user=user))
+    return ack_body(slack.submit_view(view["id"], fields, user=user, via=via))
 
 
 def declare(
@@ -46,12 +56,13 @@ def declare(
     *,
     user: str = ALICE,
     channel: str = GENERAL,
+    via: str | None = None,
     **values: Any,
 ) -> None:
     """Declare through the modal and wait until the reporter has been told."""
     before = len(confirmations(slack, user))
-    view = open_declare_modal(slack, title, user=user, channel=channel)
-    assert submit_declare(slack, view, user=user, title=title, **values) is None
+    view = open_declare_modal(slack, title, user=user, channel=channel, via=via)
+    assert submit_declare(slack, view, user=user, title=title, via=via, **values) is None
     wait_for_confirmation(slack, user, before + 1)
 
 

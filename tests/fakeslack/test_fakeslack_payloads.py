@@ -216,3 +216,43 @@ def test_response_url_posts_land_in_the_workspace(slack: FakeSlack, receiver: An
         "only you see this",
         "everyone sees this",
     ]
+
+
+def test_an_input_left_untouched_is_submitted_with_its_initial_value() -> None:
+    from fakeslack.payloads import state_values
+
+    view = {
+        "id": "V1",
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": "title",
+                "element": {"type": "plain_text_input", "action_id": "a", "initial_value": "Kept"},
+            },
+            {
+                "type": "input",
+                "block_id": "sev",
+                "element": {
+                    "type": "static_select",
+                    "action_id": "a",
+                    "options": [{"text": {"type": "plain_text", "text": "One"}, "value": "1"}],
+                    "initial_option": {"text": {"type": "plain_text", "text": "One"}, "value": "1"},
+                },
+            },
+            {
+                "type": "input",
+                "block_id": "lead",
+                "element": {"type": "users_select", "action_id": "a", "initial_user": "U1"},
+            },
+            {
+                "type": "input",
+                "block_id": "note",
+                "element": {"type": "plain_text_input", "action_id": "a", "initial_value": "gone"},
+            },
+        ],
+    }
+    state = state_values(view, {"note": None})
+    assert state["title"]["a"] == {"type": "plain_text_input", "value": "Kept"}
+    assert state["sev"]["a"]["selected_option"]["value"] == "1"
+    assert state["lead"]["a"]["selected_user"] == "U1"
+    assert state["note"]["a"]["value"] is None  # cleared by the person

@@ -112,6 +112,8 @@ def test_unacked_event_is_redelivered_with_retry_attempt(slack: FakeSlack, socke
 
 
 def test_redelivery_stops_after_three_retries(slack: FakeSlack, socket_app: Any) -> None:
+    assert slack.event_retry_delays == (0.0, 60.0, 300.0)  # Slack's schedule
+    slack.event_retry_delays = (0.0, 0.05, 0.05)  # the same attempts, without the wait
     slack.socket_ack_timeout = 0.1
     socket_app.policy = lambda req: socket_app.NO_ACK
     delivery = slack.send_event(

@@ -11,7 +11,7 @@ from peewee import fn
 from fakeslack import Delivery
 from models import Incident, TimelineEvent
 from tests.bot.harness import BOB, GENERAL
-from tests.faults.conftest import ReplicaSlack, pin_added
+from tests.faults.conftest import ReplicaSlack
 
 DECLARE_FIELDS = {"summary": "fault test", "impact": "none"}
 
@@ -60,7 +60,8 @@ def pin_stream(
     events = []
     for i in range(n):
         ts = slack.post_message(channel, BOB, f"{prefix} {i}")
-        events.append(pin_added(channel, ts, f"{prefix} {i}"))
+        # Pinned in the workspace too: a redelivered pin is checked against pins.list.
+        events.append(slack.pin_event(channel, ts))
     return events
 
 

@@ -137,3 +137,14 @@ def test_review_export_is_a_downloadable_markdown_draft(client, seed) -> None:
                      "## Follow-up actions"):
         assert expected in text
     assert "<b>" not in text
+
+
+def test_an_incident_slack_did_not_open_says_so_and_why(client, seed) -> None:
+    incident = seed.incident(
+        title="Stranded", channel_id=None, open_problem="restricted_action: ask a Slack admin"
+    )
+    html = client.get(f"/incidents/{incident.id}").get_data(as_text=True)
+    assert "Not opened in Slack (Slack answered restricted_action: ask a Slack admin)" in html
+    body = client.get(f"/api/incidents/{incident.id}").get_json()
+    assert body["opened_in_slack"] is False and body["channel"] is None
+    assert body["open_problem"].startswith("restricted_action")
