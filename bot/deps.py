@@ -14,6 +14,7 @@ from bot.slack_client import make_quick_client
 # so leave room for the commands and events that keep arriving meanwhile.
 LISTENER_THREADS = 32
 FANOUT_THREADS = 16
+NAME_THREADS = 4
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,9 @@ class Deps:
     # never waits on a rate limit, so an ack is never late because Slack is busy. Work after
     # the ack uses Bolt's own client, which waits and retries.
     quick: WebClient
+    # Naming authors Slack could not name before the ack: low priority, so a rate-limit
+    # storm on users.info ties up these few threads, never the listeners' pool.
+    names: ThreadPoolExecutor
 
     @classmethod
     def create(cls, settings: Settings) -> Deps:
@@ -36,9 +40,12 @@ class Deps:
             listeners=ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="listener"),
             fanout=ThreadPoolExecutor(FANOUT_THREADS, thread_name_prefix="slack-fanout"),
             quick=make_quick_client(settings.bot_token, settings.slack_api_url),
+            names=ThreadPoolExecutor(NAME_THREADS, thread_name_prefix="names"),
         )
 
     def close(self, *, wait: bool = True) -> None:
         """Let work in flight finish (a declaration half-opened in Slack helps nobody)."""
         self.listeners.shutdown(wait=wait)
         self.fanout.shutdown(wait=wait)
+        # A name still being looked up is not worth holding a shutdown for.
+        self.names.shutdown(wait=False, cancel_futures=True)

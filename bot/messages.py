@@ -9,7 +9,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.domain import people, timeline
+from bot.domain import timeline
 from bot.domain.timeline import SlackMessage
 from bot.people import look_up, person
 
@@ -58,11 +58,16 @@ def permalink(client: WebClient, channel: str, message: dict[str, Any]) -> str:
     return ""
 
 
+def unnamed(entry: SlackMessage) -> bool:
+    """Stored with only the author's id: Slack could not name them before the ack."""
+    return bool(entry.author_id) and entry.author_name == entry.author_id
+
+
 def fill_in_author(client: WebClient, number: int, message_ts: str, user_id: Any) -> None:
     """After the ack: name the author of an entry stored while Slack could not say who they
     were (the entry then shows their id)."""
-    if not isinstance(user_id, str) or people.cached(user_id) is not None:
+    if not isinstance(user_id, str):
         return
-    found = look_up(client, user_id)
+    found = look_up(client, user_id)  # from the cache when another lookup got there first
     if found is not None:
         timeline.name_author(number, message_ts, user_id, found.shown_name)

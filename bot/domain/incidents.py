@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from dataclasses import dataclass
 
 from peewee import IntegrityError
@@ -93,6 +94,7 @@ def declare(declaration: Declaration, *, key: str | None = None) -> Incident | N
 
 def attach_channel(incident_id: int, channel_id: str, channel_name: str) -> None:
     """The incident now lives in this channel: opened in Slack (the claim is done with)."""
+    _forget_ordinary(channel_id)
     with db.connection_context():
         Incident.update(
             channel_id=channel_id,
@@ -180,27 +182,41 @@ def for_channel(channel_id: str) -> Incident | None:
 
 
 # channel id → incident number. An incident's channel never changes once attached, so a
-# found pair can be kept for good; "not an incident channel" is not kept, because a channel
-# just created for an incident is attached a moment after it exists.
+# found pair can be kept for good. "Not an incident channel" is kept briefly: every
+# /incident typed in an ordinary channel asks, and a channel becomes an incident's only by
+# being created for one (attach_channel forgets it here; nobody else is in such a channel
+# yet to send anything another replica could have remembered).
 _numbers: dict[tuple[int, str], int] = {}
 _NUMBERS_MAX = 10_000
+_ordinary: dict[tuple[int, str], float] = {}  # → when it stops being believed (monotonic)
+ORDINARY_FOR_SECONDS = 30.0
 
 
 def number_for_channel(channel_id: str) -> int | None:
     """The incident living in `channel_id`, answered from memory after the first time: the
-    hot path of every pin, reaction and edit."""
+    hot path of every pin, reaction, edit and command."""
     key = (generation(), channel_id)
     found = _numbers.get(key)
     if found is not None:
         return found
+    now = time.monotonic()
+    if _ordinary.get(key, 0.0) > now:
+        return None
     with db.connection_context():
         number = Incident.number_in_channel(channel_id)
     if number is None:
+        if len(_ordinary) >= _NUMBERS_MAX:
+            _ordinary.clear()
+        _ordinary[key] = now + ORDINARY_FOR_SECONDS
         return None
     if len(_numbers) >= _NUMBERS_MAX:
         _numbers.clear()
     _numbers[key] = number
     return number
+
+
+def _forget_ordinary(channel_id: str) -> None:
+    _ordinary.pop((generation(), channel_id), None)
 
 
 def get(number: int) -> Incident | None:

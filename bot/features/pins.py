@@ -17,7 +17,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
 from bot.domain import incidents, timeline
-from bot.messages import fill_in_author, message_entry
+from bot.messages import fill_in_author, message_entry, unnamed
 
 log = logging.getLogger(__name__)
 
@@ -67,12 +67,14 @@ def register(app: App, deps: Deps) -> None:
         ):
             log.info("late pin of an unpinned message ignored", extra={"incident": number})
             return
-        timeline.add_pin(number, message_entry(deps.quick, channel, message, event.get("user")))
-        context["named"] = (number, message["ts"], message.get("user"))
+        entry = message_entry(deps.quick, channel, message, event.get("user"))
+        timeline.add_pin(number, entry)
+        if unnamed(entry):
+            context["named"] = (number, entry.message_ts, entry.author_id)
 
     def name_author(client: WebClient, context: BoltContext) -> None:
         if context.get("named"):
-            fill_in_author(client, *context["named"])
+            deps.names.submit(fill_in_author, client, *context["named"])
 
     app.event("pin_added")(ack=pin_added, lazy=[name_author])
 

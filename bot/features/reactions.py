@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
 from bot.domain import incidents, timeline
-from bot.messages import fill_in_author, message_entry
+from bot.messages import fill_in_author, message_entry, unnamed
 
 log = logging.getLogger(__name__)
 
@@ -68,16 +68,16 @@ def register(app: App, deps: Deps) -> None:
             raise
         holders = _holders(message, reaction)
         if holders:
-            timeline.add_message(
-                number, message_entry(quick, channel, message, holders[0]), "reaction"
-            )
-            context["named"] = (number, ts, message.get("user"))
+            entry = message_entry(quick, channel, message, holders[0])
+            timeline.add_message(number, entry, "reaction")
+            if unnamed(entry):
+                context["named"] = (number, entry.message_ts, entry.author_id)
         else:
             timeline.remove_message(number, ts, "reaction")
 
     def name_author(client: WebClient, context: BoltContext) -> None:
         if context.get("named"):
-            fill_in_author(client, *context["named"])
+            deps.names.submit(fill_in_author, client, *context["named"])
 
     app.event("reaction_added")(ack=reconcile, lazy=[name_author])
     app.event("reaction_removed")(ack=reconcile, lazy=[name_author])
