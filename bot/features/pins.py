@@ -11,7 +11,7 @@ import logging
 import time
 from typing import Any
 
-from slack_bolt import App, BoltContext, BoltRequest
+from slack_bolt import App, BoltRequest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -47,7 +47,7 @@ def still_pinned(quick: WebClient, channel: str, ts: str) -> bool:
 
 def register(app: App, deps: Deps) -> None:
     def pin_added(
-        event: dict[str, Any], body: dict[str, Any], request: BoltRequest, context: BoltContext
+        event: dict[str, Any], body: dict[str, Any], request: BoltRequest, client: WebClient
     ) -> None:
         item = event.get("item") or {}
         message = item.get("message")
@@ -70,13 +70,10 @@ def register(app: App, deps: Deps) -> None:
         entry = message_entry(deps.quick, channel, message, event.get("user"))
         timeline.add_pin(number, entry)
         if unnamed(entry):
-            context["named"] = (number, entry.message_ts, entry.author_id)
+            # After the ack, on the names pool: never delays the ack or the listeners.
+            deps.names.submit(fill_in_author, client, number, entry.message_ts, entry.author_id)
 
-    def name_author(client: WebClient, context: BoltContext) -> None:
-        if context.get("named"):
-            deps.names.submit(fill_in_author, client, *context["named"])
-
-    app.event("pin_added")(ack=pin_added, lazy=[name_author])
+    app.event("pin_added")(pin_added)
 
     @app.event("pin_removed")
     def pin_removed(event: dict[str, Any]) -> None:

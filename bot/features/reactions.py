@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import App, BoltContext
+from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -36,7 +36,7 @@ def register(app: App, deps: Deps) -> None:
 
     quick = deps.quick
 
-    def reconcile(event: dict[str, Any], context: BoltContext) -> None:
+    def reconcile(event: dict[str, Any], client: WebClient) -> None:
         """Make the timeline agree with the message's reactions as they are now.
 
         Both events do the same thing, so a retry, a late delivery or two people reacting
@@ -71,13 +71,10 @@ def register(app: App, deps: Deps) -> None:
             entry = message_entry(quick, channel, message, holders[0])
             timeline.add_message(number, entry, "reaction")
             if unnamed(entry):
-                context["named"] = (number, entry.message_ts, entry.author_id)
+                # After the ack, on the names pool: never delays the ack or the listeners.
+                deps.names.submit(fill_in_author, client, number, entry.message_ts, entry.author_id)
         else:
             timeline.remove_message(number, ts, "reaction")
 
-    def name_author(client: WebClient, context: BoltContext) -> None:
-        if context.get("named"):
-            deps.names.submit(fill_in_author, client, *context["named"])
-
-    app.event("reaction_added")(ack=reconcile, lazy=[name_author])
-    app.event("reaction_removed")(ack=reconcile, lazy=[name_author])
+    app.event("reaction_added")(reconcile)
+    app.event("reaction_removed")(reconcile)
