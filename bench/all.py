@@ -1,8 +1,9 @@
 """Every figure in one run: `python bench/all.py`.
 
 Runs the benches one after another (so they do not compete for the machine) and prints
-their figures together: ack and command → views.open against bare Bolt in both modes, the
-declare path, pin throughput with one and two replicas, resident memory, and the viewer.
+their figures together: ack and command → views.open against bare Bolt in both modes, acks
+through a rate-limit storm, the declare path, pin throughput with one and two replicas,
+resident memory, and the viewer.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 RUNS = (
     ("ack and command → views.open, bot vs bare Bolt", ["declare_ack.py", "500"]),
+    ("acks through a one-minute 429 storm", ["rate_limit_storm.py", "60"]),
     ("declare path, pins, memory", ["memory.py"]),
     ("viewer on PostgreSQL, 10,000 incidents", ["viewer_bench.py", "--requests", "100"]),
 )

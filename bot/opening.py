@@ -183,7 +183,11 @@ def _open(
     def invite_people() -> None:
         refused = invite(client, channel_id, people).refused
         for user, why in refused.items():
-            problems.append(Problem(f"invite {blocks.mention(user)}", "refused", why + "."))
+            problems.append(
+                Problem(
+                    f"invite {blocks.mention(user)}", "refused", why[:1].upper() + why[1:] + "."
+                )
+            )
         # The bot is in the channel it made (member events follow; member_sync re-reads).
         if bot_user_id:
             membership.joined(channel_id, bot_user_id)

@@ -519,3 +519,36 @@ def test_a_guest_lead_is_refused_alone_and_the_reporter_hears_why(
     assert ALICE in members and guest not in members
     told = wait_for_confirmation(slack)
     assert f"<@{guest}>" in told.params["text"] and "guest" in told.params["text"]
+
+
+def test_a_shortcut_whose_form_slack_refuses_is_answered_where_the_bot_is_not(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
+    """The message shortcut in a channel the bot is not in: when Slack refuses the form,
+    the answer goes through the shortcut's response_url, which works there."""
+    elsewhere = slack.add_channel("random", members=[ALICE, BOB])
+    ts = slack.post_message(elsewhere, BOB, "checkout is failing for everyone")
+    slack.faults.error("views.open", "internal_error")
+    assert slack.message_shortcut("declare_from_message", elsewhere, ts, user=ALICE).ok
+    told = slack.wait_for_call(
+        "response_url", where=lambda c: "declare form" in str(c.params), timeout=10
+    )
+    assert told.ok and slack.ephemerals[-1]["channel"] == elsewhere
+    assert slack.calls_to("chat.postEphemeral") == []
+
+
+def test_running_out_of_channel_names_is_reported_with_a_retry(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
+    for attempt in range(1, 21):
+        suffix = f"-{attempt}" if attempt > 1 else ""
+        slack.add_channel(f"inc-0001-crowded{suffix}")  # someone else's, every one
+    view = open_declare_modal(slack, "Crowded")
+    assert submit_declare(slack, view, title="Crowded") is None
+    told = slack.wait_for_call(
+        "response_url", where=lambda c: "not opened in Slack" in str(c.params), timeout=10
+    )
+    assert "no_free_name" in told.params["text"] and "incident_open_retry" in json.dumps(
+        told.params["blocks"]
+    )
+    assert incident_of(database).channel_id is None
