@@ -76,7 +76,10 @@ def tell(client: WebClient, where: Where, text: str, body: blocks.Blocks | None 
             if code not in NOT_THERE:
                 log.warning("ephemeral answer failed", extra={"error": code})
         except OSError as error:
-            log.warning("ephemeral answer failed", extra={"error": type(error).__name__})
+            # The answer was lost, not the message: it may well have been shown. A DM as well
+            # would say it twice.
+            log.warning("ephemeral answer lost", extra={"error": type(error).__name__})
+            return True
     return dm(client, where.user, text, shown)
 
 

@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.deps import Deps
 from bot.features import register_all
 from bot.metrics import observe_handling, register_collectors
+from bot.slack_client import ack_deadline
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,17 @@ class Timing(Middleware):
             observe_handling(req.body, time.perf_counter() - started)
 
 
+class IncidentApp(App):
+    """Bolt's App, with each delivery's answer on a clock: the listeners' ack part runs in
+    the dispatching thread, and the quick Slack calls it makes share the time Slack gives
+    for the answer (bot.slack_client.ack_deadline). (A middleware cannot do this: Bolt runs
+    the listeners after every middleware has returned.)"""
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        with ack_deadline():
+            return super().dispatch(req)
+
+
 def build_app(settings: Settings, client: WebClient, deps: Deps | None = None) -> App:
     """Build the App around `client` (made by bot.slack_client.make_client).
 
@@ -49,7 +61,7 @@ def build_app(settings: Settings, client: WebClient, deps: Deps | None = None) -
     again. The slow parts (views.open, opening a channel) run as lazy listeners after the ack.
     """
     deps = deps or Deps.create(settings)
-    app = App(
+    app = IncidentApp(
         client=client,
         signing_secret=settings.signing_secret,
         request_verification_enabled=settings.mode == "http",

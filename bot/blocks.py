@@ -16,6 +16,13 @@ TOPIC_MAX = 250
 SECTION_TEXT_MAX = 3000
 
 
+def mrkdwn(text: str) -> dict[str, Any]:
+    """A mrkdwn text object taken as written (verbatim): Slack would otherwise turn bare URLs
+    into links, channel names into links and "certain mentions" into pings, in text people
+    wrote. The bot's own <@U…>, <#C…> and <url|label> still work."""
+    return {"type": "mrkdwn", "text": text, "verbatim": True}
+
+
 def mention(user_id: str | None) -> str:
     return f"<@{user_id}>" if user_id else "_not set_"
 
@@ -97,11 +104,11 @@ def duration_text(incident: Incident, now: dt.datetime | None = None) -> str:
 
 def _fields(incident: Incident, now: dt.datetime | None = None) -> list[dict[str, str]]:
     return [
-        {"type": "mrkdwn", "text": f"*Severity*\n{incident.severity_label}"},
-        {"type": "mrkdwn", "text": f"*Status*\n{status_label(incident)}"},
-        {"type": "mrkdwn", "text": f"*Lead*\n{mention(incident.lead_id)}"},
-        {"type": "mrkdwn", "text": f"*Reporter*\n{mention(incident.reporter_id)}"},
-        {"type": "mrkdwn", "text": f"*Duration*\n{duration_text(incident, now)}"},
+        mrkdwn(f"*Severity*\n{incident.severity_label}"),
+        mrkdwn(f"*Status*\n{status_label(incident)}"),
+        mrkdwn(f"*Lead*\n{mention(incident.lead_id)}"),
+        mrkdwn(f"*Reporter*\n{mention(incident.reporter_id)}"),
+        mrkdwn(f"*Duration*\n{duration_text(incident, now)}"),
     ]
 
 
@@ -114,7 +121,7 @@ def incident_card(incident: Incident, now: dt.datetime | None = None) -> Blocks:
     for label, value in (("Summary", incident.summary), ("Impact", incident.impact)):
         if value:
             text = f"*{label}*\n" + shown(value, SECTION_TEXT_MAX - len(label) - 3)
-            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
+            blocks.append({"type": "section", "text": mrkdwn(text)})
     return blocks
 
 
@@ -131,7 +138,7 @@ def opening_message(incident: Incident, viewer_link: str | None) -> tuple[str, B
         how += f"\n• The incident's page: <{viewer_link}|timeline and details>."
     blocks = incident_card(incident) + [
         {"type": "divider"},
-        {"type": "section", "text": {"type": "mrkdwn", "text": how}},
+        {"type": "section", "text": mrkdwn(how)},
     ]
     return headline_mrkdwn(incident), blocks
 
@@ -169,7 +176,7 @@ def announcement(incident: Incident, viewer_link: str | None) -> tuple[str, Bloc
     if viewer_link:
         lead_in += f"  <{viewer_link}|Incident page>"
     blocks: Blocks = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": lead_in}},
+        {"type": "section", "text": mrkdwn(lead_in)},
         *incident_card(incident),
     ]
     if incident.is_open:
@@ -215,29 +222,41 @@ MESSAGE_BLOCKS_MAX = 50
 
 
 def notice(text: str) -> Blocks:
-    """mrkdwn in as many sections as it needs, split between lines, never inside one; a
-    single line too long for a section is clipped at a word."""
+    """mrkdwn in as many sections as it needs, split between lines; a single line too long
+    for a section is wrapped at a space (never inside a <…> token or an &entity;)."""
     sections: list[str] = []
     current = ""
-    for line in text.split("\n"):
-        line = _clip_line(line)
-        if current and slack_len(current) + 1 + slack_len(line) > SECTION_TEXT_MAX:
-            sections.append(current)
-            current = line
-        else:
-            current = f"{current}\n{line}" if current else line
+    for whole in text.split("\n"):
+        for line in _wrap(whole):
+            if current and slack_len(current) + 1 + slack_len(line) > SECTION_TEXT_MAX:
+                sections.append(current)
+                current = line
+            else:
+                current = f"{current}\n{line}" if current else line
     sections.append(current or " ")
     if len(sections) > MESSAGE_BLOCKS_MAX:
         sections = sections[: MESSAGE_BLOCKS_MAX - 1] + ["…and more than a message can hold."]
-    return [{"type": "section", "text": {"type": "mrkdwn", "text": s}} for s in sections]
+    return [{"type": "section", "text": mrkdwn(s)} for s in sections]
 
 
-def _clip_line(line: str) -> str:
-    if slack_len(line) <= SECTION_TEXT_MAX:
-        return line
-    cut = clip(line, SECTION_TEXT_MAX)
-    # Never leave half a <…> token (a mention or a link) at the end.
-    opened = cut.rfind("<")
-    if opened > cut.rfind(">"):
-        cut = cut[:opened].rstrip() + "…"
-    return cut
+def _wrap(line: str) -> list[str]:
+    """A line in pieces of at most a section's length, each cut at a space where one is near,
+    and never inside a <…> token or an &entity;."""
+    pieces: list[str] = []
+    while slack_len(line) > SECTION_TEXT_MAX:
+        cut = fit(line, SECTION_TEXT_MAX)
+        opened = cut.rfind("<")
+        if opened > cut.rfind(">"):
+            cut = cut[:opened]
+        amp = cut.rfind("&")
+        if amp > cut.rfind(";"):
+            cut = cut[:amp]
+        space = cut.rfind(" ")
+        if space >= len(cut) // 2:
+            cut = cut[: space + 1]
+        if not cut:  # one token longer than a section: nothing else to do but cut it
+            cut = fit(line, SECTION_TEXT_MAX)
+        pieces.append(cut.rstrip())
+        line = line[len(cut) :]
+    pieces.append(line)
+    return pieces

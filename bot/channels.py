@@ -78,6 +78,15 @@ def create_incident_channel(
         try:
             response = client.conversations_create(name=name, is_private=is_private)
         except SlackApiError as error:
+            if error.response.status_code >= 500:
+                # Like a lost answer: the channel may have been made before the error.
+                lost += 1
+                own = own_channel(client, number, bot_user_id, since, is_private)
+                if own is not None:
+                    return own
+                if lost > MAX_LOST_ANSWERS:
+                    raise
+                continue
             if error.response.get("error") != "name_taken":
                 raise
             own = own_channel(client, number, bot_user_id, since, is_private)

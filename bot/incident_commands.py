@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import blocks
-from bot.channels import rename_target
+from bot.channels import channel_name, rename_target
 from bot.command_text import Named, first_person, readable
 from bot.domain import actions, durations, incidents, lifecycle, people, permissions
 from bot.domain.lifecycle import Actor, NotAllowed, Outcome
@@ -61,6 +61,7 @@ class Invocation:
     bot_user_id: str | None = None
     # Why this actor may not change the incident (bot.domain.permissions); None: they may.
     refused: str | None = None
+    organisation: str | None = None  # this installation's (bot.actors.organisation)
 
     @property
     def text(self) -> str:
@@ -89,7 +90,9 @@ def _person(inv: Invocation, named: Named) -> str:
             raise ValueError(PICK_SOMEONE.format(name=blocks.escape("@" + named.typed_name)))
         user = found[0].user_id
     assert user is not None
-    problem = permissions.cannot_lead(look_up(inv.client, user), inv.bot_user_id, user)
+    problem = permissions.cannot_lead(
+        look_up(inv.client, user), inv.bot_user_id, user, inv.organisation
+    )
     if problem:
         raise ValueError(problem)
     return user
@@ -116,6 +119,9 @@ def _shown(name: str, value: Any) -> str:
 def lead(inv: Invocation) -> Reply:
     """`lead` alone: you. `lead @bob`: Bob. Anything else names someone to look up."""
     named = first_person(inv.rest)
+    another = first_person(named.rest)
+    if (named.user_id or named.typed_name) and (another.user_id or another.typed_name):
+        raise ValueError("An incident has one lead: name one person, /incident lead @person")
     if named.user_id is None and named.typed_name is None and inv.rest.strip():
         named = Named(None, inv.text.lstrip("@").split()[0], "")
     user = _person(inv, named) if (named.user_id or named.typed_name) else inv.actor.user_id
@@ -196,6 +202,11 @@ def rename(inv: Invocation) -> Reply:
     if not inv.rest:
         raise ValueError("Give the new name: /incident rename <name>")
     name = rename_target(inv.incident.id, inv.text)
+    if name == channel_name(inv.incident.id, ""):
+        raise ValueError(
+            "A channel name needs letters or digits (emoji and punctuation are dropped): "
+            "/incident rename <name>"
+        )
     channel_id = inv.incident.channel_id
     assert channel_id is not None  # commands only reach an incident from its own channel
     try:
@@ -208,9 +219,21 @@ def rename(inv: Invocation) -> Reply:
             raise ValueError("Slack is busy; try the rename again in a minute.") from error
         raise ValueError(f"Slack did not rename the channel (`{code}`).") from error
     except OSError as error:
-        raise ValueError("Slack did not answer in time; try the rename again.") from error
+        # The answer was lost, perhaps after the rename: ask Slack what the name is now.
+        if _name_now(inv.client, channel_id) != name:
+            raise ValueError(
+                f"Slack did not answer in time; the channel may be #{name} already. If it is "
+                "not, try the rename again."
+            ) from error
     incidents.rename_channel(channel_id, name)
     return Reply(f"Renamed to #{name}.")
+
+
+def _name_now(client: WebClient, channel_id: str) -> str | None:
+    try:
+        return str((client.conversations_info(channel=channel_id).get("channel") or {})["name"])
+    except (SlackApiError, OSError, KeyError):
+        return None
 
 
 def help_(inv: Invocation) -> Reply:

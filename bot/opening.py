@@ -26,6 +26,7 @@ from bot.domain import incidents, membership, timeline
 from bot.invites import invite
 from bot.messages import message_entry
 from bot.people import learn, shown_name
+from bot.sync import TOPIC_FIELDS, refresh
 from models import Incident
 from models.fields import utcnow
 
@@ -43,6 +44,8 @@ class Problem:
     fix: str
 
     def as_text(self) -> str:
+        if self.error == "unreachable":
+            return f"• Slack did not confirm that the bot could {self.step}. {self.fix}"
         return f"• Could not {self.step}: `{self.error}`. {self.fix}"
 
 
@@ -54,7 +57,8 @@ _FIXES = {
     "ratelimited": "Slack is rate limiting the app; it will work again in a minute.",
     "invalid_auth": "The bot token is not valid; reinstall the app, update SLACK_BOT_TOKEN.",
     "no_free_name": "Every channel name for this incident is taken; rename or archive some.",
-    "unreachable": "Slack did not answer in time; try again in a moment.",
+    "unreachable": "Its answer was lost, so it may have been done all the same: check, and "
+    "do it by hand if not.",
 }
 
 
@@ -127,15 +131,26 @@ def open_in_slack(
     # The topic names the lead: ask Slack for the name while the channel is being created, so
     # everything after the creation is one round of calls in parallel.
     lead_name = executor.submit(shown_name, client, incident.lead_id)
-    try:
-        channel = create_incident_channel(
+    creating = executor.submit(
+        create_incident_channel,
+        client,
+        incident.id,
+        incident.title,
+        is_private=incident.is_private,
+        bot_user_id=bot_user_id,
+        since=incident.reported_at.timestamp(),
+    )
+    if not wait([creating], timeout=CONFIRM_WITHIN_SECONDS).done:
+        # Slack is slow to make the channel (a rate limit): the reporter hears now, and again
+        # when it is open.
+        answers.tell(
             client,
-            incident.id,
-            incident.title,
-            is_private=incident.is_private,
-            bot_user_id=bot_user_id,
-            since=incident.reported_at.timestamp(),
+            where,
+            f"Incident {incident.id} is declared and saved. Slack is slowing the app down, so "
+            "its channel is still being created; you will hear here when it is open.",
         )
+    try:
+        channel = creating.result()
     except SlackApiError as error:
         failed = problem_from("create the incident channel", error)
     except OSError:
@@ -174,7 +189,9 @@ def _open(
 ) -> list[Problem]:
     channel_id: str = channel["id"]
     incidents.attach_channel(incident.id, channel_id, channel["name"])
-    incident.channel_id, incident.channel_name = channel_id, channel["name"]
+    # As stored now (its revision included): what the posts show, and what is compared
+    # with the incident once they are up.
+    incident = incidents.get(incident.id) or incident
     link = blocks.viewer_url(settings.viewer_base_url, incident)
     posted: dict[str, str] = {}
     people = sorted({p for p in (incident.reporter_id, incident.lead_id) if p and p != bot_user_id})
@@ -289,6 +306,10 @@ def _open(
                 + "\n".join(p.as_text() for p in late),
             )
         problems += late
+    if incidents.revision_of(incident.id) != incident.revision:
+        # Changed while the posts were on their way (a rate limit held them): they show the
+        # incident as it was; bring them, and the topic, in step.
+        refresh(client, incident.id, settings, TOPIC_FIELDS)
     log.info(
         "incident opened in slack",
         extra={"incident": incident.id, "channel": incident.channel_id, "problems": len(problems)},
@@ -297,7 +318,7 @@ def _open(
 
 
 # How long the reporter waits at most to hear the incident is declared.
-CONFIRM_WITHIN_SECONDS = 8.0
+CONFIRM_WITHIN_SECONDS = 5.0
 
 
 def _record_posts(incident: Incident, posted: dict[str, str]) -> None:

@@ -28,9 +28,10 @@ def look_up(client: WebClient, user_id: str) -> Person | None:
     try:
         user = client.users_info(user=user_id)["user"]
     except SlackApiError as error:
-        log.warning(
-            "users.info failed", extra={"user": user_id, "error": error.response.get("error")}
-        )
+        code = error.response.get("error")
+        log.warning("users.info failed", extra={"user": user_id, "error": code})
+        if code == "user_not_found":
+            return Person(user_id, exists=False)
         return None
     except OSError as error:  # a timeout or a dropped connection, after the client's retries
         log.warning("users.info failed", extra={"user": user_id, "error": type(error).__name__})

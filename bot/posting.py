@@ -12,6 +12,7 @@ import time
 from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
 log = logging.getLogger(__name__)
@@ -50,9 +51,15 @@ def post(
         return _data(client.chat_postMessage(**arguments))
     except OSError as lost:
         log.warning("post answer lost", extra={"key": key, "error": type(lost).__name__})
-        found = find(client, channel, key, since=started, thread_ts=thread_ts)
-        if found is not None:
-            return found
+    except SlackApiError as error:
+        if error.response.status_code < 500:
+            raise
+        # A server error may come after the post was made: looked for, like a lost answer.
+        log.warning("post answered 5xx", extra={"key": key, "status": error.response.status_code})
+        time.sleep(1.0)
+    found = find(client, channel, key, since=started, thread_ts=thread_ts)
+    if found is not None:
+        return found
     return _data(client.chat_postMessage(**arguments))
 
 

@@ -128,17 +128,29 @@ def _reason(status: int) -> str:
         return "Unknown"
 
 
-def _bolt_request(checked: http_guard.Checked, headers: dict[str, str], query: str) -> BoltRequest:
-    """Bolt's own request, carrying the body as the guard parsed it by its content type.
+class ParsedRequest(BoltRequest):
+    """Bolt's request carrying the body as the guard parsed it by its content type, in the
+    request and in every copy Bolt makes of it (it copies the request for each lazy
+    listener, and would parse the raw text again and guess wrong, see http_guard.parse).
+    The raw text stays, for Bolt's own signature check."""
 
-    Bolt would parse the text again and guess wrong (see http_guard.parse); the raw text
-    stays, for Bolt's own signature check. 400 if Bolt still cannot read it.
-    """
-    try:
-        request = BoltRequest(body=checked.text, query=query, headers=dict(headers))
+    @classmethod
+    def of(cls, checked: http_guard.Checked, headers: dict[str, str], query: str) -> BoltRequest:
+        request = cls(body=checked.text, query=query, headers=dict(headers))
         request.body = checked.body
         request.context = build_context(BoltContext(), checked.body)
         return request
+
+    def to_copyable(self) -> BoltRequest:
+        copy = super().to_copyable()
+        copy.body = self.body
+        return copy
+
+
+def _bolt_request(checked: http_guard.Checked, headers: dict[str, str], query: str) -> BoltRequest:
+    """Bolt's own request from the checked body (400 if Bolt still cannot read it)."""
+    try:
+        return ParsedRequest.of(checked, headers, query)
     except (ValueError, TypeError, AttributeError, KeyError, IndexError) as error:
         raise http_guard.Refused(400, "malformed payload") from error
 

@@ -9,23 +9,32 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 import urllib.error
+from collections.abc import Iterator
+from contextlib import contextmanager
 from http.client import RemoteDisconnected
 
 from slack_sdk import WebClient
 from slack_sdk.http_retry import HttpRequest, HttpResponse, RetryHandler, RetryState
-from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 
 from bot.metrics import SLACK_CALLS
 
 # Waiting out Retry-After answers for up to five minutes in all carries an update through a
 # long rate-limit storm; a call still refused after that is given up (and logged).
 RATE_LIMIT_BUDGET_SECONDS = 300.0
-SERVER_ERROR_RETRIES = 2
+# A call Slack may repeat safely is tried again through a minute of server errors (a short
+# outage); anything else is not repeated blindly (it may have been done before the error).
+SERVER_ERROR_BUDGET_SECONDS = 60.0
 CONNECTION_RETRIES = 2
-# Before an ack: one Slack round trip normally takes a fraction of this.
+# Before an ack: one Slack round trip normally takes a fraction of this; and all of them
+# together never more than what is left of ACK_BUDGET_SECONDS.
 QUICK_TIMEOUT_SECONDS = 2
+# Of Slack's three seconds, what the work before an ack may take in all: the rest is the
+# way there and back, and Bolt's own work.
+ACK_BUDGET_SECONDS = 2.3
+MIN_CALL_SECONDS = 0.05
 
 # Methods Slack applies at most once however often they are sent, or whose repeat answers
 # an error instead of doing it twice (already_in_channel, already_archived, name_taken…).
@@ -56,6 +65,11 @@ REPEATABLE = frozenset(
 )
 
 
+# An ephemeral message Slack answered 5xx for was almost surely not shown; shown twice is
+# the worst a repeat can do (it is not repeated after a lost answer, where it likely was).
+REPEAT_AFTER_SERVER_ERROR = REPEATABLE | {"chat.postEphemeral"}
+
+
 def method_of(request: HttpRequest) -> str:
     return request.url.rstrip("/").rsplit("/", 1)[-1]
 
@@ -73,15 +87,47 @@ def make_client(
             CountingHandler(),
             LostConnectionHandler(max_retry_count=CONNECTION_RETRIES),
             RateLimitBudget(RATE_LIMIT_BUDGET_SECONDS),
-            ServerErrorRetryHandler(max_retry_count=SERVER_ERROR_RETRIES),
+            ServerErrorBudget(SERVER_ERROR_BUDGET_SECONDS),
         ],
     )
 
 
+_ack = threading.local()
+
+
+@contextmanager
+def ack_deadline(seconds: float = ACK_BUDGET_SECONDS) -> Iterator[None]:
+    """While handling one delivery, until its answer: the quick client's calls made in this
+    thread share what is left of `seconds` (set around each dispatch by bot.app)."""
+    previous = getattr(_ack, "deadline", None)
+    _ack.deadline = time.monotonic() + seconds
+    try:
+        yield
+    finally:
+        _ack.deadline = previous
+
+
+class DeadlineClient(WebClient):
+    """A WebClient whose timeout is what is left of the current delivery's ack deadline
+    (bot.slack_client.ack_deadline), at most its own; outside one, its own."""
+
+    @property  # type: ignore[override]
+    def timeout(self) -> float:
+        deadline = getattr(_ack, "deadline", None)
+        if deadline is None:
+            return self._own_timeout
+        return max(MIN_CALL_SECONDS, min(self._own_timeout, deadline - time.monotonic()))
+
+    @timeout.setter
+    def timeout(self, value: float) -> None:
+        self._own_timeout = float(value)
+
+
 def make_quick_client(token: str, base_url: str) -> WebClient:
-    """For calls before an ack: no waiting on rate limits or server errors, a short timeout.
-    Only a connection refused outright (the request never reached Slack) is tried again."""
-    return WebClient(
+    """For calls before an ack: no waiting on rate limits or server errors, a short timeout,
+    and all the calls for one delivery within its ack budget. Only a connection refused
+    outright (the request never reached Slack) is tried again."""
+    return DeadlineClient(
         token=token,
         base_url=base_url,
         timeout=QUICK_TIMEOUT_SECONDS,
@@ -123,6 +169,54 @@ class RateLimitBudget(RetryHandler):
         wait = retry_after(response) + random.random()
         values = state.custom_values if state.custom_values is not None else {}
         values["rate_limited_for"] = float(values.get("rate_limited_for", 0.0)) + wait
+        state.custom_values = values
+        state.next_attempt_requested = True
+        time.sleep(wait)
+        state.increment_current_attempt()
+
+
+class ServerErrorBudget(RetryHandler):
+    """On 500, 502, 503 or 504 for a method safe to repeat after one (REPEATABLE, and
+    ephemerals), wait a little (with jitter) and try again while the waits of this one call
+    stay within `budget`."""
+
+    def __init__(self, budget: float) -> None:
+        super().__init__(max_retry_count=10_000)
+        self.budget = budget
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if response is None or response.status_code not in (500, 502, 503, 504):
+            return False
+        if method_of(request) not in REPEAT_AFTER_SERVER_ERROR:
+            return False
+        waited = float((state.custom_values or {}).get("server_errors_for", 0.0))
+        return waited + self._next(state) <= self.budget
+
+    def _next(self, state: RetryState) -> float:
+        # 0.5, 1, 2, 2, 2… s: a blip of a few seconds costs a few seconds, an outage a try
+        # every two seconds or so until the budget is spent.
+        tries = int((state.custom_values or {}).get("server_errors", 0))
+        return float(min(2.0, 0.5 * 2**tries))
+
+    def prepare_for_next_attempt(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        wait = self._next(state) * (0.5 + random.random() / 2)
+        values = state.custom_values if state.custom_values is not None else {}
+        values["server_errors"] = int(values.get("server_errors", 0)) + 1
+        values["server_errors_for"] = float(values.get("server_errors_for", 0.0)) + wait
         state.custom_values = values
         state.next_attempt_requested = True
         time.sleep(wait)

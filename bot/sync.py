@@ -50,10 +50,12 @@ def _quietly(step: str, incident: Incident, action: Callable[[], object]) -> Non
         )
 
 
-# Incidents being rendered by a thread of this process, and whether a newer change arrived
-# meanwhile: that thread renders again, so a second thread need not wait its turn.
-_rendering: dict[int, bool] = {}
+# Incidents being rendered by a thread of this process, with the fields changed since its
+# last round: that thread renders again, so a second thread need not wait its turn.
+_rendering: dict[int, set[str]] = {}
 _rendering_guard = threading.Lock()
+# Another replica changed the incident meanwhile: which fields is unknown.
+_UNKNOWN = "*"
 
 
 def refresh(
@@ -65,30 +67,41 @@ def refresh(
     """
     with _rendering_guard:
         if number in _rendering:
-            _rendering[number] = True  # the thread rendering it sees this and goes again
+            # The thread rendering it sees these and goes again.
+            _rendering[number] |= set(changed) or {_UNKNOWN}
             return
-        _rendering[number] = False
+        _rendering[number] = set()
+    owned = True  # this thread holds the incident's entry in _rendering
     try:
-        topic_changed = bool(TOPIC_FIELDS & set(changed))
-        shown_topic: str | None = None
+        fields = set(changed)
+        topic_set: str | None = None  # the topic this thread last set
         for _round in range(MAX_ROUNDS):
-            with _rendering_guard:
-                _rendering[number] = False
             incident = incidents.get(number)
             if incident is None:
                 return
             topic = blocks.topic(incident, shown_name(client, incident.lead_id))
-            set_topic = topic_changed if shown_topic is None else topic != shown_topic
-            _render(client, incident, settings, topic if set_topic else None)
-            shown_topic = topic
+            unknown = _UNKNOWN in fields
+            needed = bool(TOPIC_FIELDS & fields) or (unknown and topic != topic_set)
+            _render(client, incident, settings, topic if needed else None)
+            if needed:
+                topic_set = topic
+            newest = incidents.revision_of(number) == incident.revision
             with _rendering_guard:
-                again = _rendering[number]
-            if not again and incidents.revision_of(number) == incident.revision:
-                return
+                fields = _rendering[number]
+                _rendering[number] = set()
+                if not fields and newest:
+                    # Let go in the same breath as the last look: a change that comes after
+                    # this finds no entry and renders by itself.
+                    del _rendering[number]
+                    owned = False
+                    return
+            if not fields:
+                fields = {_UNKNOWN}  # changed by another replica while this one rendered
         log.info("incident kept changing while rendered", extra={"incident": number})
     finally:
-        with _rendering_guard:
-            _rendering.pop(number, None)
+        if owned:
+            with _rendering_guard:
+                _rendering.pop(number, None)
 
 
 def _render(client: WebClient, incident: Incident, settings: Settings, topic: str | None) -> None:

@@ -49,6 +49,29 @@ class CallLog:
         self._cond = threading.Condition()
         self._calls: list[Call] = []
         self._refusals: list[Call] = []
+        self._in_flight = 0
+
+    def begin(self) -> None:
+        """A request arrived; `settle` waits for it to be answered."""
+        with self._cond:
+            self._in_flight += 1
+
+    def end(self) -> None:
+        with self._cond:
+            self._in_flight -= 1
+            self._cond.notify_all()
+
+    def settle(self, timeout: float) -> bool:
+        """Wait until no request is being answered, so a slow call lands in the test that
+        caused it rather than in the next one; False if some were still running."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._in_flight > 0:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._cond.wait(remaining)
+            return True
 
     def record(self, call: Call, *, refused: bool = False) -> None:
         """Log a call; `refused` marks an error the fake gave by Slack's rules (not a fault)."""

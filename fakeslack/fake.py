@@ -474,6 +474,10 @@ class FakeSlack(HumanActions):
     def calls_to(self, method: str) -> list[Call]:
         return self._calls.to(method)
 
+    def settle(self, timeout: float = 5.0) -> bool:
+        """Wait until no Web API request is being answered (see CallLog.settle)."""
+        return self._calls.settle(timeout)
+
     def wait_for_call(
         self,
         method: str,

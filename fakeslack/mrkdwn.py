@@ -5,6 +5,11 @@ Slack parses the top-level `text` (mrkdwn by default; it is also the notificatio
 `mrkdwn` text objects, and rich_text elements are mentions by construction. `plain_text` is
 shown as written: a `<!here>` there is literal text and notifies nobody (docs: "Formatting
 text for app surfaces", text-object: plain_text "won't be parsed").
+
+A `mrkdwn` text object without `verbatim: true` is also preprocessed: "URLs will be
+auto-converted into links, conversation names will be link-ified, and certain mentions will
+be automatically parsed" (text-object reference). Which mentions is not documented; a
+typed @here, @channel or @everyone, and a bare URL, are counted as acted on there.
 """
 
 from __future__ import annotations
@@ -14,6 +19,9 @@ from collections.abc import Iterator
 from typing import Any
 
 _TOKEN = re.compile(r"<([^<>\s][^<>]*)>")
+# What Slack's preprocessing may pick up in a mrkdwn object that is not verbatim.
+_BARE_BROADCAST = re.compile(r"(?<![\w<!@])@(here|channel|everyone)\b")
+_BARE_URL = re.compile(r"(?<![<|\w])(https?://[^\s<>|]+)")
 _BROADCASTS = ("here", "channel", "everyone")
 
 
@@ -41,6 +49,15 @@ def tokens_in_text(text: str) -> set[str]:
     return found
 
 
+def _preprocessed(text: str) -> Iterator[str]:
+    """What a non-verbatim mrkdwn object's preprocessing may act on, outside <…> tokens."""
+    outside = _TOKEN.sub(" ", text)
+    for match in _BARE_BROADCAST.finditer(outside):
+        yield f"<!{match.group(1)}>"
+    for match in _BARE_URL.finditer(outside):
+        yield f"<{match.group(1)}>"
+
+
 def _rich_element(element: dict[str, Any]) -> str | None:
     kind = element.get("type")
     if kind == "user":
@@ -66,6 +83,8 @@ def _walk(node: Any) -> Iterator[str]:
     kind = node.get("type")
     if kind == "mrkdwn" and isinstance(node.get("text"), str):
         yield from tokens_in_text(node["text"])
+        if node.get("verbatim") is not True:
+            yield from _preprocessed(node["text"])
         return
     if kind == "plain_text":
         return

@@ -139,6 +139,13 @@ class WebApi:
         self.backend.manifest = manifest
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
+        self.calls.begin()
+        try:
+            return await self._handle(request)
+        finally:
+            self.calls.end()
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
         method = request.match_info["method"]
         started = time.time()
         token = bearer(request)

@@ -2,6 +2,7 @@
 
 from models.audit import AuditEntry, Delivery
 from models.db import BaseModel, db, init_database, migrate
+from models.draft import DraftSource
 from models.incident import SEVERITIES, STATUSES, FollowUpAction, Incident, StatusChange
 from models.membership import ChannelMember
 from models.people import SlackUser
@@ -15,6 +16,7 @@ __all__ = [
     "ChannelMember",
     "BaseModel",
     "Delivery",
+    "DraftSource",
     "FollowUpAction",
     "Incident",
     "Reminder",

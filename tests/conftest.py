@@ -33,7 +33,7 @@ TABLES_IN_DELETE_ORDER = (
     "reminder",
     "channel_member",
     "timeline_event", "status_change", "follow_up_action", "audit_entry", "delivery",
-    "slack_user", "incident",
+    "slack_user", "draft_source", "incident",
 )
 
 

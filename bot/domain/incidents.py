@@ -6,11 +6,20 @@ import datetime as dt
 import logging
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from peewee import IntegrityError
 
 from bot.metrics import DUPLICATES_SKIPPED, INCIDENTS_DECLARED
-from models import SEVERITIES, AuditEntry, Incident, StatusChange, TimelineEvent, db
+from models import (
+    SEVERITIES,
+    AuditEntry,
+    DraftSource,
+    Incident,
+    StatusChange,
+    TimelineEvent,
+    db,
+)
 from models.db import generation, write_transaction
 from models.fields import utcnow
 from models.incident import TITLE_MAX_LENGTH
@@ -284,3 +293,27 @@ def archive_failed(number: int, error: str | None) -> None:
         Incident.update(archive_claimed_at=None, archive_error=error[:64] if error else None).where(
             Incident.id == number
         ).execute()
+
+
+# A declare form left open longer than this is not coming back for its message.
+DRAFT_KEPT = dt.timedelta(days=1)
+
+
+def keep_source(view_id: str, source: dict[str, Any]) -> None:
+    """The message the declare form `view_id` was opened from, until it is submitted."""
+    now = utcnow()
+    with db.connection_context(), db.atomic():
+        DraftSource.delete().where(DraftSource.created_at < now - DRAFT_KEPT).execute()
+        DraftSource.insert(view_id=view_id[:32], source=source, created_at=now).on_conflict(
+            conflict_target=[DraftSource.view_id], update={"source": source}
+        ).execute()
+
+
+def take_source(view_id: str) -> dict[str, Any] | None:
+    """The message kept for the form, and forget it (None if there was none)."""
+    with db.connection_context(), db.atomic():
+        row = DraftSource.get_or_none(DraftSource.view_id == view_id[:32])
+        if row is None:
+            return None
+        DraftSource.delete().where(DraftSource.view_id == row.view_id).execute()
+    return row.source if isinstance(row.source, dict) else None

@@ -26,6 +26,8 @@ class Person:
     team_id: str = ""  # their organisation; another team's for someone over Slack Connect
     is_deleted: bool = False
     is_guest: bool = False
+    # False when Slack answered that there is no such user (never stored).
+    exists: bool = True
 
     @property
     def shown_name(self) -> str:

@@ -30,10 +30,22 @@ def refusal(person: Person | None, organisation: str | None) -> str | None:
     return None
 
 
-def cannot_lead(person: Person | None, bot_user_id: str | None, user_id: str) -> str | None:
-    """Why `user_id` cannot be made a lead or an action's owner, or None."""
+def cannot_lead(
+    person: Person | None, bot_user_id: str | None, user_id: str, organisation: str | None
+) -> str | None:
+    """Why `user_id` cannot be made a lead or an action's owner, or None. A person Slack
+    could not tell the bot about just now is taken to be able to."""
     if user_id == bot_user_id or user_id == "USLACKBOT" or (person is not None and person.is_bot):
         return "A bot cannot lead an incident or own an action; name a person."
-    if person is not None and person.is_deleted:
+    if person is None:
+        return None
+    if not person.exists:
+        return "Slack knows nobody by that name; type @ and pick the person from Slack's list."
+    if person.is_deleted:
         return "That account is deactivated; name someone else."
+    if organisation and person.team_id and person.team_id != organisation:
+        return (
+            "Someone from another organisation cannot lead an incident or own an action here; "
+            "name a person of this workspace."
+        )
     return None

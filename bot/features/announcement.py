@@ -35,8 +35,16 @@ def _team(body: dict[str, Any]) -> str | None:
 
 
 def register(app: App, deps: Deps) -> None:
-    def join(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+    def join(
+        body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
         where = Where.of(body)
+        # Joining the incident's own channel is for the people who run it: someone from
+        # another organisation who sees the announcement in a shared channel is told why not.
+        _, refused = actor(client, where.user, "button", context, team_hint=_team(body))
+        if refused:
+            answers.tell(client, where, refused)
+            return
         incident = incidents.get(_number(action))
         if incident is None:
             answers.tell(client, where, "That incident is not in the bot's records.")
@@ -59,6 +67,8 @@ def register(app: App, deps: Deps) -> None:
             answers.tell(client, where, f"Slack did not add you to {link}: {why}.")
         elif where.user in invited.already:
             answers.tell(client, where, f"You are already in {link}.")
+        else:
+            answers.tell(client, where, f"You are in {link} now.")
 
     def update(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext

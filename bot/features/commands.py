@@ -13,18 +13,20 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot import answers, blocks, incident_commands
-from bot.actors import actor
+from bot.actors import actor, organisation
 from bot.answers import Where
 from bot.command_text import after_bot_mention, parse, readable
 from bot.deps import Deps
 from bot.domain import incidents, lifecycle
 from bot.features import declare, update_modal
 from bot.incident_commands import Invocation, Reply
+from bot.opening import RETRY
 from bot.outcomes import after_change
 
 COMMAND = "/incident"
 # One line per incident in /incident list: titles are clipped to this where shown.
 LIST_TITLE_MAX = 120
+RETRIES_LISTED = 10
 
 
 def open_incidents_reply() -> Reply:
@@ -39,7 +41,26 @@ def open_incidents_reply() -> Reply:
             f"{i.severity_label}, {blocks.status_label(i)}, lead {blocks.mention(i.lead_id)}"
         )
     heading = f"*{len(found)} open incident(s)*"
-    return Reply(heading, blocks.notice(heading + "\n" + "\n".join(lines)))
+    body = blocks.notice(heading + "\n" + "\n".join(lines))
+    # Whoever sees one that Slack did not open can open it (the first to click does).
+    for incident in [i for i in found if not i.channel_id][:RETRIES_LISTED]:
+        if len(body) >= blocks.MESSAGE_BLOCKS_MAX:
+            break
+        body.append(
+            {
+                "type": "actions",
+                "block_id": f"open_{incident.id}",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": RETRY,
+                        "text": {"type": "plain_text", "text": f"Open incident {incident.id}"},
+                        "value": str(incident.id),
+                    }
+                ],
+            }
+        )
+    return Reply(heading, body)
 
 
 # Words that only mean something in an incident's own channel.
@@ -54,6 +75,7 @@ def not_here(word: str, typed: str = "") -> Reply:
     """A subcommand's word outside an incident channel: say where it works, and offer to
     declare an incident called what was typed (a title may well begin with such a word)."""
     shown = blocks.escape(word[:40])
+    typed = readable(typed, declare.readable_name)
     text = (
         f"`/incident {shown}` works in an incident's own channel: type it there. To declare "
         f"an incident called “{blocks.shown(typed or word, 200)}”, type "
@@ -90,7 +112,16 @@ def answer_in_incident(
     who, refused = actor(quick, user, "command", context, team_hint=team_hint)
     return incident_commands.run(
         words.name,
-        Invocation(incident, words.rest, who, key, quick, context.bot_user_id, refused),
+        Invocation(
+            incident,
+            words.rest,
+            who,
+            key,
+            quick,
+            context.bot_user_id,
+            refused,
+            organisation(context),
+        ),
     )
 
 
@@ -161,8 +192,8 @@ def register(app: App, deps: Deps) -> None:
         ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext
     ) -> None:
         value = action.get("value")
-        typed = value if isinstance(value, str) else ""
-        title, summary = declare.split_text(readable(typed, declare.readable_name))
+        # Plain text already (not_here made it so).
+        title, summary = declare.split_text(value if isinstance(value, str) else "")
         where = Where.of(body)
         context["failed"] = declare.open_modal(
             deps.quick,

@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import answers, blocks
-from bot.actors import actor
+from bot.actors import actor, organisation
 from bot.answers import Where
 from bot.command_text import readable
 from bot.deps import Deps
@@ -40,9 +40,6 @@ TITLE, SUMMARY, IMPACT, SEVERITY, LEAD, PRIVATE = (
     "private",
 )
 TEXT_INPUT_MAX = 3000  # Slack's most for a plain_text_input, and its initial_value
-# private_metadata holds at most 3,000 characters. Measured in UTF-8 bytes here, which is
-# never fewer than Slack's count, whatever the language (or emoji) of the text.
-METADATA_MAX = 3000
 
 
 @dataclass(frozen=True)
@@ -103,28 +100,14 @@ def metadata(
     response_url: str | None,
     source: dict[str, Any] | None,
 ) -> str:
-    """The modal's private_metadata, within Slack's limit as sent: the source message's
-    text is shortened to fit (the message itself stays in Slack, and is read back whole
-    when the incident is opened)."""
-    data: dict[str, Any] = {"origin": origin_channel, "url": response_url, "source": source}
-
-    def encode(text: str | None = None) -> str:
-        if text is not None:
-            data["source"] = {**(source or {}), "files": [], "clipped": True, "text": text}
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-
-    encoded = encode()
-    if source is None or len(encoded.encode()) <= METADATA_MAX:
-        return encoded
-    text = str(source.get("text") or "")
-    low, high = 0, len(text)  # the longest prefix of the text that fits
-    while low < high:
-        middle = (low + high + 1) // 2
-        if len(encode(text[:middle]).encode()) <= METADATA_MAX:
-            low = middle
-        else:
-            high = middle - 1
-    return encode(text[:low])
+    """The modal's private_metadata: where it came from, and which message it was opened
+    from (channel and ts; the message itself is kept whole in the database, by the view's
+    id, however long and in whatever language: Slack's limit is 3,000 characters)."""
+    reference = (
+        {key: source[key] for key in ("channel", "ts") if source.get(key)} if source else None
+    )
+    data = {"origin": origin_channel, "url": response_url, "source": reference}
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 def modal(
@@ -241,14 +224,22 @@ def parse(view: dict[str, Any]) -> DeclareForm:
 
 
 def open_modal(
-    quick: WebClient, trigger_id: str, text: str, origin_channel: str | None, **extra: Any
+    quick: WebClient,
+    trigger_id: str,
+    text: str,
+    origin_channel: str | None,
+    *,
+    source: dict[str, Any] | None = None,
+    **extra: Any,
 ) -> str | None:
-    """Open the modal; on failure return the words to tell the person.
+    """Open the modal; on failure return the words to tell the person. `source`, the
+    message it is opened from, is kept whole for the submission.
 
     Never retried: the trigger lives three seconds, and a form opened late is refused."""
     try:
-        quick.views_open(
-            trigger_id=trigger_id, view=modal(text, origin_channel=origin_channel, **extra)
+        opened = quick.views_open(
+            trigger_id=trigger_id,
+            view=modal(text, origin_channel=origin_channel, source=source, **extra),
         )
     except SlackApiError as error:
         code = error.response.get("error") or f"HTTP {error.response.status_code}"
@@ -260,7 +251,13 @@ def open_modal(
         return f"Slack did not open the declare form (`{code}`). Please try again."
     except OSError as error:
         log.warning("views.open failed", extra={"error": type(error).__name__})
-        return "Slack did not answer in time to open the declare form. Please try again."
+        # It may have opened all the same (the answer, not the form, may be what was lost).
+        return (
+            "Slack took too long to confirm the declare form. If it has not appeared, type "
+            "the command again."
+        )
+    if source is not None:
+        incidents.keep_source(str(opened["view"]["id"]), source)
     return None
 
 
@@ -288,6 +285,14 @@ def register(app: App, deps: Deps) -> None:
         }
         if message.get("thread_ts"):
             source["thread_ts"] = message.get("thread_ts")
+        for key in ("bot_id", "username", "bot_profile"):  # who posted it, if a bot did
+            if message.get(key):
+                source[key] = message[key]
+        domain = (shortcut.get("team") or {}).get("domain")
+        if domain and channel and isinstance(message.get("ts"), str):
+            # Slack's permalink, built: chat.getPermalink cannot see a private channel the
+            # bot is not in.
+            source["permalink"] = permalink_of(domain, channel, message)
         title, _ = split_text(plain)
         context["failed"] = open_modal(
             deps.quick,
@@ -320,7 +325,10 @@ def register(app: App, deps: Deps) -> None:
             return
         if form.lead_id:
             cannot = permissions.cannot_lead(
-                look_up(deps.quick, form.lead_id), context.bot_user_id, form.lead_id
+                look_up(deps.quick, form.lead_id),
+                context.bot_user_id,
+                form.lead_id,
+                organisation(context),
             )
             if cannot:
                 ack(response_action="errors", errors={LEAD: cannot})
@@ -351,7 +359,10 @@ def register(app: App, deps: Deps) -> None:
         if incident is not None:
             context["incident_id"] = incident.id
             context["where"] = Where(user, form.response_url, form.origin_channel)
-            context["source_message"] = form.source
+            if form.source is not None:
+                # Kept whole when the form opened; else (a form opened by an older version)
+                # what private_metadata carried.
+                context["source_message"] = incidents.take_source(view["id"]) or form.source
 
     def open_incident(client: WebClient, context: BoltContext) -> None:
         incident_id = context.get("incident_id")
@@ -364,7 +375,7 @@ def register(app: App, deps: Deps) -> None:
             executor=deps.fanout,
             bot_user_id=context.bot_user_id,
             where=context["where"],
-            source_message=_whole(client, context.get("source_message")),
+            source_message=context.get("source_message"),
         )
 
     app.view(CALLBACK_ID)(ack=store, lazy=[open_incident])
@@ -398,27 +409,12 @@ def register(app: App, deps: Deps) -> None:
     app.action(RETRY)(ack=ack_retry, lazy=[retry])
 
 
-def _whole(client: WebClient, source: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The source message as Slack has it now, when the modal could only carry part of it."""
-    if source is None or not source.get("clipped"):
-        return source
-    try:
-        if source.get("thread_ts") and source["thread_ts"] != source["ts"]:
-            found = client.conversations_replies(
-                channel=source["channel"],
-                ts=source["ts"],
-                limit=1,
-                inclusive=True,
-                latest=source["ts"],
-            )
-        else:
-            found = client.conversations_history(
-                channel=source["channel"], latest=source["ts"], inclusive=True, limit=1
-            )
-    except (SlackApiError, OSError) as error:
-        log.info("source message not read back", extra={"error": str(error)[:80]})
-        return source
-    for message in found.get("messages") or []:
-        if message.get("ts") == source["ts"]:
-            return {**source, **message, "channel": source["channel"]}
-    return source
+def permalink_of(domain: str, channel: str, message: dict[str, Any]) -> str:
+    """Slack's permalink for a message: https://<domain>.slack.com/archives/<channel>/p<ts>,
+    with the thread for a reply."""
+    ts = str(message["ts"])
+    link = f"https://{domain}.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+    thread = message.get("thread_ts")
+    if isinstance(thread, str) and thread != ts:
+        link += f"?thread_ts={thread}&cid={channel}"
+    return link

@@ -36,20 +36,20 @@ def action_list(number: int, start: int = 0) -> tuple[str, list[dict[str, Any]]]
     heading = f"*Follow-up actions for incident {number}*"
     if len(items) > PER_PAGE:
         heading += f" ({start + 1}–{start + len(page)} of {len(items)})"
-    body: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": heading}}]
+    body: list[dict[str, Any]] = [{"type": "section", "text": blocks.mrkdwn(heading)}]
     for item in page:
         owner = f" — {blocks.mention(item.owner_id)}" if item.owner_id else ""
         title = blocks.shown(item.title, TITLE_SHOWN_MAX)
         if item.done:
             line = f":white_check_mark: ~{title}~{owner} (done by {blocks.mention(item.done_by)})"
-            body.append({"type": "section", "text": {"type": "mrkdwn", "text": line}})
+            body.append({"type": "section", "text": blocks.mrkdwn(line)})
         else:
             item_id = item.id
             body.append(
                 {
                     "type": "section",
                     "block_id": f"followup_{item_id}",
-                    "text": {"type": "mrkdwn", "text": f"• {title}{owner}"},
+                    "text": blocks.mrkdwn(f"• {title}{owner}"),
                     "accessory": {
                         "type": "button",
                         "text": {"type": "plain_text", "text": "Done"},

@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from bot import answers
 from bot.actors import actor
 from bot.answers import Where
-from bot.blocks import Blocks, escape, mention
+from bot.blocks import Blocks, escape, mention, mrkdwn
 from bot.deps import Deps
 from bot.domain import reminders
 from bot.domain.reminders import DueReminder
@@ -69,7 +69,7 @@ def reminder_message(
     text = reminder_text(item)
     value = str(reminder_id)
     blocks: Blocks = [
-        {"type": "section", "block_id": TEXT_BLOCK, "text": {"type": "mrkdwn", "text": text}},
+        {"type": "section", "block_id": TEXT_BLOCK, "text": mrkdwn(text)},
         {
             "type": "actions",
             "block_id": ACTIONS_BLOCK,
@@ -95,7 +95,7 @@ def reminder_message(
 def settled(message: dict[str, Any], note: str) -> tuple[str, Blocks]:
     """The reminder as posted, its buttons replaced by who did what."""
     kept = [b for b in message.get("blocks") or [] if b.get("block_id") != ACTIONS_BLOCK]
-    blocks = kept + [{"type": "context", "elements": [{"type": "mrkdwn", "text": note}]}]
+    blocks = kept + [{"type": "context", "elements": [mrkdwn(note)]}]
     return f"{message.get('text') or 'Reminder'} ({note})", blocks
 
 
@@ -130,7 +130,10 @@ def register(app: App, deps: Deps) -> None:
         reminder_id, user = _reminder_id(action), body["user"]["id"]
         until = utcnow() + dt.timedelta(minutes=settings.snooze_minutes)
         if reminder_id is None or reminders.snooze(reminder_id, user, until) is None:
-            return  # unknown, or already snoozed or dismissed: the first click did the work
+            # Unknown, or settled already (a second click, on a client still showing the
+            # buttons): say who settled it.
+            context["refused"] = _settled_already(reminder_id)
+            return
         log.info("reminder snoozed", extra={"reminder": reminder_id, "user": user})
         context["note"] = f"Snoozed by {mention(user)} until {slack_time(until, settings.zone)}"
 
@@ -142,6 +145,7 @@ def register(app: App, deps: Deps) -> None:
             return
         reminder_id, user = _reminder_id(action), body["user"]["id"]
         if reminder_id is None or reminders.dismiss(reminder_id, user, utcnow()) is None:
+            context["refused"] = _settled_already(reminder_id)
             return
         log.info("reminder dismissed", extra={"reminder": reminder_id, "user": user})
         context["note"] = f"Dismissed by {mention(user)}"
@@ -155,6 +159,17 @@ def register(app: App, deps: Deps) -> None:
 
     app.action(SNOOZE_ACTION)(ack=snooze, lazy=[settle])
     app.action(DISMISS_ACTION)(ack=dismiss, lazy=[settle])
+
+
+def _settled_already(reminder_id: int | None) -> str | None:
+    row = reminders.get(reminder_id) if reminder_id is not None else None
+    if row is None:
+        return None
+    if row.dismissed_at is not None:
+        return f"This reminder was already dismissed by {mention(row.dismissed_by)}."
+    if row.snoozed_until is not None:
+        return f"This reminder was already snoozed by {mention(row.snoozed_by)}."
+    return None
 
 
 def _settle(client: WebClient, body: dict[str, Any], note: str) -> None:

@@ -3,6 +3,7 @@ opened by /incident in an incident channel or the announcement's Update button."
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import blocks
-from bot.actors import actor
+from bot.actors import actor, organisation
 from bot.answers import Where
 from bot.deps import Deps
 from bot.domain import incidents, lifecycle, permissions
@@ -49,6 +50,48 @@ class UpdateForm:
     summary: str | None  # None: not in the form (too long to edit there), left as it is
     impact: str | None
     message: str
+    # What each field showed when the form was opened (fingerprints); None for a form
+    # opened before they were kept.
+    was: dict[str, Any] | None = None
+
+    def changes(self) -> dict[str, Any]:
+        """The fields the person changed in the form. A field left as it was is not sent
+        back: someone may have changed it meanwhile (a command, a button, another form),
+        and what the form showed then must not undo it."""
+        fields = {
+            "title": self.title,
+            "status": self.status,
+            "severity": self.severity,
+            "lead": self.lead_id,
+            "summary": self.summary,
+            "impact": self.impact,
+        }
+        if self.was is None:
+            return fields
+        return {
+            name: value
+            for name, value in fields.items()
+            if fingerprint(name, value) != self.was.get(name)
+        }
+
+
+def fingerprint(name: str, value: Any) -> Any:
+    """A field's value as the form's private_metadata remembers it: choices as they are,
+    texts (up to 3,000 characters each) by a short hash, so the metadata stays small."""
+    if value is None or name in ("status", "severity", "lead"):
+        return value
+    return hashlib.sha256(str(value).strip().encode()).hexdigest()[:16]
+
+
+def shown_values(incident: Incident) -> dict[str, Any]:
+    return {
+        "title": fingerprint("title", incident.title),
+        "status": incident.status,
+        "severity": incident.severity,
+        "lead": incident.lead_id,
+        "summary": fingerprint("summary", incident.summary),
+        "impact": fingerprint("impact", incident.impact),
+    }
 
 
 def _plain(text: str) -> dict[str, Any]:
@@ -118,7 +161,7 @@ def modal(incident: Incident) -> dict[str, Any]:
         "title": _plain(f"Update incident {incident.id}"[:24]),
         "submit": _plain("Update"),
         "close": _plain("Cancel"),
-        "private_metadata": json.dumps({"incident": incident.id}),
+        "private_metadata": json.dumps({"incident": incident.id, "was": shown_values(incident)}),
         "blocks": [
             _input(TITLE, "Title", title, optional=False),
             _input(STATUS, "Status", status, optional=False),
@@ -146,12 +189,11 @@ def _too_long(label: str, value: str) -> dict[str, Any]:
     return {
         "type": "context",
         "elements": [
-            {
-                "type": "mrkdwn",
-                "text": f"*{label}* ({len(value)} characters) is longer than this form can "
+            blocks.mrkdwn(
+                f"*{label}* ({len(value)} characters) is longer than this form can "
                 f"hold, so it is not changed here. Change it with `/incident {name} <text>`:\n"
-                + blocks.shown(value, 500),
-            }
+                + blocks.shown(value, 500)
+            )
         ],
     }
 
@@ -176,9 +218,11 @@ def parse(view: dict[str, Any]) -> UpdateForm:
         return _text(_object(field(block_id).get("selected_option")).get("value"))
 
     try:
-        number = int(_object(json.loads(_text(view.get("private_metadata"))))["incident"])
+        meta = _object(json.loads(_text(view.get("private_metadata"))))
+        number = int(meta["incident"])
     except (KeyError, ValueError, TypeError):
         raise ValueError("This form does not name an incident; open it again.") from None
+    was = meta.get("was") if isinstance(meta.get("was"), dict) else None
     severity = chosen(SEVERITY)
     title = field(TITLE).get("value")
 
@@ -197,6 +241,7 @@ def parse(view: dict[str, Any]) -> UpdateForm:
         summary=text_or_none(SUMMARY),
         impact=text_or_none(IMPACT),
         message=_text(field(MESSAGE).get("value")).strip(),
+        was=was,
     )
 
 
@@ -217,7 +262,10 @@ def open_for(quick: WebClient, trigger_id: str, incident: Incident) -> str | Non
         log.warning(
             "views.open failed", extra={"incident": incident.id, "error": type(error).__name__}
         )
-        return "Slack did not answer in time to open the Update form. Please try again."
+        return (
+            "Slack took too long to confirm the Update form. If it has not appeared, type "
+            "the command again."
+        )
     return None
 
 
@@ -244,9 +292,11 @@ def register(app: App, deps: Deps) -> None:
         if refused:
             ack(response_action="errors", errors={MESSAGE: refused})
             return
-        if form.lead_id:
+        changes = form.changes()
+        if changes.get("lead"):
             cannot = permissions.cannot_lead(
-                look_up(deps.quick, form.lead_id), context.bot_user_id, form.lead_id
+                look_up(deps.quick, changes["lead"]), context.bot_user_id, changes["lead"],
+                organisation(context),
             )
             if cannot:
                 ack(response_action="errors", errors={LEAD: cannot})
@@ -257,12 +307,7 @@ def register(app: App, deps: Deps) -> None:
                 who,
                 key=f"view:{view['id']}",
                 message=form.message,
-                title=form.title,
-                status=form.status,
-                severity=form.severity,
-                lead=form.lead_id,
-                summary=form.summary,
-                impact=form.impact,
+                **changes,
             )
         except lifecycle.Duplicate:
             ack()
@@ -293,8 +338,9 @@ def register(app: App, deps: Deps) -> None:
             tell_channel(
                 client,
                 incident,
+                # Whole: as many sections as it needs (the form takes up to 3,000 characters).
                 f":memo: *Update* from {blocks.mention(user)}:\n"
-                f"{blocks.shown(context['message'], 2800)}",
+                f"{blocks.escape(context['message'])}",
                 key=f"update:{view_key(body)}",
                 thread_under_announcement=True,
             )

@@ -46,9 +46,8 @@ def joined_at_declaration(incident: Incident, user: str, joined_at: dt.datetime)
 
 
 def _section(text: str) -> dict[str, Any]:
-    if len(text) > UPDATE_TEXT_MAX:
-        text = text[: UPDATE_TEXT_MAX - 1] + "…"
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+    """`text` is mrkdwn the bot built, people's words in it already clipped and escaped."""
+    return {"type": "section", "text": blocks.mrkdwn(text)}
 
 
 def welcome_message(
@@ -60,9 +59,9 @@ def welcome_message(
 ) -> tuple[str, blocks.Blocks]:
     """The incident card, the latest update and what a newcomer can do."""
     if update is not None:
-        by = f" by {update.author_name}" if update.author_name else ""
+        by = f" by {blocks.shown(update.author_name, 80)}" if update.author_name else ""
         when = update.occurred_at.strftime("%d %b %H:%M UTC")
-        latest = f"*Latest update* ({when}{by})\n{blocks.escape(update.text)}"
+        latest = f"*Latest update* ({when}{by})\n" + blocks.shown(update.text, UPDATE_TEXT_MAX)
     else:
         latest = "*Latest update*\nNone posted yet."
     how = (
@@ -76,7 +75,7 @@ def welcome_message(
     if viewer_link:
         how += f"\n• The incident's page: <{viewer_link}|timeline and details>."
     body = [
-        _section(f"Welcome to the incident channel, <@{user}>."),
+        _section(f"Welcome to the incident channel, {blocks.mention(user)}."),
         *blocks.incident_card(incident),
         _section(latest),
         {"type": "divider"},

@@ -31,6 +31,8 @@ def slack(slack_server: FakeSlack, request: pytest.FixtureRequest) -> Iterator[F
     (a limit, a scope, a channel it cannot post in) that the test did not expect."""
     slack_server.reset()
     yield slack_server
+    # A call the test's faults slowed down belongs to this test, not the next one.
+    slack_server.settle()
     slack_server.faults.clear()
     allowed = {code for mark in request.node.iter_markers("refusals") for code in mark.args}
     refused = unexpected_refusals(slack_server, allowed)

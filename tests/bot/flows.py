@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
 from fakeslack import FakeSlack
-from tests.bot.harness import ALICE, BOB, GENERAL
+from models import Incident
+from tests.bot.harness import ALICE, BOB, GENERAL, INCIDENTS
 
 DECLARE_CALLBACK = "incident_declare"
 
@@ -83,8 +85,70 @@ def confirmations(slack: FakeSlack, user: str = ALICE) -> list[Any]:
         text = str(call.params.get("text", ""))
         if "is declared" not in text or not call.ok:
             continue
-        if call.method == "response_url" or call.params.get("user") == user or (
-            call.method == "chat.postMessage" and call.params.get("channel") == user
+        if (
+            call.method == "response_url"
+            or call.params.get("user") == user
+            or (call.method == "chat.postMessage" and call.params.get("channel") == user)
         ):
             found.append(call)
     return found
+
+
+def incident_of(database: Any, number: int = 1) -> Incident:
+    with database.connection_context():
+        return Incident.get_by_id(number)
+
+
+def shown(delivery: Any) -> str:
+    """What a person sees of a command's answer: its blocks, else its text."""
+    assert delivery.ok, delivery
+    body = delivery.response or {}
+    texts = [
+        str((b.get("text") or {}).get("text") or "")
+        for b in body.get("blocks") or []
+        if isinstance(b, dict)
+    ]
+    return "\n".join(texts) or str(body.get("text") or "")
+
+
+def mention_event(
+    slack: FakeSlack, channel: str, user: str, text: str, *, raw: bool = False, **extra: Any
+) -> Any:
+    """A person posts `text` mentioning the bot, and Slack sends the app_mention event.
+    `raw`: the text is already as Slack stores it (its mentions escaped)."""
+    ts = slack.post_message(channel, user, text, raw=raw)
+    event = {
+        "type": "app_mention",
+        "user": user,
+        "text": text,
+        "ts": ts,
+        "channel": channel,
+        "team": slack.TEAM_ID,
+        **extra,
+    }
+    return slack.send_event(event)
+
+
+def settle(seconds: float = 0.5) -> None:
+    """Room for work that follows an ack to happen, when a test asserts it did not."""
+    time.sleep(seconds)
+
+
+def wait_until(predicate: Any, timeout: float = 10.0, step: float = 0.05) -> bool:
+    """Poll `predicate` until it holds or `timeout` passes; its last answer."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return bool(predicate())
+
+
+def topic_of(slack: FakeSlack, channel: str) -> str:
+    return str(slack.channels[channel]["topic"]["value"])
+
+
+def announcement_text(slack: FakeSlack, incident: Incident) -> str:
+    """The announcement of `incident` in the incidents channel, as JSON text."""
+    message = next(m for m in slack.messages(INCIDENTS) if m["ts"] == incident.announcement_ts)
+    return json.dumps(message)

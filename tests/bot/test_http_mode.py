@@ -155,6 +155,13 @@ def test_a_command_whose_text_says_payload_is_read_as_the_command_it_is(
     with database.connection_context():
         notes = [e.text for e in TimelineEvent.select().where(TimelineEvent.kind == "note")]
     assert notes == ["payload size doubled at 10:02"]
+    # And what follows the ack (Bolt runs it on a copy of the request) reads it right too.
+    assert slack.slash_command("summary payload API returns 500", channel=incident.channel_id).ok
+    slack.wait_for_call(
+        "chat.update",
+        where=lambda c: "payload API returns 500" in json.dumps(c.params.get("blocks")),
+        timeout=10,
+    )
 
 
 @pytest.mark.parametrize("mode", ["http"])

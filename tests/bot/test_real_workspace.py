@@ -14,52 +14,19 @@ from bot.domain import actions, incidents, lifecycle
 from bot.domain.incidents import Declaration
 from bot.domain.lifecycle import Actor
 from fakeslack import FakeSlack
-from models import FollowUpAction, Incident, TimelineEvent
+from models import FollowUpAction, TimelineEvent
 from tests.bot.flows import (
     ack_body,
     declare,
+    incident_of,
+    mention_event,
     open_declare_modal,
+    settle,
+    shown,
     submit_declare,
     wait_for_confirmation,
 )
 from tests.bot.harness import ALICE, BOB, BOT_USER, CAROL, GENERAL, INCIDENTS, RunningBot
-
-
-def incident_of(database, number: int = 1) -> Incident:
-    with database.connection_context():
-        return Incident.get_by_id(number)
-
-
-def shown(delivery: Any) -> str:
-    """What a person sees of a command's answer: its blocks, else its text."""
-    assert delivery.ok, delivery
-    body = delivery.response or {}
-    texts = [
-        str((b.get("text") or {}).get("text") or "")
-        for b in body.get("blocks") or []
-        if isinstance(b, dict)
-    ]
-    return "\n".join(texts) or str(body.get("text") or "")
-
-
-def mention_event(slack: FakeSlack, channel: str, user: str, text: str, **extra: Any) -> Any:
-    ts = slack.post_message(channel, user, text)
-    event = {
-        "type": "app_mention",
-        "user": user,
-        "text": text,
-        "ts": ts,
-        "channel": channel,
-        "team": slack.TEAM_ID,
-        **extra,
-    }
-    return slack.send_event(event)
-
-
-def settle(seconds: float = 0.5) -> None:
-    """Room for work that follows an ack to happen, when a test asserts it did not."""
-    time.sleep(seconds)
-
 
 # -- 1. commands by mention --------------------------------------------------------------
 
@@ -552,3 +519,27 @@ def test_running_out_of_channel_names_is_reported_with_a_retry(
         told.params["blocks"]
     )
     assert incident_of(database).channel_id is None
+
+
+@pytest.mark.parametrize("private", [True, False])
+def test_declaring_from_a_long_message_where_the_bot_is_not_keeps_it_whole(
+    slack: FakeSlack, bot: RunningBot, database, private: bool
+) -> None:
+    hideout = slack.add_channel("hideout", is_private=private, members=[ALICE, BOB])
+    text = "La passerelle de paiement refuse les cartes, détails ci-dessous. " * 85
+    files = [{"name": "trace.txt", "title": "gateway trace"}]
+    ts = slack.post_message(hideout, BOB, text, files=files)
+    assert slack.message_shortcut("declare_from_message", hideout, ts, user=ALICE).ok
+    view = slack.wait_for_view(callback_id="incident_declare")
+    assert submit_declare(slack, view, title="Cartes refusées") is None
+    wait_for_confirmation(slack)
+    deadline = time.monotonic() + 10
+    while True:
+        with database.connection_context():
+            entry = TimelineEvent.get_or_none(TimelineEvent.message_ts == ts)
+        if entry is not None or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert entry is not None and entry.text == text and len(text) > 5000
+    assert entry.permalink.endswith(f"/archives/{hideout}/p{ts.replace('.', '')}")
+    assert [f["name"] for f in entry.files] == ["gateway trace"]

@@ -32,8 +32,9 @@ def _welcomed(slack: FakeSlack, user: str, count: int = 1) -> list[Any]:
     """The welcomes shown to `user`, once `count` have been (the welcome follows the ack)."""
     slack.wait_for_call(
         "chat.postEphemeral",
-        where=lambda c: c.ok and c.params.get("user") == user
-        and "Welcome" in str(c.params.get("text")),
+        where=lambda c: (
+            c.ok and c.params.get("user") == user and "Welcome" in str(c.params.get("text"))
+        ),
         count=count,
         timeout=10,
     )
@@ -152,6 +153,17 @@ def test_a_welcome_slack_fails_to_take_is_tried_again_and_the_join_is_acked_at_o
     assert slack.ephemerals[-1]["user"] == CAROL
 
 
+def _wait_for_no_welcome_claim(database, timeout: float = 5.0) -> None:
+    """The bot frees the claim once it has heard Slack's refusal, a moment after the call."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with database.connection_context():
+            if not Delivery.select().where(Delivery.key.startswith("welcome:")).exists():
+                return
+        time.sleep(0.02)
+    raise AssertionError("the refused welcome's claim was never freed")
+
+
 def test_a_welcome_slack_refuses_frees_its_claim_for_the_next_join(
     slack: FakeSlack, bot: RunningBot, database
 ) -> None:
@@ -161,6 +173,7 @@ def test_a_welcome_slack_refuses_frees_its_claim_for_the_next_join(
     joined = slack.join(incident.channel_id, CAROL)
     assert joined.ok
     slack.wait_for_call("chat.postEphemeral", where=lambda c: c.params["user"] == CAROL)
+    _wait_for_no_welcome_claim(database)
     # Slack's redelivery of the same join (or the bot's restart) may show it now.
     assert slack.deliver("events_api", joined.payload, retry_num=1).ok
     assert len(_welcomed(slack, CAROL)) == 1

@@ -99,3 +99,21 @@ def test_edits_are_composed_like_new_messages(slack: FakeSlack, receiver: Any) -
     slack.edit_message(GENERAL, ts, "now with @bob")
     event = json.loads(receiver.requests[-1].body)["event"]
     assert event["message"]["text"] == f"now with <@{BOB}>"
+
+
+def test_a_mrkdwn_object_not_verbatim_counts_what_slack_preprocesses() -> None:
+    """Without verbatim, Slack links bare URLs and parses "certain mentions" itself."""
+    from fakeslack.mrkdwn import mentions_in
+
+    loose = [{"type": "section", "text": {"type": "mrkdwn", "text": "ping @here see https://x.io"}}]
+    assert mentions_in(loose) == {"<!here>", "<https://x.io>"}
+    exact = [
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": "ping @here see https://x.io", "verbatim": True},
+        }
+    ]
+    assert mentions_in(exact) == set()
+    assert (
+        mentions_in([{"type": "section", "text": {"type": "plain_text", "text": "@here"}}]) == set()
+    )
