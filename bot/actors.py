@@ -3,6 +3,7 @@ quick users.info, never a wait on Slack before an ack."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from slack_bolt import BoltContext
@@ -32,13 +33,14 @@ def actor(
     context: BoltContext | dict[str, Any],
     *,
     team_hint: str | None = None,
+    known: Mapping[str, Person | None] | None = None,
 ) -> tuple[Actor, str | None]:
     """The actor, and why they may not change an incident (None: they may).
 
     `team_hint`: the team an interactive payload names for the person (user.team_id), used
-    when Slack cannot tell the bot more just now.
+    when Slack cannot tell the bot more just now. `known`: people already looked up.
     """
-    person = look_up(quick, user_id)
+    person = known[user_id] if known and user_id in known else look_up(quick, user_id)
     # A workspace id says nothing of the organisation in an Enterprise Grid.
     if person is None and team_hint and not context.get("enterprise_id"):
         person = Person(user_id, team_id=team_hint)

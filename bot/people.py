@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from concurrent.futures import Executor
+from functools import partial
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.domain import people
 from bot.domain.people import Person
+from bot.slack_client import sharing_deadline
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +58,22 @@ def look_up(client: WebClient, user_id: str) -> Person | None:
         is_guest=bool(user.get("is_restricted") or user.get("is_ultra_restricted")),
     )
     people.remember(found)
+    return found
+
+
+def look_up_together(
+    client: WebClient, user_ids: Iterable[str | None], executor: Executor
+) -> dict[str, Person | None]:
+    """`look_up` for several people, those not cached asked about side by side: a form that
+    names its submitter and a lead waits for one round trip to Slack, not two."""
+    wanted = list(dict.fromkeys(u for u in user_ids if u))
+    found: dict[str, Person | None] = {u: people.cached(u) for u in wanted}
+    missing = [u for u, p in found.items() if p is None]
+    if len(missing) == 1:
+        found[missing[0]] = look_up(client, missing[0])
+    elif missing:
+        asked = {u: executor.submit(sharing_deadline(partial(look_up, client, u))) for u in missing}
+        found.update({u: f.result() for u, f in asked.items()})
     return found
 
 

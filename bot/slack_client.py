@@ -12,14 +12,17 @@ import random
 import threading
 import time
 import urllib.error
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.client import RemoteDisconnected
+from typing import TypeVar
 
 from slack_sdk import WebClient
 from slack_sdk.http_retry import HttpRequest, HttpResponse, RetryHandler, RetryState
 
 from bot.metrics import SLACK_CALLS
+
+T = TypeVar("T")
 
 # Waiting out Retry-After answers for up to five minutes in all carries an update through a
 # long rate-limit storm; a call still refused after that is given up (and logged).
@@ -105,6 +108,21 @@ def ack_deadline(seconds: float = ACK_BUDGET_SECONDS) -> Iterator[None]:
         yield
     finally:
         _ack.deadline = previous
+
+
+def sharing_deadline(action: Callable[[], T]) -> Callable[[], T]:
+    """`action`, to run on another thread within the current delivery's ack deadline."""
+    deadline = getattr(_ack, "deadline", None)
+
+    def run() -> T:
+        previous = getattr(_ack, "deadline", None)
+        _ack.deadline = deadline
+        try:
+            return action()
+        finally:
+            _ack.deadline = previous
+
+    return run
 
 
 class DeadlineClient(WebClient):

@@ -22,7 +22,7 @@ from bot.deps import Deps
 from bot.domain import incidents, people, permissions
 from bot.domain.incidents import Declaration, title_problem
 from bot.opening import RETRY, open_in_slack
-from bot.people import look_up
+from bot.people import look_up_together
 from models import SEVERITIES
 from models.incident import TITLE_MAX_LENGTH
 
@@ -317,15 +317,16 @@ def register(app: App, deps: Deps) -> None:
             ack(response_action="errors", errors={TITLE: problem})
             return
         user = body["user"]["id"]
+        known = look_up_together(deps.quick, (user, form.lead_id), deps.fanout)
         _, refused = actor(
-            deps.quick, user, "modal", context, team_hint=body["user"].get("team_id")
+            deps.quick, user, "modal", context, team_hint=body["user"].get("team_id"), known=known
         )
         if refused:
             ack(response_action="errors", errors={TITLE: refused})
             return
         if form.lead_id:
             cannot = permissions.cannot_lead(
-                look_up(deps.quick, form.lead_id),
+                known[form.lead_id],
                 context.bot_user_id,
                 form.lead_id,
                 organisation(context),

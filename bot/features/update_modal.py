@@ -20,7 +20,7 @@ from bot.deps import Deps
 from bot.domain import incidents, lifecycle, permissions
 from bot.domain.incidents import title_problem
 from bot.outcomes import after_change
-from bot.people import look_up
+from bot.people import look_up_together
 from bot.sync import tell_channel
 from models import SEVERITIES, STATUSES, Incident
 from models.incident import TITLE_MAX_LENGTH
@@ -286,16 +286,19 @@ def register(app: App, deps: Deps) -> None:
             ack(response_action="errors", errors={TITLE: problem})
             return
         user = body["user"]["id"]
+        changes = form.changes()
+        known = look_up_together(deps.quick, (user, changes.get("lead")), deps.fanout)
         who, refused = actor(
-            deps.quick, user, "modal", context, team_hint=body["user"].get("team_id")
+            deps.quick, user, "modal", context, team_hint=body["user"].get("team_id"), known=known
         )
         if refused:
             ack(response_action="errors", errors={MESSAGE: refused})
             return
-        changes = form.changes()
         if changes.get("lead"):
             cannot = permissions.cannot_lead(
-                look_up(deps.quick, changes["lead"]), context.bot_user_id, changes["lead"],
+                known[changes["lead"]],
+                context.bot_user_id,
+                changes["lead"],
                 organisation(context),
             )
             if cannot:

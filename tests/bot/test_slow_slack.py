@@ -9,7 +9,9 @@ import time
 import pytest
 
 from fakeslack import FakeSlack
+from models import Incident
 from tests.bot.flows import (
+    ack_body,
     announcement_text,
     declare,
     incident_of,
@@ -74,6 +76,28 @@ def test_declare_submit_acks_in_time_when_users_info_is_slow(
         view["id"], {"title": "Slow declare", "lead": DAVE, "severity": "2"}, user=CAROL
     )
     assert delivery.ok and not delivery.late, (delivery.elapsed, delivery.error)
+    # Both asked about side by side, so both answers came in time: declared, Dave leading.
+    assert ack_body(delivery) is None, ack_body(delivery)
+    assert incident_of(database).lead_id == DAVE
+
+
+def test_a_deactivated_lead_is_refused_even_when_slack_is_slow_to_say(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
+    """Carol (not yet looked up) declares with Erin, whose account is deactivated, as lead;
+    users.info takes 1.6 s. The form says why Erin cannot lead, rather than letting her lead
+    because the second answer came too late to be read before the ack."""
+    slack.add_user(ERIN, "erin", deleted=True)
+    view = open_declare_modal(slack, "Slow and deactivated", user=CAROL)
+    slack.faults.latency("users.info", 1.6)
+    delivery = slack.submit_view(
+        view["id"], {"title": "Slow and deactivated", "lead": ERIN}, user=CAROL
+    )
+    assert delivery.ok and not delivery.late, (delivery.elapsed, delivery.error)
+    errors = (ack_body(delivery) or {}).get("errors") or {}
+    assert "deactivated" in " ".join(errors.values()), ack_body(delivery)
+    with database.connection_context():
+        assert not Incident.select().exists()
 
 
 @ON_POSTGRES
