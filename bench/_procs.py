@@ -68,8 +68,7 @@ def wait_until_listening(
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"server on port {port} exited with {process.returncode}"
-                             f"{_tail(log)}")
+            raise SystemExit(f"server on port {port} exited with {process.returncode}{_tail(log)}")
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/slack/events", timeout=1)
         except urllib.error.HTTPError as answered:

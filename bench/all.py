@@ -26,8 +26,13 @@ def main() -> int:
     failed = 0
     for title, args in RUNS:
         started = time.monotonic()
-        result = subprocess.run([sys.executable, str(HERE / args[0]), *args[1:]],
-                                capture_output=True, text=True, cwd=HERE.parent, timeout=1800)
+        result = subprocess.run(
+            [sys.executable, str(HERE / args[0]), *args[1:]],
+            capture_output=True,
+            text=True,
+            cwd=HERE.parent,
+            timeout=1800,
+        )
         print(f"===== {title} ({time.monotonic() - started:.0f} s)")
         print(result.stdout.rstrip() or "(no output)")
         if result.returncode != 0:

@@ -29,16 +29,21 @@ def main() -> None:
     if not pins_url.startswith("postgres"):
         pins_url = ""
     # Pins are stored before the ack, as the bot stores them; /incident keeps Bolt's default.
-    app = App(client=client, signing_secret=os.environ.get("SLACK_SIGNING_SECRET", ""),
-              process_before_response=bool(pins_url))
+    app = App(
+        client=client,
+        signing_secret=os.environ.get("SLACK_SIGNING_SECRET", ""),
+        process_before_response=bool(pins_url),
+    )
 
     @app.command("/incident")
     def incident(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         # The same form the bot opens, so both send Slack the same bytes and the difference
         # measured is the bot's own work before it.
-        client.views_open(trigger_id=body["trigger_id"],
-                          view=modal(body.get("text", ""), origin_channel=body.get("channel_id")))
+        client.views_open(
+            trigger_id=body["trigger_id"],
+            view=modal(body.get("text", ""), origin_channel=body.get("channel_id")),
+        )
 
     if pins_url:
         store_pins(app, pins_url)
@@ -67,8 +72,10 @@ def store_pins(app: App, url: str) -> None:
     with conn, conn.cursor() as cursor:
         # Replicas start together, and two concurrent CREATE TABLE IF NOT EXISTS can collide.
         cursor.execute("SELECT pg_advisory_xact_lock(4242)")
-        cursor.execute(f"CREATE TABLE IF NOT EXISTS {PINS_TABLE} (channel text, ts text, "
-                       "text text, PRIMARY KEY (channel, ts))")
+        cursor.execute(
+            f"CREATE TABLE IF NOT EXISTS {PINS_TABLE} (channel text, ts text, "
+            "text text, PRIMARY KEY (channel, ts))"
+        )
     pool.putconn(conn)
 
     @app.event("pin_added")

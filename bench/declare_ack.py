@@ -35,12 +35,24 @@ Series = dict[str, dict[str, list[float]]]
 def measure_http(n: int, env: dict[str, str], slack: FakeSlack) -> Series:
     ports = {"bot": free_port(), "bare": free_port()}
     commands = {
-        "bot": [sys.executable, "-m", "bot.cli", "run", "--mode", "http", "--host",
-                "127.0.0.1", "--port", str(ports["bot"])],
+        "bot": [
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "run",
+            "--mode",
+            "http",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(ports["bot"]),
+        ],
         "bare": [sys.executable, str(ROOT / "bench" / "bare_bolt.py"), str(ports["bare"])],
     }
-    processes = {name: subprocess.Popen(cmd, env=env, cwd=ROOT, stderr=subprocess.DEVNULL)
-                 for name, cmd in commands.items()}
+    processes = {
+        name: subprocess.Popen(cmd, env=env, cwd=ROOT, stderr=subprocess.DEVNULL)
+        for name, cmd in commands.items()
+    }
     try:
         for name, process in processes.items():
             wait_until_listening(ports[name], process)
@@ -64,8 +76,12 @@ def measure_socket(n: int, env: dict[str, str], fakes: dict[str, FakeSlack]) -> 
         "bare": [sys.executable, str(ROOT / "bench" / "bare_bolt.py"), "socket"],
     }
     processes = {
-        name: subprocess.Popen(cmd, env={**env, "SLACK_API_URL": fakes[name].api_url}, cwd=ROOT,
-                               stderr=subprocess.DEVNULL)
+        name: subprocess.Popen(
+            cmd,
+            env={**env, "SLACK_API_URL": fakes[name].api_url},
+            cwd=ROOT,
+            stderr=subprocess.DEVNULL,
+        )
         for name, cmd in commands.items()
     }
     try:
@@ -93,7 +109,8 @@ def _alternate(n: int, send) -> Series:  # type: ignore[no-untyped-def]
             raise SystemExit(f"{name}: command {i} was not answered: {delivery}")
         trigger = delivery.payload["trigger_id"]  # type: ignore[attr-defined]
         call = fake.wait_for_call(
-            "views.open", where=lambda c, t=trigger: c.params.get("trigger_id") == t, timeout=10)
+            "views.open", where=lambda c, t=trigger: c.params.get("trigger_id") == t, timeout=10
+        )
         if i >= 20:  # the first few warm both processes up
             ack[name].append(delivery.elapsed * 1000)  # type: ignore[attr-defined]
             opened[name].append((call.started_at - started) * 1000)
@@ -108,31 +125,47 @@ def report(title: str, series: Series) -> None:
             row = [percentile(values[name], p) for p in (50, 95, 99)]
             print(f"{label + ' (' + name + ')':30}" + "".join(f"{v:9.2f}" for v in row))
         ratios = [percentile(values["bot"], p) / percentile(values["bare"], p) for p in (50, 99)]
-        print(f"{'  ratio bot/bare':30}{ratios[0]:9.2f}{'':9}{ratios[1]:9.2f}"
-              "   (target ≤ 1.2 at p50 and p99)")
+        print(
+            f"{'  ratio bot/bare':30}{ratios[0]:9.2f}{'':9}{ratios[1]:9.2f}"
+            "   (target ≤ 1.2 at p50 and p99)"
+        )
     print()
 
 
 def run(n: int, modes: list[str]) -> None:
-    with tempfile.TemporaryDirectory() as tmp, \
-            FakeSlack(bot_token=BOT_TOKEN, app_token=APP_TOKEN, signing_secret=SECRET) as one, \
-            FakeSlack(bot_token=BOT_TOKEN, app_token=APP_TOKEN, signing_secret=SECRET) as two:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        FakeSlack(bot_token=BOT_TOKEN, app_token=APP_TOKEN, signing_secret=SECRET) as one,
+        FakeSlack(bot_token=BOT_TOKEN, app_token=APP_TOKEN, signing_secret=SECRET) as two,
+    ):
         for fake in (one, two):
             fake.trigger_ttl = 3600.0  # the bench measures speed, not the 3 s expiry
-        env = {**os.environ, "SLACK_API_URL": one.api_url, "SLACK_BOT_TOKEN": BOT_TOKEN,
-               "SLACK_APP_TOKEN": APP_TOKEN, "SLACK_SIGNING_SECRET": SECRET,
-               "DATABASE_URL": f"sqlite:///{tmp}/bench.db", "LOG_FORMAT": "json",
-               "REMINDERS_ENABLED": "false"}
-        subprocess.run([sys.executable, "-m", "bot.cli", "migrate"], env=env, check=True,
-                       cwd=ROOT, stderr=subprocess.DEVNULL)
+        env = {
+            **os.environ,
+            "SLACK_API_URL": one.api_url,
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_APP_TOKEN": APP_TOKEN,
+            "SLACK_SIGNING_SECRET": SECRET,
+            "DATABASE_URL": f"sqlite:///{tmp}/bench.db",
+            "LOG_FORMAT": "json",
+            "REMINDERS_ENABLED": "false",
+        }
+        subprocess.run(
+            [sys.executable, "-m", "bot.cli", "migrate"],
+            env=env,
+            check=True,
+            cwd=ROOT,
+            stderr=subprocess.DEVNULL,
+        )
         results = {}
         if "http" in modes:
             results["http"] = measure_http(n, env, one)
         if "socket" in modes:
             results["socket"] = measure_socket(n, env, {"bot": one, "bare": two})
     for mode, series in results.items():
-        report(f"/incident in {mode} mode, {n} commands each, sequential, loopback, fake Slack",
-               series)
+        report(
+            f"/incident in {mode} mode, {n} commands each, sequential, loopback, fake Slack", series
+        )
 
 
 if __name__ == "__main__":

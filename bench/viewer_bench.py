@@ -74,8 +74,10 @@ def main() -> int:
         started = time.perf_counter()
         big = bulk.populate(writer)
         writer.close_all()
-        print(f"filled {bulk.INCIDENTS} incidents, {bulk.BIG_TIMELINE} timeline entries "
-              f"in {time.perf_counter() - started:.1f} s")
+        print(
+            f"filled {bulk.INCIDENTS} incidents, {bulk.BIG_TIMELINE} timeline entries "
+            f"in {time.perf_counter() - started:.1f} s"
+        )
 
         app = create_app(Settings(database_url=url))
         # One more thread than clients, so waitress never queues (and never warns about it).

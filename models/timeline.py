@@ -13,8 +13,23 @@ from models.incident import Incident
 
 # What a timeline entry is. Message entries (pin, reaction, shortcut) carry message_ts and
 # the flags saying which sources hold them; the others are written by the bot.
-KINDS = ("pin", "reaction", "shortcut", "note", "update", "status", "severity", "lead",
-         "summary", "impact", "title", "declared", "resolved", "reopened", "action")
+KINDS = (
+    "pin",
+    "reaction",
+    "shortcut",
+    "note",
+    "update",
+    "status",
+    "severity",
+    "lead",
+    "summary",
+    "impact",
+    "title",
+    "declared",
+    "resolved",
+    "reopened",
+    "action",
+)
 
 
 class TimelineEvent(BaseModel):
@@ -48,8 +63,20 @@ class TimelineEvent(BaseModel):
 
 
 _HOLD_COLUMNS = (
-    "incident_id", "kind", "message_ts", "text", "author_id", "author_name", "occurred_at",
-    "permalink", "files", "added_by_id", "source", "pinned", "reacted", "shortcut",
+    "incident_id",
+    "kind",
+    "message_ts",
+    "text",
+    "author_id",
+    "author_name",
+    "occurred_at",
+    "permalink",
+    "files",
+    "added_by_id",
+    "source",
+    "pinned",
+    "reacted",
+    "shortcut",
     "created_at",
 )
 _FLAGS = ("pinned", "reacted", "shortcut")
@@ -81,10 +108,20 @@ def hold_message(
     database = TimelineEvent._meta.database
     param = database.param
     values = [
-        incident_id, kind, message_ts, text, author_id, author_name,
-        TimelineEvent.occurred_at.db_value(occurred_at), permalink,
-        TimelineEvent.files.db_value(files), added_by_id, "slack",
-        flag == "pinned", flag == "reacted", flag == "shortcut",
+        incident_id,
+        kind,
+        message_ts,
+        text,
+        author_id,
+        author_name,
+        TimelineEvent.occurred_at.db_value(occurred_at),
+        permalink,
+        TimelineEvent.files.db_value(files),
+        added_by_id,
+        "slack",
+        flag == "pinned",
+        flag == "reacted",
+        flag == "shortcut",
         TimelineEvent.created_at.db_value(utcnow()),
     ]
     database.execute_sql(_hold_sql(flag, param), (*values, True))

@@ -32,8 +32,14 @@ REQUIRE_PG = os.environ.get("INCIDENT_TEST_REQUIRE_POSTGRES") == "1"
 TABLES_IN_DELETE_ORDER = (
     "reminder",
     "channel_member",
-    "timeline_event", "status_change", "follow_up_action", "audit_entry", "delivery",
-    "slack_user", "draft_source", "incident",
+    "timeline_event",
+    "status_change",
+    "follow_up_action",
+    "audit_entry",
+    "delivery",
+    "slack_user",
+    "draft_source",
+    "incident",
 )
 
 
@@ -47,8 +53,10 @@ def postgres_url() -> Iterator[str]:
     try:
         admin = psycopg2.connect(PG_ADMIN_URL, connect_timeout=3)
     except psycopg2.OperationalError as error:
-        reason = (f"PostgreSQL not reachable at {PG_ADMIN_URL} ({str(error).strip()}); "
-                  "set INCIDENT_TEST_POSTGRES_URL to a server's admin URL to run these")
+        reason = (
+            f"PostgreSQL not reachable at {PG_ADMIN_URL} ({str(error).strip()}); "
+            "set INCIDENT_TEST_POSTGRES_URL to a server's admin URL to run these"
+        )
         if REQUIRE_PG:
             pytest.fail(reason)
         pytest.skip(reason)

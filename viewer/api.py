@@ -25,8 +25,12 @@ def list_incidents() -> Response:
     page = queries.list_incidents(filters, config.zone, audience=audience())
 
     def link(number: int) -> str:
-        return url_for("api.list_incidents", _external=True,
-                       **filters.query_args(page=number), **_per_page(filters))
+        return url_for(
+            "api.list_incidents",
+            _external=True,
+            **filters.query_args(page=number),
+            **_per_page(filters),
+        )
 
     links = {
         "self": link(filters.page),

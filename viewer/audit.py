@@ -51,8 +51,12 @@ def record_view(incident: Incident, user: User | None) -> None:
     # Built on the model (for its column types) but bound to the audit connection only, and
     # without RETURNING, which would need SELECT on the table too.
     query = AuditEntry.insert(
-        incident=incident.id, at=utcnow(), actor_id=user.slack_user_id if user else None,
-        source=SOURCE, action=ACTION, details=details,
+        incident=incident.id,
+        at=utcnow(),
+        actor_id=user.slack_user_id if user else None,
+        source=SOURCE,
+        action=ACTION,
+        details=details,
     ).returning()
     database = audit_database(current_app)
     try:
@@ -65,5 +69,7 @@ def record_view(incident: Incident, user: User | None) -> None:
             "be written just now. Try again in a few minutes."
         ) from error
     metrics.PRIVATE_VIEWS.inc()
-    log.info("private incident viewed", extra={
-        "incident": incident.id, "slack_user": user.slack_user_id if user else None})
+    log.info(
+        "private incident viewed",
+        extra={"incident": incident.id, "slack_user": user.slack_user_id if user else None},
+    )

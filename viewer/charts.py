@@ -98,8 +98,9 @@ def _axes(labels: list[str], top_value: float, unit: str) -> tuple[list[str], fl
     return out, step, plot_h
 
 
-def stacked_bars(chart_id: str, title: str, description: str, labels: list[str],
-                 series: list[Series], unit: str) -> Markup:
+def stacked_bars(
+    chart_id: str, title: str, description: str, labels: list[str], series: list[Series], unit: str
+) -> Markup:
     totals = [sum(s.values[i] or 0 for s in series) for i in range(len(labels))]
     top_value = _nice_ceiling(max(totals, default=0))
     body, step, plot_h = _axes(labels, top_value, unit)
@@ -130,8 +131,9 @@ MARKERS = {
 }
 
 
-def lines(chart_id: str, title: str, description: str, labels: list[str],
-          series: list[Series], unit: str) -> Markup:
+def lines(
+    chart_id: str, title: str, description: str, labels: list[str], series: list[Series], unit: str
+) -> Markup:
     values = [v for s in series for v in s.values if v is not None]
     top_value = _nice_ceiling(max(values, default=0))
     body, step, plot_h = _axes(labels, top_value, unit)
@@ -146,15 +148,24 @@ def lines(chart_id: str, title: str, description: str, labels: list[str],
         if len(points) > 1:
             path = " ".join(f"{x:.1f},{y:.1f}" for x, y, _, _ in points)
             dash = ' stroke-dasharray="8 5"' if s.pattern == "dashed" else ""
-            body.append(f'<polyline points="{path}" fill="none" stroke="{s.colour}" '
-                        f'stroke-width="3"{dash}/>')
+            body.append(
+                f'<polyline points="{path}" fill="none" stroke="{s.colour}" '
+                f'stroke-width="3"{dash}/>'
+            )
         for x, y, label, value in points:
             shape = MARKERS.get(s.marker, MARKERS["circle"]).format(
-                x=f"{x:.1f}", y=f"{y:.1f}", x0=f"{x - 5:.1f}", y0=f"{y - 5:.1f}",
-                x1=f"{x + 5:.1f}", y1=f"{y + 5:.1f}", c=s.colour,
+                x=f"{x:.1f}",
+                y=f"{y:.1f}",
+                x0=f"{x - 5:.1f}",
+                y0=f"{y - 5:.1f}",
+                x1=f"{x + 5:.1f}",
+                y1=f"{y + 5:.1f}",
+                c=s.colour,
             )
-            body.append(f"<g>{shape}<title>{escape(label)}: {escape(s.label)} "
-                        f"{_number(value)} {escape(unit)}</title></g>")
+            body.append(
+                f"<g>{shape}<title>{escape(label)}: {escape(s.label)} "
+                f"{_number(value)} {escape(unit)}</title></g>"
+            )
     return _frame(chart_id, title, description, body)
 
 
@@ -168,7 +179,11 @@ def legend_swatch(chart_id: str, index: int, s: Series, kind: str) -> Markup:
     dash = ' stroke-dasharray="5 3"' if s.pattern == "dashed" else ""
     return Markup(
         '<svg width="30" height="18" aria-hidden="true" focusable="false">'
-        '<line x1="0" x2="30" y1="9" y2="9" stroke="{0}" stroke-width="3"' + dash + "/>"
+        '<line x1="0" x2="30" y1="9" y2="9" stroke="{0}" stroke-width="3"'
+        + dash
+        + "/>"
         + MARKERS.get(s.marker, MARKERS["circle"]).format(
-            x="15", y="9", x0="10", y0="4", x1="20", y1="14", c="{0}") + "</svg>"
+            x="15", y="9", x0="10", y0="4", x1="20", y1="14", c="{0}"
+        )
+        + "</svg>"
     ).format(s.colour)

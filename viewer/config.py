@@ -65,33 +65,43 @@ class AuthSettings:
 
     def __post_init__(self) -> None:
         if self.mode not in AUTH_MODES:
-            raise ConfigError(f"VIEWER_AUTH must be one of {', '.join(AUTH_MODES)}, "
-                              f"not {self.mode!r}")
+            raise ConfigError(
+                f"VIEWER_AUTH must be one of {', '.join(AUTH_MODES)}, not {self.mode!r}"
+            )
         if self.mode == "header":
             _check_header_name("VIEWER_AUTH_HEADER", self.header)
             if self.slack_user_header is not None:
                 _check_header_name("VIEWER_AUTH_SLACK_USER_HEADER", self.slack_user_header)
             if not self.trusted_proxies:
-                raise ConfigError("VIEWER_TRUSTED_PROXIES is required with VIEWER_AUTH=header: "
-                                  "the addresses of the auth proxy, e.g. 10.0.0.0/8")
+                raise ConfigError(
+                    "VIEWER_TRUSTED_PROXIES is required with VIEWER_AUTH=header: "
+                    "the addresses of the auth proxy, e.g. 10.0.0.0/8"
+                )
             for proxy in self.trusted_proxies:
                 _check_network("VIEWER_TRUSTED_PROXIES", proxy)
             if self.allowed_group:
                 # The proxy sees the groups; the viewer would only be trusting another header.
-                raise ConfigError("VIEWER_ALLOWED_GROUP works only with VIEWER_AUTH=oidc; "
-                                  "with header, restrict groups in the auth proxy")
+                raise ConfigError(
+                    "VIEWER_ALLOWED_GROUP works only with VIEWER_AUTH=oidc; "
+                    "with header, restrict groups in the auth proxy"
+                )
         if self.mode == "oidc":
-            for name, value in (("OIDC_ISSUER", self.issuer), ("OIDC_CLIENT_ID", self.client_id),
-                                ("VIEWER_PUBLIC_URL", self.public_url),
-                                ("VIEWER_SESSION_SECRET", self.session_secret)):
+            for name, value in (
+                ("OIDC_ISSUER", self.issuer),
+                ("OIDC_CLIENT_ID", self.client_id),
+                ("VIEWER_PUBLIC_URL", self.public_url),
+                ("VIEWER_SESSION_SECRET", self.session_secret),
+            ):
                 if not value:
                     raise ConfigError(f"{name} is required with VIEWER_AUTH=oidc")
             _check_issuer("OIDC_ISSUER", self.issuer or "")
             _check_http_url("VIEWER_PUBLIC_URL", self.public_url or "")
             if len(self.session_secret or "") < MIN_SESSION_SECRET_LENGTH:
-                raise ConfigError(f"VIEWER_SESSION_SECRET must be at least "
-                                  f"{MIN_SESSION_SECRET_LENGTH} characters (a random value "
-                                  "kept in a Secret, the same on every replica)")
+                raise ConfigError(
+                    f"VIEWER_SESSION_SECRET must be at least "
+                    f"{MIN_SESSION_SECRET_LENGTH} characters (a random value "
+                    "kept in a Secret, the same on every replica)"
+                )
             if "openid" not in self.scopes.split():
                 raise ConfigError("OIDC_SCOPES must include openid")
             if not 1 <= self.session_hours <= 24 * 31:
@@ -135,8 +145,9 @@ class AuthSettings:
             mode=get("VIEWER_AUTH").lower() or "none",
             header=get("VIEWER_AUTH_HEADER") or DEFAULT_AUTH_HEADER,
             slack_user_header=get("VIEWER_AUTH_SLACK_USER_HEADER") or None,
-            trusted_proxies=tuple(p.strip() for p in get("VIEWER_TRUSTED_PROXIES").split(",")
-                                  if p.strip()),
+            trusted_proxies=tuple(
+                p.strip() for p in get("VIEWER_TRUSTED_PROXIES").split(",") if p.strip()
+            ),
             issuer=get("OIDC_ISSUER").rstrip("/") or None,
             client_id=get("OIDC_CLIENT_ID") or None,
             # Not stripped: a secret is used exactly as given.
@@ -273,8 +284,9 @@ def _check_issuer(name: str, value: str) -> str:
     # OpenID Connect requires https; plain http only to a provider on this machine (tests,
     # a local development provider), where nothing travels over a network.
     loopback = parsed.hostname in ("localhost", "127.0.0.1", "::1")
-    if not parsed.netloc or not (parsed.scheme == "https" or
-                                 (parsed.scheme == "http" and loopback)):
+    if not parsed.netloc or not (
+        parsed.scheme == "https" or (parsed.scheme == "http" and loopback)
+    ):
         raise ConfigError(f"{name} must be an https URL such as https://slack.com")
     if parsed.query or parsed.fragment:
         raise ConfigError(f"{name} must have no query or fragment")

@@ -27,8 +27,7 @@ def _respond(error: HTTPException) -> Response:
     code = error.code or 500
     title = TITLES.get(code, error.name)
     if _wants_json():
-        response = jsonify({"error": {"status": code, "title": title,
-                                      "detail": error.description}})
+        response = jsonify({"error": {"status": code, "title": title, "detail": error.description}})
     else:
         response = Response(
             render_template("error.html", code=code, title=title, detail=error.description),
@@ -51,5 +50,8 @@ def register(app: Flask) -> None:
     @app.errorhandler(InterfaceError)
     def database_down(error: Exception) -> Response:
         log.warning("database unavailable: %s", error)
-        return _respond(ServiceUnavailable("The incident database is not answering. "
-                                           "Try again in a few minutes."))
+        return _respond(
+            ServiceUnavailable(
+                "The incident database is not answering. Try again in a few minutes."
+            )
+        )

@@ -51,9 +51,7 @@ class ListFilters:
 
     @property
     def is_filtered(self) -> bool:
-        return bool(
-            self.status or self.severity or self.date_from or self.date_to or self.text
-        )
+        return bool(self.status or self.severity or self.date_from or self.date_to or self.text)
 
 
 def parse(args: Mapping[str, str], *, per_page: int, max_per_page: int) -> ListFilters:

@@ -335,8 +335,7 @@ def _markdown_inline(line: str, names: Names) -> str:
         return hold("`" + _unslack(plain) + "`")
 
     line = _INLINE_CODE.sub(code, line)
-    line = _CONTROL.sub(lambda m: hold(_control_markdown(_parse_control(m.group(1)), names)),
-                        line)
+    line = _CONTROL.sub(lambda m: hold(_control_markdown(_parse_control(m.group(1)), names)), line)
     out = markdown_escape(_unslack(line))
     # Escaping put a backslash before each mark; turn the paired ones into Markdown's own.
     out = re.sub(r"(?<![\w*])\\\*(?=\S)(.*?\S)\\\*(?![\w*])", r"**\1**", out)

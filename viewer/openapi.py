@@ -38,129 +38,183 @@ TIMESTAMP: Json = {"type": "string", "format": "date-time", "description": "UTC,
 REF = "#/components/schemas/"
 
 SCHEMAS: dict[str, Json] = {
-    "Person": _object({
-        "id": _nullable({"type": "string", "description": "Slack user ID"}),
-        "name": {"type": "string", "description": "Shown name from the user cache"},
-    }),
-    "Severity": _object({
-        "level": _nullable({"type": "integer", "enum": sorted(SEVERITIES)}),
-        "label": {"type": "string"},
-    }),
-    "IncidentSummary": _object({
-        "number": {"type": "integer", "minimum": 1},
-        "title": {"type": "string"},
-        "severity": {"$ref": REF + "Severity"},
-        "status": {"type": "string", "enum": list(STATUSES)},
-        "status_label": {"type": "string"},
-        "is_open": {"type": "boolean"},
-        "is_private": {"type": "boolean"},
-        "lead": _nullable({"$ref": REF + "Person"}),
-        "reported_at": TIMESTAMP,
-        "resolved_at": _nullable(TIMESTAMP),
-        "duration_seconds": _nullable({"type": "integer", "minimum": 0}),
-        "duration_ongoing": {"type": "boolean"},
-        "url": {"type": "string", "format": "uri"},
-        "html_url": {"type": "string", "format": "uri"},
-    }, "An incident as it appears in the list."),
-    "IncidentPage": _object({
-        "items": {"type": "array", "items": {"$ref": REF + "IncidentSummary"}},
-        "page": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
-        "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
-        "total": {"type": "integer", "minimum": 0},
-        "pages": {"type": "integer", "minimum": 1},
-        "links": _object({
-            "self": {"type": "string", "format": "uri"},
-            "next": _nullable({"type": "string", "format": "uri"}),
-            "prev": _nullable({"type": "string", "format": "uri"}),
-            "html": {"type": "string", "format": "uri"},
-        }),
-    }),
-    "File": _object({
-        "name": {"type": "string"},
-        "url": _nullable({"type": "string", "format": "uri"}),
-    }),
-    "TimelineEntry": _object({
-        "id": {"type": "integer"},
-        "kind": {"type": "string", "description": "pin, note, update, status_change, …"},
-        "kind_label": {"type": "string"},
-        "occurred_at": TIMESTAMP,
-        "author": _nullable({"$ref": REF + "Person"}),
-        "text": {"type": "string", "description": "As stored: Slack mrkdwn"},
-        "html": {"type": "string", "description": "The text rendered to safe HTML"},
-        "permalink": _nullable({"type": "string", "format": "uri"}),
-        "files": {"type": "array", "items": {"$ref": REF + "File"}},
-    }),
-    "Duration": _object({
-        "label": {"type": "string"},
-        "from": {"type": "string"},
-        "to": {"type": "string"},
-        "seconds": _nullable({"type": "integer"}),
-    }),
-    "Action": _object({"title": {"type": "string"}, "done": {"type": "boolean"}}),
-    "StatusChange": _object({
-        "status": {"type": "string"},
-        "changed_at": TIMESTAMP,
-    }),
-    "Error": _object({
-        "error": _object({
-            "status": {"type": "integer"},
+    "Person": _object(
+        {
+            "id": _nullable({"type": "string", "description": "Slack user ID"}),
+            "name": {"type": "string", "description": "Shown name from the user cache"},
+        }
+    ),
+    "Severity": _object(
+        {
+            "level": _nullable({"type": "integer", "enum": sorted(SEVERITIES)}),
+            "label": {"type": "string"},
+        }
+    ),
+    "IncidentSummary": _object(
+        {
+            "number": {"type": "integer", "minimum": 1},
             "title": {"type": "string"},
-            "detail": {"type": "string"},
-        }),
-    }),
+            "severity": {"$ref": REF + "Severity"},
+            "status": {"type": "string", "enum": list(STATUSES)},
+            "status_label": {"type": "string"},
+            "is_open": {"type": "boolean"},
+            "is_private": {"type": "boolean"},
+            "lead": _nullable({"$ref": REF + "Person"}),
+            "reported_at": TIMESTAMP,
+            "resolved_at": _nullable(TIMESTAMP),
+            "duration_seconds": _nullable({"type": "integer", "minimum": 0}),
+            "duration_ongoing": {"type": "boolean"},
+            "url": {"type": "string", "format": "uri"},
+            "html_url": {"type": "string", "format": "uri"},
+        },
+        "An incident as it appears in the list.",
+    ),
+    "IncidentPage": _object(
+        {
+            "items": {"type": "array", "items": {"$ref": REF + "IncidentSummary"}},
+            "page": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
+            "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+            "total": {"type": "integer", "minimum": 0},
+            "pages": {"type": "integer", "minimum": 1},
+            "links": _object(
+                {
+                    "self": {"type": "string", "format": "uri"},
+                    "next": _nullable({"type": "string", "format": "uri"}),
+                    "prev": _nullable({"type": "string", "format": "uri"}),
+                    "html": {"type": "string", "format": "uri"},
+                }
+            ),
+        }
+    ),
+    "File": _object(
+        {
+            "name": {"type": "string"},
+            "url": _nullable({"type": "string", "format": "uri"}),
+        }
+    ),
+    "TimelineEntry": _object(
+        {
+            "id": {"type": "integer"},
+            "kind": {"type": "string", "description": "pin, note, update, status_change, …"},
+            "kind_label": {"type": "string"},
+            "occurred_at": TIMESTAMP,
+            "author": _nullable({"$ref": REF + "Person"}),
+            "text": {"type": "string", "description": "As stored: Slack mrkdwn"},
+            "html": {"type": "string", "description": "The text rendered to safe HTML"},
+            "permalink": _nullable({"type": "string", "format": "uri"}),
+            "files": {"type": "array", "items": {"$ref": REF + "File"}},
+        }
+    ),
+    "Duration": _object(
+        {
+            "label": {"type": "string"},
+            "from": {"type": "string"},
+            "to": {"type": "string"},
+            "seconds": _nullable({"type": "integer"}),
+        }
+    ),
+    "Action": _object({"title": {"type": "string"}, "done": {"type": "boolean"}}),
+    "StatusChange": _object(
+        {
+            "status": {"type": "string"},
+            "changed_at": TIMESTAMP,
+        }
+    ),
+    "Error": _object(
+        {
+            "error": _object(
+                {
+                    "status": {"type": "integer"},
+                    "title": {"type": "string"},
+                    "detail": {"type": "string"},
+                }
+            ),
+        }
+    ),
 }
 
 # The full incident is the summary and more; spelled out so additionalProperties holds.
-SCHEMAS["Incident"] = _object({
-    **SCHEMAS["IncidentSummary"]["properties"],
-    "summary": {"type": "string"},
-    "impact": {"type": "string"},
-    "reporter": _nullable({"$ref": REF + "Person"}),
-    "participants": {"type": "array", "items": {"$ref": REF + "Person"}},
-    "times": _object({
-        "reported_at": _nullable(TIMESTAMP),
-        "acknowledged_at": _nullable(TIMESTAMP),
-        "mitigated_at": _nullable(TIMESTAMP),
-        "resolved_at": _nullable(TIMESTAMP),
-    }),
-    "durations": {"type": "array", "items": {"$ref": REF + "Duration"}},
-    "channel": _nullable(_object({
-        "id": {"type": "string"},
-        "name": _nullable({"type": "string"}),
-        "url": _nullable({"type": "string", "format": "uri"}),
-    })),
-    "opened_in_slack": {"type": "boolean"},
-    "open_problem": _nullable({"type": "string"}),
-    "timeline": {"type": "array", "items": {"$ref": REF + "TimelineEntry"}},
-    "actions": {"type": "array", "items": {"$ref": REF + "Action"}},
-    "status_history": {"type": "array", "items": {"$ref": REF + "StatusChange"}},
-}, "An incident with its timeline, follow-up actions and status history.")
+SCHEMAS["Incident"] = _object(
+    {
+        **SCHEMAS["IncidentSummary"]["properties"],
+        "summary": {"type": "string"},
+        "impact": {"type": "string"},
+        "reporter": _nullable({"$ref": REF + "Person"}),
+        "participants": {"type": "array", "items": {"$ref": REF + "Person"}},
+        "times": _object(
+            {
+                "reported_at": _nullable(TIMESTAMP),
+                "acknowledged_at": _nullable(TIMESTAMP),
+                "mitigated_at": _nullable(TIMESTAMP),
+                "resolved_at": _nullable(TIMESTAMP),
+            }
+        ),
+        "durations": {"type": "array", "items": {"$ref": REF + "Duration"}},
+        "channel": _nullable(
+            _object(
+                {
+                    "id": {"type": "string"},
+                    "name": _nullable({"type": "string"}),
+                    "url": _nullable({"type": "string", "format": "uri"}),
+                }
+            )
+        ),
+        "opened_in_slack": {"type": "boolean"},
+        "open_problem": _nullable({"type": "string"}),
+        "timeline": {"type": "array", "items": {"$ref": REF + "TimelineEntry"}},
+        "actions": {"type": "array", "items": {"$ref": REF + "Action"}},
+        "status_history": {"type": "array", "items": {"$ref": REF + "StatusChange"}},
+    },
+    "An incident with its timeline, follow-up actions and status history.",
+)
 
 
 def _query(name: str, description: str, schema: Json) -> Json:
-    return {"name": name, "in": "query", "required": False, "description": description,
-            "schema": schema}
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema,
+    }
 
 
 LIST_PARAMETERS = [
-    _query("status", "open (anything not resolved) or one status", {
-        "type": "string", "enum": list(STATUS_CHOICES)}),
+    _query(
+        "status",
+        "open (anything not resolved) or one status",
+        {"type": "string", "enum": list(STATUS_CHOICES)},
+    ),
     _query("severity", "Severity level", {"type": "integer", "enum": sorted(SEVERITIES)}),
-    _query("from", "Reported on or after this day (viewer's time zone)",
-           {"type": "string", "format": "date"}),
-    _query("to", "Reported on or before this day (viewer's time zone)",
-           {"type": "string", "format": "date"}),
-    _query("q", "Words that must all appear in the title, summary or impact",
-           {"type": "string", "maxLength": 200}),
+    _query(
+        "from",
+        "Reported on or after this day (viewer's time zone)",
+        {"type": "string", "format": "date"},
+    ),
+    _query(
+        "to",
+        "Reported on or before this day (viewer's time zone)",
+        {"type": "string", "format": "date"},
+    ),
+    _query(
+        "q",
+        "Words that must all appear in the title, summary or impact",
+        {"type": "string", "maxLength": 200},
+    ),
     _query("page", "Page number, from 1", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}),
-    _query("per_page", "Incidents per page", {
-        "type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE}),
+    _query(
+        "per_page",
+        "Incidents per page",
+        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+    ),
 ]
 
 
 def _json(schema_name: str, description: str) -> Json:
-    return {"description": description,
-            "content": {"application/json": {"schema": {"$ref": REF + schema_name}}}}
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": REF + schema_name}}},
+    }
 
 
 def document(server_url: str) -> Json:
@@ -176,25 +230,35 @@ def document(server_url: str) -> Json:
         },
         "servers": [{"url": server_url}],
         "paths": {
-            "/api/incidents": {"get": {
-                "operationId": "listIncidents",
-                "summary": "Incidents, open first, then newest first",
-                "parameters": LIST_PARAMETERS,
-                "responses": {
-                    "200": _json("IncidentPage", "One page of incidents"),
-                    "400": _json("Error", "A parameter was not understood"),
-                },
-            }},
-            "/api/incidents/{number}": {"get": {
-                "operationId": "getIncident",
-                "summary": "One incident in full",
-                "parameters": [{"name": "number", "in": "path", "required": True,
-                                "schema": {"type": "integer", "minimum": 1}}],
-                "responses": {
-                    "200": _json("Incident", "The incident"),
-                    "404": _json("Error", "No such incident, or it is private"),
-                },
-            }},
+            "/api/incidents": {
+                "get": {
+                    "operationId": "listIncidents",
+                    "summary": "Incidents, open first, then newest first",
+                    "parameters": LIST_PARAMETERS,
+                    "responses": {
+                        "200": _json("IncidentPage", "One page of incidents"),
+                        "400": _json("Error", "A parameter was not understood"),
+                    },
+                }
+            },
+            "/api/incidents/{number}": {
+                "get": {
+                    "operationId": "getIncident",
+                    "summary": "One incident in full",
+                    "parameters": [
+                        {
+                            "name": "number",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer", "minimum": 1},
+                        }
+                    ],
+                    "responses": {
+                        "200": _json("Incident", "The incident"),
+                        "404": _json("Error", "No such incident, or it is private"),
+                    },
+                }
+            },
         },
         "components": {"schemas": SCHEMAS},
     }

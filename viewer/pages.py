@@ -147,7 +147,5 @@ def review_markdown(number: int) -> Response:
     text = review.render(detail, names_for(detail), settings().zone, utcnow())
     # Werkzeug 3 has no Response.charset; it adds "; charset=utf-8" to text/* by itself.
     response = Response(text, mimetype="text/markdown")
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="incident-{number}-review.md"'
-    )
+    response.headers["Content-Disposition"] = f'attachment; filename="incident-{number}-review.md"'
     return response

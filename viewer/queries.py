@@ -179,8 +179,13 @@ def load_incident(number: int, *, audience: Audience) -> IncidentDetail | None:
         .order_by(StatusChange.changed_at, StatusChange.id)
     )
     texts = [event.text for event in timeline]
-    ids = {incident.reporter_id, incident.lead_id, *(e.author_id for e in timeline),
-           *(a.owner_id for a in actions), *(c.changed_by for c in history)}
+    ids = {
+        incident.reporter_id,
+        incident.lead_id,
+        *(e.author_id for e in timeline),
+        *(a.owner_id for a in actions),
+        *(c.changed_by for c in history),
+    }
     names = names_of(ids | mrkdwn.user_ids_in(texts))
     channels = channel_names(mrkdwn.channel_ids_in(texts), audience=audience)
     if incident.channel_id:
@@ -201,9 +206,9 @@ def channel_names(channel_ids: set[str], *, audience: Audience) -> dict[str, str
     """Names of incident channels mentioned in messages, in one query."""
     if not channel_ids:
         return {}
-    query = visible(
-        Incident.select(Incident.channel_id, Incident.channel_name), audience
-    ).where(Incident.channel_id.in_(sorted(channel_ids)))
+    query = visible(Incident.select(Incident.channel_id, Incident.channel_name), audience).where(
+        Incident.channel_id.in_(sorted(channel_ids))
+    )
     # Every row has a channel_id (the query matches on it); the check tells mypy so.
     return {
         row.channel_id: row.channel_name or row.channel_id

@@ -45,8 +45,15 @@ def render(detail: IncidentDetail, names: Names, zone: ZoneInfo, now: dt.datetim
     others = [p.name for p in detail.participants]
     out.append(f"- **Participants:** {', '.join(_line(n) for n in others) or 'None recorded'}")
 
-    out += ["", "## Key times", "", f"Times are in {zone.key}.", "",
-            "| Moment | Time |", "| --- | --- |"]
+    out += [
+        "",
+        "## Key times",
+        "",
+        f"Times are in {zone.key}.",
+        "",
+        "| Moment | Time |",
+        "| --- | --- |",
+    ]
     for name in milestones.MILESTONES:
         out.append(f"| {name.capitalize()} | {present.format_time(times[name], zone)} |")
     out += ["", "| Interval | Duration |", "| --- | --- |"]
@@ -79,8 +86,19 @@ def render(detail: IncidentDetail, names: Names, zone: ZoneInfo, now: dt.datetim
     if not detail.actions:
         out.append("_None recorded yet. Add the actions agreed at the review._")
     for action in detail.actions:
-        out.append(f"- [{'x' if getattr(action, 'done', False) else ' '}] "
-                   f"{_line(getattr(action, 'title', str(action)))}")
-    out += ["", "## What went well", "", "_To discuss._", "",
-            "## What could be better", "", "_To discuss._", ""]
+        out.append(
+            f"- [{'x' if getattr(action, 'done', False) else ' '}] "
+            f"{_line(getattr(action, 'title', str(action)))}"
+        )
+    out += [
+        "",
+        "## What went well",
+        "",
+        "_To discuss._",
+        "",
+        "## What could be better",
+        "",
+        "_To discuss._",
+        "",
+    ]
     return "\n".join(out)

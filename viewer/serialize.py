@@ -57,56 +57,62 @@ def files(raw: object) -> list[Json]:
     shown = []
     for item in raw if isinstance(raw, list) else []:
         if isinstance(item, dict):
-            shown.append({
-                "name": str(item.get("name") or ""),
-                "url": mrkdwn.safe_url(str(item.get("url") or "")),
-            })
+            shown.append(
+                {
+                    "name": str(item.get("name") or ""),
+                    "url": mrkdwn.safe_url(str(item.get("url") or "")),
+                }
+            )
     return shown
 
 
-def detail(d: IncidentDetail, names: mrkdwn.Names, now: dt.datetime,
-           channel_url: str | None) -> Json:
+def detail(
+    d: IncidentDetail, names: mrkdwn.Names, now: dt.datetime, channel_url: str | None
+) -> Json:
     incident = d.incident
     times = milestones.times_of(incident)
     body = summary(incident, d.lead, now)
-    body.update({
-        "summary": incident.summary,
-        "impact": incident.impact,
-        "reporter": person(d.reporter),
-        "participants": [person(p) for p in d.participants],
-        "times": {f"{name}_at": present.iso(value) for name, value in times.items()},
-        "durations": [
-            {"label": s.label, "from": s.start, "to": s.end, "seconds": s.seconds}
-            for s in milestones.spans_of(times)
-        ],
-        "channel": (
-            {"id": incident.channel_id, "name": incident.channel_name, "url": channel_url}
-            if incident.channel_id else None
-        ),
-        # No channel yet: Slack did not open it (the reporter was given a Retry button).
-        "opened_in_slack": incident.channel_id is not None,
-        "open_problem": None if incident.channel_id else incident.open_problem,
-        "timeline": [
-            {
-                "id": event.id,
-                "kind": event.kind,
-                "kind_label": present.kind_label(event.kind),
-                "occurred_at": present.iso(event.occurred_at),
-                "author": person(d.author(event)),
-                "text": event.text,
-                "html": str(mrkdwn.to_html(event.text, names)),
-                "permalink": mrkdwn.safe_url(event.permalink or ""),
-                "files": files(event.files),
-            }
-            for event in d.timeline
-        ],
-        "actions": [
-            {"title": str(getattr(a, "title", a)), "done": bool(getattr(a, "done", False))}
-            for a in d.actions
-        ],
-        "status_history": [
-            {"status": c.status, "changed_at": present.iso(c.changed_at)}
-            for c in d.status_history
-        ],
-    })
+    body.update(
+        {
+            "summary": incident.summary,
+            "impact": incident.impact,
+            "reporter": person(d.reporter),
+            "participants": [person(p) for p in d.participants],
+            "times": {f"{name}_at": present.iso(value) for name, value in times.items()},
+            "durations": [
+                {"label": s.label, "from": s.start, "to": s.end, "seconds": s.seconds}
+                for s in milestones.spans_of(times)
+            ],
+            "channel": (
+                {"id": incident.channel_id, "name": incident.channel_name, "url": channel_url}
+                if incident.channel_id
+                else None
+            ),
+            # No channel yet: Slack did not open it (the reporter was given a Retry button).
+            "opened_in_slack": incident.channel_id is not None,
+            "open_problem": None if incident.channel_id else incident.open_problem,
+            "timeline": [
+                {
+                    "id": event.id,
+                    "kind": event.kind,
+                    "kind_label": present.kind_label(event.kind),
+                    "occurred_at": present.iso(event.occurred_at),
+                    "author": person(d.author(event)),
+                    "text": event.text,
+                    "html": str(mrkdwn.to_html(event.text, names)),
+                    "permalink": mrkdwn.safe_url(event.permalink or ""),
+                    "files": files(event.files),
+                }
+                for event in d.timeline
+            ],
+            "actions": [
+                {"title": str(getattr(a, "title", a)), "done": bool(getattr(a, "done", False))}
+                for a in d.actions
+            ],
+            "status_history": [
+                {"status": c.status, "changed_at": present.iso(c.changed_at)}
+                for c in d.status_history
+            ],
+        }
+    )
     return body

@@ -58,12 +58,14 @@ def load_rows(*, audience: Audience) -> list[Row]:
     query = visible(Incident.select(*columns), audience)
     rows = []
     for incident in query:
-        rows.append(Row(
-            incident.severity,
-            incident.reported_at,
-            getattr(incident, "acknowledged_at", None),
-            getattr(incident, "resolved_at", None),
-        ))
+        rows.append(
+            Row(
+                incident.severity,
+                incident.reported_at,
+                getattr(incident, "acknowledged_at", None),
+                getattr(incident, "resolved_at", None),
+            )
+        )
     return rows
 
 

@@ -36,9 +36,12 @@ def stats_view() -> str:
     months = stats.by_month(stats.load_rows(audience=audience()), config.zone)
     labels = [m.label for m in months]
     count_series = [
-        charts.Series(present.severity_label(level), SEVERITY_STYLE[level][0],
-                      [m.counts.get(level, 0) for m in months],
-                      pattern=SEVERITY_STYLE[level][1])
+        charts.Series(
+            present.severity_label(level),
+            SEVERITY_STYLE[level][0],
+            [m.counts.get(level, 0) for m in months],
+            pattern=SEVERITY_STYLE[level][1],
+        )
         for level in stats.SEVERITY_KEYS
         if any(m.counts.get(level) for m in months)
     ]
@@ -48,29 +51,50 @@ def stats_view() -> str:
         f"{total} incidents over {len(months)} months, from {labels[0]} to {labels[-1]}. "
         f"The busiest month was {busiest.label} with {busiest.total}. "
         "The table below the chart gives every number."
-        if months and busiest else "No incidents."
+        if months and busiest
+        else "No incidents."
     )
     time_series = [
-        charts.Series(label, colour, [_hours(m.figure(which, q)) for m in months],
-                      pattern=pattern, marker=marker)
+        charts.Series(
+            label,
+            colour,
+            [_hours(m.figure(which, q)) for m in months],
+            pattern=pattern,
+            marker=marker,
+        )
         for which, q, label, colour, pattern, marker in TIME_SERIES
     ]
     has_times = any(v is not None for s in time_series for v in s.values)
     return render_template(
         "stats.html",
         months=months,
-        severity_keys=[k for k in stats.SEVERITY_KEYS
-                       if any(m.counts.get(k) for m in months)],
+        severity_keys=[k for k in stats.SEVERITY_KEYS if any(m.counts.get(k) for m in months)],
         count_chart=(
-            charts.stacked_bars("chart-counts", "Incidents per month by severity", counts_desc,
-                                labels, count_series, "Incidents") if months else None
+            charts.stacked_bars(
+                "chart-counts",
+                "Incidents per month by severity",
+                counts_desc,
+                labels,
+                count_series,
+                "Incidents",
+            )
+            if months
+            else None
         ),
         count_series=count_series,
         time_chart=(
-            charts.lines("chart-times", "Time to acknowledge and to resolve, per month",
-                         "Median and 90th percentile times in hours, by the month the "
-                         "incident was reported. The table below the chart gives every "
-                         "number.", labels, time_series, "Hours") if has_times else None
+            charts.lines(
+                "chart-times",
+                "Time to acknowledge and to resolve, per month",
+                "Median and 90th percentile times in hours, by the month the "
+                "incident was reported. The table below the chart gives every "
+                "number.",
+                labels,
+                time_series,
+                "Hours",
+            )
+            if has_times
+            else None
         ),
         time_series=time_series,
         swatch=charts.legend_swatch,

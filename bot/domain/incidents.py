@@ -78,18 +78,36 @@ def declare(declaration: Declaration, *, key: str | None = None) -> Incident | N
                 declare_key=key,
             )
             # The history starts at the declaration, so it tells the whole story.
-            StatusChange.create(incident=incident, from_status=None, status=incident.status,
-                                changed_at=now, changed_by=declaration.reporter_id,
-                                source="declare")
-            TimelineEvent.create(incident=incident, kind="declared", occurred_at=now,
-                                 text=f"Incident declared: {incident.title}",
-                                 author_id=declaration.reporter_id, source="declare",
-                                 created_at=now)
-            AuditEntry.create(incident=incident, at=now, actor_id=declaration.reporter_id,
-                              source="declare", action="declared", new_value=incident.title,
-                              details={"severity": declaration.severity,
-                                       "lead": declaration.lead_id,
-                                       "private": declaration.is_private})
+            StatusChange.create(
+                incident=incident,
+                from_status=None,
+                status=incident.status,
+                changed_at=now,
+                changed_by=declaration.reporter_id,
+                source="declare",
+            )
+            TimelineEvent.create(
+                incident=incident,
+                kind="declared",
+                occurred_at=now,
+                text=f"Incident declared: {incident.title}",
+                author_id=declaration.reporter_id,
+                source="declare",
+                created_at=now,
+            )
+            AuditEntry.create(
+                incident=incident,
+                at=now,
+                actor_id=declaration.reporter_id,
+                source="declare",
+                action="declared",
+                new_value=incident.title,
+                details={
+                    "severity": declaration.severity,
+                    "lead": declaration.lead_id,
+                    "private": declaration.is_private,
+                },
+            )
     except IntegrityError:
         if key is None:
             raise

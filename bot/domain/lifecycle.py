@@ -312,8 +312,9 @@ def _get(number: int) -> Incident:
     return incident
 
 
-def update(number: int, actor: Actor, *, key: str | None, message: str = "",
-           **fields: Any) -> Outcome:
+def update(
+    number: int, actor: Actor, *, key: str | None, message: str = "", **fields: Any
+) -> Outcome:
     """The Update form: field changes and the update message, all stored or none."""
     with db.connection_context(), write_transaction():
         outcome = change(number, actor, key=key, **fields)

@@ -21,8 +21,9 @@ def joined(channel_id: str, *user_ids: str) -> None:
 
 def left(channel_id: str, user_id: str) -> None:
     with db.connection_context():
-        ChannelMember.delete().where((ChannelMember.channel_id == channel_id)
-                                     & (ChannelMember.user_id == user_id)).execute()
+        ChannelMember.delete().where(
+            (ChannelMember.channel_id == channel_id) & (ChannelMember.user_id == user_id)
+        ).execute()
 
 
 def replace(channel_id: str, user_ids: Iterable[str]) -> None:
@@ -30,15 +31,30 @@ def replace(channel_id: str, user_ids: Iterable[str]) -> None:
     wanted = set(user_ids)
     now = utcnow()
     with db.connection_context(), write_transaction():
-        (ChannelMember.delete().where((ChannelMember.channel_id == channel_id)
-                                      & ChannelMember.user_id.not_in(wanted or {""})).execute())
+        (
+            ChannelMember.delete()
+            .where(
+                (ChannelMember.channel_id == channel_id)
+                & ChannelMember.user_id.not_in(wanted or {""})
+            )
+            .execute()
+        )
         if wanted:
-            (ChannelMember.insert_many([{"channel_id": channel_id, "user_id": user,
-                                         "joined_at": now} for user in sorted(wanted)])
-             .on_conflict_ignore().execute())
+            (
+                ChannelMember.insert_many(
+                    [
+                        {"channel_id": channel_id, "user_id": user, "joined_at": now}
+                        for user in sorted(wanted)
+                    ]
+                )
+                .on_conflict_ignore()
+                .execute()
+            )
 
 
 def members(channel_id: str) -> set[str]:
     with db.connection_context():
-        return {row.user_id for row in
-                ChannelMember.select().where(ChannelMember.channel_id == channel_id)}
+        return {
+            row.user_id
+            for row in ChannelMember.select().where(ChannelMember.channel_id == channel_id)
+        }

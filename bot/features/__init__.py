@@ -26,8 +26,17 @@ from bot.features import (
 # message_changes must stay after any other feature listening to `message` events: its
 # catch-all matches every message.
 ORDER = (
-    commands, pins, reactions, message_changes, welcome,
-    declare, update_modal, announcement, followups, reminders, timeline_shortcut,
+    commands,
+    pins,
+    reactions,
+    message_changes,
+    welcome,
+    declare,
+    update_modal,
+    announcement,
+    followups,
+    reminders,
+    timeline_shortcut,
     channel_names,
 )
 

@@ -74,8 +74,14 @@ def up(migrator, db):
     migrator.migrate(
         *(
             migrator.add_column("incident", name, DateTimeField(null=True))
-            for name in ("acknowledged_at", "identified_at", "mitigated_at", "resolved_at",
-                         "last_update_at", "channel_archived_at")
+            for name in (
+                "acknowledged_at",
+                "identified_at",
+                "mitigated_at",
+                "resolved_at",
+                "last_update_at",
+                "channel_archived_at",
+            )
         ),
         migrator.add_column("timeline_event", "pinned", BooleanField(default=False)),
         migrator.add_column("timeline_event", "reacted", BooleanField(default=False)),
@@ -88,8 +94,10 @@ def up(migrator, db):
         migrator.add_index("incident", ("status", "reported_at"), False),
     )
     # Every existing message entry came from a pin.
-    db.execute_sql("UPDATE timeline_event SET pinned = %s WHERE kind = 'pin'"
-                   % ("true" if isinstance(db, PostgresqlDatabase) else "1"))
+    db.execute_sql(
+        "UPDATE timeline_event SET pinned = %s WHERE kind = 'pin'"
+        % ("true" if isinstance(db, PostgresqlDatabase) else "1")
+    )
 
     if isinstance(db, PostgresqlDatabase):
         db.execute_sql(

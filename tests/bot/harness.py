@@ -30,12 +30,30 @@ GENERAL, INCIDENTS = "C024BE91L", "C07INCIDNTS"
 # fails, unless it expects it (@pytest.mark.refusals("code", …)).
 DEFECTS = frozenset(
     {
-        "invalid_blocks", "invalid_arguments", "msg_too_long", "too_long", "missing_scope",
-        "not_in_channel", "channel_not_found", "user_not_in_channel", "is_archived",
-        "invalid_trigger_id", "exchanged_trigger_id", "view_too_large", "invalid_name",
-        "invalid_name_specials", "invalid_name_maxlength", "invalid_name_punctuation",
-        "invalid_name_required", "not_allowed_token_type", "cant_update_message",
-        "invalid_metadata_format", "no_text", "invalid_auth", "not_authed", "unknown_method",
+        "invalid_blocks",
+        "invalid_arguments",
+        "msg_too_long",
+        "too_long",
+        "missing_scope",
+        "not_in_channel",
+        "channel_not_found",
+        "user_not_in_channel",
+        "is_archived",
+        "invalid_trigger_id",
+        "exchanged_trigger_id",
+        "view_too_large",
+        "invalid_name",
+        "invalid_name_specials",
+        "invalid_name_maxlength",
+        "invalid_name_punctuation",
+        "invalid_name_required",
+        "not_allowed_token_type",
+        "cant_update_message",
+        "invalid_metadata_format",
+        "no_text",
+        "invalid_auth",
+        "not_authed",
+        "unknown_method",
     }
 )
 

@@ -102,8 +102,7 @@ def test_socket_mode_process(slack: FakeSlack, database, database_url: str) -> N
     assert incident.channel_id
     assert any(line.get("incident") == incident.id for line in logs)
     assert any(line["message"] == "stopped" for line in logs)
-    assert not any(BOT_TOKEN in json.dumps(line) or APP_TOKEN in json.dumps(line)
-                   for line in logs)
+    assert not any(BOT_TOKEN in json.dumps(line) or APP_TOKEN in json.dumps(line) for line in logs)
 
 
 def test_http_mode_process(slack: FakeSlack, database, database_url: str) -> None:
@@ -126,9 +125,14 @@ def test_http_mode_process(slack: FakeSlack, database, database_url: str) -> Non
 def test_missing_variable_stops_the_process_with_its_name(database_url: str) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "bot.cli", "run", "--mode", "http"],
-        env={"PATH": os.environ.get("PATH", ""), "SLACK_BOT_TOKEN": "xoxb-1",
-             "DATABASE_URL": database_url},
-        capture_output=True, text=True, timeout=30,
+        env={
+            "PATH": os.environ.get("PATH", ""),
+            "SLACK_BOT_TOKEN": "xoxb-1",
+            "DATABASE_URL": database_url,
+        },
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert result.returncode == 2
     assert "SLACK_SIGNING_SECRET" in result.stderr
@@ -138,8 +142,9 @@ def test_missing_variable_stops_the_process_with_its_name(database_url: str) -> 
 def test_no_secret_reaches_the_logs(slack: FakeSlack, database, database_url: str) -> None:
     """Tokens, the signing secret and the database password, scanned for in every line."""
     password = "pg-pass-4b1d"  # trust authentication on the test server accepts any password
-    with_password = database_url.replace("postgresql://postgres@",
-                                         f"postgresql://postgres:{password}@")
+    with_password = database_url.replace(
+        "postgresql://postgres@", f"postgresql://postgres:{password}@"
+    )
     assert password in with_password
     port = free_port()
     env = {**env_for(slack, with_password), "LOG_FORMAT": "text"}
@@ -162,14 +167,24 @@ def test_no_secret_reaches_the_logs(slack: FakeSlack, database, database_url: st
         assert secret not in output, secret
 
 
-@pytest.mark.parametrize("mode_args", [["--mode", "http"], ["--mode", "socket"]],
-                         ids=["http", "socket"])
-def test_sigterm_finishes_the_work_in_flight(slack: FakeSlack, database, database_url: str,
-                                             mode_args: list[str]) -> None:
+@pytest.mark.parametrize(
+    "mode_args", [["--mode", "http"], ["--mode", "socket"]], ids=["http", "socket"]
+)
+def test_sigterm_finishes_the_work_in_flight(
+    slack: FakeSlack, database, database_url: str, mode_args: list[str]
+) -> None:
     """SIGTERM while a declaration is half-way through Slack: it completes, then exit 0."""
     port, health = free_port(), free_port()
-    args = ["run", *mode_args, "--host", "127.0.0.1", "--port", str(port),
-            "--health-port", str(health)]
+    args = [
+        "run",
+        *mode_args,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--health-port",
+        str(health),
+    ]
     slack.faults.latency("conversations.create", 1.5)
     with bot_process(args, env_for(slack, database_url)) as process:
         if "http" in mode_args:

@@ -38,7 +38,13 @@ def test_whole_flow_declare_pin_unpin(slack: FakeSlack, bot: RunningBot, databas
     title_block = next(b for b in view["blocks"] if b["block_id"] == "title")
     assert title_block["element"]["initial_value"] == "Checkout latency above 2s"
     assert {b["block_id"] for b in view["blocks"]} == {
-        "title", "summary", "impact", "severity", "lead", "private"}
+        "title",
+        "summary",
+        "impact",
+        "severity",
+        "lead",
+        "private",
+    }
 
     assert submit_declare(slack, view) is None
     told = wait_for_confirmation(slack)
@@ -248,8 +254,9 @@ def test_form_refused_by_slack_is_explained_in_the_commands_answer(
     assert "invalid_arguments" in answer["text"]
 
 
-def test_a_channel_this_incident_already_made_is_adopted(slack: FakeSlack, bot: RunningBot,
-                                                         database) -> None:
+def test_a_channel_this_incident_already_made_is_adopted(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
     """Slack made the channel but its answer was lost: the retry finds the name taken by the
     bot's own, fresh channel for this number, and uses it instead of making a second."""
     existing = slack.add_channel("inc-0001-adopt-me", creator=BOT_USER, members=[BOT_USER])

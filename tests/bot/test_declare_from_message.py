@@ -19,15 +19,28 @@ def test_declaring_from_a_message(slack: FakeSlack, bot: RunningBot, database) -
     assert fields["title"]["initial_value"] == "Payments API answers 503 for every card"
     assert fields["summary"]["initial_value"] == text
 
-    answer = ack_body(slack.submit_view(view["id"], {
-        "title": "Payments API answers 503", "summary": text, "severity": "1", "lead": BOB,
-    }, user=ALICE))
+    answer = ack_body(
+        slack.submit_view(
+            view["id"],
+            {
+                "title": "Payments API answers 503",
+                "summary": text,
+                "severity": "1",
+                "lead": BOB,
+            },
+            user=ALICE,
+        )
+    )
     assert answer is None
     wait_for_confirmation(slack)
     with database.connection_context():
         incident = Incident.get()
     [first] = [e for e in timeline.entries(incident.id) if e.message_ts]
     assert (first.message_ts, first.text, first.author_id, first.author_name) == (
-        ts, text, BOB, "bob")
+        ts,
+        text,
+        BOB,
+        "bob",
+    )
     assert first.shortcut and first.permalink.endswith("p" + ts.replace(".", ""))
     assert first.added_by_id == ALICE

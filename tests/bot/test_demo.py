@@ -16,9 +16,19 @@ from tests.bot.test_cli_process import free_port
 def test_demo_runs_an_incident_end_to_end(tmp_path) -> None:
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "demo", "--database", str(tmp_path / "demo.db"),
-         "--viewer-port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        [
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "demo",
+            "--database",
+            str(tmp_path / "demo.db"),
+            "--viewer-port",
+            str(port),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
         env={k: v for k, v in os.environ.items() if not k.startswith("SLACK_")},
     )
     try:

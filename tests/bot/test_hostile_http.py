@@ -52,7 +52,7 @@ GARBAGE: list[tuple[str, bytes, str]] = [
     ("form with bad payload", b"payload=%7Bnot+json", FORM),
     # Slack's ssl_check probe is answered unsigned, but only when it is nothing else.
     ("ssl check carrying a command", b"ssl_check=1&" + COMMAND.encode(), FORM),
-    ("ssl check carrying a payload", b'ssl_check=1&payload=%7B%22type%22%3A%22x%22%7D', FORM),
+    ("ssl check carrying a payload", b"ssl_check=1&payload=%7B%22type%22%3A%22x%22%7D", FORM),
     ("url verification", b'{"type":"url_verification","challenge":"c"}', JSON),
     ("a real command", COMMAND.encode(), FORM),
     ("binary", bytes(range(256)), "application/octet-stream"),

@@ -19,9 +19,15 @@ def test_members_follow_the_channel(slack: FakeSlack, bot: RunningBot, database)
     assert membership.members(incident.channel_id) == {ALICE, BOB, BOT_USER}
     assert slack.join(incident.channel_id, CAROL).ok
     assert CAROL in membership.members(incident.channel_id)
-    left = slack.send_event({"type": "member_left_channel", "user": CAROL,
-                             "channel": incident.channel_id, "channel_type": "C",
-                             "team": "T024BE7LD"})
+    left = slack.send_event(
+        {
+            "type": "member_left_channel",
+            "user": CAROL,
+            "channel": incident.channel_id,
+            "channel_type": "C",
+            "team": "T024BE7LD",
+        }
+    )
     assert left.ok
     assert CAROL not in membership.members(incident.channel_id)
 

@@ -92,8 +92,9 @@ def _constants(modules: dict[str, ast.Module]) -> dict[tuple[str, str], object]:
     return found
 
 
-def _resolve(node: ast.expr, module: str, constants: dict[tuple[str, str], object],
-             imports: dict[str, str]) -> object:
+def _resolve(
+    node: ast.expr, module: str, constants: dict[tuple[str, str], object], imports: dict[str, str]
+) -> object:
     if isinstance(node, ast.Constant | ast.Dict):
         return ast.literal_eval(node)
     if isinstance(node, ast.Name):
@@ -124,19 +125,26 @@ def used_by_code() -> tuple[set[str], set[str], set[str], set[str]]:
                 for alias in node.names:
                     imports[alias.asname or alias.name] = (
                         f"{node.module}.{alias.name}"
-                        if f"{node.module}.{alias.name}" in modules else node.module)
+                        if f"{node.module}.{alias.name}" in modules
+                        else node.module
+                    )
         for node in ast.walk(tree):
             if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
                 continue
             owner, attr = node.func.value, node.func.attr
             # A Web API client by its name: client, a_client, quick (bot.deps.Deps.quick).
-            is_client = (isinstance(owner, ast.Name) and owner.id.endswith(("client", "quick"))
-                         ) or (isinstance(owner, ast.Attribute) and owner.attr == "quick")
+            is_client = (
+                isinstance(owner, ast.Name) and owner.id.endswith(("client", "quick"))
+            ) or (isinstance(owner, ast.Attribute) and owner.attr == "quick")
             if is_client and "_" in attr:
                 family, _, name = attr.partition("_")
                 methods.add(f"{family}.{name}")
-            if (isinstance(owner, ast.Name) and owner.id == "app" and node.args
-                    and attr in ("event", "shortcut", "command")):
+            if (
+                isinstance(owner, ast.Name)
+                and owner.id == "app"
+                and node.args
+                and attr in ("event", "shortcut", "command")
+            ):
                 value = _resolve(node.args[0], module, constants, imports)
                 if attr == "event":
                     events.add(value["type"] if isinstance(value, dict) else str(value))
@@ -151,7 +159,8 @@ def _subscriptions(events: set[str]) -> set[str]:
     # Message events arrive per conversation type; the bot works in public and private
     # incident channels alike.
     return {e for e in events if e != "message"} | (
-        {"message.channels", "message.groups"} if "message" in events else set())
+        {"message.channels", "message.groups"} if "message" in events else set()
+    )
 
 
 @pytest.mark.parametrize("manifest_path", MANIFESTS, ids=lambda p: p.name)

@@ -117,7 +117,11 @@ def test_two_replicas_changing_one_incident_at_once_leave_slack_showing_the_late
     for method in ("chat.update", "conversations.setTopic"):
         slack.faults.latency(method, 0.05, jitter=0.6)
     words = [f"severity {1 + n % 4}" for n in range(12)] + [
-        "status identified", "lead @carol", "status monitoring", "severity 2", "lead @bob",
+        "status identified",
+        "lead @carol",
+        "status monitoring",
+        "severity 2",
+        "lead @bob",
     ]
 
     def send(n: int) -> bool:

@@ -137,8 +137,13 @@ def test_audit_entries_cannot_be_changed_or_deleted(database) -> None:
 
     with database.connection_context():
         incident = Incident.create(title="t", reporter_id="U1")
-        AuditEntry.create(incident=incident, source="command", action="status",
-                          old_value="investigating", new_value="identified")
+        AuditEntry.create(
+            incident=incident,
+            source="command",
+            action="status",
+            old_value="investigating",
+            new_value="identified",
+        )
     for change in (AuditEntry.update(new_value="resolved"), AuditEntry.delete()):
         with database.connection_context(), pytest.raises(DatabaseError, match="append-only"):
             with database.atomic():

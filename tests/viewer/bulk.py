@@ -17,8 +17,7 @@ T0 = dt.datetime(2023, 1, 1, tzinfo=dt.UTC)
 STATUSES = ("investigating", "identified", "monitoring", "resolved", "resolved", "resolved")
 
 
-def populate(database: Database, incidents: int = INCIDENTS,
-             timeline: int = BIG_TIMELINE) -> int:
+def populate(database: Database, incidents: int = INCIDENTS, timeline: int = BIG_TIMELINE) -> int:
     """Fill an empty database; return the number of the incident with the long timeline."""
     models = [Incident, SlackUser, TimelineEvent]
     with database.bind_ctx(models), database.connection_context(), database.atomic():
@@ -51,7 +50,7 @@ def populate(database: Database, incidents: int = INCIDENTS,
                 "kind": ("pin", "note", "update")[n % 3],
                 "message_ts": f"1700000000.{n:06d}",
                 "text": f"*Step {n}* by <@U{n % 200:05d}> see <#C{n:08d}> :fire: "
-                        f"<https://example.com/{n}|log>",
+                f"<https://example.com/{n}|log>",
                 "author_id": f"U{n % 200:05d}",
                 "author_name": f"person {n % 200}",
                 "occurred_at": T0 + dt.timedelta(minutes=n),

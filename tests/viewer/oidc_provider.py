@@ -57,8 +57,13 @@ class FakeProvider:
     require_secret: bool = True
 
     def reset(self) -> None:
-        self.user = {"sub": "alice-sub", "email": "alice@example.com", "email_verified": True,
-                     "name": "Alice Example", "https://slack.com/user_id": "UALICE"}
+        self.user = {
+            "sub": "alice-sub",
+            "email": "alice@example.com",
+            "email_verified": True,
+            "name": "Alice Example",
+            "https://slack.com/user_id": "UALICE",
+        }
         self.grants.clear()
         self.token_requests.clear()
         self.authorization_requests.clear()
@@ -79,8 +84,7 @@ class FakeProvider:
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["RS256"],
             "code_challenge_methods_supported": ["S256"],
-            "token_endpoint_auth_methods_supported": ["client_secret_basic",
-                                                      "client_secret_post"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         }
 
     def jwks(self) -> dict[str, Any]:
@@ -95,14 +99,19 @@ class FakeProvider:
         if one.get("client_id") != CLIENT_ID or one.get("response_type") != "code":
             return 400, {}, b"bad client or response type"
         code = secrets.token_urlsafe(16)
-        self.grants[code] = Grant(one["client_id"], one["redirect_uri"],
-                                  one.get("code_challenge"), one.get("code_challenge_method"),
-                                  one.get("nonce"))
+        self.grants[code] = Grant(
+            one["client_id"],
+            one["redirect_uri"],
+            one.get("code_challenge"),
+            one.get("code_challenge_method"),
+            one.get("nonce"),
+        )
         back = {"code": code, "state": one.get("state", "")}
         return 302, {"Location": f"{one['redirect_uri']}?{urlencode(back)}"}, b""
 
-    def token(self, form: dict[str, list[str]], authorization: str | None
-              ) -> tuple[int, dict[str, Any]]:
+    def token(
+        self, form: dict[str, list[str]], authorization: str | None
+    ) -> tuple[int, dict[str, Any]]:
         self.token_requests.append(form)
         one = {name: values[0] for name, values in form.items()}
         client_id, secret = one.get("client_id"), one.get("client_secret")
@@ -118,18 +127,28 @@ class FakeProvider:
         verifier = one.get("code_verifier")
         if grant.method != "S256" or not verifier or _s256(verifier) != grant.challenge:
             return 400, {"error": "invalid_grant", "error_description": "PKCE"}
-        return 200, {"access_token": secrets.token_urlsafe(16), "token_type": "Bearer",
-                     "expires_in": 300, "id_token": self.id_token(grant.nonce)}
+        return 200, {
+            "access_token": secrets.token_urlsafe(16),
+            "token_type": "Bearer",
+            "expires_in": 300,
+            "id_token": self.id_token(grant.nonce),
+        }
 
     def id_token(self, nonce: str | None) -> str:
         now = int(time.time())
-        claims = {"iss": self.issuer, "aud": CLIENT_ID, "iat": now, "exp": now + 300,
-                  "nonce": nonce, **self.user, **self.token_changes}
+        claims = {
+            "iss": self.issuer,
+            "aud": CLIENT_ID,
+            "iat": now,
+            "exp": now + 300,
+            "nonce": nonce,
+            **self.user,
+            **self.token_changes,
+        }
         claims = {name: value for name, value in claims.items() if value is not None}
         headers = {"kid": self.kid, **self.header_changes}
         if self.sign_with_client_secret:
-            token = jwt.encode(claims, CLIENT_SECRET, algorithm="HS256",
-                               headers=headers)
+            token = jwt.encode(claims, CLIENT_SECRET, algorithm="HS256", headers=headers)
         else:
             key = self.stranger_key if self.sign_with_stranger else self.key
             token = jwt.encode(claims, key, algorithm="RS256", headers=headers)
@@ -159,8 +178,7 @@ def _handler(provider: FakeProvider) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(body)
 
         def _json(self, status: int, document: object) -> None:
-            self._send(status, json.dumps(document).encode(),
-                       {"Content-Type": "application/json"})
+            self._send(status, json.dumps(document).encode(), {"Content-Type": "application/json"})
 
         def do_GET(self) -> None:  # noqa: N802 (http.server's name)
             parts = urlsplit(self.path)

@@ -10,15 +10,33 @@ import datetime as dt
 from typing import Any
 from urllib.parse import urlparse
 
-KNOWN = {"type", "properties", "required", "additionalProperties", "items", "enum", "anyOf",
-         "$ref", "minimum", "maximum", "format", "description", "maxLength"}
+KNOWN = {
+    "type",
+    "properties",
+    "required",
+    "additionalProperties",
+    "items",
+    "enum",
+    "anyOf",
+    "$ref",
+    "minimum",
+    "maximum",
+    "format",
+    "description",
+    "maxLength",
+}
 TYPES = {
-    "object": dict, "array": list, "string": str, "boolean": bool, "null": type(None),
+    "object": dict,
+    "array": list,
+    "string": str,
+    "boolean": bool,
+    "null": type(None),
 }
 
 
-def errors(instance: Any, schema: dict[str, Any], document: dict[str, Any],
-           path: str = "$") -> list[str]:
+def errors(
+    instance: Any, schema: dict[str, Any], document: dict[str, Any], path: str = "$"
+) -> list[str]:
     unknown = set(schema) - KNOWN
     if unknown:
         return [f"{path}: schema uses unsupported keywords {sorted(unknown)}"]

@@ -23,8 +23,12 @@ def test_list_matches_the_schema_and_links_to_the_next_page(make_app, seed, docu
     client = make_app(page_size=2).test_client()
     seed.user("ULEAD", "Grace")
     for n in range(3):
-        seed.incident(title=f"Disk {n}", lead_id="ULEAD" if n else None, severity=n or None,
-                      reported_at=T0 + dt.timedelta(hours=n))
+        seed.incident(
+            title=f"Disk {n}",
+            lead_id="ULEAD" if n else None,
+            severity=n or None,
+            reported_at=T0 + dt.timedelta(hours=n),
+        )
     first = client.get("/api/incidents?q=disk")
     body = first.get_json()
     assert schema_check.response_errors(document, "/api/incidents", 200, body) == []
@@ -67,19 +71,32 @@ def test_bad_parameters_are_400_with_an_error_body(client, document) -> None:
 
 def test_incident_matches_the_schema(client, seed, document) -> None:
     seed.user("UREP", "Ada")
-    incident = seed.incident(title="Payments", summary="*Cards* fail", reporter_id="UREP",
-                             channel_id="C0PAY", channel_name="inc-pay", severity=2)
-    seed.event(incident, text="<@UREP> rolled back", author_id="UREP",
-               permalink="https://acme.slack.com/archives/C0PAY/p1",
-               files=[{"name": "a.png", "url": "https://f.example/a.png"}])
+    incident = seed.incident(
+        title="Payments",
+        summary="*Cards* fail",
+        reporter_id="UREP",
+        channel_id="C0PAY",
+        channel_name="inc-pay",
+        severity=2,
+    )
+    seed.event(
+        incident,
+        text="<@UREP> rolled back",
+        author_id="UREP",
+        permalink="https://acme.slack.com/archives/C0PAY/p1",
+        files=[{"name": "a.png", "url": "https://f.example/a.png"}],
+    )
     seed.event(incident, kind="note", text="From an integration", author_name="deploybot")
     response = client.get(f"/api/incidents/{incident.id}")
     body = response.get_json()
     assert schema_check.response_errors(document, "/api/incidents/{number}", 200, body) == []
     assert body["number"] == incident.id
     assert body["reporter"] == {"id": "UREP", "name": "Ada"}
-    assert body["channel"] == {"id": "C0PAY", "name": "inc-pay",
-                               "url": "https://acme.slack.com/archives/C0PAY"}
+    assert body["channel"] == {
+        "id": "C0PAY",
+        "name": "inc-pay",
+        "url": "https://acme.slack.com/archives/C0PAY",
+    }
     assert body["times"]["reported_at"] == "2025-03-10T09:00:00Z"
     assert [e["kind"] for e in body["timeline"]] == ["pin", "note"]
     assert body["timeline"][0]["html"] == '<p><span class="mention">@Ada</span> rolled back</p>'
@@ -94,8 +111,7 @@ def test_unknown_and_private_incidents_are_404_json(make_app, seed, document) ->
         response = client.get(f"/api/incidents/{number}")
         assert response.status_code == 404
         body = response.get_json()
-        assert schema_check.response_errors(document, "/api/incidents/{number}", 404,
-                                            body) == []
+        assert schema_check.response_errors(document, "/api/incidents/{number}", 404, body) == []
     assert client.get("/api/incidents").get_json()["total"] == 0
     shown = make_app(show_private=True).test_client()
     assert shown.get(f"/api/incidents/{private.id}").get_json()["is_private"] is True

@@ -27,8 +27,9 @@ GRANT USAGE ON SEQUENCE audit_entry_id_seq TO {role};
 def test_a_view_that_cannot_be_recorded_is_not_shown(make_app, seed) -> None:
     public = seed.incident(title="Public outage")
     private = seed.incident(title="Secret breach", is_private=True)
-    client = make_app(show_private=True,
-                      audit_database_url="postgresql://nobody@127.0.0.1:9/nothing").test_client()
+    client = make_app(
+        show_private=True, audit_database_url="postgresql://nobody@127.0.0.1:9/nothing"
+    ).test_client()
     response = client.get(f"/incidents/{private.id}")
     assert response.status_code == 503
     assert "Secret breach" not in response.get_data(as_text=True)
@@ -38,8 +39,9 @@ def test_a_view_that_cannot_be_recorded_is_not_shown(make_app, seed) -> None:
 
 def _as(url: str, role: str) -> str:
     parsed = urlparse(url)
-    return urlunparse(parsed._replace(netloc=f"{role}:audit-test@{parsed.hostname}:"
-                                             f"{parsed.port or 5432}"))
+    return urlunparse(
+        parsed._replace(netloc=f"{role}:audit-test@{parsed.hostname}:{parsed.port or 5432}")
+    )
 
 
 def test_the_documented_grant_allows_the_audit_insert_and_nothing_else(postgres_url) -> None:
@@ -52,11 +54,16 @@ def test_the_documented_grant_allows_the_audit_insert_and_nothing_else(postgres_
         with admin.cursor() as cursor:
             cursor.execute(GRANT.format(role=role))
         with owner.bind_ctx([Incident]), owner.connection_context():
-            private = Incident.create(title="Secret breach", reporter_id="U1", is_private=True,
-                                      channel_id=f"C{uuid.uuid4().hex[:10].upper()}")
+            private = Incident.create(
+                title="Secret breach",
+                reporter_id="U1",
+                is_private=True,
+                channel_id=f"C{uuid.uuid4().hex[:10].upper()}",
+            )
         audit_url = _as(postgres_url, role)
-        app = create_app(Settings(database_url=postgres_url, show_private=True,
-                                  audit_database_url=audit_url))
+        app = create_app(
+            Settings(database_url=postgres_url, show_private=True, audit_database_url=audit_url)
+        )
         assert app.test_client().get(f"/incidents/{private.id}").status_code == 200
         with owner.bind_ctx([AuditEntry]), owner.connection_context():
             (entry,) = AuditEntry.select().where(AuditEntry.incident == private.id)
@@ -64,10 +71,14 @@ def test_the_documented_grant_allows_the_audit_insert_and_nothing_else(postgres_
 
         restricted = make_database(audit_url)
         with restricted.connection_context():
-            for sql in ("SELECT title FROM incident", "SELECT * FROM audit_entry",
-                        "UPDATE incident SET title = 'x'", "DELETE FROM audit_entry",
-                        "INSERT INTO incident (title) VALUES ('x')",
-                        "UPDATE audit_entry SET action = 'x'"):
+            for sql in (
+                "SELECT title FROM incident",
+                "SELECT * FROM audit_entry",
+                "UPDATE incident SET title = 'x'",
+                "DELETE FROM audit_entry",
+                "INSERT INTO incident (title) VALUES ('x')",
+                "UPDATE audit_entry SET action = 'x'",
+            ):
                 with pytest.raises(DatabaseError, match="permission denied"):
                     restricted.execute_sql(sql)
                 restricted.rollback()

@@ -17,14 +17,22 @@ from tests.viewer.factories import T0
 
 CHROMIUM = os.environ.get("VIEWER_TEST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 AXE = Path(__file__).with_name("vendor") / "axe-core" / "axe.min.js"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed "
-                               "(pip install playwright)")
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="Playwright is not installed (pip install playwright)"
+)
 if not Path(CHROMIUM).exists():
-    pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)",
-                allow_module_level=True)
+    pytest.skip(
+        f"Chromium not found at {CHROMIUM} (apt-get install chromium)", allow_module_level=True
+    )
 
 
 @pytest.fixture(scope="module")
@@ -40,15 +48,29 @@ def live(make_app, seed) -> Iterator[str]:
     from waitress.server import create_server
 
     seed.user("UALICE", "Alice")
-    first = seed.incident(title="Payments failing", severity=1, lead_id="UALICE",
-                          summary="Card payments *fail*", impact="EU customers",
-                          channel_id="C0PAY", channel_name="inc-payments")
-    seed.event(first, text="*Rolled back* by <@UALICE> <https://example.com|runbook>",
-               author_id="UALICE", files=[{"name": "graph.png", "url": "https://f.example/g"}])
+    first = seed.incident(
+        title="Payments failing",
+        severity=1,
+        lead_id="UALICE",
+        summary="Card payments *fail*",
+        impact="EU customers",
+        channel_id="C0PAY",
+        channel_name="inc-payments",
+    )
+    seed.event(
+        first,
+        text="*Rolled back* by <@UALICE> <https://example.com|runbook>",
+        author_id="UALICE",
+        files=[{"name": "graph.png", "url": "https://f.example/g"}],
+    )
     seed.incident(title="Search slow", severity=3, status="resolved")
     for n in range(30):
-        seed.incident(title=f"Disk alert {n}", severity=4, status="resolved",
-                      reported_at=T0.replace(day=1 + n % 27))
+        seed.incident(
+            title=f"Disk alert {n}",
+            severity=4,
+            status="resolved",
+            reported_at=T0.replace(day=1 + n % 27),
+        )
     app = make_app(slack_workspace_url="https://acme.slack.com", page_size=10)
     server = create_server(app, host="127.0.0.1", port=0, threads=2)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -64,8 +86,11 @@ def serious_violations(page) -> list[str]:
         "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}})"
     )
     assert result["passes"], "axe ran no checks"
-    return [f"{v['id']} ({v['impact']}): {v['help']} – {[n['target'] for n in v['nodes']]}"
-            for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} – {[n['target'] for n in v['nodes']]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 def test_a_person_uses_the_viewer(browser, live) -> None:
@@ -120,8 +145,9 @@ def live_signed(make_app, seed, oidc) -> Iterator[str]:
 
     seed.incident(title="Payments failing", severity=1)
     holder: dict[str, object] = {}
-    server = create_server(lambda environ, start: holder["app"](environ, start),
-                           host="127.0.0.1", port=0, threads=2)
+    server = create_server(
+        lambda environ, start: holder["app"](environ, start), host="127.0.0.1", port=0, threads=2
+    )
     url = f"http://127.0.0.1:{server.socket.getsockname()[1]}"
     holder["app"] = make_app(auth=oidc_auth(oidc, public_url=url))
     thread = threading.Thread(target=server.run, daemon=True)

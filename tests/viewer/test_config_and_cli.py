@@ -19,23 +19,28 @@ def test_defaults() -> None:
 
 
 def test_values_are_read_and_normalised() -> None:
-    settings = Settings.from_env({
-        "DATABASE_URL": "postgresql://viewer:secret@db/incidents",
-        "VIEWER_TIMEZONE": "America/New_York",
-        "SLACK_WORKSPACE_URL": "https://acme.slack.com/",
-        "VIEWER_SHOW_PRIVATE": "TRUE",
-    })
+    settings = Settings.from_env(
+        {
+            "DATABASE_URL": "postgresql://viewer:secret@db/incidents",
+            "VIEWER_TIMEZONE": "America/New_York",
+            "SLACK_WORKSPACE_URL": "https://acme.slack.com/",
+            "VIEWER_SHOW_PRIVATE": "TRUE",
+        }
+    )
     assert settings.slack_workspace_url == "https://acme.slack.com"
     assert settings.show_private is True
     assert "secret" not in repr(settings)
 
 
-@pytest.mark.parametrize(("env", "named"), [
-    ({"DATABASE_URL": "mysql://x/y"}, "DATABASE_URL"),
-    ({"VIEWER_TIMEZONE": "Mars/Olympus"}, "VIEWER_TIMEZONE"),
-    ({"SLACK_WORKSPACE_URL": "acme.slack.com"}, "SLACK_WORKSPACE_URL"),
-    ({"VIEWER_SHOW_PRIVATE": "maybe"}, "VIEWER_SHOW_PRIVATE"),
-])
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"DATABASE_URL": "mysql://x/y"}, "DATABASE_URL"),
+        ({"VIEWER_TIMEZONE": "Mars/Olympus"}, "VIEWER_TIMEZONE"),
+        ({"SLACK_WORKSPACE_URL": "acme.slack.com"}, "SLACK_WORKSPACE_URL"),
+        ({"VIEWER_SHOW_PRIVATE": "maybe"}, "VIEWER_SHOW_PRIVATE"),
+    ],
+)
 def test_bad_values_name_the_variable(env: dict[str, str], named: str) -> None:
     with pytest.raises(ConfigError, match=named):
         Settings.from_env(env)
@@ -77,34 +82,54 @@ def test_sign_in_settings_are_read() -> None:
     assert auth.slack_user_claim == "https://slack.com/user_id"
     shown = repr(Settings.from_env(OIDC_ENV))
     assert "client-secret-value" not in shown and "kkkk" not in shown
-    header = Settings.from_env({"VIEWER_AUTH": "header",
-                                "VIEWER_TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.4"}).auth
+    header = Settings.from_env(
+        {"VIEWER_AUTH": "header", "VIEWER_TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.4"}
+    ).auth
     assert header.trusted_proxies == ("10.0.0.0/8", "192.168.1.4")
     assert header.header == "X-Forwarded-Email"
 
 
-@pytest.mark.parametrize(("env", "named"), [
-    ({"VIEWER_AUTH": "ldap"}, "VIEWER_AUTH"),
-    ({"VIEWER_AUTH": "header"}, "VIEWER_TRUSTED_PROXIES"),
-    ({"VIEWER_AUTH": "header", "VIEWER_TRUSTED_PROXIES": "10.0.0.0/8,proxy"},
-     "VIEWER_TRUSTED_PROXIES"),
-    ({"VIEWER_AUTH": "header", "VIEWER_TRUSTED_PROXIES": "10.0.0.1",
-      "VIEWER_AUTH_HEADER": "X Email"}, "VIEWER_AUTH_HEADER"),
-    ({"VIEWER_AUTH": "header", "VIEWER_TRUSTED_PROXIES": "10.0.0.1",
-      "VIEWER_ALLOWED_GROUP": "sre"}, "VIEWER_ALLOWED_GROUP"),
-    ({**OIDC_ENV, "OIDC_ISSUER": ""}, "OIDC_ISSUER"),
-    ({**OIDC_ENV, "OIDC_ISSUER": "http://idp.example.com"}, "OIDC_ISSUER"),
-    ({**OIDC_ENV, "OIDC_CLIENT_ID": ""}, "OIDC_CLIENT_ID"),
-    ({**OIDC_ENV, "VIEWER_PUBLIC_URL": ""}, "VIEWER_PUBLIC_URL"),
-    ({**OIDC_ENV, "VIEWER_PUBLIC_URL": "incidents.example.com"}, "VIEWER_PUBLIC_URL"),
-    ({**OIDC_ENV, "VIEWER_SESSION_SECRET": ""}, "VIEWER_SESSION_SECRET"),
-    ({**OIDC_ENV, "VIEWER_SESSION_SECRET": "short"}, "VIEWER_SESSION_SECRET"),
-    ({**OIDC_ENV, "VIEWER_SESSION_HOURS": "a day"}, "VIEWER_SESSION_HOURS"),
-    ({**OIDC_ENV, "OIDC_SCOPES": "email"}, "OIDC_SCOPES"),
-    ({**OIDC_ENV, "VIEWER_ALLOWED_EMAIL_DOMAIN": "not a domain"},
-     "VIEWER_ALLOWED_EMAIL_DOMAIN"),
-    ({"VIEWER_AUDIT_DATABASE_URL": "mysql://x/y"}, "VIEWER_AUDIT_DATABASE_URL"),
-])
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"VIEWER_AUTH": "ldap"}, "VIEWER_AUTH"),
+        ({"VIEWER_AUTH": "header"}, "VIEWER_TRUSTED_PROXIES"),
+        (
+            {"VIEWER_AUTH": "header", "VIEWER_TRUSTED_PROXIES": "10.0.0.0/8,proxy"},
+            "VIEWER_TRUSTED_PROXIES",
+        ),
+        (
+            {
+                "VIEWER_AUTH": "header",
+                "VIEWER_TRUSTED_PROXIES": "10.0.0.1",
+                "VIEWER_AUTH_HEADER": "X Email",
+            },
+            "VIEWER_AUTH_HEADER",
+        ),
+        (
+            {
+                "VIEWER_AUTH": "header",
+                "VIEWER_TRUSTED_PROXIES": "10.0.0.1",
+                "VIEWER_ALLOWED_GROUP": "sre",
+            },
+            "VIEWER_ALLOWED_GROUP",
+        ),
+        ({**OIDC_ENV, "OIDC_ISSUER": ""}, "OIDC_ISSUER"),
+        ({**OIDC_ENV, "OIDC_ISSUER": "http://idp.example.com"}, "OIDC_ISSUER"),
+        ({**OIDC_ENV, "OIDC_CLIENT_ID": ""}, "OIDC_CLIENT_ID"),
+        ({**OIDC_ENV, "VIEWER_PUBLIC_URL": ""}, "VIEWER_PUBLIC_URL"),
+        ({**OIDC_ENV, "VIEWER_PUBLIC_URL": "incidents.example.com"}, "VIEWER_PUBLIC_URL"),
+        ({**OIDC_ENV, "VIEWER_SESSION_SECRET": ""}, "VIEWER_SESSION_SECRET"),
+        ({**OIDC_ENV, "VIEWER_SESSION_SECRET": "short"}, "VIEWER_SESSION_SECRET"),
+        ({**OIDC_ENV, "VIEWER_SESSION_HOURS": "a day"}, "VIEWER_SESSION_HOURS"),
+        ({**OIDC_ENV, "OIDC_SCOPES": "email"}, "OIDC_SCOPES"),
+        (
+            {**OIDC_ENV, "VIEWER_ALLOWED_EMAIL_DOMAIN": "not a domain"},
+            "VIEWER_ALLOWED_EMAIL_DOMAIN",
+        ),
+        ({"VIEWER_AUDIT_DATABASE_URL": "mysql://x/y"}, "VIEWER_AUDIT_DATABASE_URL"),
+    ],
+)
 def test_bad_sign_in_settings_name_the_variable(env: dict[str, str], named: str) -> None:
     with pytest.raises(ConfigError, match=named):
         Settings.from_env(env)

@@ -12,8 +12,11 @@ PROXY = "10.1.2.3"
 
 
 def header_auth(**overrides) -> AuthSettings:
-    values = {"mode": "header", "trusted_proxies": ("10.1.0.0/16", "fd00::1"),
-              "slack_user_header": "X-Forwarded-User"}
+    values = {
+        "mode": "header",
+        "trusted_proxies": ("10.1.0.0/16", "fd00::1"),
+        "slack_user_header": "X-Forwarded-User",
+    }
     return AuthSettings(**{**values, **overrides})
 
 

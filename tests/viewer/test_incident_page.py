@@ -11,14 +11,20 @@ def test_incident_page_shows_the_facts(client, seed) -> None:
     seed.user("UREP", "Ada")
     seed.user("ULEAD", "", real_name="Grace Hopper")
     incident = seed.incident(
-        title="Payments failing", summary="Card payments *fail*", impact="All EU customers",
-        severity=2, status="monitoring", reporter_id="UREP", lead_id="ULEAD",
-        channel_id="C0PAY", channel_name="inc-payments",
+        title="Payments failing",
+        summary="Card payments *fail*",
+        impact="All EU customers",
+        severity=2,
+        status="monitoring",
+        reporter_id="UREP",
+        lead_id="ULEAD",
+        channel_id="C0PAY",
+        channel_name="inc-payments",
     )
     seed.event(incident, author_id="UHELP", author_name="helper", text="Rolled back")
     html = client.get(f"/incidents/{incident.id}").get_data(as_text=True)
     assert f"Incident {incident.id}" in html
-    assert "<h1 class=\"heading-l\">Payments failing</h1>" in html
+    assert '<h1 class="heading-l">Payments failing</h1>' in html
     assert "Status: </span>Monitoring" in html
     assert "Severity: </span>SEV2 Major" in html
     assert "Card payments <strong>fail</strong>" in html
@@ -27,7 +33,7 @@ def test_incident_page_shows_the_facts(client, seed) -> None:
     assert "<dt>Lead</dt><dd>Grace Hopper</dd>" in html
     assert "<li>Ada</li><li>Grace Hopper</li><li>helper</li>" in html
     assert 'href="https://acme.slack.com/archives/C0PAY">#inc-payments</a>' in html
-    assert "<dt>Reported</dt><dd><time datetime=\"2025-03-10T09:00:00Z\">" in html
+    assert '<dt>Reported</dt><dd><time datetime="2025-03-10T09:00:00Z">' in html
     assert "<dt>Acknowledged</dt><dd>Not recorded</dd>" in html
 
 
@@ -41,10 +47,20 @@ def test_no_slack_links_without_a_workspace_url(make_app, seed) -> None:
 def test_timeline_in_time_order_with_kind_author_and_local_time(client, seed) -> None:
     seed.user("UALICE", "alice")
     incident = seed.incident()
-    later = seed.event(incident, kind="note", text="Second",
-                       occurred_at=T0 + dt.timedelta(hours=2), author_id="UALICE")
-    earlier = seed.event(incident, kind="pin", text="First",
-                         occurred_at=T0 + dt.timedelta(hours=1), author_name="bob")
+    later = seed.event(
+        incident,
+        kind="note",
+        text="Second",
+        occurred_at=T0 + dt.timedelta(hours=2),
+        author_id="UALICE",
+    )
+    earlier = seed.event(
+        incident,
+        kind="pin",
+        text="First",
+        occurred_at=T0 + dt.timedelta(hours=1),
+        author_name="bob",
+    )
     html = client.get(f"/incidents/{incident.id}").get_data(as_text=True)
     assert html.index(f'id="entry-{earlier.id}"') < html.index(f'id="entry-{later.id}"')
     assert "Pinned message" in html and "Note</span>" in html
@@ -65,14 +81,18 @@ def test_timeline_spanning_days_shows_dates(client, seed) -> None:
 
 def test_files_are_listed_with_safe_links_only(client, seed) -> None:
     incident = seed.incident()
-    seed.event(incident, files=[
-        {"name": "graph.png", "url": "https://files.slack.com/graph.png"},
-        {"name": "evil.html", "url": "javascript:alert(1)"},
-        "not a file",
-    ])
+    seed.event(
+        incident,
+        files=[
+            {"name": "graph.png", "url": "https://files.slack.com/graph.png"},
+            {"name": "evil.html", "url": "javascript:alert(1)"},
+            "not a file",
+        ],
+    )
     html = client.get(f"/incidents/{incident.id}").get_data(as_text=True)
-    assert ('href="https://files.slack.com/graph.png" rel="noopener noreferrer nofollow">'
-            "graph.png") in html
+    assert (
+        'href="https://files.slack.com/graph.png" rel="noopener noreferrer nofollow">graph.png'
+    ) in html
     assert "<li>evil.html</li>" in html
     assert "javascript:" not in html
 
@@ -84,7 +104,7 @@ def test_mentions_resolve_from_the_user_cache_and_channels(client, seed) -> None
     seed.event(incident, text="<@UALICE> see <#C0OTHER> and <@UNKNOWN>")
     html = client.get(f"/incidents/{incident.id}").get_data(as_text=True)
     assert '<span class="mention">@alice</span>' in html
-    assert '>#inc-other</a>' in html
+    assert ">#inc-other</a>" in html
     assert "@UNKNOWN" in html
     assert other.id != incident.id
 
@@ -94,7 +114,7 @@ def test_unknown_incident_is_a_proper_404_page(client) -> None:
     html = response.get_data(as_text=True)
     assert response.status_code == 404
     assert response.mimetype == "text/html"
-    assert "<h1 class=\"heading-l\">Page not found</h1>" in html
+    assert '<h1 class="heading-l">Page not found</h1>' in html
     assert "There is no incident 4242" in html
     assert client.get("/nowhere").status_code == 404
     assert client.get("/incidents/not-a-number").status_code == 404
@@ -115,11 +135,20 @@ def test_private_incident_is_404_unless_configured(make_app, seed) -> None:
 def test_review_export_is_a_downloadable_markdown_draft(client, seed) -> None:
     seed.user("UREP", "Ada")
     incident = seed.incident(
-        title="Payments <b>failing</b>", summary="Cards *declined*", impact="EU", severity=1,
-        reporter_id="UREP", channel_id="C0PAY", channel_name="inc-payments",
+        title="Payments <b>failing</b>",
+        summary="Cards *declined*",
+        impact="EU",
+        severity=1,
+        reporter_id="UREP",
+        channel_id="C0PAY",
+        channel_name="inc-payments",
     )
-    seed.event(incident, text="Rolled back <https://deploy.example/42|deploy 42>",
-               author_id="UREP", files=[{"name": "log.txt", "url": "https://f/log.txt"}])
+    seed.event(
+        incident,
+        text="Rolled back <https://deploy.example/42|deploy 42>",
+        author_id="UREP",
+        files=[{"name": "log.txt", "url": "https://f/log.txt"}],
+    )
     response = client.get(f"/incidents/{incident.id}/review.md")
     text = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -130,11 +159,17 @@ def test_review_export_is_a_downloadable_markdown_draft(client, seed) -> None:
     assert text.startswith(
         f"# Post-incident review: incident {incident.id}, Payments \\<b\\>failing\\</b\\>"
     )
-    for expected in ("## Summary\n\nCards **declined**", "## Impact\n\nEU",
-                     "- **Reporter:** Ada", "- **Severity:** SEV1 Critical",
-                     "| Reported | Mon 10 Mar 2025, 09:00 GMT |", "## Timeline",
-                     "Rolled back [deploy 42](https://deploy.example/42)", "- File: log.txt",
-                     "## Follow-up actions"):
+    for expected in (
+        "## Summary\n\nCards **declined**",
+        "## Impact\n\nEU",
+        "- **Reporter:** Ada",
+        "- **Severity:** SEV1 Critical",
+        "| Reported | Mon 10 Mar 2025, 09:00 GMT |",
+        "## Timeline",
+        "Rolled back [deploy 42](https://deploy.example/42)",
+        "- File: log.txt",
+        "## Follow-up actions",
+    ):
         assert expected in text
     assert "<b>" not in text
 

@@ -16,8 +16,9 @@ def test_open_incidents_come_first_then_newest_first(client, seed) -> None:
     old_open = seed.incident(title="Old open", reported_at=T0 - dt.timedelta(days=30))
     new_closed = seed.incident(title="New closed", status="resolved", reported_at=T0)
     new_open = seed.incident(title="New open", status="monitoring", reported_at=T0)
-    old_closed = seed.incident(title="Old closed", status="resolved",
-                               reported_at=T0 - dt.timedelta(days=40))
+    old_closed = seed.incident(
+        title="Old closed", status="resolved", reported_at=T0 - dt.timedelta(days=40)
+    )
     html = client.get("/").get_data(as_text=True)
     assert numbers_on(html) == [new_open.id, old_open.id, new_closed.id, old_closed.id]
 
@@ -26,8 +27,14 @@ def test_list_shows_the_columns_in_words(client, seed) -> None:
     seed.user("ULEAD", "Grace Hopper")
     seed.incident(title="Payments down", severity=1, lead_id="ULEAD", status="identified")
     html = client.get("/").get_data(as_text=True)
-    for expected in ("Payments down", "SEV1 Critical", "Identified", "Grace Hopper",
-                     "Mon 10 Mar 2025, 09:00 GMT", "so far"):
+    for expected in (
+        "Payments down",
+        "SEV1 Critical",
+        "Identified",
+        "Grace Hopper",
+        "Mon 10 Mar 2025, 09:00 GMT",
+        "so far",
+    ):
         assert expected in html
 
 
@@ -110,8 +117,9 @@ def test_end_before_start_is_an_error(client, seed) -> None:
 
 def test_pagination_edges_and_shareable_urls(make_app, seed) -> None:
     client = make_app(page_size=2).test_client()
-    made = [seed.incident(title=f"Disk {n}", reported_at=T0 + dt.timedelta(hours=n))
-            for n in range(5)]
+    made = [
+        seed.incident(title=f"Disk {n}", reported_at=T0 + dt.timedelta(hours=n)) for n in range(5)
+    ]
     newest_first = [i.id for i in reversed(made)]
 
     first = client.get("/?q=disk").get_data(as_text=True)

@@ -19,8 +19,10 @@ def samples(client) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
 
 
 def requests(before, after, endpoint: str, status: str, method: str = "GET") -> float:
-    key = ("incident_viewer_requests_total",
-           (("endpoint", endpoint), ("method", method), ("status", status)))
+    key = (
+        "incident_viewer_requests_total",
+        (("endpoint", endpoint), ("method", method), ("status", status)),
+    )
     return after.get(key, 0) - before.get(key, 0)
 
 

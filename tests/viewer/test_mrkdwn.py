@@ -8,8 +8,21 @@ import pytest
 
 from viewer.mrkdwn import Names, safe_url, to_html, to_markdown
 
-ALLOWED_TAGS = {"p", "br", "strong", "em", "del", "code", "pre", "blockquote", "ul", "ol", "li",
-                "a", "span"}
+ALLOWED_TAGS = {
+    "p",
+    "br",
+    "strong",
+    "em",
+    "del",
+    "code",
+    "pre",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "span",
+}
 ALLOWED_ATTRIBUTES = {"href", "rel", "class", "role", "aria-label"}
 NAMES = Names(
     users={"U1": "alice", "U2": "<b>bob</b>"},
@@ -35,14 +48,20 @@ NAMES = Names(
         ("<@U9|fallback>", '<p><span class="mention">@fallback</span></p>'),
         ("<#C1>", '<p><a class="mention" href="https://acme.slack.com/archives/C1">#inc-1</a></p>'),
         ("<!here>", '<p><span class="mention">@here</span></p>'),
-        (":fire: :no_such_emoji:",
-         '<p><span role="img" aria-label="fire">\U0001f525</span> :no_such_emoji:</p>'),
-        ("<https://example.com/a?b=1&amp;c=2|the docs>",
-         '<p><a href="https://example.com/a?b=1&amp;c=2" rel="noopener noreferrer nofollow">'
-         "the docs</a></p>"),
-        ("*<https://x.example|bold link>*",
-         '<p><strong><a href="https://x.example" rel="noopener noreferrer nofollow">'
-         "bold link</a></strong></p>"),
+        (
+            ":fire: :no_such_emoji:",
+            '<p><span role="img" aria-label="fire">\U0001f525</span> :no_such_emoji:</p>',
+        ),
+        (
+            "<https://example.com/a?b=1&amp;c=2|the docs>",
+            '<p><a href="https://example.com/a?b=1&amp;c=2" rel="noopener noreferrer nofollow">'
+            "the docs</a></p>",
+        ),
+        (
+            "*<https://x.example|bold link>*",
+            '<p><strong><a href="https://x.example" rel="noopener noreferrer nofollow">'
+            "bold link</a></strong></p>",
+        ),
         ("snake_case_name and 2*3*4", "<p>snake_case_name and 2*3*4</p>"),
         ("* not bold *", "<ul><li>not bold *</li></ul>"),
         ("an *unclosed mark", "<p>an *unclosed mark</p>"),
@@ -63,14 +82,14 @@ def test_formatting(text: str, html: str) -> None:
         "<javascript:alert(1)|click me>",
         "<JavaScript:alert(1)>",
         "<data:text/html,<script>alert(1)</script>|x>",
-        "<https://ok.example\" onmouseover=\"alert(1)|x>",
+        '<https://ok.example" onmouseover="alert(1)|x>',
         "*<script>*",
         "`<script>alert(1)</script>`",
         "```<script>alert(1)</script>```",
         "&gt; <img src=x onerror=alert(1)>",
         "<@U2>",
         "\x00<script>\x00",
-        "<a href=\"javascript:alert(1)\">x</a>",
+        '<a href="javascript:alert(1)">x</a>',
         "<vbscript:msgbox(1)|x>",
     ],
 )
@@ -96,8 +115,15 @@ def test_unsafe_link_keeps_its_label_as_text() -> None:
 def test_safe_url() -> None:
     assert safe_url("https://example.com/x") == "https://example.com/x"
     assert safe_url("mailto:ops@example.com") == "mailto:ops@example.com"
-    for bad in ("javascript:alert(1)", " javascript:alert(1)", "https://", "/relative",
-                "https://a b", "data:text/html,x", "ftp://host/file"):
+    for bad in (
+        "javascript:alert(1)",
+        " javascript:alert(1)",
+        "https://",
+        "/relative",
+        "https://a b",
+        "data:text/html,x",
+        "ftp://host/file",
+    ):
         assert safe_url(bad) is None
 
 

@@ -98,21 +98,39 @@ def _now() -> int:
     return int(time.time())
 
 
-@pytest.mark.parametrize(("spoil", "message"), [
-    (lambda p: p.token_changes.update(aud="someone-else"), "could not be verified"),
-    (lambda p: p.token_changes.update(iss="https://evil.example"), "could not be verified"),
-    (lambda p: p.token_changes.update(exp=_now() - 3600, iat=_now() - 7200),
-     "could not be verified"),
-    (lambda p: p.token_changes.update(iat=_now() + 3600, exp=_now() + 7200),
-     "could not be verified"),
-    (lambda p: p.token_changes.update(nonce="not-the-one-we-sent"), "does not belong"),
-    (lambda p: p.token_changes.update(nonce=None), "does not belong"),
-    (lambda p: setattr(p, "tamper_signature", True), "could not be verified"),
-    (lambda p: setattr(p, "sign_with_stranger", True), "could not be verified"),
-    (lambda p: p.header_changes.update(kid="unknown-key"), "could not be verified"),
-    (lambda p: setattr(p, "sign_with_client_secret", True), "could not be verified"),
-], ids=["wrong-audience", "wrong-issuer", "expired", "issued-in-the-future", "bad-nonce",
-        "no-nonce", "tampered-signature", "unpublished-key", "unknown-kid", "hs256-confusion"])
+@pytest.mark.parametrize(
+    ("spoil", "message"),
+    [
+        (lambda p: p.token_changes.update(aud="someone-else"), "could not be verified"),
+        (lambda p: p.token_changes.update(iss="https://evil.example"), "could not be verified"),
+        (
+            lambda p: p.token_changes.update(exp=_now() - 3600, iat=_now() - 7200),
+            "could not be verified",
+        ),
+        (
+            lambda p: p.token_changes.update(iat=_now() + 3600, exp=_now() + 7200),
+            "could not be verified",
+        ),
+        (lambda p: p.token_changes.update(nonce="not-the-one-we-sent"), "does not belong"),
+        (lambda p: p.token_changes.update(nonce=None), "does not belong"),
+        (lambda p: setattr(p, "tamper_signature", True), "could not be verified"),
+        (lambda p: setattr(p, "sign_with_stranger", True), "could not be verified"),
+        (lambda p: p.header_changes.update(kid="unknown-key"), "could not be verified"),
+        (lambda p: setattr(p, "sign_with_client_secret", True), "could not be verified"),
+    ],
+    ids=[
+        "wrong-audience",
+        "wrong-issuer",
+        "expired",
+        "issued-in-the-future",
+        "bad-nonce",
+        "no-nonce",
+        "tampered-signature",
+        "unpublished-key",
+        "unknown-kid",
+        "hs256-confusion",
+    ],
+)
 def test_a_bad_id_token_signs_nobody_in(make_app, oidc, spoil, message) -> None:
     client = make_app(auth=oidc_auth(oidc)).test_client()
     spoil(oidc)
@@ -162,13 +180,25 @@ def test_a_code_injected_into_another_sign_in_fails_pkce(make_app, oidc) -> None
 
 def test_the_provider_refuses_a_code_without_the_verifier(oidc) -> None:
     oidc.require_secret = False
-    oidc.authorize({"client_id": [CLIENT_ID], "response_type": ["code"],
-                    "redirect_uri": ["http://viewer.test/auth/callback"],
-                    "code_challenge": ["x" * 43], "code_challenge_method": ["S256"]})
+    oidc.authorize(
+        {
+            "client_id": [CLIENT_ID],
+            "response_type": ["code"],
+            "redirect_uri": ["http://viewer.test/auth/callback"],
+            "code_challenge": ["x" * 43],
+            "code_challenge_method": ["S256"],
+        }
+    )
     (code,) = oidc.grants
-    status, body = oidc.token({"grant_type": ["authorization_code"], "code": [code],
-                               "client_id": [CLIENT_ID],
-                               "redirect_uri": ["http://viewer.test/auth/callback"]}, None)
+    status, body = oidc.token(
+        {
+            "grant_type": ["authorization_code"],
+            "code": [code],
+            "client_id": [CLIENT_ID],
+            "redirect_uri": ["http://viewer.test/auth/callback"],
+        },
+        None,
+    )
     assert (status, body["error"]) == (400, "invalid_grant")
 
 
@@ -180,10 +210,19 @@ def test_the_provider_saying_no_is_shown(make_app, oidc) -> None:
     assert "Sign in again" in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("target", [
-    "https://evil.example/", "//evil.example/", "/\\evil.example", "http:evil", "",
-    "javascript:alert(1)", "/\t/evil.example", "incidents/1",
-])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example/",
+        "/\\evil.example",
+        "http:evil",
+        "",
+        "javascript:alert(1)",
+        "/\t/evil.example",
+        "incidents/1",
+    ],
+)
 def test_only_local_paths_are_returned_to(target: str) -> None:
     assert local_path(target) == "/"
 
@@ -199,14 +238,17 @@ def test_an_absolute_next_is_not_followed_after_sign_in(make_app, oidc) -> None:
     assert redirect_target(landed) == "/"
 
 
-@pytest.mark.parametrize(("rules", "user", "allowed"), [
-    ({"allowed_email_domain": "example.com"}, {}, True),
-    ({"allowed_email_domain": "example.org"}, {}, False),
-    ({"allowed_email_domain": "example.com"}, {"email_verified": False}, False),
-    ({"allowed_email_domain": "example.com"}, {"email": "alice@evil.example.com"}, False),
-    ({"allowed_group": "incident-readers"}, {}, False),
-    ({"allowed_group": "incident-readers"}, {"groups": ["staff", "incident-readers"]}, True),
-])
+@pytest.mark.parametrize(
+    ("rules", "user", "allowed"),
+    [
+        ({"allowed_email_domain": "example.com"}, {}, True),
+        ({"allowed_email_domain": "example.org"}, {}, False),
+        ({"allowed_email_domain": "example.com"}, {"email_verified": False}, False),
+        ({"allowed_email_domain": "example.com"}, {"email": "alice@evil.example.com"}, False),
+        ({"allowed_group": "incident-readers"}, {}, False),
+        ({"allowed_group": "incident-readers"}, {"groups": ["staff", "incident-readers"]}, True),
+    ],
+)
 def test_who_may_sign_in(make_app, oidc, rules, user, allowed) -> None:
     oidc.user.update(user)
     client = make_app(auth=oidc_auth(oidc, **rules)).test_client()

@@ -23,15 +23,19 @@ class Person:
             self.headers["X-Forwarded-User"] = slack_id
 
     def get(self, path: str):
-        return self.client.get(path, headers=self.headers,
-                               environ_base={"REMOTE_ADDR": PROXY})
+        return self.client.get(path, headers=self.headers, environ_base={"REMOTE_ADDR": PROXY})
 
 
 @pytest.fixture
 def secret(seed):
     public = seed.incident(title="Public outage", channel_id="C0PUB", lead_id="UOTHER")
-    private = seed.incident(title="Secret breach", is_private=True, channel_id="C0SEC",
-                            channel_name="inc-secret", severity=1)
+    private = seed.incident(
+        title="Secret breach",
+        is_private=True,
+        channel_id="C0SEC",
+        channel_name="inc-secret",
+        severity=1,
+    )
     seed.member("C0SEC", "UMEMBER", "UOTHER")
     seed.member("C0PUB", "UOUTSIDER")
     seed.event(public, text="Same root cause as <#C0SEC>")
@@ -78,8 +82,7 @@ def test_anyone_else_does_not_learn_it_exists(make_app, seed, secret, slack_id) 
     assert seed.audit_entries() == []
 
 
-def test_show_private_shows_everyone_signed_in_and_still_audits(make_app, seed,
-                                                                secret) -> None:
+def test_show_private_shows_everyone_signed_in_and_still_audits(make_app, seed, secret) -> None:
     _, private = secret
     person = Person(make_app(auth=header_auth(), show_private=True).test_client(), "UOUTSIDER")
     assert person.get(f"/incidents/{private.id}").status_code == 200
@@ -156,16 +159,18 @@ def test_the_claim_name_is_configurable(make_app, seed, secret, oidc) -> None:
     assert client.get(f"/incidents/{private.id}").status_code == 200
 
 
-def test_a_members_views_take_the_same_queries_and_one_audit_insert(make_app, seed,
-                                                                    secret) -> None:
+def test_a_members_views_take_the_same_queries_and_one_audit_insert(make_app, seed, secret) -> None:
     public, private = secret
     app = make_app(auth=header_auth())
     member = Person(app.test_client(), "UMEMBER")
     audit_database = app.extensions["viewer.audit_database"]
     counts = {}
-    for label, path in (("list", "/"), ("public", f"/incidents/{public.id}"),
-                        ("private", f"/incidents/{private.id}"),
-                        ("api", f"/api/incidents/{private.id}")):
+    for label, path in (
+        ("list", "/"),
+        ("public", f"/incidents/{public.id}"),
+        ("private", f"/incidents/{private.id}"),
+        ("api", f"/api/incidents/{private.id}"),
+    ):
         with counting(app) as reads:
             original = audit_database.execute_sql
             writes: list[str] = []

@@ -39,10 +39,16 @@ def queries_for(app: Flask, path: str) -> list[str]:
 def test_query_counts_do_not_grow_with_the_data(make_app, seed, database) -> None:
     small_big = bulk.populate(database, incidents=600, timeline=20)
     app = make_app()
-    small = {path: len(queries_for(app, path)) for path in (
-        "/", f"/incidents/{small_big}", "/api/incidents", f"/api/incidents/{small_big}",
-        "/?q=database&status=open&page=2",
-    )}
+    small = {
+        path: len(queries_for(app, path))
+        for path in (
+            "/",
+            f"/incidents/{small_big}",
+            "/api/incidents",
+            f"/api/incidents/{small_big}",
+            "/?q=database&status=open&page=2",
+        )
+    }
 
     with seed.bound():
         database.execute_sql("DELETE FROM timeline_event")
@@ -54,9 +60,7 @@ def test_query_counts_do_not_grow_with_the_data(make_app, seed, database) -> Non
         f"/incidents/{small_big}": len(queries_for(app, f"/incidents/{big_number}")),
         "/api/incidents": len(queries_for(app, "/api/incidents")),
         f"/api/incidents/{small_big}": len(queries_for(app, f"/api/incidents/{big_number}")),
-        "/?q=database&status=open&page=2": len(
-            queries_for(app, "/?q=database&status=open&page=2")
-        ),
+        "/?q=database&status=open&page=2": len(queries_for(app, "/?q=database&status=open&page=2")),
     }
     assert large == small
     # The list: a count, a page and one look-up of names. The incident: the row, its

@@ -35,19 +35,29 @@ def assert_inert(html: str) -> None:
         for name, value in attributes:
             assert not name.startswith("on"), (tag, name)
             if name in ("href", "src", "action"):
-                assert not (value or "").strip().lower().startswith(
-                    ("javascript:", "data:", "vbscript:")
+                assert (
+                    not (value or "")
+                    .strip()
+                    .lower()
+                    .startswith(("javascript:", "data:", "vbscript:"))
                 ), (tag, name, value)
 
 
 def test_hostile_titles_summaries_and_pins_render_inert_everywhere(client, seed) -> None:
-    incident = seed.incident(title=HOSTILE, summary=HOSTILE + " <javascript:alert(1)|x>",
-                             impact="&lt;img src=x onerror=alert(1)&gt;",
-                             channel_name='"><script>alert(1)</script>', channel_id="C0X")
-    seed.event(incident, text=HOSTILE + "\n<javascript:alert(1)|click>\n*<script>*",
-               author_name="<b onmouseover=alert(1)>eve</b>",
-               permalink="javascript:alert(1)",
-               files=[{"name": HOSTILE, "url": "javascript:alert(1)"}])
+    incident = seed.incident(
+        title=HOSTILE,
+        summary=HOSTILE + " <javascript:alert(1)|x>",
+        impact="&lt;img src=x onerror=alert(1)&gt;",
+        channel_name='"><script>alert(1)</script>',
+        channel_id="C0X",
+    )
+    seed.event(
+        incident,
+        text=HOSTILE + "\n<javascript:alert(1)|click>\n*<script>*",
+        author_name="<b onmouseover=alert(1)>eve</b>",
+        permalink="javascript:alert(1)",
+        files=[{"name": HOSTILE, "url": "javascript:alert(1)"}],
+    )
     for path in ("/", f"/incidents/{incident.id}", "/?q=script", "/stats"):
         html = client.get(path).get_data(as_text=True)
         assert_inert(html)
@@ -118,10 +128,13 @@ def test_healthz_answers_200_when_the_database_does(client) -> None:
     assert response.get_json() == {"status": "ok"}
 
 
-@pytest.mark.parametrize("url", [
-    "postgresql://nobody@127.0.0.1:9/nothing",
-    "sqlite:////nonexistent-directory/incidents.db",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://nobody@127.0.0.1:9/nothing",
+        "sqlite:////nonexistent-directory/incidents.db",
+    ],
+)
 def test_healthz_answers_503_when_the_database_does_not(url: str) -> None:
     app = create_app(Settings(database_url=url))
     try:

@@ -21,9 +21,12 @@ def test_percentile_is_nearest_rank() -> None:
 def test_months_are_counted_in_the_zone_and_gaps_kept() -> None:
     rows = [
         # 23:30 UTC on 31 May is 00:30 on 1 June in London.
-        stats.Row(1, dt.datetime(2025, 5, 31, 23, 30, tzinfo=UTC),
-                  acknowledged_at=dt.datetime(2025, 6, 1, 0, 0, tzinfo=UTC),
-                  resolved_at=dt.datetime(2025, 6, 1, 1, 30, tzinfo=UTC)),
+        stats.Row(
+            1,
+            dt.datetime(2025, 5, 31, 23, 30, tzinfo=UTC),
+            acknowledged_at=dt.datetime(2025, 6, 1, 0, 0, tzinfo=UTC),
+            resolved_at=dt.datetime(2025, 6, 1, 1, 30, tzinfo=UTC),
+        ),
         stats.Row(2, dt.datetime(2025, 6, 10, tzinfo=UTC)),
         stats.Row(None, dt.datetime(2025, 8, 1, 12, tzinfo=UTC)),
     ]
@@ -36,10 +39,18 @@ def test_months_are_counted_in_the_zone_and_gaps_kept() -> None:
 
 
 def test_charts_have_a_title_and_description_and_escape_labels() -> None:
-    svg = str(charts.stacked_bars("c", "Incidents <per> month", "desc & more", ["<Jan>"],
-                                  [charts.Series("SEV1", "#000", [3])], "Incidents"))
+    svg = str(
+        charts.stacked_bars(
+            "c",
+            "Incidents <per> month",
+            "desc & more",
+            ["<Jan>"],
+            [charts.Series("SEV1", "#000", [3])],
+            "Incidents",
+        )
+    )
     assert 'role="img"' in svg and 'aria-labelledby="c-title c-desc"' in svg
-    assert "<title id=\"c-title\">Incidents &lt;per&gt; month</title>" in svg
+    assert '<title id="c-title">Incidents &lt;per&gt; month</title>' in svg
     assert "desc &amp; more" in svg and "&lt;Jan&gt;" in svg
 
 
@@ -51,8 +62,8 @@ def test_stats_page_counts_public_incidents(make_app, seed) -> None:
     html = make_app().test_client().get("/stats").get_data(as_text=True)
     assert '<svg class="chart" id="chart-counts"' in html
     assert "3 incidents over 3 months, from Jan 2025 to Mar 2025" in html
-    assert "<tr><th scope=\"row\">Jan 2025</th><td>2</td><td>0</td><td>2</td></tr>" in html
-    assert "<tr><th scope=\"row\">Feb 2025</th><td>0</td><td>0</td><td>0</td></tr>" in html
+    assert '<tr><th scope="row">Jan 2025</th><td>2</td><td>0</td><td>2</td></tr>' in html
+    assert '<tr><th scope="row">Feb 2025</th><td>0</td><td>0</td><td>0</td></tr>' in html
     assert "SEV2" not in html  # only the private incident had severity 2
     assert "No acknowledgement or resolution times have been recorded yet" in html
     shown = make_app(show_private=True).test_client().get("/stats").get_data(as_text=True)

@@ -21,8 +21,9 @@ PROVIDER_KEY = "viewer.oidc"
 HEADER_KEY = "viewer.header_auth"
 # Open without sign-in: probes and Prometheus (both reached only inside the cluster), the
 # sign-in routes themselves, and the stylesheet the sign-in pages use.
-PUBLIC_ENDPOINTS = frozenset({"pages.healthz", "metrics.metrics", "auth.login",
-                              "auth.callback", "auth.logout", "static"})
+PUBLIC_ENDPOINTS = frozenset(
+    {"pages.healthz", "metrics.metrics", "auth.login", "auth.callback", "auth.logout", "static"}
+)
 
 
 def register(app: Flask) -> None:

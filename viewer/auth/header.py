@@ -42,8 +42,11 @@ class HeaderAuth:
         value = (request.headers.get(self.settings.header) or "").strip()
         if not self.trusted(request.remote_addr):
             if value:
-                log.warning("ignored %s from untrusted address %s",
-                            self.settings.header, request.remote_addr)
+                log.warning(
+                    "ignored %s from untrusted address %s",
+                    self.settings.header,
+                    request.remote_addr,
+                )
             return None
         if not value:
             return None
@@ -52,6 +55,4 @@ class HeaderAuth:
             slack_id = slack_user_id(request.headers.get(self.settings.slack_user_header))
         email = value if "@" in value else None
         # The proxy has signed the person in: its word on the address is the sign-in itself.
-        return User(
-            subject=value[:320], email=email, slack_user_id=slack_id, email_verified=True
-        )
+        return User(subject=value[:320], email=email, slack_user_id=slack_id, email_verified=True)

@@ -29,8 +29,9 @@ log = logging.getLogger(__name__)
 
 # Asymmetric algorithms only: "none" and the HMAC family (keyed with the client secret)
 # would let whoever holds that secret, or nobody at all, mint a token.
-ALLOWED_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
-                                "ES256", "ES384", "ES512", "EdDSA"})
+ALLOWED_ALGORITHMS = frozenset(
+    {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+)
 # Clocks on two machines disagree a little; a minute is the usual allowance.
 LEEWAY_SECONDS = 60
 DISCOVERY_LIFETIME = 3600.0
@@ -67,8 +68,12 @@ class Pending:
     @classmethod
     def start(cls, next_path: str) -> Pending:
         # 64 random bytes give an 86-character verifier (RFC 7636 allows 43 to 128).
-        return cls(secrets.token_urlsafe(32), secrets.token_urlsafe(32),
-                   secrets.token_urlsafe(64), next_path)
+        return cls(
+            secrets.token_urlsafe(32),
+            secrets.token_urlsafe(32),
+            secrets.token_urlsafe(64),
+            next_path,
+        )
 
     def to_session(self) -> dict[str, str]:
         return asdict(self)
@@ -78,8 +83,9 @@ class Pending:
         if not isinstance(data, dict):
             return None
         try:
-            return cls(**{key: str(data[key]) for key in ("state", "nonce", "verifier",
-                                                           "next_path")})
+            return cls(
+                **{key: str(data[key]) for key in ("state", "nonce", "verifier", "next_path")}
+            )
         except KeyError:
             return None
 
@@ -96,8 +102,13 @@ class Provider:
     """One OpenID Connect provider, discovered lazily (so a provider outage does not stop
     the viewer starting, and /healthz still answers) and cached for an hour."""
 
-    def __init__(self, settings: AuthSettings, *, clock: Callable[[], float] = time.monotonic,
-                 timeout: float = HTTP_TIMEOUT) -> None:
+    def __init__(
+        self,
+        settings: AuthSettings,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        timeout: float = HTTP_TIMEOUT,
+    ) -> None:
         self.settings = settings
         self.issuer = settings.issuer or ""
         self.client_id = settings.client_id or ""
@@ -117,7 +128,9 @@ class Provider:
                 self._metadata = self._checked(document)
                 self._fetched_at = self._clock()
                 self._jwks = jwt.PyJWKClient(
-                    self._metadata["jwks_uri"], cache_jwk_set=True, lifespan=JWKS_LIFETIME,
+                    self._metadata["jwks_uri"],
+                    cache_jwk_set=True,
+                    lifespan=JWKS_LIFETIME,
                     timeout=self._timeout,
                 )
             return self._metadata
@@ -134,7 +147,8 @@ class Provider:
         for key in ("authorization_endpoint", "token_endpoint", "jwks_uri"):
             value = document.get(key)
             if not isinstance(value, str) or urllib.parse.urlparse(value).scheme not in (
-                "https", urllib.parse.urlparse(self.issuer).scheme
+                "https",
+                urllib.parse.urlparse(self.issuer).scheme,
             ):
                 raise ProviderUnavailable(f"discovery has no usable {key}")
         return document
@@ -147,16 +161,18 @@ class Provider:
 
     def authorization_url(self, pending: Pending) -> str:
         endpoint = self.metadata()["authorization_endpoint"]
-        query = urllib.parse.urlencode({
-            "response_type": "code",
-            "client_id": self.client_id,
-            "redirect_uri": self.settings.redirect_uri,
-            "scope": self.settings.scopes,
-            "state": pending.state,
-            "nonce": pending.nonce,
-            "code_challenge": code_challenge(pending.verifier),
-            "code_challenge_method": "S256",
-        })
+        query = urllib.parse.urlencode(
+            {
+                "response_type": "code",
+                "client_id": self.client_id,
+                "redirect_uri": self.settings.redirect_uri,
+                "scope": self.settings.scopes,
+                "state": pending.state,
+                "nonce": pending.nonce,
+                "code_challenge": code_challenge(pending.verifier),
+                "code_challenge_method": "S256",
+            }
+        )
         return f"{endpoint}{'&' if '?' in endpoint else '?'}{query}"
 
     # The callback ----------------------------------------------------------------------
@@ -178,22 +194,29 @@ class Provider:
             "client_id": self.client_id,
             "code_verifier": verifier,
         }
-        headers = {"Content-Type": "application/x-www-form-urlencoded",
-                   "Accept": "application/json"}
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Accept": "application/json",
+        }
         secret = self.settings.client_secret
         if secret:
             methods = metadata.get("token_endpoint_auth_methods_supported") or [
-                "client_secret_basic"]
+                "client_secret_basic"
+            ]
             if "client_secret_basic" in methods:
                 # RFC 6749 §2.3.1: both parts form-encoded before the Basic encoding.
-                pair = (f"{urllib.parse.quote(self.client_id, safe='')}:"
-                        f"{urllib.parse.quote(secret, safe='')}")
+                pair = (
+                    f"{urllib.parse.quote(self.client_id, safe='')}:"
+                    f"{urllib.parse.quote(secret, safe='')}"
+                )
                 headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
             else:
                 form["client_secret"] = secret
         request = urllib.request.Request(
-            metadata["token_endpoint"], data=urllib.parse.urlencode(form).encode(),
-            headers=headers, method="POST",
+            metadata["token_endpoint"],
+            data=urllib.parse.urlencode(form).encode(),
+            headers=headers,
+            method="POST",
         )
         try:
             with urllib.request.urlopen(request, timeout=self._timeout) as response:
@@ -202,8 +225,9 @@ class Provider:
             detail = error.read(2000).decode("utf-8", "replace")
             error.close()
             log.warning("token endpoint refused the code: %s %s", error.code, detail)
-            raise SignInError("token_refused", "The sign-in service refused this sign-in. "
-                              "Sign in again.") from error
+            raise SignInError(
+                "token_refused", "The sign-in service refused this sign-in. Sign in again."
+            ) from error
         except (OSError, ValueError) as error:
             raise ProviderUnavailable(f"token endpoint: {error}") from error
         if not isinstance(body, dict):
@@ -217,8 +241,12 @@ class Provider:
         try:
             key = self._jwks.get_signing_key_from_jwt(id_token)
             claims = jwt.decode(
-                id_token, key, algorithms=self.algorithms(), audience=self.client_id,
-                issuer=self.issuer, leeway=LEEWAY_SECONDS,
+                id_token,
+                key,
+                algorithms=self.algorithms(),
+                audience=self.client_id,
+                issuer=self.issuer,
+                leeway=LEEWAY_SECONDS,
                 options={"require": ["exp", "iat", "iss", "aud", "sub"]},
             )
         except jwt.PyJWKClientConnectionError as error:
@@ -226,16 +254,19 @@ class Provider:
         except (jwt.PyJWKClientError, jwt.InvalidTokenError) as error:
             reason = type(error).__name__
             log.warning("ID token refused: %s: %s", reason, error)
-            raise SignInError(f"id_token:{reason}", "The identity from the sign-in service "
-                              "could not be verified. Sign in again.") from error
+            raise SignInError(
+                f"id_token:{reason}",
+                "The identity from the sign-in service could not be verified. Sign in again.",
+            ) from error
         audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
         # Core §3.1.3.7: with several audiences, the token must say it was issued to us.
         if len(audiences) > 1 and claims.get("azp") != self.client_id:
             raise SignInError("id_token:azp", "The identity was issued to another application.")
         if not hmac.compare_digest(str(claims.get("nonce", "")).encode(), nonce.encode()):
             log.warning("ID token refused: nonce does not match this sign-in")
-            raise SignInError("id_token:nonce", "The identity does not belong to this "
-                              "sign-in. Sign in again.")
+            raise SignInError(
+                "id_token:nonce", "The identity does not belong to this sign-in. Sign in again."
+            )
         return claims
 
     # HTTP ------------------------------------------------------------------------------

@@ -82,18 +82,25 @@ def _complete(pending: Pending | None) -> User:
         # The provider said no (the person declined, or the app is not allowed for them).
         raise SignInError("provider_error", "The sign-in service did not sign you in.", 403)
     if pending is None:
-        raise SignInError("no_pending", "This sign-in has expired or was started in another "
-                          "browser. Sign in again.")
+        raise SignInError(
+            "no_pending",
+            "This sign-in has expired or was started in another browser. Sign in again.",
+        )
     if not pending.state_matches(request.args.get("state", "")):
-        raise SignInError("bad_state", "This sign-in does not match the one you started. "
-                          "Sign in again.")
+        raise SignInError(
+            "bad_state", "This sign-in does not match the one you started. Sign in again."
+        )
     code = request.args.get("code", "")
     if not code:
         raise SignInError("no_code", "The sign-in service sent no code. Sign in again.")
     claims = provider().sign_in(code, pending)
     auth = settings().auth
-    reason = refusal(auth, claims.get("email") if isinstance(claims.get("email"), str)
-                     else None, claims.get("email_verified", True), claims.get("groups"))
+    reason = refusal(
+        auth,
+        claims.get("email") if isinstance(claims.get("email"), str) else None,
+        claims.get("email_verified", True),
+        claims.get("groups"),
+    )
     if reason:
         raise SignInError("denied", reason, 403)
     return User.from_claims(claims, auth.slack_user_claim)
@@ -106,6 +113,11 @@ def logout() -> Response:
 
 
 def _failed(status: int, detail: str) -> Response:
-    page = render_template("error.html", code=status, title="You are not signed in",
-                           detail=detail, sign_in_url="/login")
+    page = render_template(
+        "error.html",
+        code=status,
+        title="You are not signed in",
+        detail=detail,
+        sign_in_url="/login",
+    )
     return make_response(page, status)

@@ -65,8 +65,9 @@ def slack_user_id(value: object) -> str | None:
     return value if isinstance(value, str) and _SLACK_USER_ID.match(value) else None
 
 
-def refusal(settings: AuthSettings, email: str | None, email_verified: object = True,
-            groups: object = None) -> str | None:
+def refusal(
+    settings: AuthSettings, email: str | None, email_verified: object = True, groups: object = None
+) -> str | None:
     """Why this person may not sign in, or None when they may."""
     domain = settings.allowed_email_domain
     if domain:
