@@ -12,8 +12,9 @@ import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
 
-from bot.config import ConfigError, Settings, database_url_from_env, log_format_from_env
-from bot.logs import configure_logging
+from bot.config import Settings, database_url_from_env
+from incident_common.environment import ConfigError, log_format_from_env
+from incident_common.logs import configure_logging
 
 log = logging.getLogger("incident_bot")
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
 from bot.reminder_settings import ReminderSettings
+from incident_common.environment import ConfigError, log_format_from_env
 from models.db import SUPPORTED_SCHEMES
 
 DEFAULT_DATABASE_URL = "sqlite:///incidents.db"
@@ -15,10 +16,6 @@ DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 MODES = ("socket", "http")
 
 _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
-
-
-class ConfigError(ValueError):
-    """A variable is missing or malformed; the message names it."""
 
 
 @dataclass(frozen=True)
@@ -111,13 +108,6 @@ def database_url_from_env(env: Mapping[str, str]) -> str:
             "e.g. postgresql://user:pass@host:5432/incidents"
         )
     return url
-
-
-def log_format_from_env(env: Mapping[str, str]) -> str:
-    value = env.get("LOG_FORMAT", "").strip().lower() or "text"
-    if value not in ("text", "json"):
-        raise ConfigError(f"LOG_FORMAT must be 'text' or 'json', not {value!r}")
-    return value
 
 
 def _require_prefix(name: str, value: str, prefix: str, why: str = "") -> None:

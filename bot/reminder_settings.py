@@ -6,12 +6,9 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-if TYPE_CHECKING:
-    from bot.config import ConfigError
-
+from incident_common.environment import ConfigError
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HOURS = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
@@ -101,10 +98,6 @@ class ReminderSettings:
 
 
 def _config_error(message: str) -> ConfigError:
-    # Imported here, not at the top: bot.config builds its Settings from this module, so a
-    # top-level import either way round would be a cycle.
-    from bot.config import ConfigError
-
     return ConfigError(message)
 
 

@@ -8,10 +8,9 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 
-from bot.config import ConfigError as BotConfigError
-from bot.config import log_format_from_env
-from bot.logs import configure_logging
-from viewer.config import ConfigError, Settings
+from incident_common.environment import ConfigError, log_format_from_env
+from incident_common.logs import configure_logging
+from viewer.config import Settings
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -33,7 +32,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     try:
         settings = Settings.from_env(env)
         log_format = log_format_from_env(env)
-    except (ConfigError, BotConfigError) as error:
+    except ConfigError as error:
         print(f"incident-viewer: {error}", file=sys.stderr)
         return 2
     # The same log lines as the bot's: JSON with LOG_FORMAT=json, passwords scrubbed.

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from incident_common.environment import ConfigError
 from models.db import SUPPORTED_SCHEMES
 
 DEFAULT_DATABASE_URL = "sqlite:///incidents.db"
@@ -30,10 +31,6 @@ DEFAULT_SESSION_HOURS = 12
 MIN_SESSION_SECRET_LENGTH = 32
 _HEADER_NAME = re.compile(r"^[A-Za-z0-9-]+$")
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9-]{1,63}\.)+[a-z]{2,63}$")
-
-
-class ConfigError(ValueError):
-    """A variable is missing or malformed; the message names it."""
 
 
 @dataclass(frozen=True)

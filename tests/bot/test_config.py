@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.cli import main
-from bot.config import ConfigError, Settings
+from bot.config import Settings
+from incident_common.environment import ConfigError
 
 SOCKET_ENV = {"SLACK_BOT_TOKEN": "xoxb-1-2-abc", "SLACK_APP_TOKEN": "xapp-1-A1-2-def"}
 HTTP_ENV = {"SLACK_BOT_TOKEN": "xoxb-1-2-abc", "SLACK_SIGNING_SECRET": "s3cret"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 
-from bot.logs import configure_logging
+from incident_common.logs import configure_logging
 
 
 def test_json_lines_carry_extras_and_scrub_secrets(capsys) -> None:

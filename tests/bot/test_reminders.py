@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 from freezegun import freeze_time
 
-from bot.config import ConfigError
 from bot.domain import incidents, lifecycle, reminders
 from bot.domain.incidents import Declaration
 from bot.domain.lifecycle import Actor
@@ -26,6 +25,7 @@ from bot.reminder_settings import ReminderSettings
 from bot.scheduler import Scheduler
 from bot.slack_client import make_client
 from fakeslack import Call, FakeSlack
+from incident_common.environment import ConfigError
 from models import Incident, Reminder
 from models.fields import utcnow
 from tests.bot.harness import ALICE, BOB, BOT_TOKEN, BOT_USER, CAROL, RunningBot

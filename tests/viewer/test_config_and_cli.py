@@ -6,8 +6,9 @@ import logging
 
 import pytest
 
+from incident_common.environment import ConfigError
 from viewer import cli
-from viewer.config import AuthSettings, ConfigError, Settings
+from viewer.config import AuthSettings, Settings
 
 
 def test_defaults() -> None:
