@@ -1,5 +1,6 @@
-"""Shared by the bench scripts: a throwaway PostgreSQL database, the fake Slack, bot
-processes (reused from tests/faults), and the resident memory of a process."""
+"""Shared by the bench scripts: bot replicas with their fake Slack, waiting for a port, the
+resident memory of a process. Puts the repository on the path, so a script run as
+`python bench/x.py` imports the project and `testkit/`."""
 
 from __future__ import annotations
 
@@ -10,37 +11,13 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg2
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from models import init_database, migrate  # noqa: E402
-from tests.bot.test_cli_process import free_port  # noqa: E402,F401 (for the bench scripts)
-from tests.conftest import PG_ADMIN_URL, _with_database  # noqa: E402
-from tests.faults.conftest import Replicas, ReplicaSlack  # noqa: E402
-
-
-@contextlib.contextmanager
-def throwaway_database() -> Iterator[str]:
-    admin = psycopg2.connect(PG_ADMIN_URL, connect_timeout=3)
-    admin.autocommit = True
-    name = f"incident_bench_{uuid.uuid4().hex[:10]}"
-    with admin.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    url = _with_database(PG_ADMIN_URL, name)
-    database = init_database(url)
-    migrate(database)
-    try:
-        yield url
-    finally:
-        database.close_all()
-        with admin.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+from testkit.processes import Replicas
+from testkit.slack import ReplicaSlack
 
 
 @contextlib.contextmanager

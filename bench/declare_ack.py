@@ -16,9 +16,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from _procs import free_port, wait_until_listening
+from _procs import wait_until_listening
 
 from fakeslack import FakeSlack
+from testkit.net import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 BOT_TOKEN, APP_TOKEN, SECRET = "xoxb-bench", "xapp-bench", "bench-signing-secret"

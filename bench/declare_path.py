@@ -8,10 +8,11 @@ import statistics
 import sys
 import time
 
-from _procs import bots, throwaway_database
+from _procs import bots
 
-from tests.faults.conftest import wait_until
-from tests.faults.flows import open_modal, opened
+from testkit.net import wait_until
+from testkit.postgres import throwaway_database
+from testkit.replica_flows import open_modal, opened
 
 LATENCY = 0.1
 STEPS = {"create": "conversations.create", "invite": "conversations.invite"}

@@ -11,9 +11,10 @@ import urllib.request
 
 import declare_path
 import pins_throughput
-from _procs import rss_mb, throwaway_database
+from _procs import rss_mb
 
-from tests.bot.test_cli_process import free_port, wait_for
+from testkit.net import free_port, wait_for
+from testkit.postgres import throwaway_database
 
 
 def viewer_rss() -> dict[str, float]:

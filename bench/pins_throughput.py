@@ -19,11 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import psycopg2
-from _procs import bots, free_port, rss_mb, throwaway_database, wait_until_listening
+from _procs import bots, rss_mb, wait_until_listening
 
 from models import Incident, TimelineEvent, db
-from tests.faults.conftest import post_signed_to, wait_until
-from tests.faults.flows import declare_via, opened, pin_stream
+from testkit.net import free_port, wait_until
+from testkit.postgres import throwaway_database
+from testkit.replica_flows import declare_via, opened, pin_stream
+from testkit.slack import post_signed_to
 
 THREADS = 16
 HERE = Path(__file__).resolve().parent

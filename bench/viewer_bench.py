@@ -27,7 +27,7 @@ import psycopg2  # noqa: E402
 from waitress.server import create_server  # noqa: E402
 
 from models import init_database, migrate  # noqa: E402
-from tests.viewer import bulk  # noqa: E402
+from testkit import bulk
 from viewer import create_app  # noqa: E402
 from viewer.config import Settings  # noqa: E402
 from viewer.database import close_all  # noqa: E402

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from urllib.parse import urlparse, urlunparse
 
 import psycopg2
 import pytest
@@ -19,6 +18,7 @@ from hypothesis import settings as hypothesis_settings
 from peewee import Database
 
 from models import db, init_database, migrate
+from testkit.postgres import PG_ADMIN_URL, TABLES_IN_DELETE_ORDER, with_database
 
 # In CI the property tests replay the same examples every run: a red build then means a
 # change broke something, not that the fuzzer got lucky. Locally they explore afresh.
@@ -26,25 +26,7 @@ hypothesis_settings.register_profile("ci", derandomize=True, database=None)
 if os.environ.get("CI"):
     hypothesis_settings.load_profile("ci")
 
-DEFAULT_PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-PG_ADMIN_URL = os.environ.get("INCIDENT_TEST_POSTGRES_URL", DEFAULT_PG_ADMIN_URL)
 REQUIRE_PG = os.environ.get("INCIDENT_TEST_REQUIRE_POSTGRES") == "1"
-TABLES_IN_DELETE_ORDER = (
-    "reminder",
-    "channel_member",
-    "timeline_event",
-    "status_change",
-    "follow_up_action",
-    "audit_entry",
-    "delivery",
-    "slack_user",
-    "draft_source",
-    "incident",
-)
-
-
-def _with_database(url: str, name: str) -> str:
-    return urlunparse(urlparse(url)._replace(path=f"/{name}"))
 
 
 @pytest.fixture(scope="session")
@@ -64,7 +46,7 @@ def postgres_url() -> Iterator[str]:
     name = f"incident_test_{uuid.uuid4().hex[:12]}"
     with admin.cursor() as cursor:
         cursor.execute(f'CREATE DATABASE "{name}"')
-    url = _with_database(PG_ADMIN_URL, name)
+    url = with_database(PG_ADMIN_URL, name)
     database = init_database(url)
     migrate(database)
     database.close_all()

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from fakeslack import FakeSlack
-from tests.bot.harness import (
+from testkit.harness import (
     APP_TOKEN,
     BOT_TOKEN,
     SIGNING_SECRET,

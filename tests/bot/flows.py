@@ -8,7 +8,7 @@ from typing import Any
 
 from fakeslack import FakeSlack
 from models import Incident
-from tests.bot.harness import ALICE, BOB, GENERAL, INCIDENTS
+from testkit.harness import ALICE, BOB, GENERAL, INCIDENTS
 
 DECLARE_CALLBACK = "incident_declare"
 

@@ -10,8 +10,8 @@ from bot.archiver import archive_due
 from bot.slack_client import make_client
 from fakeslack import FakeSlack
 from models import Incident
+from testkit.harness import BOT_TOKEN, RunningBot
 from tests.bot.flows import declare
-from tests.bot.harness import BOT_TOKEN, RunningBot
 
 
 def resolve(slack: FakeSlack, incident: Incident) -> None:

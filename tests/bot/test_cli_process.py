@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,34 +18,9 @@ import pytest
 
 from fakeslack import FakeSlack
 from models import Incident
+from testkit.harness import APP_TOKEN, BOT_TOKEN, INCIDENTS, SIGNING_SECRET
+from testkit.net import free_port, get, wait_for
 from tests.bot.flows import confirmations, declare
-from tests.bot.harness import APP_TOKEN, BOT_TOKEN, INCIDENTS, SIGNING_SECRET
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def get(url: str) -> tuple[int, dict]:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as answer:
-            return answer.status, json.loads(answer.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"{}")
-
-
-def wait_for(url: str, status: int = 200, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if get(url)[0] == status:
-                return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"{url} never answered {status}")
 
 
 @contextmanager

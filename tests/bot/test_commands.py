@@ -10,8 +10,8 @@ import pytest
 from bot.domain import timeline
 from fakeslack import FakeSlack
 from models import AuditEntry, FollowUpAction, Incident, StatusChange, TimelineEvent
+from testkit.harness import ALICE, BOB, CAROL, GENERAL, INCIDENTS, RunningBot
 from tests.bot.flows import declare
-from tests.bot.harness import ALICE, BOB, CAROL, GENERAL, INCIDENTS, RunningBot
 
 
 def incident_of(database) -> Incident:
@@ -261,7 +261,7 @@ def test_commands_in_an_incident_channel_renamed_by_hand_still_work(
     there opens Update, and the stored name follows Slack's channel_rename event."""
     from slack_sdk import WebClient
 
-    from tests.bot.harness import BOT_TOKEN
+    from testkit.harness import BOT_TOKEN
 
     declare(slack, "Renamed by an admin")
     incident = incident_of(database)

@@ -10,6 +10,7 @@ from bot.blocks import fit
 from bot.domain import timeline
 from fakeslack import FakeSlack
 from models import Incident
+from testkit.harness import ALICE, BOB, BOT_USER, GENERAL, INCIDENTS, RunningBot
 from tests.bot.flows import (
     confirmations,
     declare,
@@ -17,7 +18,6 @@ from tests.bot.flows import (
     submit_declare,
     wait_for_confirmation,
 )
-from tests.bot.harness import ALICE, BOB, BOT_USER, GENERAL, INCIDENTS, RunningBot
 
 
 def pins_of(number: int) -> list:
@@ -179,7 +179,7 @@ def test_rate_limited_post_is_retried(slack: FakeSlack, bot: RunningBot, databas
 def test_announcement_channel_not_found_is_reported(
     slack: FakeSlack, database, database_url, mode: str
 ) -> None:
-    from tests.bot.harness import running_bot
+    from testkit.harness import running_bot
 
     with running_bot(slack, mode, database_url, env={"INCIDENTS_CHANNEL": "C0NOTHERE00"}):
         declare(slack, "Nowhere to announce")

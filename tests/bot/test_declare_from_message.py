@@ -6,8 +6,8 @@ from __future__ import annotations
 from bot.domain import timeline
 from fakeslack import FakeSlack
 from models import Incident
+from testkit.harness import ALICE, BOB, GENERAL, RunningBot
 from tests.bot.flows import ack_body, wait_for_confirmation
-from tests.bot.harness import ALICE, BOB, GENERAL, RunningBot
 
 
 def test_declaring_from_a_message(slack: FakeSlack, bot: RunningBot, database) -> None:

@@ -10,7 +10,7 @@ import sys
 import time
 import urllib.request
 
-from tests.bot.test_cli_process import free_port
+from testkit.net import free_port
 
 
 def test_demo_runs_an_incident_end_to_end(tmp_path) -> None:

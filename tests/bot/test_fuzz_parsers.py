@@ -19,8 +19,8 @@ from bot.domain import lifecycle
 from bot.features import declare, followups, reminders, timeline_shortcut, update_modal
 from fakeslack import FakeSlack
 from models import AuditEntry, Incident, StatusChange, TimelineEvent
+from testkit.harness import ALICE, BOB, BOT_USER, GENERAL, RunningBot
 from tests.bot.flows import declare as declare_incident
-from tests.bot.harness import ALICE, BOB, BOT_USER, GENERAL, RunningBot
 
 FAST = settings(max_examples=200, deadline=None)
 E2E = settings(

@@ -16,7 +16,7 @@ import pytest
 from fakeslack import FakeSlack
 from fakeslack.signing import sign
 from models import AuditEntry, Delivery, Incident, StatusChange, TimelineEvent
-from tests.bot.harness import ALICE, GENERAL, SIGNING_SECRET, RunningBot
+from testkit.harness import ALICE, GENERAL, SIGNING_SECRET, RunningBot
 
 pytestmark = pytest.mark.parametrize("mode", ["http"])
 

@@ -14,8 +14,8 @@ from bot.runtime import create_http_app
 from bot.slack_client import make_client
 from fakeslack import FakeSlack
 from models import Incident, TimelineEvent, init_database
+from testkit.harness import ALICE, BOB, RunningBot, settings_for
 from tests.bot.flows import declare
-from tests.bot.harness import ALICE, BOB, RunningBot, settings_for
 
 # Slack's worked example from "Verifying requests from Slack".
 EXAMPLE_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"

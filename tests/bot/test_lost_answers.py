@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from fakeslack import FakeSlack
+from testkit.harness import ALICE, BOB, BOT_USER, RunningBot
 from tests.bot.flows import (
     ack_body,
     declare,
@@ -15,7 +16,6 @@ from tests.bot.flows import (
     shown,
     wait_for_confirmation,
 )
-from tests.bot.harness import ALICE, BOB, BOT_USER, RunningBot
 
 DAVE, ERIN = "U0DAVE0001", "U0ERIN0001"
 

@@ -12,8 +12,8 @@ from bot.domain import membership
 from bot.member_sync import SYNC_EVERY, sync_private_members
 from fakeslack import FakeSlack
 from models import Incident, SlackUser
+from testkit.harness import ALICE, BOB, BOT_TOKEN, BOT_USER, CAROL, RunningBot
 from tests.bot.flows import declare
-from tests.bot.harness import ALICE, BOB, BOT_TOKEN, BOT_USER, CAROL, RunningBot
 
 NOW = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
 

@@ -7,8 +7,8 @@ import time
 from bot.domain import membership
 from fakeslack import FakeSlack
 from models import Incident, SlackUser
+from testkit.harness import ALICE, BOB, BOT_USER, CAROL, RunningBot
 from tests.bot.flows import declare
-from tests.bot.harness import ALICE, BOB, BOT_USER, CAROL, RunningBot
 
 
 def test_members_follow_the_channel(slack: FakeSlack, bot: RunningBot, database) -> None:

@@ -6,8 +6,8 @@ from bot.domain import timeline
 from bot.domain.timeline import Edit
 from fakeslack import FakeSlack
 from models import AuditEntry, Incident, TimelineEvent
+from testkit.harness import ALICE, BOB, RunningBot
 from tests.bot.flows import declare
-from tests.bot.harness import ALICE, BOB, RunningBot
 
 
 def _incident(database) -> Incident:

@@ -9,8 +9,8 @@ import pytest
 
 from fakeslack import FakeSlack
 from models import Incident
+from testkit.harness import RunningBot
 from tests.bot.flows import declare
-from tests.bot.harness import RunningBot
 
 
 def scrape(url: str) -> dict[str, float]:

@@ -9,6 +9,7 @@ from bot.domain import lifecycle
 from bot.domain.lifecycle import Actor
 from fakeslack import FakeSlack
 from models import Incident, TimelineEvent
+from testkit.harness import ALICE, BOB, BOT_USER, CAROL, INCIDENTS, RunningBot
 from tests.bot.flows import (
     ack_body,
     announcement_text,
@@ -22,7 +23,6 @@ from tests.bot.flows import (
     wait_for_confirmation,
     wait_until,
 )
-from tests.bot.harness import ALICE, BOB, BOT_USER, CAROL, INCIDENTS, RunningBot
 
 DAVE, ERIN = "U0DAVE0001", "U0ERIN0001"
 

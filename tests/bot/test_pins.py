@@ -5,8 +5,8 @@ from __future__ import annotations
 from bot.domain import timeline
 from fakeslack import FakeSlack
 from models import Incident, TimelineEvent
+from testkit.harness import ALICE, BOB, GENERAL, RunningBot
 from tests.bot.flows import declare
-from tests.bot.harness import ALICE, BOB, GENERAL, RunningBot
 
 
 def pins_of(number: int) -> list:

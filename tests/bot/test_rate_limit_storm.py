@@ -18,8 +18,8 @@ import pytest
 
 from fakeslack import FakeSlack
 from models import Incident, TimelineEvent
+from testkit.harness import ALICE, BOB, INCIDENTS, RunningBot, running_bot
 from tests.bot.flows import declare
-from tests.bot.harness import ALICE, BOB, INCIDENTS, RunningBot, running_bot
 
 STORM_SECONDS = float(os.environ.get("INCIDENT_TEST_STORM_SECONDS", "60"))
 STORMY = ("users.info", "chat.postMessage", "chat.update")

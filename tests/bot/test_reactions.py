@@ -9,8 +9,8 @@ import pytest
 from bot.domain import timeline
 from fakeslack import FakeSlack
 from models import Incident, TimelineEvent
+from testkit.harness import ALICE, BOB, CAROL, GENERAL, RunningBot, running_bot
 from tests.bot.flows import declare
-from tests.bot.harness import ALICE, BOB, CAROL, GENERAL, RunningBot, running_bot
 
 
 def _incident(database) -> Incident:

@@ -15,6 +15,7 @@ from bot.domain.incidents import Declaration
 from bot.domain.lifecycle import Actor
 from fakeslack import FakeSlack
 from models import FollowUpAction, TimelineEvent
+from testkit.harness import ALICE, BOB, BOT_USER, CAROL, GENERAL, INCIDENTS, RunningBot
 from tests.bot.flows import (
     ack_body,
     declare,
@@ -26,7 +27,6 @@ from tests.bot.flows import (
     submit_declare,
     wait_for_confirmation,
 )
-from tests.bot.harness import ALICE, BOB, BOT_USER, CAROL, GENERAL, INCIDENTS, RunningBot
 
 # -- 1. commands by mention --------------------------------------------------------------
 

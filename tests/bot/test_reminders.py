@@ -28,7 +28,7 @@ from fakeslack import Call, FakeSlack
 from incident_common.environment import ConfigError
 from models import Incident, Reminder
 from models.fields import utcnow
-from tests.bot.harness import ALICE, BOB, BOT_TOKEN, BOT_USER, CAROL, RunningBot
+from testkit.harness import ALICE, BOB, BOT_TOKEN, BOT_USER, CAROL, RunningBot
 
 UTC = dt.UTC
 MINUTE = dt.timedelta(minutes=1)

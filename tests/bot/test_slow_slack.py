@@ -10,6 +10,7 @@ import pytest
 
 from fakeslack import FakeSlack
 from models import Incident
+from testkit.harness import ALICE, BOB, BOT_USER, CAROL, RunningBot
 from tests.bot.flows import (
     ack_body,
     announcement_text,
@@ -24,7 +25,6 @@ from tests.bot.flows import (
     wait_for_confirmation,
     wait_until,
 )
-from tests.bot.harness import ALICE, BOB, BOT_USER, CAROL, RunningBot
 
 DAVE, ERIN = "U0DAVE0001", "U0ERIN0001"
 

@@ -6,8 +6,8 @@ import pytest
 
 from fakeslack import FakeSlack
 from models import Incident, TimelineEvent
+from testkit.harness import ALICE, BOB, RunningBot
 from tests.bot.flows import declare
-from tests.bot.harness import ALICE, BOB, RunningBot
 
 
 @pytest.mark.parametrize("mode", ["socket"])

@@ -9,6 +9,7 @@ from bot.domain import actions
 from bot.domain.lifecycle import Actor
 from fakeslack import FakeSlack
 from models import Incident
+from testkit.harness import ALICE, BOB, BOT_USER, CAROL, INCIDENTS, RunningBot
 from tests.bot.flows import (
     ack_body,
     declare,
@@ -17,7 +18,6 @@ from tests.bot.flows import (
     shown,
     wait_until,
 )
-from tests.bot.harness import ALICE, BOB, BOT_USER, CAROL, INCIDENTS, RunningBot
 
 DAVE, ERIN = "U0DAVE0001", "U0ERIN0001"
 
@@ -79,7 +79,7 @@ def test_second_click_on_a_settled_reminder_is_answered(
     from bot.scheduler import Scheduler
     from bot.slack_client import make_client
     from models.fields import utcnow
-    from tests.bot.harness import BOT_TOKEN
+    from testkit.harness import BOT_TOKEN
 
     found = incidents_domain.declare(Declaration(title="Reminded", reporter_id=ALICE, severity=3))
     assert found is not None

@@ -6,8 +6,8 @@ from bot.domain import timeline
 from bot.features.timeline_shortcut import CALLBACK_ID
 from fakeslack import FakeSlack
 from models import Incident, TimelineEvent
+from testkit.harness import ALICE, BOB, CAROL, GENERAL, RunningBot
 from tests.bot.flows import declare
-from tests.bot.harness import ALICE, BOB, CAROL, GENERAL, RunningBot
 
 
 def _incident(database) -> Incident:

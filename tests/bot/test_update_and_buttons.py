@@ -5,8 +5,8 @@ from __future__ import annotations
 from bot.domain import timeline
 from fakeslack import FakeSlack
 from models import Incident, StatusChange
+from testkit.harness import ALICE, BOB, CAROL, INCIDENTS, RunningBot
 from tests.bot.flows import ack_body, declare
-from tests.bot.harness import ALICE, BOB, CAROL, INCIDENTS, RunningBot
 
 
 def incident_of(database) -> Incident:
@@ -142,7 +142,7 @@ def test_a_redelivered_update_submission_changes_and_posts_once(
 def test_private_placeholder_says_nothing_about_the_incident(
     slack: FakeSlack, database, database_url: str
 ) -> None:
-    from tests.bot.harness import running_bot
+    from testkit.harness import running_bot
 
     placeholder = "A private incident was declared; its team is on it."
     with running_bot(

@@ -11,8 +11,8 @@ from bot.domain import lifecycle
 from bot.domain.lifecycle import Actor
 from fakeslack import FakeSlack
 from models import Delivery, Incident
+from testkit.harness import ALICE, BOB, BOT_USER, CAROL, INCIDENTS, RunningBot
 from tests.bot.flows import declare
-from tests.bot.harness import ALICE, BOB, BOT_USER, CAROL, INCIDENTS, RunningBot
 
 
 def _incident(database) -> Incident:

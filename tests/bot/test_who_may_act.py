@@ -9,6 +9,7 @@ from bot.domain import actions
 from bot.domain.lifecycle import Actor
 from fakeslack import FakeSlack
 from models import Incident
+from testkit.harness import ALICE, BOB, CAROL, INCIDENTS, RunningBot
 from tests.bot.flows import (
     declare,
     incident_of,
@@ -16,7 +17,6 @@ from tests.bot.flows import (
     shown,
     wait_until,
 )
-from tests.bot.harness import ALICE, BOB, CAROL, INCIDENTS, RunningBot
 
 DAVE, ERIN = "U0DAVE0001", "U0ERIN0001"
 

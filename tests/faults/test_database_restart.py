@@ -16,8 +16,11 @@ from pathlib import Path
 import pytest
 
 from models import Incident, db
-from tests.faults.conftest import OwnPostgres, Replicas, ReplicaSlack, post_signed_to, wait_until
-from tests.faults.flows import declare_via, opened, pin_stream, stored_pins, stored_ts, ts_of
+from testkit.net import wait_until
+from testkit.postgres import OwnPostgres
+from testkit.processes import Replicas
+from testkit.replica_flows import declare_via, opened, pin_stream, stored_pins, stored_ts, ts_of
+from testkit.slack import ReplicaSlack, post_signed_to
 
 EVENTS = 240
 RATE = 20  # events per second: the stream runs about 12 s, the outage 10 s of it

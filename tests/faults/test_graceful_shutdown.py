@@ -11,8 +11,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from models import Incident
-from tests.faults.conftest import Replicas, ReplicaSlack, pin_added, post_signed_to, wait_until
-from tests.faults.flows import declare_via, opened, stored_pins, stored_ts, ts_of
+from testkit.net import wait_until
+from testkit.processes import Replicas
+from testkit.replica_flows import declare_via, opened, stored_pins, stored_ts, ts_of
+from testkit.slack import ReplicaSlack, pin_added, post_signed_to
 
 EVENTS = 80
 RATE = 40

@@ -9,9 +9,12 @@ import datetime as dt
 import time
 
 from models import Incident, Reminder
+from testkit.net import wait_until
+from testkit.processes import Replicas
+from testkit.proxy import Proxy
+from testkit.replica_flows import declare_via, opened
+from testkit.slack import ReplicaSlack
 from tests.bot.flows import confirmations
-from tests.faults.conftest import Proxy, Replicas, ReplicaSlack, wait_until
-from tests.faults.flows import declare_via, opened
 
 
 def _told(slack: ReplicaSlack) -> list[str]:

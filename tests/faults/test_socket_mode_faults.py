@@ -12,8 +12,11 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from models import Incident
-from tests.faults.conftest import Proxy, Replicas, ReplicaSlack, wait_until
-from tests.faults.flows import declare_via, opened, pin_stream, stored_pins, stored_ts, ts_of
+from testkit.net import wait_until
+from testkit.processes import Replicas
+from testkit.proxy import Proxy
+from testkit.replica_flows import declare_via, opened, pin_stream, stored_pins, stored_ts, ts_of
+from testkit.slack import ReplicaSlack
 
 EVENTS = 60
 RATE = 20

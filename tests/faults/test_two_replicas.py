@@ -13,8 +13,10 @@ import pytest
 
 from bot.channels import channel_name
 from models import Incident, Reminder
-from tests.faults.conftest import Replicas, ReplicaSlack, post_signed_to, wait_until
-from tests.faults.flows import declare_via, opened, pin_stream, stored_pins, stored_ts, ts_of
+from testkit.net import wait_until
+from testkit.processes import Replicas
+from testkit.replica_flows import declare_via, opened, pin_stream, stored_pins, stored_ts, ts_of
+from testkit.slack import ReplicaSlack, post_signed_to
 
 EVENTS = 1000
 INCIDENTS = 50
@@ -107,7 +109,7 @@ def test_two_replicas_changing_one_incident_at_once_leave_slack_showing_the_late
     varying time (so edits land in another order than they were sent): the announcement,
     the opening message and the topic end up showing the incident as last stored."""
     from bot import blocks
-    from tests.bot.harness import INCIDENTS
+    from testkit.harness import INCIDENTS
 
     pair = [replicas.start("http") for _ in range(2)]
     with slack.via(pair[0].events_url):

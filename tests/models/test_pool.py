@@ -12,7 +12,7 @@ import pytest
 from peewee import OperationalError
 
 from models.db import PostgresPool, make_database
-from tests.conftest import PG_ADMIN_URL
+from testkit.postgres import PG_ADMIN_URL
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 from flask import Flask
 
-from tests.viewer import bulk
+from testkit import bulk
 
 
 @contextmanager

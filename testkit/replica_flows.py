@@ -10,8 +10,8 @@ from peewee import fn
 
 from fakeslack import Delivery
 from models import Incident, TimelineEvent
-from tests.bot.harness import BOB, GENERAL
-from tests.faults.conftest import ReplicaSlack
+from testkit.harness import BOB, GENERAL
+from testkit.slack import ReplicaSlack
 
 DECLARE_FIELDS = {"summary": "fault test", "impact": "none"}
 

@@ -17,7 +17,7 @@ from bot.runtime import HttpServer, create_http_app, make_socket_handler
 from bot.slack_client import make_client
 from fakeslack import FakeSlack
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 BOT_TOKEN = "xoxb-test-token"
 APP_TOKEN = "xapp-test-token"
 SIGNING_SECRET = "test-signing-secret"

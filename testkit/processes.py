@@ -1,0 +1,148 @@
+"""Real processes for tests and benches: free ports, waiting on a URL or a condition, and
+`incident-bot run` replicas started and stopped by PID (their logs in files, so a busy bot
+never blocks on a full pipe)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from testkit.harness import (
+    APP_TOKEN,
+    BOT_TOKEN,
+    INCIDENTS,
+    SIGNING_SECRET,
+    manifest_for,
+)
+from testkit.net import free_port, get
+from testkit.slack import ReplicaSlack
+
+
+@dataclass
+class Replica:
+    """One `incident-bot run` process; HTTP mode serves health on its own port."""
+
+    name: str
+    mode: str
+    process: subprocess.Popen[bytes]
+    port: int
+    health_port: int
+    log_path: Path
+
+    @property
+    def events_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/slack/events"
+
+    def url(self, path: str) -> str:
+        port = self.port if self.mode == "http" else self.health_port
+        return f"http://127.0.0.1:{port}{path}"
+
+    def status(self, path: str) -> int | None:
+        try:
+            return get(self.url(path))[0]
+        except OSError:
+            return None
+
+    def wait_status(self, path: str, status: int, timeout: float) -> float:
+        """Seconds until `path` answers `status`; AssertionError on timeout."""
+        started = time.monotonic()
+        while time.monotonic() - started < timeout:
+            if self.status(path) == status:
+                return time.monotonic() - started
+            if self.process.poll() is not None:
+                raise AssertionError(f"{self.name} exited: {self.tail()}")
+            time.sleep(0.05)
+        raise AssertionError(f"{self.name}: {path} never answered {status}: {self.tail()}")
+
+    def terminate(self, timeout: float = 20) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout)
+
+    def logs(self) -> list[dict[str, Any]]:
+        lines = self.log_path.read_text(errors="replace").splitlines()
+        return [json.loads(line) for line in lines if line.startswith("{")]
+
+    def tail(self, n: int = 15) -> str:
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-n:])
+
+
+@dataclass
+class Replicas:
+    """Starts bot processes; every one still running is killed, by PID, at teardown."""
+
+    slack: ReplicaSlack
+    database_url: str
+    directory: Path
+    started: list[Replica] = field(default_factory=list)
+
+    def env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        return {
+            **os.environ,
+            "DATABASE_URL": self.database_url,
+            "SLACK_API_URL": self.slack.api_url,
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_APP_TOKEN": APP_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "INCIDENTS_CHANNEL": INCIDENTS,
+            "LOG_FORMAT": "json",
+            # Nothing due during a test unless a test asks for it.
+            "REMINDERS_ENABLED": "false",
+            **(extra or {}),
+        }
+
+    def start(
+        self,
+        mode: str,
+        *,
+        env: dict[str, str] | None = None,
+        wait: bool = True,
+        port: int | None = None,
+    ) -> Replica:
+        name = f"{mode}-{len(self.started) + 1}"
+        self.slack.use_manifest(manifest_for(mode))
+        port, health = port or free_port(), free_port()
+        log_path = self.directory / f"{name}.log"
+        with log_path.open("wb") as log_file:
+            process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "bot.cli",
+                    "run",
+                    "--mode",
+                    mode,
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--health-port",
+                    str(health),
+                ],
+                env=self.env(env),
+                stdout=subprocess.DEVNULL,
+                stderr=log_file,
+            )
+        replica = Replica(name, mode, process, port, health, log_path)
+        self.started.append(replica)
+        if wait:
+            replica.wait_status("/livez" if mode == "socket" else "/healthz", 200, 30)
+        return replica
+
+    def stop_all(self) -> None:
+        for replica in self.started:
+            if replica.process.poll() is None:
+                replica.process.send_signal(signal.SIGTERM)
+        for replica in self.started:
+            try:
+                replica.process.wait(15)
+            except subprocess.TimeoutExpired:
+                replica.process.kill()
+                replica.process.wait(5)
