@@ -87,18 +87,18 @@ def _run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
             log.warning("ignoring %s: the bot runs with a single bot token", name)
             del os.environ[name]
 
-    from bot.app import build_app
-    from bot.deps import Deps
-    from bot.runtime import serve_http, serve_socket
-    from bot.scheduler import Scheduler
-    from bot.slack_client import make_client
+    from bot.features.deps import Deps
+    from bot.jobs.scheduler import Scheduler
+    from bot.slack.client import make_client
+    from bot.transport.app import build_app
+    from bot.transport.serving import serve_http, serve_socket
     from models import init_database
 
     init_database(settings.database_url)
     deps = Deps.create(settings)
     app = build_app(settings, make_client(settings.bot_token, settings.slack_api_url), deps)
     scheduler_client = make_client(settings.bot_token, settings.slack_api_url)
-    from bot.member_sync import sync_private_members
+    from bot.jobs.member_sync import sync_private_members
 
     synced_at: dict[int, dt.datetime] = {}
 
@@ -107,7 +107,7 @@ def _run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 
     jobs: tuple[Callable[[dt.datetime], int], ...] = (sync_members,)
     if settings.archive_after_days:
-        from bot.archiver import archive_due
+        from bot.jobs.archiver import archive_due
 
         days = settings.archive_after_days
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
-from bot.reminder_settings import ReminderSettings
+from bot.domain.reminder_settings import ReminderSettings
 from incident_common.environment import ConfigError, log_format_from_env
 from models.db import SUPPORTED_SCHEMES
 

@@ -12,11 +12,11 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bot.app import build_app
 from bot.config import Settings
-from bot.deps import Deps
-from bot.runtime import make_socket_handler
-from bot.slack_client import make_client
+from bot.features.deps import Deps
+from bot.slack.client import make_client
+from bot.transport.app import build_app
+from bot.transport.serving import make_socket_handler
 from fakeslack import FakeSlack
 from models import init_database, migrate
 

@@ -10,11 +10,11 @@ from pathlib import Path
 
 from slack_bolt import App
 
-from bot.app import build_app
 from bot.config import Settings
-from bot.deps import Deps
-from bot.runtime import HttpServer, create_http_app, make_socket_handler
-from bot.slack_client import make_client
+from bot.features.deps import Deps
+from bot.slack.client import make_client
+from bot.transport.app import build_app
+from bot.transport.serving import HttpServer, create_http_app, make_socket_handler
 from fakeslack import FakeSlack
 
 ROOT = Path(__file__).resolve().parents[1]

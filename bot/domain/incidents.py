@@ -10,7 +10,7 @@ from typing import Any
 
 from peewee import IntegrityError
 
-from bot.metrics import DUPLICATES_SKIPPED, INCIDENTS_DECLARED
+from bot.domain.metrics import DUPLICATES_SKIPPED, INCIDENTS_DECLARED
 from models import (
     SEVERITIES,
     AuditEntry,

@@ -16,7 +16,7 @@ from typing import Any
 from peewee import IntegrityError
 
 from bot.domain.incidents import title_length
-from bot.metrics import DUPLICATES_SKIPPED
+from bot.domain.metrics import DUPLICATES_SKIPPED
 from models import (
     SEVERITIES,
     STATUSES,

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from peewee import IntegrityError
 
-from bot.reminder_settings import ReminderSettings
+from bot.domain.reminder_settings import ReminderSettings
 from models import Incident, Reminder, db
 from models.db import write_transaction
 

@@ -1,10 +1,10 @@
-"""Listener modules, one per feature; each exposes register(app, deps)."""
+"""Bolt listeners, one module or package per feature; each exposes register(app, deps).
+May import slack, config, domain, models; never jobs or transport."""
 
 from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.deps import Deps
 from bot.features import (
     announcement,
     channel_names,
@@ -19,6 +19,7 @@ from bot.features import (
     update_modal,
     welcome,
 )
+from bot.features.deps import Deps
 
 # Bolt tries listeners in the order they were registered, and building the arguments for
 # each test costs tens of microseconds. First the command people wait on, then the events that

@@ -12,14 +12,14 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import answers, blocks
-from bot.actors import actor
-from bot.answers import Where
-from bot.deps import Deps
 from bot.domain import incidents, lifecycle
 from bot.features import update_modal
-from bot.invites import invite
-from bot.outcomes import after_change
+from bot.features.deps import Deps
+from bot.slack import answers, blocks
+from bot.slack.actors import actor
+from bot.slack.answers import Where
+from bot.slack.invites import invite
+from bot.slack.outcomes import after_change
 
 log = logging.getLogger(__name__)
 

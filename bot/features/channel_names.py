@@ -8,8 +8,8 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.deps import Deps
 from bot.domain import incidents
+from bot.features.deps import Deps
 
 log = logging.getLogger(__name__)
 

@@ -14,15 +14,15 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import answers, blocks
-from bot.actors import actor, organisation
-from bot.answers import Where
-from bot.command_text import readable
-from bot.deps import Deps
 from bot.domain import incidents, people, permissions
 from bot.domain.incidents import Declaration, title_problem
-from bot.opening import RETRY, open_in_slack
-from bot.people import look_up_together
+from bot.features.deps import Deps
+from bot.slack import answers, blocks
+from bot.slack.actors import actor, organisation
+from bot.slack.answers import Where
+from bot.slack.command_text import readable
+from bot.slack.opening import RETRY, open_in_slack
+from bot.slack.people import look_up_together
 from models import SEVERITIES
 from models.incident import TITLE_MAX_LENGTH
 

@@ -9,11 +9,11 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot import answers, blocks
-from bot.actors import actor
-from bot.answers import Where
-from bot.deps import Deps
 from bot.domain import actions
+from bot.features.deps import Deps
+from bot.slack import answers, blocks
+from bot.slack.actors import actor
+from bot.slack.answers import Where
 
 log = logging.getLogger(__name__)
 

@@ -13,9 +13,9 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.deps import Deps
 from bot.domain import incidents, timeline
 from bot.domain.timeline import Edit
+from bot.features.deps import Deps
 
 log = logging.getLogger(__name__)
 

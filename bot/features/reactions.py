@@ -10,9 +10,9 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.deps import Deps
 from bot.domain import incidents, timeline
-from bot.messages import fill_in_author, message_entry, unnamed
+from bot.features.deps import Deps
+from bot.slack.messages import fill_in_author, message_entry, unnamed
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Reminder messages: how they read, and their Snooze / Dismiss buttons."""
+"""The Snooze / Dismiss buttons on a reminder (how it reads: bot.slack.reminder_messages)."""
 
 from __future__ import annotations
 
@@ -9,100 +9,16 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot import answers
-from bot.actors import actor
-from bot.answers import Where
-from bot.blocks import Blocks, escape, mention, mrkdwn
-from bot.deps import Deps
 from bot.domain import reminders
-from bot.domain.reminders import DueReminder
+from bot.features.deps import Deps
+from bot.slack import answers
+from bot.slack.actors import actor
+from bot.slack.answers import Where
+from bot.slack.blocks import mention
+from bot.slack.reminder_messages import DISMISS_ACTION, SNOOZE_ACTION, settled, slack_time
 from models.fields import utcnow
 
 log = logging.getLogger(__name__)
-
-SNOOZE_ACTION = "reminder_snooze"
-DISMISS_ACTION = "reminder_dismiss"
-ACTIONS_BLOCK = "reminder_actions"
-TEXT_BLOCK = "reminder_text"
-
-
-def _duration(elapsed: dt.timedelta) -> str:
-    minutes = int(elapsed.total_seconds() // 60)
-    days, minutes = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-    parts = [
-        f"{n} {unit}{'' if n == 1 else 's'}"
-        for n, unit in ((days, "day"), (hours, "hour"), (minutes, "minute"))
-        if n
-    ]
-    return " ".join(parts[:2]) or "less than a minute"
-
-
-def reminder_text(item: DueReminder) -> str:
-    """The reminder in words (also the notification text), asking one person by name."""
-    who, since = mention(item.ask), _duration(item.elapsed)
-    name = f"Incident {item.number}: {escape(item.title)}"
-    if item.kind == reminders.NO_LEAD:
-        return (
-            f":bell: *{name}* has had no lead for {since}. {who}, who is leading it? "
-            "Set a lead so everyone knows who decides."
-        )
-    if item.kind == reminders.NO_SEVERITY:
-        return (
-            f":bell: *{name}* has had no severity for {since}. {who}, how bad is it? "
-            "Set a severity so the right people pay attention."
-        )
-    if item.kind == reminders.UPDATE_OVERDUE:
-        return (
-            f":bell: *{name}* (SEV{item.severity}) has had no update for {since}. {who}, "
-            "please post an update: what we know, what we are doing, when the next one is."
-        )
-    return (
-        f":bell: *{name}* has been open for {since}. {who}, is it still going on? "
-        "Post an update on where it stands, or resolve it."
-    )
-
-
-def reminder_message(
-    item: DueReminder, reminder_id: int, snooze_minutes: int
-) -> tuple[str, Blocks]:
-    text = reminder_text(item)
-    value = str(reminder_id)
-    blocks: Blocks = [
-        {"type": "section", "block_id": TEXT_BLOCK, "text": mrkdwn(text)},
-        {
-            "type": "actions",
-            "block_id": ACTIONS_BLOCK,
-            "elements": [
-                {
-                    "type": "button",
-                    "action_id": SNOOZE_ACTION,
-                    "value": value,
-                    "text": {"type": "plain_text", "text": f"Snooze {snooze_minutes} min"},
-                },
-                {
-                    "type": "button",
-                    "action_id": DISMISS_ACTION,
-                    "value": value,
-                    "text": {"type": "plain_text", "text": "Dismiss"},
-                },
-            ],
-        },
-    ]
-    return text, blocks
-
-
-def settled(message: dict[str, Any], note: str) -> tuple[str, Blocks]:
-    """The reminder as posted, its buttons replaced by who did what."""
-    kept = [b for b in message.get("blocks") or [] if b.get("block_id") != ACTIONS_BLOCK]
-    blocks = kept + [{"type": "context", "elements": [mrkdwn(note)]}]
-    return f"{message.get('text') or 'Reminder'} ({note})", blocks
-
-
-def slack_time(moment: dt.datetime, zone: Any) -> str:
-    """A time each reader sees in their own zone; the fallback is in the working zone."""
-    local = moment.astimezone(zone)
-    return f"<!date^{int(moment.timestamp())}^{{time}}|{local:%H:%M} {local.tzname()}>"
 
 
 def _reminder_id(action: dict[str, Any]) -> int | None:

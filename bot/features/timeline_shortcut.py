@@ -9,9 +9,9 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.deps import Deps
 from bot.domain import incidents, timeline
-from bot.messages import message_entry
+from bot.features.deps import Deps
+from bot.slack.messages import message_entry
 
 log = logging.getLogger(__name__)
 

@@ -13,15 +13,15 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import blocks
-from bot.actors import actor, organisation
-from bot.answers import Where
-from bot.deps import Deps
 from bot.domain import incidents, lifecycle, permissions
 from bot.domain.incidents import title_problem
-from bot.outcomes import after_change
-from bot.people import look_up_together
-from bot.sync import tell_channel
+from bot.features.deps import Deps
+from bot.slack import blocks
+from bot.slack.actors import actor, organisation
+from bot.slack.answers import Where
+from bot.slack.mirror import tell_channel
+from bot.slack.outcomes import after_change
+from bot.slack.people import look_up_together
 from models import SEVERITIES, STATUSES, Incident
 from models.incident import TITLE_MAX_LENGTH
 

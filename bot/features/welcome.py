@@ -12,11 +12,11 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import blocks
-from bot.deps import Deps
 from bot.domain import incidents, lifecycle, membership, timeline
 from bot.domain.timeline import ts_to_datetime
-from bot.people import learn
+from bot.features.deps import Deps
+from bot.slack import blocks
+from bot.slack.people import learn
 from models import Incident, TimelineEvent
 from models.fields import utcnow
 

@@ -6,8 +6,8 @@ import datetime as dt
 
 from slack_sdk import WebClient
 
-from bot.archiver import archive_due
-from bot.slack_client import make_client
+from bot.jobs.archiver import archive_due
+from bot.slack.client import make_client
 from fakeslack import FakeSlack
 from models import Incident
 from testkit.harness import BOT_TOKEN, RunningBot

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from bot.channels import channel_name, rename_target, slugify
+from bot.slack.channels import channel_name, rename_target, slugify
 
 VALID = re.compile(r"^[a-z0-9-]{1,80}$")
 

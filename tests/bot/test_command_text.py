@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.command_text import after_bot_mention, first_person, first_user, parse, readable
+from bot.slack.command_text import after_bot_mention, first_person, first_user, parse, readable
 
 BOT = "U06HBQK1R2S"
 

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from bot.blocks import fit
 from bot.domain import timeline
+from bot.slack.blocks import fit
 from fakeslack import FakeSlack
 from models import Incident
 from testkit.harness import ALICE, BOB, BOT_USER, GENERAL, INCIDENTS, RunningBot

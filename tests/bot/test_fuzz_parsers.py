@@ -14,9 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot import blocks, command_text
 from bot.domain import lifecycle
 from bot.features import declare, followups, reminders, timeline_shortcut, update_modal
+from bot.slack import blocks, command_text
 from fakeslack import FakeSlack
 from models import AuditEntry, Incident, StatusChange, TimelineEvent
 from testkit.harness import ALICE, BOB, BOT_USER, GENERAL, RunningBot

@@ -8,10 +8,10 @@ import time
 import pytest
 from freezegun import freeze_time
 
-from bot.app import build_app
-from bot.deps import Deps
-from bot.runtime import create_http_app
-from bot.slack_client import make_client
+from bot.features.deps import Deps
+from bot.slack.client import make_client
+from bot.transport.app import build_app
+from bot.transport.serving import create_http_app
 from fakeslack import FakeSlack
 from models import Incident, TimelineEvent, init_database
 from testkit.harness import ALICE, BOB, RunningBot, settings_for

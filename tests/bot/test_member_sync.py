@@ -1,4 +1,4 @@
-"""bot.member_sync: the member lists of open private incident channels are read again from
+"""bot.jobs.member_sync: the member lists of open private incident channels are read again from
 Slack, so members the bot missed are added and people no longer there are dropped."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pytest
 from slack_sdk import WebClient
 
 from bot.domain import membership
-from bot.member_sync import SYNC_EVERY, sync_private_members
+from bot.jobs.member_sync import SYNC_EVERY, sync_private_members
 from fakeslack import FakeSlack
 from models import Incident, SlackUser
 from testkit.harness import ALICE, BOB, BOT_TOKEN, BOT_USER, CAROL, RunningBot

@@ -20,10 +20,10 @@ from freezegun import freeze_time
 from bot.domain import incidents, lifecycle, reminders
 from bot.domain.incidents import Declaration
 from bot.domain.lifecycle import Actor
-from bot.features.reminders import DISMISS_ACTION, SNOOZE_ACTION
-from bot.reminder_settings import ReminderSettings
-from bot.scheduler import Scheduler
-from bot.slack_client import make_client
+from bot.domain.reminder_settings import ReminderSettings
+from bot.jobs.scheduler import Scheduler
+from bot.slack.client import make_client
+from bot.slack.reminder_messages import DISMISS_ACTION, SNOOZE_ACTION
 from fakeslack import Call, FakeSlack
 from incident_common.environment import ConfigError
 from models import Incident, Reminder
@@ -366,7 +366,7 @@ def test_a_slack_error_is_logged_with_the_incident_and_not_retried(
     second = open_incident(slack, at=MONDAY, severity=3)
     slack.faults.error("chat.postMessage", "not_in_channel")
     sched = scheduler(slack)
-    with caplog.at_level(logging.WARNING, logger="bot.scheduler"):
+    with caplog.at_level(logging.WARNING, logger="bot.jobs.scheduler"):
         assert sched.run_once(MONDAY + 5 * MINUTE) == 1
     [failure] = [r for r in caplog.records if r.getMessage() == "reminder not sent"]
     assert vars(failure)["incident"] == first.id

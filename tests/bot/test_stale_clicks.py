@@ -75,9 +75,9 @@ def test_second_click_on_a_settled_reminder_is_answered(
 
     from bot.domain import incidents as incidents_domain
     from bot.domain.incidents import Declaration
-    from bot.reminder_settings import ReminderSettings
-    from bot.scheduler import Scheduler
-    from bot.slack_client import make_client
+    from bot.domain.reminder_settings import ReminderSettings
+    from bot.jobs.scheduler import Scheduler
+    from bot.slack.client import make_client
     from models.fields import utcnow
     from testkit.harness import BOT_TOKEN
 

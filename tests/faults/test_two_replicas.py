@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from bot.channels import channel_name
+from bot.slack.channels import channel_name
 from models import Incident, Reminder
 from testkit.net import wait_until
 from testkit.processes import Replicas
@@ -108,7 +108,7 @@ def test_two_replicas_changing_one_incident_at_once_leave_slack_showing_the_late
     """Changes made at the same moment through both replicas, while Slack's answers take
     varying time (so edits land in another order than they were sent): the announcement,
     the opening message and the topic end up showing the incident as last stored."""
-    from bot import blocks
+    from bot.slack import blocks
     from testkit.harness import INCIDENTS
 
     pair = [replicas.start("http") for _ in range(2)]

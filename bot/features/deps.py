@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from slack_sdk import WebClient
 
 from bot.config import Settings
-from bot.slack_client import make_quick_client
+from bot.slack.client import make_quick_client
 
 # Bolt's own default is 5 threads; a declaration can wait out a rate limit in one of them,
 # so leave room for the commands and events that keep arriving meanwhile.

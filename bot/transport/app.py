@@ -12,10 +12,10 @@ from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 
 from bot.config import Settings
-from bot.deps import Deps
+from bot.domain.metrics import observe_handling, register_collectors
 from bot.features import register_all
-from bot.metrics import observe_handling, register_collectors
-from bot.slack_client import ack_deadline
+from bot.features.deps import Deps
+from bot.slack.client import ack_deadline
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ class Timing(Middleware):
 class IncidentApp(App):
     """Bolt's App, with each delivery's answer on a clock: the listeners' ack part runs in
     the dispatching thread, and the quick Slack calls it makes share the time Slack gives
-    for the answer (bot.slack_client.ack_deadline). (A middleware cannot do this: Bolt runs
+    for the answer (bot.slack.client.ack_deadline). (A middleware cannot do this: Bolt runs
     the listeners after every middleware has returned.)"""
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
@@ -51,7 +51,7 @@ class IncidentApp(App):
 
 
 def build_app(settings: Settings, client: WebClient, deps: Deps | None = None) -> App:
-    """Build the App around `client` (made by bot.slack_client.make_client).
+    """Build the App around `client` (made by bot.slack.client.make_client).
 
     Pass `deps` to own its thread pools (and close them at shutdown); otherwise the App
     makes its own.

@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.domain import incidents, membership
-from bot.people import learn
+from bot.slack.people import learn
 
 log = logging.getLogger(__name__)
 

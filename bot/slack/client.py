@@ -20,7 +20,7 @@ from typing import TypeVar
 from slack_sdk import WebClient
 from slack_sdk.http_retry import HttpRequest, HttpResponse, RetryHandler, RetryState
 
-from bot.metrics import SLACK_CALLS
+from bot.domain.metrics import SLACK_CALLS
 
 T = TypeVar("T")
 
@@ -101,7 +101,7 @@ _ack = threading.local()
 @contextmanager
 def ack_deadline(seconds: float = ACK_BUDGET_SECONDS) -> Iterator[None]:
     """While handling one delivery, until its answer: the quick client's calls made in this
-    thread share what is left of `seconds` (set around each dispatch by bot.app)."""
+    thread share what is left of `seconds` (set around each dispatch by bot.transport.app)."""
     previous = getattr(_ack, "deadline", None)
     _ack.deadline = time.monotonic() + seconds
     try:
@@ -127,7 +127,7 @@ def sharing_deadline(action: Callable[[], T]) -> Callable[[], T]:
 
 class DeadlineClient(WebClient):
     """A WebClient whose timeout is what is left of the current delivery's ack deadline
-    (bot.slack_client.ack_deadline), at most its own; outside one, its own."""
+    (bot.slack.client.ack_deadline), at most its own; outside one, its own."""
 
     @property  # type: ignore[override]
     def timeout(self) -> float:

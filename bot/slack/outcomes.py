@@ -9,12 +9,12 @@ import logging
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import answers, blocks
 from bot.config import Settings
 from bot.domain import incidents
 from bot.domain.lifecycle import Outcome
-from bot.invites import invite
-from bot.sync import describe, refresh, tell_channel
+from bot.slack import answers, blocks
+from bot.slack.invites import invite
+from bot.slack.mirror import describe, refresh, tell_channel
 from models import Incident
 
 log = logging.getLogger(__name__)

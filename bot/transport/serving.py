@@ -17,8 +17,8 @@ from slack_bolt.request.internals import build_context
 from waitress import wasyncore
 from waitress.server import create_server
 
-from bot import http_guard
-from bot.health import health_blueprint
+from bot.transport import request_guard as http_guard
+from bot.transport.health import health_blueprint
 
 log = logging.getLogger(__name__)
 
@@ -29,12 +29,13 @@ HTTP_THREADS = 16
 def create_http_app(bolt_app: App) -> Flask:
     """POST /slack/events for everything Slack sends (SlackEvents), and the health endpoints.
 
-    Each delivery is checked by bot.http_guard (size, signature, well-formed body) before
-    Bolt builds its request from it; Bolt then verifies the signature again, as it always does.
+    Each delivery is checked by bot.transport.request_guard (size, signature, well-formed
+    body) before Bolt builds its request from it; Bolt then verifies the signature again, as
+    it always does.
     """
     web = Flask("incident-bot")
     web.config["MAX_CONTENT_LENGTH"] = http_guard.MAX_BODY_BYTES  # for the Flask routes
-    # Bolt keeps the secret it was built with (bot.app passes Settings.signing_secret) and
+    # Bolt keeps the secret it was built with (bot.transport.app passes Settings.signing_secret) and
     # offers no accessor. An empty one is refused here, at start, not on the first request.
     secret = getattr(bolt_app, "_signing_secret", "") or ""
     if not secret.strip():

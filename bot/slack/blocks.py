@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from bot.command_text import readable
 from bot.domain import durations
+from bot.slack.command_text import readable
 from models import Incident
 from models.fields import utcnow
 

@@ -13,12 +13,12 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import blocks
-from bot.channels import channel_name, rename_target
-from bot.command_text import Named, first_person, readable
 from bot.domain import actions, durations, incidents, lifecycle, people, permissions
 from bot.domain.lifecycle import Actor, NotAllowed, Outcome
-from bot.people import look_up
+from bot.slack import blocks
+from bot.slack.channels import channel_name, rename_target
+from bot.slack.command_text import Named, first_person, readable
+from bot.slack.people import look_up
 from models import SEVERITIES, Incident
 from models.fields import utcnow
 
@@ -61,7 +61,7 @@ class Invocation:
     bot_user_id: str | None = None
     # Why this actor may not change the incident (bot.domain.permissions); None: they may.
     refused: str | None = None
-    organisation: str | None = None  # this installation's (bot.actors.organisation)
+    organisation: str | None = None  # this installation's (bot.slack.actors.organisation)
 
     @property
     def text(self) -> str:

@@ -17,11 +17,11 @@ from typing import cast
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import blocks, posting
 from bot.config import Settings
 from bot.domain import incidents
 from bot.domain.lifecycle import Change
-from bot.people import shown_name
+from bot.slack import blocks, posting
+from bot.slack.people import shown_name
 from models import SEVERITIES, Incident
 
 log = logging.getLogger(__name__)

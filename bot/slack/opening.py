@@ -18,15 +18,15 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import answers, blocks, posting
-from bot.answers import Where
-from bot.channels import create_incident_channel
 from bot.config import Settings
 from bot.domain import incidents, membership, timeline
-from bot.invites import invite
-from bot.messages import message_entry
-from bot.people import learn, shown_name
-from bot.sync import TOPIC_FIELDS, refresh
+from bot.slack import answers, blocks, posting
+from bot.slack.answers import Where
+from bot.slack.channels import create_incident_channel
+from bot.slack.invites import invite
+from bot.slack.messages import message_entry
+from bot.slack.mirror import TOPIC_FIELDS, refresh
+from bot.slack.people import learn, shown_name
 from models import Incident
 from models.fields import utcnow
 

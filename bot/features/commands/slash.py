@@ -12,16 +12,17 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot import answers, blocks, incident_commands
-from bot.actors import actor, organisation
-from bot.answers import Where
-from bot.command_text import after_bot_mention, parse, readable
-from bot.deps import Deps
 from bot.domain import incidents, lifecycle
 from bot.features import declare, update_modal
-from bot.incident_commands import Invocation, Reply
-from bot.opening import RETRY
-from bot.outcomes import after_change
+from bot.features.commands import in_channel
+from bot.features.commands.in_channel import Invocation, Reply
+from bot.features.deps import Deps
+from bot.slack import answers, blocks
+from bot.slack.actors import actor, organisation
+from bot.slack.answers import Where
+from bot.slack.command_text import after_bot_mention, parse, readable
+from bot.slack.opening import RETRY
+from bot.slack.outcomes import after_change
 
 COMMAND = "/incident"
 # One line per incident in /incident list: titles are clipped to this where shown.
@@ -64,7 +65,7 @@ def open_incidents_reply() -> Reply:
 
 
 # Words that only mean something in an incident's own channel.
-IN_CHANNEL_ONLY = set(incident_commands.HANDLERS) - {"help"}
+IN_CHANNEL_ONLY = set(in_channel.HANDLERS) - {"help"}
 
 
 DECLARE_ANYWAY = "incident_declare_anyway"
@@ -110,7 +111,7 @@ def answer_in_incident(
     team_hint: str | None = None,
 ) -> Reply:
     who, refused = actor(quick, user, "command", context, team_hint=team_hint)
-    return incident_commands.run(
+    return in_channel.run(
         words.name,
         Invocation(
             incident,
@@ -154,7 +155,7 @@ def register(app: App, deps: Deps) -> None:
         if words.name == "list":
             reply = open_incidents_reply()
         elif words.name == "help":
-            reply = Reply(incident_commands.HELP)
+            reply = Reply(in_channel.HELP)
         elif incident is None and words.name in IN_CHANNEL_ONLY:
             reply = not_here(words.name, text)
         elif words.name == "new" or incident is None:
@@ -228,10 +229,10 @@ def register(app: App, deps: Deps) -> None:
             reply = not_here(words.name, rest)
         elif incident is None or not words.name or words.name == "help":
             reply = Reply(
-                incident_commands.HELP
+                in_channel.HELP
                 if incident
                 else "To declare an incident, type `/incident` followed by what is "
-                "happening.\n\n" + incident_commands.HELP
+                "happening.\n\n" + in_channel.HELP
             )
         else:
             reply = answer_in_incident(

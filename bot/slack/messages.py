@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.domain import timeline
 from bot.domain.timeline import SlackMessage
-from bot.people import look_up, person
+from bot.slack.people import look_up, person
 
 log = logging.getLogger(__name__)
 

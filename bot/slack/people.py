@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.domain import people
 from bot.domain.people import Person
-from bot.slack_client import sharing_deadline
+from bot.slack.client import sharing_deadline
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from bot.domain import permissions
 from bot.domain.lifecycle import Actor
 from bot.domain.people import Person
-from bot.people import look_up
+from bot.slack.people import look_up
 
 
 def organisation(context: BoltContext | dict[str, Any]) -> str | None:

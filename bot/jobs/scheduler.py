@@ -19,10 +19,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.domain import reminders
+from bot.domain.metrics import REMINDER_LAG, REMINDERS_SENT
+from bot.domain.reminder_settings import ReminderSettings
 from bot.domain.reminders import DueReminder
-from bot.features.reminders import reminder_message
-from bot.metrics import REMINDER_LAG, REMINDERS_SENT
-from bot.reminder_settings import ReminderSettings
+from bot.slack.reminder_messages import reminder_message
 from models.fields import utcnow
 
 log = logging.getLogger(__name__)
