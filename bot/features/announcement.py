@@ -15,11 +15,10 @@ from slack_sdk.errors import SlackApiError
 from bot.domain import incidents, lifecycle
 from bot.features import update_modal
 from bot.features.deps import Deps
-from bot.slack import answers, blocks
+from bot.slack import answers, blocks, mirror
 from bot.slack.actors import actor
 from bot.slack.answers import Where
 from bot.slack.invites import invite
-from bot.slack.outcomes import after_change
 
 log = logging.getLogger(__name__)
 
@@ -107,23 +106,14 @@ def register(app: App, deps: Deps) -> None:
         except lifecycle.NotAllowed as error:
             context["refused"] = str(error)
             return
-        context["changes"] = [(c.field, c.old, c.new) for c in outcome.changes]
-        context["revision"] = outcome.incident.revision
-        context["incident_id"] = number
+        mirror.keep(context, outcome)
 
     def resolved_in_slack(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         where = Where.of(body)
         if context.get("refused"):
             answers.tell(client, where, context["refused"])
             return
-        incident = incidents.get(context.get("incident_id") or 0)
-        if incident is None:
-            return
-        incident.revision = context.get("revision", incident.revision)
-        changes = [lifecycle.Change(*c) for c in context.get("changes") or []]
-        after_change(
-            client, lifecycle.Outcome(incident, changes), deps.settings, where.user, where=where
-        )
+        mirror.show(client, context, deps.settings, where.user, where=where)
 
     def ack_only(ack: Ack) -> None:
         ack()

@@ -16,11 +16,10 @@ from slack_sdk.errors import SlackApiError
 from bot.domain import incidents, lifecycle, permissions
 from bot.domain.incidents import title_problem
 from bot.features.deps import Deps
-from bot.slack import blocks
+from bot.slack import blocks, mirror
 from bot.slack.actors import actor, organisation
 from bot.slack.answers import Where
 from bot.slack.mirror import tell_channel
-from bot.slack.outcomes import after_change
 from bot.slack.people import look_up_together
 from models import SEVERITIES, STATUSES, Incident
 from models.incident import TITLE_MAX_LENGTH
@@ -320,23 +319,18 @@ def register(app: App, deps: Deps) -> None:
             return
         ack()
         context["incident_id"] = form.number
-        context["changes"] = [(c.field, c.old, c.new) for c in outcome.changes]
-        context["revision"] = outcome.incident.revision
         context["message"] = form.message
+        mirror.keep(context, outcome)
 
     def tell(client: WebClient, context: BoltContext, body: dict[str, Any]) -> None:
         number = context.get("incident_id")
         if number is None:
             return
+        user = body["user"]["id"]
+        mirror.show(client, context, deps.settings, user, where=Where(user))
         incident = incidents.get(number)
         if incident is None:
             return
-        user = body["user"]["id"]
-        incident.revision = context.get("revision", incident.revision)
-        changes = [lifecycle.Change(*c) for c in context.get("changes") or []]
-        after_change(
-            client, lifecycle.Outcome(incident, changes), deps.settings, user, where=Where(user)
-        )
         if context.get("message"):
             tell_channel(
                 client,

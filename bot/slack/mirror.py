@@ -1,5 +1,10 @@
-"""Keeping Slack in step with a changed incident: the opening message, the announcement and
-the channel topic are edited in place; the channel hears what changed.
+"""The one way back to Slack after a stored change: the opening message, the announcement
+and the channel topic are edited in place; the channel hears what changed; a newly named
+lead is invited; resolving and reopening are told in the announcement's thread, and the lead
+(or reporter) gets the review link by DM.
+
+A listener stores the change before its ack and `keep`s the outcome in Bolt's context; its
+second half, after the ack, calls `show`.
 
 Whatever renders last is what people see, so every render is of the newest stored state,
 and is checked against the database afterwards: when the incident's revision moved on
@@ -11,16 +16,18 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable
-from typing import cast
+from collections.abc import Callable, Iterable, MutableMapping
+from dataclasses import dataclass
+from typing import Any, cast
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
 from bot.domain import incidents
-from bot.domain.lifecycle import Change
-from bot.slack import blocks, posting
+from bot.domain.lifecycle import Change, Outcome
+from bot.slack import answers, blocks, posting
+from bot.slack.invites import invite
 from bot.slack.people import shown_name
 from models import SEVERITIES, Incident
 
@@ -204,3 +211,144 @@ def tell_channel(
             ),
         )
     return posted
+
+
+# -- after a change: what the channel, the thread and the people hear ---------------------
+
+
+def resolved(
+    client: WebClient, incident: Incident, settings: Settings, actor_id: str | None
+) -> None:
+    duration = blocks.duration_text(incident)
+    tell_channel(
+        client,
+        incident,
+        f":white_check_mark: Incident {incident.id} is *resolved* by "
+        f"{blocks.mention(actor_id)}. {duration}.",
+        key=f"resolved:{incident.id}:{incident.revision}",
+        thread_under_announcement=True,
+    )
+    owner = incident.lead_id or incident.reporter_id
+    link = blocks.viewer_url(settings.viewer_base_url, incident)
+    review = (
+        f"Its page, for the review: {link}"
+        if link
+        else "Time to write up the review while it is fresh."
+    )
+    text = (
+        f"Incident {incident.id} ({blocks.escape(incident.title)}) is resolved. {duration}. "
+        f"{review}"
+    )
+    if not answers.dm(client, owner, text):
+        log.warning("review DM not sent", extra={"incident": incident.id})
+
+
+def reopened(client: WebClient, incident: Incident, actor_id: str | None) -> None:
+    tell_channel(
+        client,
+        incident,
+        f":rotating_light: Incident {incident.id} is *reopened* by "
+        f"{blocks.mention(actor_id)}: back to investigating.",
+        key=f"reopened:{incident.id}:{incident.revision}",
+        thread_under_announcement=True,
+    )
+
+
+def after_change(
+    client: WebClient,
+    outcome: Outcome,
+    settings: Settings,
+    actor_id: str | None,
+    *,
+    where: answers.Where | None = None,
+) -> None:
+    """Bring Slack in step with a stored change. `where` is the person who made it, told
+    if a newly named lead could not be invited."""
+    if not outcome.changed:
+        return
+    incident = incidents.get(outcome.incident.id) or outcome.incident
+    refresh(client, incident.id, settings, [c.field for c in outcome.changes])
+    lead = outcome.change("lead")
+    if lead and lead.new and incident.channel_id:
+        _invite_lead(client, incident, str(lead.new), where)
+    others = [c for c in outcome.changes if c.field != "status"]
+    status = outcome.change("status")
+    if status and "resolved" not in (status.old, status.new):
+        others.insert(0, status)
+    if others:
+        tell_channel(
+            client,
+            incident,
+            describe(others, actor_id),
+            key=f"change:{incident.id}:{outcome.incident.revision}",
+        )
+    if status and status.new == "resolved":
+        resolved(client, incident, settings, actor_id)
+    elif status and status.old == "resolved":
+        reopened(client, incident, actor_id)
+
+
+def _invite_lead(
+    client: WebClient, incident: Incident, lead: str, where: answers.Where | None
+) -> None:
+    assert incident.channel_id is not None
+    try:
+        refused = invite(client, incident.channel_id, [lead]).refused
+    except SlackApiError as error:
+        refused = {lead: str(error.response.get("error"))}
+    except OSError as error:
+        refused = {lead: type(error).__name__}
+    if refused and where is not None:
+        lines = "\n".join(f"• {blocks.mention(user)}: {why}" for user, why in refused.items())
+        answers.tell(
+            client,
+            where,
+            f"The new lead could not be invited to {blocks.channel_link(incident.channel_id)}:"
+            f"\n{lines}",
+        )
+
+
+# -- from a listener's ack to its second half ----------------------------------------------
+
+# Where a listener keeps its outcome in Bolt's context for its lazy half.
+STORED = "stored_change"
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A change the database took, on its way from a listener's ack to its second half.
+    Bolt deep-copies the context for lazy listeners, so plain values, not a model row."""
+
+    incident_id: int
+    revision: int
+    changes: tuple[Change, ...]
+
+    @classmethod
+    def of(cls, outcome: Outcome) -> Stored:
+        return cls(outcome.incident.id, outcome.incident.revision, tuple(outcome.changes))
+
+
+def keep(context: MutableMapping[str, Any], outcome: Outcome | None) -> None:
+    """Before the ack: remember what changed, if anything, for `show`."""
+    if outcome is not None and outcome.changed:
+        context[STORED] = Stored.of(outcome)
+
+
+def show(
+    client: WebClient,
+    context: MutableMapping[str, Any],
+    settings: Settings,
+    actor_id: str | None,
+    *,
+    where: answers.Where | None = None,
+) -> None:
+    """After the ack: bring Slack in step with what `keep` remembered (nothing if nothing
+    changed). `where`: the person who made the change, told what Slack refused them."""
+    stored = context.get(STORED)
+    if not isinstance(stored, Stored):
+        return
+    incident = incidents.get(stored.incident_id)
+    if incident is None:
+        return
+    incident.revision = stored.revision  # the revision this change made: its posts' keys
+    after_change(client, Outcome(incident, list(stored.changes)), settings, actor_id, where=where)

@@ -12,17 +12,16 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot.domain import incidents, lifecycle
+from bot.domain import incidents
 from bot.features import declare, update_modal
 from bot.features.commands import in_channel
 from bot.features.commands.in_channel import Invocation, Reply
 from bot.features.deps import Deps
-from bot.slack import answers, blocks
+from bot.slack import answers, blocks, mirror
 from bot.slack.actors import actor, organisation
 from bot.slack.answers import Where
 from bot.slack.command_text import after_bot_mention, parse, readable
 from bot.slack.opening import RETRY
-from bot.slack.outcomes import after_change
 
 COMMAND = "/incident"
 # One line per incident in /incident list: titles are clipped to this where shown.
@@ -126,25 +125,6 @@ def answer_in_incident(
     )
 
 
-def _stash(context: BoltContext, incident_id: int, reply: Reply) -> None:
-    if reply.outcome is not None and reply.outcome.changed:
-        context["incident_id"] = incident_id
-        context["changes"] = [(c.field, c.old, c.new) for c in reply.outcome.changes]
-        context["revision"] = reply.outcome.incident.revision
-
-
-def _bring_slack_in_step(
-    client: WebClient, context: BoltContext, user: str, deps: Deps, where: Where
-) -> None:
-    number = context.get("incident_id")
-    incident = incidents.get(number) if number else None
-    if incident is None:
-        return
-    incident.revision = context.get("revision", incident.revision)
-    changes = [lifecycle.Change(*c) for c in context.get("changes") or []]
-    after_change(client, lifecycle.Outcome(incident, changes), deps.settings, user, where=where)
-
-
 def register(app: App, deps: Deps) -> None:
     def on_command(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         text, channel, user = body.get("text", ""), body.get("channel_id"), body["user_id"]
@@ -181,11 +161,11 @@ def register(app: App, deps: Deps) -> None:
             reply = answer_in_incident(
                 words, incident, user, f"cmd:{body['trigger_id']}", deps.quick, context
             )
-            _stash(context, incident.id, reply)
+            mirror.keep(context, reply.outcome)
         ack(text=reply.text, blocks=reply.blocks or blocks.notice(reply.text))
 
     def after_command(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        _bring_slack_in_step(client, context, body["user_id"], deps, Where.of(body))
+        mirror.show(client, context, deps.settings, body["user_id"], where=Where.of(body))
 
     app.command(COMMAND)(ack=on_command, lazy=[after_command])
 
@@ -246,7 +226,7 @@ def register(app: App, deps: Deps) -> None:
             )
             if reply.duplicate:
                 return  # a redelivered mention: it was answered the first time
-            _stash(context, incident.id, reply)
+            mirror.keep(context, reply.outcome)
         context["reply"] = {"text": reply.text, "blocks": reply.blocks}
 
     def answer_mention(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -257,6 +237,6 @@ def register(app: App, deps: Deps) -> None:
         where = Where(event["user"], None, event["channel"], event.get("thread_ts"))
         answers.tell(client, where, reply["text"], reply["blocks"])
         # The answer reaching them or not, Slack is brought in step with the change.
-        _bring_slack_in_step(client, context, event["user"], deps, where)
+        mirror.show(client, context, deps.settings, event["user"], where=where)
 
     app.event("app_mention")(ack=on_mention, lazy=[answer_mention])
