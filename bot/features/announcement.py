@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.domain import incidents, lifecycle
+from bot.domain.numbers import whole_number
 from bot.features import update_modal
 from bot.features.deps import Deps
 from bot.slack import answers, blocks, mirror
@@ -25,8 +26,7 @@ log = logging.getLogger(__name__)
 
 def _number(action: dict[str, Any]) -> int:
     """The incident a button names (its value); 0, which no incident has, if it names none."""
-    value = action.get("value")
-    return int(value) if isinstance(value, str) and value.isdigit() and len(value) < 19 else 0
+    return whole_number(action.get("value")) or 0
 
 
 def _team(body: dict[str, Any]) -> str | None:

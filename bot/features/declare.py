@@ -16,8 +16,9 @@ from slack_sdk.errors import SlackApiError
 
 from bot.domain import incidents, people, permissions
 from bot.domain.incidents import Declaration, title_problem
+from bot.domain.numbers import whole_number
 from bot.features.deps import Deps
-from bot.slack import answers, blocks
+from bot.slack import answers, blocks, modals
 from bot.slack.actors import actor, organisation
 from bot.slack.answers import Where
 from bot.slack.command_text import readable
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 
 CALLBACK_ID = "incident_declare"
 SHORTCUT_ID = "declare_from_message"
-ACTION = "value"  # every input's action_id; the block_id names the field
+ACTION = modals.ACTION
 TITLE, SUMMARY, IMPACT, SEVERITY, LEAD, PRIVATE = (
     "title",
     "summary",
@@ -53,30 +54,6 @@ class DeclareForm:
     origin_channel: str | None
     source: dict[str, Any] | None
     response_url: str | None
-
-
-def _plain(text: str) -> dict[str, Any]:
-    return {"type": "plain_text", "text": text}
-
-
-def _input(
-    block_id: str,
-    label: str,
-    element: dict[str, Any],
-    *,
-    optional: bool = True,
-    hint: str | None = None,
-) -> dict[str, Any]:
-    block = {
-        "type": "input",
-        "block_id": block_id,
-        "label": _plain(label),
-        "optional": optional,
-        "element": {**element, "action_id": ACTION},
-    }
-    if hint:
-        block["hint"] = _plain(hint)
-    return block
 
 
 def split_text(text: str) -> tuple[str, str]:
@@ -136,84 +113,82 @@ def modal(
         "type": "checkboxes",
         "options": [
             {
-                "text": _plain("Private incident"),
+                "text": modals.plain("Private incident"),
                 "value": "private",
-                "description": _plain("A private channel; nothing is announced."),
+                "description": modals.plain("A private channel; nothing is announced."),
             }
         ],
     }
-    options = [{"text": _plain(label), "value": str(level)} for level, label in SEVERITIES.items()]
+    options = [
+        {"text": modals.plain(label), "value": str(level)} for level, label in SEVERITIES.items()
+    ]
     return {
         "type": "modal",
         "callback_id": CALLBACK_ID,
-        "title": _plain("Declare an incident"),
-        "submit": _plain("Declare"),
-        "close": _plain("Cancel"),
+        "title": modals.plain("Declare an incident"),
+        "submit": modals.plain("Declare"),
+        "close": modals.plain("Cancel"),
         "private_metadata": metadata(origin_channel, response_url, source),
         "blocks": [
-            _input(
+            modals.input_block(
                 TITLE,
                 "Title",
                 title_element,
                 optional=False,
                 hint="What is happening, in a few words.",
             ),
-            _input(SUMMARY, "Summary", summary_element, hint=summary_hint),
-            _input(
+            modals.input_block(SUMMARY, "Summary", summary_element, hint=summary_hint),
+            modals.input_block(
                 IMPACT,
                 "Impact",
                 {"type": "plain_text_input", "multiline": True, "max_length": TEXT_INPUT_MAX},
                 hint="Who or what is affected, and how badly.",
             ),
-            _input(
+            modals.input_block(
                 SEVERITY,
                 "Severity",
                 {
                     "type": "static_select",
                     "options": options,
-                    "placeholder": _plain("Pick a severity"),
+                    "placeholder": modals.plain("Pick a severity"),
                 },
                 hint="Not sure yet? Leave it; you will be reminded.",
             ),
-            _input(LEAD, "Lead", {"type": "users_select", "placeholder": _plain("Choose a lead")}),
-            _input(PRIVATE, "Visibility", private),
+            modals.input_block(
+                LEAD, "Lead", {"type": "users_select", "placeholder": modals.plain("Choose a lead")}
+            ),
+            modals.input_block(PRIVATE, "Visibility", private),
         ],
     }
 
 
-def _object(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
 def parse(view: dict[str, Any]) -> DeclareForm:
     """Whatever the payload holds: a field of the wrong type reads as left empty."""
-    values = _object(_object(view.get("state")).get("values"))
+    values = modals.dict_of(modals.dict_of(view.get("state")).get("values"))
 
     def field(block_id: str) -> dict[str, Any]:
-        return _object(_object(values.get(block_id)).get(ACTION))
+        return modals.dict_of(modals.dict_of(values.get(block_id)).get(ACTION))
 
-    value = _text(_object(field(SEVERITY).get("selected_option")).get("value"))
-    severity = int(value) if value.isascii() and value.isdigit() and len(value) < 4 else None
+    value = modals.text_of(modals.dict_of(field(SEVERITY).get("selected_option")).get("value"))
+    severity = whole_number(value, digits=3)
     try:
-        meta = json.loads(_text(view.get("private_metadata")) or "{}")
+        meta = json.loads(modals.text_of(view.get("private_metadata")) or "{}")
     except ValueError:
         meta = {}
-    meta = _object(meta)
+    meta = modals.dict_of(meta)
     origin, source, url = meta.get("origin"), meta.get("source"), meta.get("url")
     selected = field(PRIVATE).get("selected_options")
     chosen = [
-        _object(option).get("value") for option in selected or [] if isinstance(selected, list)
+        modals.dict_of(option).get("value")
+        for option in selected or []
+        if isinstance(selected, list)
     ]
     return DeclareForm(
-        title=_text(field(TITLE).get("value")).strip(),
-        summary=_text(field(SUMMARY).get("value")),
-        impact=_text(field(IMPACT).get("value")),
+        title=modals.text_of(field(TITLE).get("value")).strip(),
+        summary=modals.text_of(field(SUMMARY).get("value")),
+        impact=modals.text_of(field(IMPACT).get("value")),
         severity=severity if severity in SEVERITIES else None,
-        lead_id=_text(field(LEAD).get("selected_user")) or None,
+        lead_id=modals.text_of(field(LEAD).get("selected_user")) or None,
         is_private="private" in chosen,
         origin_channel=origin if isinstance(origin, str) else None,
         source=source if isinstance(source, dict) and source.get("ts") else None,
@@ -270,7 +245,7 @@ def register(app: App, deps: Deps) -> None:
     def from_message(ack: Ack, shortcut: dict[str, Any], context: BoltContext) -> None:
         ack()
         message, channel = shortcut.get("message") or {}, (shortcut.get("channel") or {}).get("id")
-        text = _text(message.get("text"))
+        text = modals.text_of(message.get("text"))
         plain = readable(text, readable_name)
         source = {
             "channel": channel,
@@ -387,8 +362,8 @@ def register(app: App, deps: Deps) -> None:
     def retry(
         body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
     ) -> None:
-        value = action.get("value")
-        if not (isinstance(value, str) and value.isdigit() and len(value) < 19):
+        number = whole_number(action.get("value"))
+        if number is None:
             return
         where = Where.of(body)
         _, refused = actor(
@@ -399,7 +374,7 @@ def register(app: App, deps: Deps) -> None:
             return
         open_in_slack(
             client,
-            int(value),
+            number,
             settings=deps.settings,
             executor=deps.fanout,
             bot_user_id=context.bot_user_id,

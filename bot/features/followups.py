@@ -10,6 +10,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.domain import actions
+from bot.domain.numbers import whole_number
 from bot.features.deps import Deps
 from bot.slack import answers, blocks
 from bot.slack.actors import actor
@@ -83,9 +84,10 @@ def _pair(value: Any) -> tuple[int, int] | None:
     if not isinstance(value, str):
         return None
     first, _, second = value.partition(":")
-    if not (first.isdigit() and len(first) < 19 and (second.isdigit() or not second)):
+    number, page = whole_number(first), whole_number(second or "0", digits=len(second) or 1)
+    if number is None or page is None:
         return None
-    return int(first), int(second or 0) if len(second) < 9 else 0
+    return number, page if page < 10**8 else 0  # a page past any list shows the first
 
 
 def register(app: App, deps: Deps) -> None:

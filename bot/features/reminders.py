@@ -10,6 +10,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.domain import reminders
+from bot.domain.numbers import whole_number
 from bot.features.deps import Deps
 from bot.slack import answers
 from bot.slack.actors import actor
@@ -22,8 +23,7 @@ log = logging.getLogger(__name__)
 
 
 def _reminder_id(action: dict[str, Any]) -> int | None:
-    value = str(action.get("value") or "")
-    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
+    return whole_number(action.get("value"))
 
 
 def register(app: App, deps: Deps) -> None:

@@ -15,8 +15,9 @@ from slack_sdk.errors import SlackApiError
 
 from bot.domain import incidents, lifecycle, permissions
 from bot.domain.incidents import title_problem
+from bot.domain.numbers import whole_number
 from bot.features.deps import Deps
-from bot.slack import blocks, mirror
+from bot.slack import blocks, mirror, modals
 from bot.slack.actors import actor, organisation
 from bot.slack.answers import Where
 from bot.slack.mirror import tell_channel
@@ -27,7 +28,7 @@ from models.incident import TITLE_MAX_LENGTH
 log = logging.getLogger(__name__)
 
 CALLBACK_ID = "incident_update"
-ACTION = "value"
+ACTION = modals.ACTION
 TITLE, STATUS, SEVERITY, LEAD, SUMMARY, IMPACT, MESSAGE = (
     "title",
     "status",
@@ -93,42 +94,24 @@ def shown_values(incident: Incident) -> dict[str, Any]:
     }
 
 
-def _plain(text: str) -> dict[str, Any]:
-    return {"type": "plain_text", "text": text}
-
-
-def _option(text: str, value: str) -> dict[str, Any]:
-    return {"text": _plain(text), "value": value}
-
-
-def _input(
-    block_id: str, label: str, element: dict[str, Any], *, optional: bool = True
-) -> dict[str, Any]:
-    return {
-        "type": "input",
-        "block_id": block_id,
-        "label": _plain(label),
-        "optional": optional,
-        "element": {**element, "action_id": ACTION},
-    }
-
-
 def modal(incident: Incident) -> dict[str, Any]:
-    statuses = [_option(s.capitalize(), s) for s in STATUSES]
-    severities = [_option(label, str(level)) for level, label in SEVERITIES.items()]
+    statuses = [modals.option(s.capitalize(), s) for s in STATUSES]
+    severities = [modals.option(label, str(level)) for level, label in SEVERITIES.items()]
     status = {
         "type": "static_select",
         "options": statuses,
-        "initial_option": _option(incident.status.capitalize(), incident.status),
+        "initial_option": modals.option(incident.status.capitalize(), incident.status),
     }
     severity: dict[str, Any] = {
         "type": "static_select",
         "options": severities,
-        "placeholder": _plain("Pick a severity"),
+        "placeholder": modals.plain("Pick a severity"),
     }
     if incident.severity:
-        severity["initial_option"] = _option(SEVERITIES[incident.severity], str(incident.severity))
-    lead: dict[str, Any] = {"type": "users_select", "placeholder": _plain("Choose a lead")}
+        severity["initial_option"] = modals.option(
+            SEVERITIES[incident.severity], str(incident.severity)
+        )
+    lead: dict[str, Any] = {"type": "users_select", "placeholder": modals.plain("Choose a lead")}
     if incident.lead_id:
         lead["initial_user"] = incident.lead_id
     title = {
@@ -153,27 +136,29 @@ def modal(incident: Incident) -> dict[str, Any]:
         }
         if value:
             element["initial_value"] = value
-        texts.append(_input(block_id, label, element))
+        texts.append(modals.input_block(block_id, label, element))
     return {
         "type": "modal",
         "callback_id": CALLBACK_ID,
-        "title": _plain(f"Update incident {incident.id}"[:24]),
-        "submit": _plain("Update"),
-        "close": _plain("Cancel"),
+        "title": modals.plain(f"Update incident {incident.id}"[:24]),
+        "submit": modals.plain("Update"),
+        "close": modals.plain("Cancel"),
         "private_metadata": json.dumps({"incident": incident.id, "was": shown_values(incident)}),
         "blocks": [
-            _input(TITLE, "Title", title, optional=False),
-            _input(STATUS, "Status", status, optional=False),
-            _input(SEVERITY, "Severity", severity),
-            _input(LEAD, "Lead", lead),
+            modals.input_block(TITLE, "Title", title, optional=False),
+            modals.input_block(STATUS, "Status", status, optional=False),
+            modals.input_block(SEVERITY, "Severity", severity),
+            modals.input_block(LEAD, "Lead", lead),
             *texts,
-            _input(
+            modals.input_block(
                 MESSAGE,
                 "Update for everyone following",
                 {
                     "type": "plain_text_input",
                     "multiline": True,
-                    "placeholder": _plain("What changed, what is next, when the next update is"),
+                    "placeholder": modals.plain(
+                        "What changed, what is next, when the next update is"
+                    ),
                 },
             ),
         ],
@@ -197,27 +182,19 @@ def _too_long(label: str, value: str) -> dict[str, Any]:
     }
 
 
-def _object(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
 def parse(view: dict[str, Any]) -> UpdateForm:
     """ValueError when the form does not say which incident it is for; a field of the wrong
     type reads as left empty."""
-    values = _object(_object(view.get("state")).get("values"))
+    values = modals.dict_of(modals.dict_of(view.get("state")).get("values"))
 
     def field(block_id: str) -> dict[str, Any]:
-        return _object(_object(values.get(block_id)).get(ACTION))
+        return modals.dict_of(modals.dict_of(values.get(block_id)).get(ACTION))
 
     def chosen(block_id: str) -> str:
-        return _text(_object(field(block_id).get("selected_option")).get("value"))
+        return modals.text_of(modals.dict_of(field(block_id).get("selected_option")).get("value"))
 
     try:
-        meta = _object(json.loads(_text(view.get("private_metadata"))))
+        meta = modals.dict_of(json.loads(modals.text_of(view.get("private_metadata"))))
         number = int(meta["incident"])
     except (KeyError, ValueError, TypeError):
         raise ValueError("This form does not name an incident; open it again.") from None
@@ -227,19 +204,17 @@ def parse(view: dict[str, Any]) -> UpdateForm:
 
     def text_or_none(block_id: str) -> str | None:
         # A field missing from the form (it was too long to edit there) changes nothing.
-        return _text(field(block_id).get("value")) if block_id in values else None
+        return modals.text_of(field(block_id).get("value")) if block_id in values else None
 
     return UpdateForm(
         number=number,
         title=title.strip() if isinstance(title, str) else None,
         status=chosen(STATUS) if chosen(STATUS) in STATUSES else None,
-        severity=int(severity)
-        if severity.isascii() and severity.isdigit() and len(severity) < 4
-        else None,
-        lead_id=_text(field(LEAD).get("selected_user")) or None,
+        severity=whole_number(severity, digits=3),
+        lead_id=modals.text_of(field(LEAD).get("selected_user")) or None,
         summary=text_or_none(SUMMARY),
         impact=text_or_none(IMPACT),
-        message=_text(field(MESSAGE).get("value")).strip(),
+        message=modals.text_of(field(MESSAGE).get("value")).strip(),
         was=was,
     )
 

@@ -165,67 +165,102 @@ def _dict(body: dict[str, Any], key: str) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-def shape_problem(body: dict[str, Any]) -> str | None:
-    """What a payload lacks of the fields Slack always sends for its kind (None: nothing).
+# A check of one part of a payload: what is wrong with it, or None. Given the payload's kind
+# for the message.
+Check = Callable[[dict[str, Any], str], "str | None"]
 
-    Listeners may rely on these; everything else they read they must treat as optional.
-    """
-    if "command" in body:  # a slash command: form fields, all strings
-        for key in ("command", "user_id", "trigger_id"):
-            if not _is_str(body, key):
-                return f"slash command without {key}"
-        return None
-    kind = body.get("type")
-    if not isinstance(kind, str):
-        return "payload without a type"
+
+def _needs(key: str, problem: str) -> Check:
+    return lambda body, kind: None if _is_str(body, key) else problem.format(kind=kind, key=key)
+
+
+def _team_and_enterprise(body: dict[str, Any], kind: str) -> str | None:
     for key in ("team", "enterprise"):  # Bolt reads these as an id or an object with one
         if key in body and body[key] is not None and not isinstance(body[key], str | dict):
             return f"malformed {key}"
-    authorizations = body.get("authorizations")
-    if authorizations is not None and not (
-        isinstance(authorizations, list) and all(isinstance(a, dict) for a in authorizations)
-    ):
-        return "malformed authorizations"
-    if kind == "url_verification":
-        return None if _is_str(body, "challenge") else "url_verification without challenge"
-    if kind == "event_callback":
-        event = _dict(body, "event")
-        if event is None or not _is_str(event, "type"):
-            return "event_callback without an event type"
-        return None
-    if kind in (
-        "block_actions",
-        "view_submission",
-        "view_closed",
-        "shortcut",
-        "message_action",
-        "block_suggestion",
-    ):
-        user = _dict(body, "user")
-        if user is None or not _is_str(user, "id"):
-            return f"{kind} without a user"
-        if "trigger_id" in body and not _is_str(body, "trigger_id"):
-            return "malformed trigger_id"
-    if kind == "block_actions":
-        actions = body.get("actions")
-        if (
-            not isinstance(actions, list)
-            or not actions
-            or not all(isinstance(a, dict) and _is_str(a, "action_id") for a in actions)
-        ):
-            return "block_actions without actions"
-    if kind in ("view_submission", "view_closed"):
-        view = _dict(body, "view")
-        if view is None or not all(_is_str(view, k) for k in ("id", "type", "callback_id")):
-            return f"{kind} without a view"
-        if "private_metadata" in view and not _is_str(view, "private_metadata"):
-            return "malformed private_metadata"
-        state = _dict(view, "state")
-        if kind == "view_submission" and (state is None or _dict(state, "values") is None):
-            return "view_submission without state values"
-    if kind in ("shortcut", "message_action") and not _is_str(body, "callback_id"):
-        return f"{kind} without a callback_id"
     return None
+
+
+def _authorizations(body: dict[str, Any], kind: str) -> str | None:
+    found = body.get("authorizations")
+    if found is None or (isinstance(found, list) and all(isinstance(a, dict) for a in found)):
+        return None
+    return "malformed authorizations"
+
+
+def _event(body: dict[str, Any], kind: str) -> str | None:
+    event = _dict(body, "event")
+    return None if event is not None and _is_str(event, "type") else f"{kind} without an event type"
+
+
+def _user(body: dict[str, Any], kind: str) -> str | None:
+    user = _dict(body, "user")
+    return None if user is not None and _is_str(user, "id") else f"{kind} without a user"
+
+
+def _trigger(body: dict[str, Any], kind: str) -> str | None:
+    return (
+        "malformed trigger_id" if "trigger_id" in body and not _is_str(body, "trigger_id") else None
+    )
+
+
+def _actions(body: dict[str, Any], kind: str) -> str | None:
+    actions = body.get("actions")
+    if (
+        isinstance(actions, list)
+        and actions
+        and all(isinstance(a, dict) and _is_str(a, "action_id") for a in actions)
+    ):
+        return None
+    return f"{kind} without actions"
+
+
+def _view(body: dict[str, Any], kind: str) -> str | None:
+    view = _dict(body, "view")
+    if view is None or not all(_is_str(view, k) for k in ("id", "type", "callback_id")):
+        return f"{kind} without a view"
+    if "private_metadata" in view and not _is_str(view, "private_metadata"):
+        return "malformed private_metadata"
+    return None
+
+
+def _state(body: dict[str, Any], kind: str) -> str | None:
+    state = _dict(_dict(body, "view") or {}, "state")
+    return (
+        None
+        if state is not None and _dict(state, "values") is not None
+        else f"{kind} without state values"
+    )
+
+
+_INTERACTIVE = (_user, _trigger)
+_CALLBACK_ID = _needs("callback_id", "{kind} without a {key}")
+# What Slack always sends, by the payload's kind: listeners may rely on these and must treat
+# everything else they read as optional. Every typed payload is checked by _TYPED first.
+_SLASH: tuple[Check, ...] = tuple(
+    _needs(key, "slash command without {key}") for key in ("command", "user_id", "trigger_id")
+)
+_TYPED: tuple[Check, ...] = (_team_and_enterprise, _authorizations)
+_BY_KIND: dict[str, tuple[Check, ...]] = {
+    "url_verification": (_needs("challenge", "{kind} without {key}"),),
+    "event_callback": (_event,),
+    "block_actions": (*_INTERACTIVE, _actions),
+    "view_submission": (*_INTERACTIVE, _view, _state),
+    "view_closed": (*_INTERACTIVE, _view),
+    "shortcut": (*_INTERACTIVE, _CALLBACK_ID),
+    "message_action": (*_INTERACTIVE, _CALLBACK_ID),
+    "block_suggestion": _INTERACTIVE,
+}
+
+
+def shape_problem(body: dict[str, Any]) -> str | None:
+    """What a payload lacks of the fields Slack always sends for its kind (None: nothing)."""
+    slash = "command" in body  # form fields, all strings; everything else is typed JSON
+    kind = "command" if slash else body.get("type")
+    if not isinstance(kind, str):
+        return "payload without a type"
+    checks = _SLASH if slash else _TYPED + _BY_KIND.get(kind, ())
+    return next((p for p in (check(body, kind) for check in checks) if p is not None), None)
 
 
 def error_body(reason: str) -> str:

@@ -1,0 +1,60 @@
+"""The modal kit: the Block Kit pieces the bot's forms are made of, and reading a submitted
+form whatever shape its payload has (a field of the wrong type reads as left empty)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Every input's action_id; the block_id names the field.
+ACTION = "value"
+
+
+def plain(text: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text}
+
+
+def option(text: str, value: str) -> dict[str, Any]:
+    return {"text": plain(text), "value": value}
+
+
+def input_block(
+    block_id: str,
+    label: str,
+    element: dict[str, Any],
+    *,
+    optional: bool = True,
+    hint: str | None = None,
+) -> dict[str, Any]:
+    block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label),
+        "optional": optional,
+        "element": {**element, "action_id": ACTION},
+    }
+    if hint:
+        block["hint"] = plain(hint)
+    return block
+
+
+def dict_of(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def text_of(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def field(view: dict[str, Any], block_id: str) -> dict[str, Any]:
+    """One input's state in a submitted view; empty when it is missing or malformed."""
+    values = dict_of(dict_of(view.get("state")).get("values"))
+    return dict_of(dict_of(values.get(block_id)).get(ACTION))
+
+
+def chosen(view: dict[str, Any], block_id: str) -> str:
+    """The value of a select's chosen option; '' when none."""
+    return text_of(dict_of(field(view, block_id).get("selected_option")).get("value"))
+
+
+def has_field(view: dict[str, Any], block_id: str) -> bool:
+    return block_id in dict_of(dict_of(view.get("state")).get("values"))
