@@ -3,11 +3,11 @@
 from models.audit import AuditEntry, Delivery
 from models.db import BaseModel, db, init_database, migrate
 from models.draft import DraftSource
-from models.incident import SEVERITIES, STATUSES, FollowUpAction, Incident, StatusChange
+from models.incident import SEVERITIES, STATUSES, FollowUpAction, Incident, Status, StatusChange
 from models.membership import ChannelMember
 from models.people import SlackUser
-from models.reminder import Reminder
-from models.timeline import TimelineEvent
+from models.reminder import Reminder, ReminderKind
+from models.timeline import Kind, TimelineEvent
 
 __all__ = [
     "SEVERITIES",
@@ -19,7 +19,10 @@ __all__ = [
     "DraftSource",
     "FollowUpAction",
     "Incident",
+    "Kind",
     "Reminder",
+    "ReminderKind",
+    "Status",
     "StatusChange",
     "SlackUser",
     "TimelineEvent",

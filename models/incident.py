@@ -3,6 +3,8 @@ each step of its life happened."""
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from peewee import AutoField, BooleanField, CharField, ForeignKeyField, IntegerField, TextField
 
 from models.db import BaseModel
@@ -16,13 +18,23 @@ SEVERITIES: dict[int, str] = {
     4: "SEV4 Trivial",
 }
 
-STATUSES: tuple[str, ...] = ("investigating", "identified", "monitoring", "resolved")
+
+class Status(StrEnum):
+    """An incident's lifecycle, in order; stored as its value."""
+
+    INVESTIGATING = "investigating"
+    IDENTIFIED = "identified"
+    MONITORING = "monitoring"
+    RESOLVED = "resolved"
+
+
+STATUSES: tuple[Status, ...] = tuple(Status)
 
 # The milestone each status records the first time it is reached.
 STATUS_MILESTONES: dict[str, str] = {
-    "identified": "identified_at",
-    "monitoring": "mitigated_at",
-    "resolved": "resolved_at",
+    Status.IDENTIFIED: "identified_at",
+    Status.MONITORING: "mitigated_at",
+    Status.RESOLVED: "resolved_at",
 }
 
 TITLE_MAX_LENGTH = 150
@@ -36,7 +48,7 @@ class Incident(BaseModel):
     summary = TextField(default="")
     impact = TextField(default="")
     severity = IntegerField(null=True)
-    status = CharField(max_length=20, default="investigating")
+    status = CharField(max_length=20, default=Status.INVESTIGATING.value)
     is_private = BooleanField(default=False)
     reporter_id = CharField(max_length=32)
     lead_id = CharField(max_length=32, null=True)
@@ -95,7 +107,7 @@ class Incident(BaseModel):
 
     @property
     def is_open(self) -> bool:
-        return self.status != "resolved"
+        return self.status != Status.RESOLVED
 
     @property
     def opened_in_slack(self) -> bool:

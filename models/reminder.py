@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from peewee import AutoField, CharField, ForeignKeyField
 
 from models.db import BaseModel
 from models.fields import UTCDateTimeField
 from models.incident import Incident
 
-# The four reminders, by the key stored in `kind`.
-REMINDER_KINDS: tuple[str, ...] = ("no_lead", "no_severity", "update_overdue", "open_long")
+
+class ReminderKind(StrEnum):
+    """The four reminders, by the key stored in `kind`."""
+
+    NO_LEAD = "no_lead"
+    NO_SEVERITY = "no_severity"
+    UPDATE_OVERDUE = "update_overdue"
+    OPEN_LONG = "open_long"
 
 
 class Reminder(BaseModel):

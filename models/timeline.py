@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from enum import StrEnum
 from typing import Any
 
 from peewee import AutoField, BooleanField, CharField, ForeignKeyField, TextField
@@ -11,31 +12,32 @@ from models.db import BaseModel
 from models.fields import JSONTextField, UTCDateTimeField, utcnow
 from models.incident import Incident
 
-# What a timeline entry is. Message entries (pin, reaction, shortcut) carry message_ts and
-# the flags saying which sources hold them; the others are written by the bot.
-KINDS = (
-    "pin",
-    "reaction",
-    "shortcut",
-    "note",
-    "update",
-    "status",
-    "severity",
-    "lead",
-    "summary",
-    "impact",
-    "title",
-    "declared",
-    "resolved",
-    "reopened",
-    "action",
-)
+
+class Kind(StrEnum):
+    """What a timeline entry is. Message entries (pin, reaction, shortcut) carry message_ts
+    and the flags saying which sources hold them; the others are written by the bot."""
+
+    PIN = "pin"
+    REACTION = "reaction"
+    SHORTCUT = "shortcut"
+    NOTE = "note"
+    UPDATE = "update"
+    STATUS = "status"
+    SEVERITY = "severity"
+    LEAD = "lead"
+    SUMMARY = "summary"
+    IMPACT = "impact"
+    TITLE = "title"
+    DECLARED = "declared"
+    RESOLVED = "resolved"
+    REOPENED = "reopened"
+    ACTION = "action"
 
 
 class TimelineEvent(BaseModel):
     id = AutoField()
     incident = ForeignKeyField(Incident, backref="timeline", on_delete="CASCADE")
-    kind = CharField(max_length=32, default="pin")
+    kind = CharField(max_length=32, default=Kind.PIN.value)
     # For entries that are Slack messages, their ts; unique per incident so a retried or
     # duplicated delivery lands on the same row.
     message_ts = CharField(max_length=32, null=True)

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from peewee import Expression, ModelSelect
 
 from models import SEVERITIES, STATUSES, Incident
+from models.incident import Status
 
 OPEN = "open"
 STATUS_CHOICES: tuple[str, ...] = (OPEN, *STATUSES)
@@ -97,7 +98,7 @@ def apply(
 ) -> ModelSelect[Incident]:
     conditions: list[Expression] = []
     if filters.status == OPEN:
-        conditions.append(Incident.status != "resolved")
+        conditions.append(Incident.status != Status.RESOLVED)
     elif filters.status:
         conditions.append(Incident.status == filters.status)
     if filters.severity:

@@ -23,6 +23,7 @@ from models import (
     StatusChange,
     TimelineEvent,
 )
+from models.incident import Status
 from viewer import filters as list_filters
 from viewer import mrkdwn
 
@@ -149,7 +150,7 @@ def list_incidents(
     """One page of incidents: open ones first, then the rest, newest first."""
     query = list_filters.apply(visible(Incident.select(), audience), filters, zone)
     total = query.count()
-    closed_last = Case(None, ((Incident.status == "resolved", 1),), 0)
+    closed_last = Case(None, ((Incident.status == Status.RESOLVED, 1),), 0)
     rows = list(
         query.order_by(closed_last, Incident.reported_at.desc(), Incident.id.desc()).paginate(
             filters.page, filters.per_page

@@ -22,7 +22,7 @@ from models import (
 )
 from models.db import generation, write_transaction
 from models.fields import utcnow
-from models.incident import TITLE_MAX_LENGTH
+from models.incident import TITLE_MAX_LENGTH, Status
 
 log = logging.getLogger(__name__)
 
@@ -255,7 +255,7 @@ def open_incidents() -> list[Incident]:
     with db.connection_context():
         return list(
             Incident.select()
-            .where(Incident.status != "resolved")
+            .where(Incident.status != Status.RESOLVED)
             .order_by(Incident.severity.asc(nulls="LAST"), Incident.reported_at.desc())
         )
 
@@ -265,7 +265,7 @@ def resolved_before(cutoff: dt.datetime) -> list[Incident]:
     with db.connection_context():
         return list(
             Incident.select().where(
-                (Incident.status == "resolved")
+                (Incident.status == Status.RESOLVED)
                 & (Incident.resolved_at <= cutoff)
                 & Incident.channel_archived_at.is_null()
                 & Incident.archive_error.is_null()

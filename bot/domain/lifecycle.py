@@ -29,11 +29,10 @@ from models import (
 )
 from models.db import write_transaction
 from models.fields import utcnow
-from models.incident import STATUS_MILESTONES, TITLE_MAX_LENGTH
+from models.incident import STATUS_MILESTONES, TITLE_MAX_LENGTH, Status
 
 log = logging.getLogger(__name__)
 
-SOURCES = ("command", "modal", "button", "slack", "shortcut", "scheduler")
 TEXT_FIELDS = ("title", "summary", "impact")
 DELIVERY_KEY_MAX = 128  # models.Delivery.key
 
@@ -167,7 +166,7 @@ def _apply_status(incident: Incident, status: str, actor: Actor, now: Any) -> No
     milestone = STATUS_MILESTONES.get(status)
     if milestone and getattr(incident, milestone) is None:
         setattr(incident, milestone, now)
-    if previous == "resolved" and status != "resolved":
+    if previous == Status.RESOLVED and status != Status.RESOLVED:
         incident.resolved_at = None
     StatusChange.create(
         incident=incident,
@@ -250,16 +249,16 @@ def change(
 
 def reopen(number: int, actor: Actor, *, key: str | None = None) -> Outcome:
     current = _get(number)
-    if current.status != "resolved":
+    if current.status != Status.RESOLVED:
         raise NotAllowed(f"Incident {number} is not resolved; it is {current.status}.")
-    return change(number, actor, key=key, status="investigating")
+    return change(number, actor, key=key, status=Status.INVESTIGATING)
 
 
 def resolve(number: int, actor: Actor, *, key: str | None = None) -> Outcome:
     current = _get(number)
-    if current.status == "resolved":
+    if current.status == Status.RESOLVED:
         raise NotAllowed(f"Incident {number} is already resolved.")
-    return change(number, actor, key=key, status="resolved")
+    return change(number, actor, key=key, status=Status.RESOLVED)
 
 
 def add_entry(

@@ -18,6 +18,7 @@ from prometheus_client.core import REGISTRY, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from models import Incident, db
+from models.incident import Status
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ class OpenIncidents(Collector):
                 rows = cast(
                     "Iterable[tuple[int | None, int]]",
                     Incident.select(Incident.severity, fn.COUNT(Incident.id).alias("n"))
-                    .where(Incident.status != "resolved")
+                    .where(Incident.status != Status.RESOLVED)
                     .group_by(Incident.severity)
                     .tuples(),
                 )

@@ -27,15 +27,12 @@ from peewee import IntegrityError
 from bot.domain.reminder_settings import ReminderSettings
 from models import Incident, Reminder, db
 from models.db import write_transaction
+from models.incident import Status
+from models.reminder import ReminderKind
 
 log = logging.getLogger(__name__)
 
-NO_LEAD, NO_SEVERITY, UPDATE_OVERDUE, OPEN_LONG = (
-    "no_lead",
-    "no_severity",
-    "update_overdue",
-    "open_long",
-)
+NO_LEAD, NO_SEVERITY, UPDATE_OVERDUE, OPEN_LONG = ReminderKind
 
 
 @dataclass(frozen=True)
@@ -72,7 +69,7 @@ def due(now: dt.datetime, settings: ReminderSettings) -> list[DueReminder]:
         incidents = list(
             Incident.select()
             .where(
-                Incident.status != "resolved",
+                Incident.status != Status.RESOLVED,
                 Incident.channel_id.is_null(False),
                 Incident.channel_archived_at.is_null(),
             )
@@ -162,7 +159,7 @@ def claim(item: DueReminder, now: dt.datetime, by: str = "") -> Reminder | None:
         with db.connection_context(), write_transaction():
             still_open = (
                 Incident.select()
-                .where(Incident.id == item.incident_id, Incident.status != "resolved")
+                .where(Incident.id == item.incident_id, Incident.status != Status.RESOLVED)
                 .exists()
             )
             if not still_open:

@@ -30,6 +30,7 @@ from bot.slack import answers, blocks, posting
 from bot.slack.invites import invite
 from bot.slack.people import shown_name
 from models import SEVERITIES, Incident
+from models.incident import Status
 
 log = logging.getLogger(__name__)
 
@@ -273,7 +274,7 @@ def after_change(
         _invite_lead(client, incident, str(lead.new), where)
     others = [c for c in outcome.changes if c.field != "status"]
     status = outcome.change("status")
-    if status and "resolved" not in (status.old, status.new):
+    if status and Status.RESOLVED not in (status.old, status.new):
         others.insert(0, status)
     if others:
         tell_channel(
@@ -282,9 +283,9 @@ def after_change(
             describe(others, actor_id),
             key=f"change:{incident.id}:{outcome.incident.revision}",
         )
-    if status and status.new == "resolved":
+    if status and status.new == Status.RESOLVED:
         resolved(client, incident, settings, actor_id)
-    elif status and status.old == "resolved":
+    elif status and status.old == Status.RESOLVED:
         reopened(client, incident, actor_id)
 
 
