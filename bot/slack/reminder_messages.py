@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from bot.domain import reminders
+from bot.domain import durations, reminders
 from bot.domain.reminders import DueReminder
 from bot.slack.blocks import Blocks, escape, mention, mrkdwn
 
@@ -16,21 +16,9 @@ ACTIONS_BLOCK = "reminder_actions"
 TEXT_BLOCK = "reminder_text"
 
 
-def _duration(elapsed: dt.timedelta) -> str:
-    minutes = int(elapsed.total_seconds() // 60)
-    days, minutes = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-    parts = [
-        f"{n} {unit}{'' if n == 1 else 's'}"
-        for n, unit in ((days, "day"), (hours, "hour"), (minutes, "minute"))
-        if n
-    ]
-    return " ".join(parts[:2]) or "less than a minute"
-
-
 def reminder_text(item: DueReminder) -> str:
     """The reminder in words (also the notification text), asking one person by name."""
-    who, since = mention(item.ask), _duration(item.elapsed)
+    who, since = mention(item.ask), durations.human(item.elapsed)
     name = f"Incident {item.number}: {escape(item.title)}"
     if item.kind == reminders.NO_LEAD:
         return (

@@ -112,6 +112,8 @@ def test_no_lead_fires_five_minutes_after_declaring_and_asks_the_reporter(
     [post] = posts(slack)
     assert post.params["channel"] == incident.channel_id
     assert f"<@{ALICE}>" in post.params["text"] and "no lead" in post.params["text"]
+    # Durations read as they do everywhere else the bot writes one (the channel's "5 min").
+    assert "no lead for 5 min." in post.params["text"], post.params["text"]
     [row] = rows(database)
     assert (row.kind, row.due_at, row.sent_at) == (
         "no_lead",
@@ -238,7 +240,7 @@ def test_open_long_fires_once_per_working_day_in_london_working_hours(
     assert monday.kind == tuesday.kind == "open_long"
     assert monday.due_at == monday_9_london
     assert tuesday.due_at == dt.datetime(2026, 7, 7, 8, 0, tzinfo=UTC)
-    assert "has been open for 3 days 1 hour" in posts(slack)[0].params["text"]
+    assert "has been open for 3 d 1 h." in posts(slack)[0].params["text"]
 
 
 def test_open_long_not_before_the_hours_are_up(slack: FakeSlack, database) -> None:
