@@ -1,0 +1,1 @@
+"""Slack-free rules, called directly on both databases."""

@@ -1,0 +1,1 @@
+"""Bolt listeners, driven through the fake Slack into the real app."""

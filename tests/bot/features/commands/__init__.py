@@ -1,0 +1,1 @@
+"""/incident and its subcommands."""

@@ -1,0 +1,1 @@
+"""The scheduler, reminders, member sync and the archiver."""

@@ -1,0 +1,1 @@
+"""What the bot says to Slack and how it reads what Slack sends."""

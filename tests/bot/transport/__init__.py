@@ -1,0 +1,1 @@
+"""Serving: HTTP and Socket Mode, the request guard, health and metrics."""
