@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -49,3 +51,9 @@ class Deps:
         self.fanout.shutdown(wait=wait)
         # A name still being looked up is not worth holding a shutdown for.
         self.names.shutdown(wait=False, cancel_futures=True)
+
+
+def bind(listener: Callable[..., None], deps: Deps) -> Callable[..., None]:
+    """`listener`, a module-level function, with its dependencies: Bolt passes the arguments
+    it knows by name (ack, body, context…), and the keyword-only `deps` comes from here."""
+    return functools.update_wrapper(functools.partial(listener, deps=deps), listener)

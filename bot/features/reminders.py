@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 
 from bot.domain import reminders
 from bot.domain.numbers import whole_number
-from bot.features.deps import Deps
+from bot.features.deps import Deps, bind
 from bot.slack import answers
 from bot.slack.actors import actor
 from bot.slack.answers import Where
@@ -26,55 +26,58 @@ def _reminder_id(action: dict[str, Any]) -> int | None:
     return whole_number(action.get("value"))
 
 
-def register(app: App, deps: Deps) -> None:
+def _may(body: dict[str, Any], context: BoltContext, deps: Deps) -> bool:
+    """The same rule as every change (bot.domain.permissions); told why not if not."""
+    _, refused = actor(
+        deps.quick, body["user"]["id"], "button", context, team_hint=body["user"].get("team_id")
+    )
+    context["refused"] = refused
+    return refused is None
+
+
+def snooze(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext, *, deps: Deps
+) -> None:
+    ack()
+    if not _may(body, context, deps):
+        return
     settings = deps.settings.reminders
+    reminder_id, user = _reminder_id(action), body["user"]["id"]
+    until = utcnow() + dt.timedelta(minutes=settings.snooze_minutes)
+    if reminder_id is None or reminders.snooze(reminder_id, user, until) is None:
+        # Unknown, or settled already (a second click, on a client still showing the
+        # buttons): say who settled it.
+        context["refused"] = _settled_already(reminder_id)
+        return
+    log.info("reminder snoozed", extra={"reminder": reminder_id, "user": user})
+    context["note"] = f"Snoozed by {mention(user)} until {slack_time(until, settings.zone)}"
 
-    def may(body: dict[str, Any], context: BoltContext) -> bool:
-        """The same rule as every change (bot.domain.permissions); told why not if not."""
-        _, refused = actor(
-            deps.quick, body["user"]["id"], "button", context, team_hint=body["user"].get("team_id")
-        )
-        context["refused"] = refused
-        return refused is None
 
-    def snooze(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext
-    ) -> None:
-        ack()
-        if not may(body, context):
-            return
-        reminder_id, user = _reminder_id(action), body["user"]["id"]
-        until = utcnow() + dt.timedelta(minutes=settings.snooze_minutes)
-        if reminder_id is None or reminders.snooze(reminder_id, user, until) is None:
-            # Unknown, or settled already (a second click, on a client still showing the
-            # buttons): say who settled it.
-            context["refused"] = _settled_already(reminder_id)
-            return
-        log.info("reminder snoozed", extra={"reminder": reminder_id, "user": user})
-        context["note"] = f"Snoozed by {mention(user)} until {slack_time(until, settings.zone)}"
+def dismiss(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext, *, deps: Deps
+) -> None:
+    ack()
+    if not _may(body, context, deps):
+        return
+    reminder_id, user = _reminder_id(action), body["user"]["id"]
+    if reminder_id is None or reminders.dismiss(reminder_id, user, utcnow()) is None:
+        context["refused"] = _settled_already(reminder_id)
+        return
+    log.info("reminder dismissed", extra={"reminder": reminder_id, "user": user})
+    context["note"] = f"Dismissed by {mention(user)}"
 
-    def dismiss(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext
-    ) -> None:
-        ack()
-        if not may(body, context):
-            return
-        reminder_id, user = _reminder_id(action), body["user"]["id"]
-        if reminder_id is None or reminders.dismiss(reminder_id, user, utcnow()) is None:
-            context["refused"] = _settled_already(reminder_id)
-            return
-        log.info("reminder dismissed", extra={"reminder": reminder_id, "user": user})
-        context["note"] = f"Dismissed by {mention(user)}"
 
-    def settle(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        """After the ack: the edit may wait on Slack's rate limits, the click never does."""
-        if context.get("refused"):
-            answers.tell(client, Where.of(body), context["refused"])
-        elif context.get("note"):
-            _settle(client, body, context["note"])
+def settle(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    """After the ack: the edit may wait on Slack's rate limits, the click never does."""
+    if context.get("refused"):
+        answers.tell(client, Where.of(body), context["refused"])
+    elif context.get("note"):
+        _settle(client, body, context["note"])
 
-    app.action(SNOOZE_ACTION)(ack=snooze, lazy=[settle])
-    app.action(DISMISS_ACTION)(ack=dismiss, lazy=[settle])
+
+def register(app: App, deps: Deps) -> None:
+    app.action(SNOOZE_ACTION)(ack=bind(snooze, deps), lazy=[settle])
+    app.action(DISMISS_ACTION)(ack=bind(dismiss, deps), lazy=[settle])
 
 
 def _settled_already(reminder_id: int | None) -> str | None:

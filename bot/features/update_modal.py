@@ -15,8 +15,9 @@ from slack_sdk.errors import SlackApiError
 
 from bot.domain import incidents, lifecycle, permissions
 from bot.domain.incidents import title_problem
+from bot.domain.lifecycle import Actor
 from bot.domain.numbers import whole_number
-from bot.features.deps import Deps
+from bot.features.deps import Deps, bind
 from bot.slack import blocks, mirror, modals
 from bot.slack.actors import actor, organisation
 from bot.slack.answers import Where
@@ -243,81 +244,85 @@ def open_for(quick: WebClient, trigger_id: str, incident: Incident) -> str | Non
     return None
 
 
-def register(app: App, deps: Deps) -> None:
-    def store(
-        ack: Ack,
-        body: dict[str, Any],
-        view: dict[str, Any],
-        context: BoltContext,
-    ) -> None:
-        try:
-            form = parse(view)
-        except ValueError as error:
-            ack(response_action="errors", errors={MESSAGE: str(error)})
-            return
-        problem = title_problem(form.title) if form.title is not None else None
-        if problem:
-            ack(response_action="errors", errors={TITLE: problem})
-            return
-        user = body["user"]["id"]
-        changes = form.changes()
-        known = look_up_together(deps.quick, (user, changes.get("lead")), deps.fanout)
-        who, refused = actor(
-            deps.quick, user, "modal", context, team_hint=body["user"].get("team_id"), known=known
+def _checked_form(view: dict[str, Any]) -> tuple[UpdateForm | None, dict[str, str]]:
+    """The form as submitted, or the errors to show on it."""
+    try:
+        form = parse(view)
+    except ValueError as error:
+        return None, {MESSAGE: str(error)}
+    problem = title_problem(form.title) if form.title is not None else None
+    return (None, {TITLE: problem}) if problem else (form, {})
+
+
+def _checked_people(
+    body: dict[str, Any], context: BoltContext, lead: str | None, deps: Deps
+) -> tuple[Actor, dict[str, str]]:
+    """Who submitted it, and the errors to show if they may not change the incident or the
+    lead they chose may not lead it."""
+    user = body["user"]["id"]
+    known = look_up_together(deps.quick, (user, lead), deps.fanout)
+    who, refused = actor(
+        deps.quick, user, "modal", context, team_hint=body["user"].get("team_id"), known=known
+    )
+    if refused:
+        return who, {MESSAGE: refused}
+    cannot = lead and permissions.cannot_lead(
+        known[lead], context.bot_user_id, lead, organisation(context)
+    )
+    return who, ({LEAD: cannot} if cannot else {})
+
+
+def store(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, *, deps: Deps
+) -> None:
+    """Before the ack: check the form and who sent it, and store only what they changed."""
+    form, errors = _checked_form(view)
+    if form is None:
+        ack(response_action="errors", errors=errors)
+        return
+    changes = form.changes()
+    who, errors = _checked_people(body, context, changes.get("lead"), deps)
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    try:
+        outcome = lifecycle.update(
+            form.number, who, key=f"view:{view['id']}", message=form.message, **changes
         )
-        if refused:
-            ack(response_action="errors", errors={MESSAGE: refused})
-            return
-        if changes.get("lead"):
-            cannot = permissions.cannot_lead(
-                known[changes["lead"]],
-                context.bot_user_id,
-                changes["lead"],
-                organisation(context),
-            )
-            if cannot:
-                ack(response_action="errors", errors={LEAD: cannot})
-                return
-        try:
-            outcome = lifecycle.update(
-                form.number,
-                who,
-                key=f"view:{view['id']}",
-                message=form.message,
-                **changes,
-            )
-        except lifecycle.Duplicate:
-            ack()
-            return
-        except (ValueError, LookupError) as error:  # LookupError: no such incident
-            ack(response_action="errors", errors={MESSAGE: str(error)})
-            return
+    except lifecycle.Duplicate:
         ack()
-        context["incident_id"] = form.number
-        context["message"] = form.message
-        mirror.keep(context, outcome)
+        return
+    except (ValueError, LookupError) as error:  # LookupError: no such incident
+        ack(response_action="errors", errors={MESSAGE: str(error)})
+        return
+    ack()
+    context["incident_id"] = form.number
+    context["message"] = form.message
+    mirror.keep(context, outcome)
 
-    def tell(client: WebClient, context: BoltContext, body: dict[str, Any]) -> None:
-        number = context.get("incident_id")
-        if number is None:
-            return
-        user = body["user"]["id"]
-        mirror.show(client, context, deps.settings, user, where=Where(user))
-        incident = incidents.get(number)
-        if incident is None:
-            return
-        if context.get("message"):
-            tell_channel(
-                client,
-                incident,
-                # Whole: as many sections as it needs (the form takes up to 3,000 characters).
-                f":memo: *Update* from {blocks.mention(user)}:\n"
-                f"{blocks.escape(context['message'])}",
-                key=f"update:{view_key(body)}",
-                thread_under_announcement=True,
-            )
 
-    app.view(CALLBACK_ID)(ack=store, lazy=[tell])
+def tell(client: WebClient, context: BoltContext, body: dict[str, Any], *, deps: Deps) -> None:
+    """After the ack: Slack in step with the change, and the update posted whole."""
+    number = context.get("incident_id")
+    if number is None:
+        return
+    user = body["user"]["id"]
+    mirror.show(client, context, deps.settings, user, where=Where(user))
+    incident = incidents.get(number)
+    if incident is None or not context.get("message"):
+        return
+    tell_channel(
+        client,
+        incident,
+        # Whole: as many sections as it needs (the form takes up to 3,000 characters).
+        f":memo: *Update* from {blocks.mention(user)}:\n{blocks.escape(context['message'])}",
+        key=f"update:{view_key(body)}",
+        thread_under_announcement=True,
+    )
+
+
+def register(app: App, deps: Deps) -> None:
+    app.view(CALLBACK_ID)(ack=bind(store, deps), lazy=[bind(tell, deps)])
 
 
 def view_key(body: dict[str, Any]) -> str:
