@@ -12,9 +12,10 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.config import Settings
 from bot.domain import incidents, lifecycle, membership, timeline
 from bot.domain.timeline import ts_to_datetime
-from bot.features.deps import Deps
+from bot.features.deps import Deps, bind
 from bot.slack import blocks
 from bot.slack.people import learn
 from models import Incident, TimelineEvent
@@ -88,71 +89,84 @@ def welcome_message(
     return text, body
 
 
-def register(app: App, deps: Deps) -> None:
-    settings = deps.settings
+def goodbye(event: dict[str, Any]) -> None:
+    user, channel = event.get("user"), event.get("channel")
+    if user and channel and incidents.number_for_channel(channel) is not None:
+        membership.left(channel, user)
 
-    @app.event("member_left_channel")
-    def goodbye(event: dict[str, Any]) -> None:
-        user, channel = event.get("user"), event.get("channel")
-        if user and channel and incidents.number_for_channel(channel) is not None:
-            membership.left(channel, user)
 
-    def joined(event: dict[str, Any], context: BoltContext) -> None:
-        """Before the ack: the record of who is in the channel. The welcome comes after."""
-        user, channel = event.get("user"), event.get("channel")
-        # Bolt lets this event through even for the bot itself (it joins what it creates).
-        if not user or not channel or user == context.bot_user_id:
-            return
-        if incidents.number_for_channel(channel) is None:
-            return
-        membership.joined(channel, user)
-        context["welcome"] = True
+def joined(event: dict[str, Any], context: BoltContext) -> None:
+    """Before the ack: the record of who is in the channel. The welcome comes after."""
+    user, channel = event.get("user"), event.get("channel")
+    # Bolt lets this event through even for the bot itself (it joins what it creates).
+    if not user or not channel or user == context.bot_user_id:
+        return
+    if incidents.number_for_channel(channel) is None:
+        return
+    membership.joined(channel, user)
+    context["welcome"] = True
 
-    def welcome(
-        event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
-    ) -> None:
-        if not context.get("welcome"):
-            return
-        user, channel = event["user"], event["channel"]
-        incident = incidents.for_channel(channel)
-        if incident is None:
-            return
-        if incident.is_private:
-            learn(client, [user])
-        event_ts = event.get("event_ts")
-        try:
-            joined_at = ts_to_datetime(event_ts) if event_ts else utcnow()
-        except (ValueError, TypeError, OverflowError):  # not a Slack ts: take the arrival
-            joined_at = utcnow()
-        if joined_at_declaration(incident, user, joined_at):
-            return
-        # One welcome per join, whichever delivery of it arrives, on whichever replica.
-        key = f"welcome:{channel}:{user}:{event_ts or body.get('event_id')}"
-        if not lifecycle.claim_once(key):
-            return
-        text, message = welcome_message(
-            incident,
-            user,
-            timeline.latest(incident.id, "update"),
-            settings.timeline_reaction,
-            blocks.viewer_url(settings.viewer_base_url, incident),
-        )
-        try:
-            client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=message)
-        except SlackApiError as error:
-            if error.response.get("error") in _TOO_LATE:
-                log.info(
-                    "welcome not shown",
-                    extra={"incident": incident.id, "error": error.response.get("error")},
-                )
-                return
+
+def _joined_at(event: dict[str, Any]) -> dt.datetime:
+    event_ts = event.get("event_ts")
+    try:
+        return ts_to_datetime(event_ts) if event_ts else utcnow()
+    except (ValueError, TypeError, OverflowError):  # not a Slack ts: take the arrival
+        return utcnow()
+
+
+def welcome(
+    event: dict[str, Any],
+    body: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+    *,
+    deps: Deps,
+) -> None:
+    """After the ack: show the newcomer where the incident stands, once per join."""
+    if not context.get("welcome"):
+        return
+    user, channel = event["user"], event["channel"]
+    incident = incidents.for_channel(channel)
+    if incident is None:
+        return
+    if incident.is_private:
+        learn(client, [user])
+    if joined_at_declaration(incident, user, _joined_at(event)):
+        return
+    # One welcome per join, whichever delivery of it arrives, on whichever replica.
+    key = f"welcome:{channel}:{user}:{event.get('event_ts') or body.get('event_id')}"
+    if lifecycle.claim_once(key):
+        _show_welcome(client, incident, user, key, deps.settings)
+
+
+def _show_welcome(
+    client: WebClient, incident: Incident, user: str, key: str, settings: Settings
+) -> None:
+    text, message = welcome_message(
+        incident,
+        user,
+        timeline.latest(incident.id, "update"),
+        settings.timeline_reaction,
+        blocks.viewer_url(settings.viewer_base_url, incident),
+    )
+    assert incident.channel_id is not None  # found by its channel
+    try:
+        client.chat_postEphemeral(channel=incident.channel_id, user=user, text=text, blocks=message)
+    except SlackApiError as error:
+        code = error.response.get("error")
+        if code not in _TOO_LATE:
             # Not shown: free the claim, so a redelivery of the join may show it.
             lifecycle.release(key)
-            log.warning(
-                "welcome not shown",
-                extra={"incident": incident.id, "error": error.response.get("error")},
-            )
-            return
-        log.info("welcomed", extra={"incident": incident.id, "user": user})
+        log.log(
+            logging.INFO if code in _TOO_LATE else logging.WARNING,
+            "welcome not shown",
+            extra={"incident": incident.id, "error": code},
+        )
+        return
+    log.info("welcomed", extra={"incident": incident.id, "user": user})
 
-    app.event("member_joined_channel")(ack=joined, lazy=[welcome])
+
+def register(app: App, deps: Deps) -> None:
+    app.event("member_left_channel")(goodbye)
+    app.event("member_joined_channel")(ack=joined, lazy=[bind(welcome, deps)])

@@ -37,9 +37,11 @@ log = logging.getLogger(__name__)
 # Fields shown in the topic: a change to anything else leaves the topic (and the "set the
 # channel topic" line Slack posts with it) alone.
 TOPIC_FIELDS = {"status", "severity", "lead", "title"}
-# Renders of one incident in a row before giving up on catching a stream of changes; the
-# next change renders again anyway.
-MAX_ROUNDS = 5
+# Renders of one incident in a row by one thread. Every round renders a real change (made
+# here while the last round was on its way, or by another replica), so a burst of changes
+# during a slow Slack takes as many rounds as it needs; the cap only guards against a fault
+# that would move the revision for ever.
+MAX_ROUNDS = 200
 
 
 def _quietly(step: str, incident: Incident, action: Callable[[], object]) -> None:

@@ -226,3 +226,26 @@ def test_rename_acks_in_time_when_slack_is_slow(
     delivery = slack.slash_command("rename db failover", channel=incident.channel_id, user=CAROL)
     slack.faults.clear()
     assert delivery.ok and not delivery.late, (delivery.elapsed, delivery.error)
+
+
+@ON_POSTGRES
+def test_every_change_of_a_long_burst_reaches_the_channel_while_slack_is_slow(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
+    """chat.update takes 0.3 s and the summary changes ten times, a change every 0.3 s: one
+    render is always under way when the next change comes. The opening message ends showing
+    the last summary, however many rounds of rendering that took."""
+    declare(slack, "Burst of changes", lead=BOB)
+    incident = incident_of(database)
+    slack.faults.latency("chat.update", 0.3)
+    for n in range(10):
+        shown(slack.slash_command(f"summary step {n:02d} done", channel=incident.channel_id))
+        time.sleep(0.3)
+    slack.wait_for_call(
+        "chat.update",
+        where=lambda c: (
+            c.params.get("channel") == incident.channel_id
+            and "step 09 done" in json.dumps(c.params)
+        ),
+        timeout=20,
+    )
