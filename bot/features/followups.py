@@ -90,40 +90,45 @@ def _pair(value: Any) -> tuple[int, int] | None:
     return number, page if page < 10**8 else 0  # a page past any list shows the first
 
 
-def register(app: App, deps: Deps) -> None:
-    def ack_only(ack: Ack) -> None:
-        ack()
+def ack_only(ack: Ack) -> None:
+    ack()
 
-    def done(
-        body: dict[str, Any],
-        action: dict[str, Any],
-        client: WebClient,
-        respond: Respond,
-        context: BoltContext,
-    ) -> None:
-        pair = _pair(action.get("value"))
-        if pair is None:
-            return  # not one of our buttons' values
-        where = Where.of(body)
-        who, refused = actor(
-            client, where.user, "button", context, team_hint=(body.get("user") or {}).get("team_id")
-        )
-        if refused:
-            answers.tell(client, where, refused)
-            return
-        item = actions.complete(pair[0], who)
-        if item is None:
-            return  # already done: a second click, or a redelivery
-        # Peewee's foreign-key id accessor, which peewee-stubs does not declare.
-        text, body_blocks = action_list(item.incident_id, pair[1])  # type: ignore[attr-defined]
+
+def done(
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    context: BoltContext,
+) -> None:
+    """After the ack: mark the action done and show the same page of the list again."""
+    pair = _pair(action.get("value"))
+    if pair is None:
+        return  # not one of our buttons' values
+    where = Where.of(body)
+    who, refused = actor(
+        client, where.user, "button", context, team_hint=(body.get("user") or {}).get("team_id")
+    )
+    if refused:
+        answers.tell(client, where, refused)
+        return
+    item = actions.complete(pair[0], who)
+    if item is None:
+        return  # already done: a second click, or a redelivery
+    # Peewee's foreign-key id accessor, which peewee-stubs does not declare.
+    text, body_blocks = action_list(item.incident_id, pair[1])  # type: ignore[attr-defined]
+    respond(text=text, blocks=body_blocks, replace_original=True)
+
+
+def turn(action: dict[str, Any], respond: Respond) -> None:
+    """After the ack: the previous or next page of the list, in place."""
+    pair = _pair(action.get("value"))
+    if pair is not None:
+        text, body_blocks = action_list(*pair)
         respond(text=text, blocks=body_blocks, replace_original=True)
 
-    def turn(action: dict[str, Any], respond: Respond) -> None:
-        pair = _pair(action.get("value"))
-        if pair is not None:
-            text, body_blocks = action_list(*pair)
-            respond(text=text, blocks=body_blocks, replace_original=True)
 
+def register(app: App, deps: Deps) -> None:
     app.action(DONE)(ack=ack_only, lazy=[done])
     app.action(f"{PAGE}_previous")(ack=ack_only, lazy=[turn])
     app.action(f"{PAGE}_next")(ack=ack_only, lazy=[turn])
