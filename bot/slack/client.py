@@ -15,7 +15,7 @@ import urllib.error
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.client import RemoteDisconnected
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from slack_sdk import WebClient
 from slack_sdk.http_retry import HttpRequest, HttpResponse, RetryHandler, RetryState
@@ -154,13 +154,37 @@ def make_quick_client(token: str, base_url: str) -> WebClient:
     )
 
 
-class RateLimitBudget(RetryHandler):
-    """On 429, wait Retry-After (plus a little jitter, so replicas do not return together)
-    and try again, for as long as the waits of this one call stay within `budget`."""
+class _Budgeted(RetryHandler):
+    """Tries a call again while the waits of this one call stay within `budget`; what it has
+    waited so far is kept in the call's retry state under `spent`."""
+
+    spent = ""
 
     def __init__(self, budget: float) -> None:
         super().__init__(max_retry_count=10_000)
         self.budget = budget
+
+    def _values(self, state: RetryState) -> dict[str, Any]:
+        if state.custom_values is None:
+            state.custom_values = {}
+        return state.custom_values
+
+    def _within_budget(self, state: RetryState, wait: float) -> bool:
+        return float(self._values(state).get(self.spent, 0.0)) + wait <= self.budget
+
+    def _wait_then_retry(self, state: RetryState, wait: float) -> None:
+        values = self._values(state)
+        values[self.spent] = float(values.get(self.spent, 0.0)) + wait
+        state.next_attempt_requested = True
+        time.sleep(wait)
+        state.increment_current_attempt()
+
+
+class RateLimitBudget(_Budgeted):
+    """On 429, wait Retry-After (plus a little jitter, so replicas do not return together)
+    and try again, for as long as the waits of this one call stay within `budget`."""
+
+    spent = "rate_limited_for"
 
     def _can_retry(
         self,
@@ -172,8 +196,7 @@ class RateLimitBudget(RetryHandler):
     ) -> bool:
         if response is None or response.status_code != 429:
             return False
-        waited = float((state.custom_values or {}).get("rate_limited_for", 0.0))
-        return waited + retry_after(response) <= self.budget
+        return self._within_budget(state, retry_after(response))
 
     def prepare_for_next_attempt(
         self,
@@ -184,23 +207,15 @@ class RateLimitBudget(RetryHandler):
         error: Exception | None = None,
     ) -> None:
         assert response is not None  # _can_retry only agrees for a 429 answer
-        wait = retry_after(response) + random.random()
-        values = state.custom_values if state.custom_values is not None else {}
-        values["rate_limited_for"] = float(values.get("rate_limited_for", 0.0)) + wait
-        state.custom_values = values
-        state.next_attempt_requested = True
-        time.sleep(wait)
-        state.increment_current_attempt()
+        self._wait_then_retry(state, retry_after(response) + random.random())
 
 
-class ServerErrorBudget(RetryHandler):
+class ServerErrorBudget(_Budgeted):
     """On 500, 502, 503 or 504 for a method safe to repeat after one (REPEATABLE, and
     ephemerals), wait a little (with jitter) and try again while the waits of this one call
     stay within `budget`."""
 
-    def __init__(self, budget: float) -> None:
-        super().__init__(max_retry_count=10_000)
-        self.budget = budget
+    spent = "server_errors_for"
 
     def _can_retry(
         self,
@@ -214,13 +229,12 @@ class ServerErrorBudget(RetryHandler):
             return False
         if method_of(request) not in REPEAT_AFTER_SERVER_ERROR:
             return False
-        waited = float((state.custom_values or {}).get("server_errors_for", 0.0))
-        return waited + self._next(state) <= self.budget
+        return self._within_budget(state, self._next(state))
 
     def _next(self, state: RetryState) -> float:
         # 0.5, 1, 2, 2, 2… s: a blip of a few seconds costs a few seconds, an outage a try
         # every two seconds or so until the budget is spent.
-        tries = int((state.custom_values or {}).get("server_errors", 0))
+        tries = int(self._values(state).get("server_errors", 0))
         return float(min(2.0, 0.5 * 2**tries))
 
     def prepare_for_next_attempt(
@@ -232,13 +246,9 @@ class ServerErrorBudget(RetryHandler):
         error: Exception | None = None,
     ) -> None:
         wait = self._next(state) * (0.5 + random.random() / 2)
-        values = state.custom_values if state.custom_values is not None else {}
+        values = self._values(state)
         values["server_errors"] = int(values.get("server_errors", 0)) + 1
-        values["server_errors_for"] = float(values.get("server_errors_for", 0.0)) + wait
-        state.custom_values = values
-        state.next_attempt_requested = True
-        time.sleep(wait)
-        state.increment_current_attempt()
+        self._wait_then_retry(state, wait)
 
 
 def retry_after(response: HttpResponse) -> float:

@@ -257,25 +257,25 @@ def reopened(client: WebClient, incident: Incident, actor_id: str | None) -> Non
     )
 
 
-def after_change(
+def _after_change(
     client: WebClient,
-    outcome: Outcome,
+    incident: Incident,
+    stored: Stored,
     settings: Settings,
     actor_id: str | None,
-    *,
-    where: answers.Where | None = None,
+    where: answers.Where | None,
 ) -> None:
-    """Bring Slack in step with a stored change. `where` is the person who made it, told
-    if a newly named lead could not be invited."""
-    if not outcome.changed:
-        return
-    incident = incidents.get(outcome.incident.id) or outcome.incident
-    refresh(client, incident.id, settings, [c.field for c in outcome.changes])
-    lead = outcome.change("lead")
+    """Bring Slack in step with a stored change, `incident` as it is now. `where` is the
+    person who made it, told if a newly named lead could not be invited."""
+    changes = list(stored.changes)
+    refresh(client, incident.id, settings, [c.field for c in changes])
+    by_field: dict[str, Change] = {}
+    for c in changes:
+        by_field.setdefault(c.field, c)
+    lead, status = by_field.get("lead"), by_field.get("status")
     if lead and lead.new and incident.channel_id:
         _invite_lead(client, incident, str(lead.new), where)
-    others = [c for c in outcome.changes if c.field != "status"]
-    status = outcome.change("status")
+    others = [c for c in changes if c.field != "status"]
     if status and Status.RESOLVED not in (status.old, status.new):
         others.insert(0, status)
     if others:
@@ -283,7 +283,7 @@ def after_change(
             client,
             incident,
             describe(others, actor_id),
-            key=f"change:{incident.id}:{outcome.incident.revision}",
+            key=f"change:{incident.id}:{stored.revision}",
         )
     if status and status.new == Status.RESOLVED:
         resolved(client, incident, settings, actor_id)
@@ -351,7 +351,5 @@ def show(
     if not isinstance(stored, Stored):
         return
     incident = incidents.get(stored.incident_id)
-    if incident is None:
-        return
-    incident.revision = stored.revision  # the revision this change made: its posts' keys
-    after_change(client, Outcome(incident, list(stored.changes)), settings, actor_id, where=where)
+    if incident is not None:
+        _after_change(client, incident, stored, settings, actor_id, where)
