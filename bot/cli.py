@@ -12,7 +12,7 @@ import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
 
-from bot.config import Settings, database_url_from_env
+from bot.config import Mode, Settings, database_url_from_env
 from incident_common.environment import ConfigError, log_format_from_env
 from incident_common.logs import configure_logging
 
@@ -24,7 +24,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate", help="create or upgrade the schema in DATABASE_URL")
     run = sub.add_parser("run", help="connect to Slack and handle incidents")
-    run.add_argument("--mode", choices=("socket", "http"), default="socket")
+    run.add_argument("--mode", choices=[m.value for m in Mode], default=Mode.SOCKET.value)
     demo = sub.add_parser("demo", help="try it without Slack: a fake Slack, the bot, the viewer")
     demo.add_argument("--database", default="incident-demo.db", help="SQLite file to use")
     demo.add_argument("--viewer-port", type=int, default=8080)
@@ -129,7 +129,7 @@ def _run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     # scans so a collection during a request stays short.
     gc.freeze()
     try:
-        if args.mode == "socket":
+        if args.mode == Mode.SOCKET:
             serve_socket(
                 app,
                 settings.app_token,

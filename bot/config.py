@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from urllib.parse import urlparse
 
 from bot.domain.reminder_settings import ReminderSettings
@@ -13,14 +14,21 @@ from models.db import SUPPORTED_SCHEMES
 
 DEFAULT_DATABASE_URL = "sqlite:///incidents.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
-MODES = ("socket", "http")
+
+
+class Mode(StrEnum):
+    """How Slack reaches the bot: over a WebSocket it opens, or by HTTP requests to it."""
+
+    SOCKET = "socket"
+    HTTP = "http"
+
 
 _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 
 
 @dataclass(frozen=True)
 class Settings:
-    mode: str
+    mode: Mode
     database_url: str
     bot_token: str
     app_token: str
@@ -48,10 +56,10 @@ class Settings:
     __str__ = __repr__
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str], *, mode: str = "socket") -> Settings:
+    def from_env(cls, env: Mapping[str, str], *, mode: str = Mode.SOCKET) -> Settings:
         """Build settings for `mode`; raise ConfigError naming the first bad variable."""
-        if mode not in MODES:
-            raise ConfigError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
+        if mode not in tuple(Mode):
+            raise ConfigError(f"unknown mode {mode!r}; use one of {', '.join(Mode)}")
 
         def get(name: str) -> str:
             return env.get(name, "").strip()
@@ -59,10 +67,10 @@ class Settings:
         bot_token = get("SLACK_BOT_TOKEN")
         _require_prefix("SLACK_BOT_TOKEN", bot_token, "xoxb-")
         app_token = get("SLACK_APP_TOKEN")
-        if mode == "socket":
+        if mode == Mode.SOCKET:
             _require_prefix("SLACK_APP_TOKEN", app_token, "xapp-", why="in socket mode")
         signing_secret = get("SLACK_SIGNING_SECRET")
-        if mode == "http" and not signing_secret:
+        if mode == Mode.HTTP and not signing_secret:
             raise ConfigError("SLACK_SIGNING_SECRET is required in http mode")
 
         incidents_channel = get("INCIDENTS_CHANNEL") or None
@@ -72,7 +80,7 @@ class Settings:
                 f"not a name ({incidents_channel!r})"
             )
         return cls(
-            mode=mode,
+            mode=Mode(mode),
             database_url=database_url_from_env(env),
             bot_token=bot_token,
             app_token=app_token,

@@ -3,7 +3,15 @@
 from models.audit import AuditEntry, Delivery
 from models.db import BaseModel, db, init_database, migrate
 from models.draft import DraftSource
-from models.incident import SEVERITIES, STATUSES, FollowUpAction, Incident, Status, StatusChange
+from models.incident import (
+    SEVERITIES,
+    STATUSES,
+    FollowUpAction,
+    Incident,
+    Source,
+    Status,
+    StatusChange,
+)
 from models.membership import ChannelMember
 from models.people import SlackUser
 from models.reminder import Reminder, ReminderKind
@@ -25,6 +33,7 @@ __all__ = [
     "Status",
     "StatusChange",
     "SlackUser",
+    "Source",
     "TimelineEvent",
     "db",
     "init_database",

@@ -40,6 +40,17 @@ STATUS_MILESTONES: dict[str, str] = {
 TITLE_MAX_LENGTH = 150
 
 
+class Source(StrEnum):
+    """Where a change came from, as the audit, the timeline and the status history say."""
+
+    COMMAND = "command"  # /incident and @-mentions
+    MODAL = "modal"  # the declare and Update forms
+    BUTTON = "button"
+    DECLARE = "declare"  # what the declaration itself stored
+    SLACK = "slack"  # Slack told the bot (a pin, an edit, a deletion)
+    VIEWER = "viewer"  # a page of a private incident was read
+
+
 class Incident(BaseModel):
     # The primary key is the incident number: the database hands out distinct numbers to
     # concurrent declarations on any number of replicas.
@@ -123,7 +134,7 @@ class StatusChange(BaseModel):
     status = CharField(max_length=20)
     changed_at = UTCDateTimeField(default=utcnow)
     changed_by = CharField(max_length=32, null=True)
-    source = CharField(max_length=16, default="command")
+    source = CharField(max_length=16, default=Source.COMMAND.value)
 
     class Meta:
         table_name = "status_change"

@@ -10,7 +10,7 @@ from peewee import AutoField, BooleanField, CharField, ForeignKeyField, TextFiel
 
 from models.db import BaseModel
 from models.fields import JSONTextField, UTCDateTimeField, utcnow
-from models.incident import Incident
+from models.incident import Incident, Source
 
 
 class Kind(StrEnum):
@@ -120,7 +120,7 @@ def hold_message(
         permalink,
         TimelineEvent.files.db_value(files),
         added_by_id,
-        "slack",
+        Source.SLACK.value,
         flag == "pinned",
         flag == "reacted",
         flag == "shortcut",

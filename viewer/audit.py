@@ -14,7 +14,7 @@ from flask import Flask, current_app, request
 from peewee import Database, DatabaseError
 from werkzeug.exceptions import ServiceUnavailable
 
-from models import AuditEntry, Incident
+from models import AuditEntry, Incident, Source
 from models.db import make_database
 from models.fields import utcnow
 from viewer import metrics
@@ -23,7 +23,7 @@ from viewer.auth.user import User
 log = logging.getLogger(__name__)
 
 AUDIT_KEY = "viewer.audit_database"
-SOURCE = "viewer"
+SOURCE = Source.VIEWER
 ACTION = "viewed"
 
 

@@ -22,7 +22,7 @@ from models import (
 )
 from models.db import generation, write_transaction
 from models.fields import utcnow
-from models.incident import TITLE_MAX_LENGTH, Status
+from models.incident import TITLE_MAX_LENGTH, Source, Status
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ def declare(declaration: Declaration, *, key: str | None = None) -> Incident | N
                 status=incident.status,
                 changed_at=now,
                 changed_by=declaration.reporter_id,
-                source="declare",
+                source=Source.DECLARE,
             )
             TimelineEvent.create(
                 incident=incident,
@@ -92,14 +92,14 @@ def declare(declaration: Declaration, *, key: str | None = None) -> Incident | N
                 occurred_at=now,
                 text=f"Incident declared: {incident.title}",
                 author_id=declaration.reporter_id,
-                source="declare",
+                source=Source.DECLARE,
                 created_at=now,
             )
             AuditEntry.create(
                 incident=incident,
                 at=now,
                 actor_id=declaration.reporter_id,
-                source="declare",
+                source=Source.DECLARE,
                 action="declared",
                 new_value=incident.title,
                 details={

@@ -23,6 +23,7 @@ from models import (
     AuditEntry,
     Delivery,
     Incident,
+    Source,
     StatusChange,
     TimelineEvent,
     db,
@@ -48,7 +49,7 @@ class NotAllowed(ValueError):
 @dataclass(frozen=True)
 class Actor:
     user_id: str | None
-    source: str
+    source: Source
     name: str = ""
 
 
@@ -178,62 +179,75 @@ def _apply_status(incident: Incident, status: str, actor: Actor, now: Any) -> No
     )
 
 
-def change(
-    number: int,
-    actor: Actor,
-    *,
-    key: str | None = None,
-    status: str | None = None,
-    severity: int | None = None,
-    lead: str | None = None,
-    clear_lead: bool = False,
-    title: str | None = None,
-    summary: str | None = None,
-    impact: str | None = None,
-) -> Outcome:
-    """Apply every given field that differs from the stored one, all or nothing."""
-    if status is not None and status not in STATUSES:
-        raise ValueError(parse_status(status))
-    if severity is not None and severity not in SEVERITIES:
-        raise ValueError(f"unknown severity {severity!r}")
-    if title is not None:
-        title = title.strip()
-        if not title or title_length(title) > TITLE_MAX_LENGTH:
+@dataclass(frozen=True)
+class Fields:
+    """What a change asks for; a field left None stays as it is."""
+
+    status: str | None = None
+    severity: int | None = None
+    lead: str | None = None
+    title: str | None = None
+    summary: str | None = None
+    impact: str | None = None
+
+    def checked(self) -> dict[str, Any]:
+        """The fields asked for, as they will be stored; ValueError for one that cannot be."""
+        if self.status is not None and self.status not in STATUSES:
+            raise ValueError(parse_status(self.status))
+        if self.severity is not None and self.severity not in SEVERITIES:
+            raise ValueError(f"unknown severity {self.severity!r}")
+        title = None if self.title is None else self.title.strip()
+        if title is not None and (not title or title_length(title) > TITLE_MAX_LENGTH):
             raise ValueError(f"A title has 1 to {TITLE_MAX_LENGTH} characters.")
-    wanted: dict[str, Any] = {
-        "status": status,
-        "severity": severity,
-        "title": title,
-        "summary": None if summary is None else summary.strip(),
-        "impact": None if impact is None else impact.strip(),
-    }
+        wanted = {
+            "lead": self.lead,
+            "status": self.status,
+            "severity": self.severity,
+            "title": title,
+            "summary": None if self.summary is None else self.summary.strip(),
+            "impact": None if self.impact is None else self.impact.strip(),
+        }
+        return {name: value for name, value in wanted.items() if value is not None}
+
+
+def _locked(number: int) -> Incident:
+    query = Incident.select().where(Incident.id == number)
+    if db.obj.for_update:
+        # Two replicas changing one incident take turns; the second sees the first's
+        # result, so its old → new is true. (SQLite serialises writers by itself.)
+        query = query.for_update()
+    incident = query.get_or_none()
+    if incident is None:
+        raise LookupError(f"no incident {number}")
+    return incident
+
+
+def _apply(incident: Incident, wanted: dict[str, Any], actor: Actor, now: Any) -> list[Change]:
+    """Set on `incident` each wanted field that differs; the changes, in the order asked."""
+    changes: list[Change] = []
+    for name, value in wanted.items():
+        attribute = "lead_id" if name == "lead" else name
+        old = getattr(incident, attribute)
+        if value == old:
+            continue
+        changes.append(Change(name, old, value))
+        if name == "status":
+            _apply_status(incident, value, actor, now)
+        else:
+            setattr(incident, attribute, value)
+        if name == "lead" and value and incident.acknowledged_at is None:
+            incident.acknowledged_at = now
+    return changes
+
+
+def change(number: int, actor: Actor, fields: Fields, *, key: str | None = None) -> Outcome:
+    """Apply every given field that differs from the stored one, all or nothing."""
+    wanted = fields.checked()
     with db.connection_context(), write_transaction():
         claim(key)
-        query = Incident.select().where(Incident.id == number)
-        if db.obj.for_update:
-            # Two replicas changing one incident take turns; the second sees the first's
-            # result, so its old → new is true. (SQLite serialises writers by itself.)
-            query = query.for_update()
-        incident = query.get_or_none()
-        if incident is None:
-            raise LookupError(f"no incident {number}")
+        incident = _locked(number)
         now = utcnow()
-        changes: list[Change] = []
-        if lead is not None or clear_lead:
-            new_lead = None if clear_lead else lead
-            if new_lead != incident.lead_id:
-                changes.append(Change("lead", incident.lead_id, new_lead))
-                incident.lead_id = new_lead
-                if new_lead and incident.acknowledged_at is None:
-                    incident.acknowledged_at = now
-        for name, value in wanted.items():
-            if value is None or value == getattr(incident, name):
-                continue
-            changes.append(Change(name, getattr(incident, name), value))
-            if name == "status":
-                _apply_status(incident, value, actor, now)
-            else:
-                setattr(incident, name, value)
+        changes = _apply(incident, wanted, actor, now)
         if changes:
             incident.updated_at = now
             incident.revision += 1
@@ -251,14 +265,14 @@ def reopen(number: int, actor: Actor, *, key: str | None = None) -> Outcome:
     current = _get(number)
     if current.status != Status.RESOLVED:
         raise NotAllowed(f"Incident {number} is not resolved; it is {current.status}.")
-    return change(number, actor, key=key, status=Status.INVESTIGATING)
+    return change(number, actor, Fields(status=Status.INVESTIGATING), key=key)
 
 
 def resolve(number: int, actor: Actor, *, key: str | None = None) -> Outcome:
     current = _get(number)
     if current.status == Status.RESOLVED:
         raise NotAllowed(f"Incident {number} is already resolved.")
-    return change(number, actor, key=key, status=Status.RESOLVED)
+    return change(number, actor, Fields(status=Status.RESOLVED), key=key)
 
 
 def add_entry(
@@ -312,11 +326,11 @@ def _get(number: int) -> Incident:
 
 
 def update(
-    number: int, actor: Actor, *, key: str | None, message: str = "", **fields: Any
+    number: int, actor: Actor, fields: Fields, *, key: str | None, message: str = ""
 ) -> Outcome:
     """The Update form: field changes and the update message, all stored or none."""
     with db.connection_context(), write_transaction():
-        outcome = change(number, actor, key=key, **fields)
+        outcome = change(number, actor, fields, key=key)
         if message.strip():
             add_entry(number, "update", message, actor)
     return outcome

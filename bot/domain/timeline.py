@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TypeGuard
 
 from bot.domain.lifecycle import Duplicate, claim
-from models import AuditEntry, TimelineEvent, db
+from models import AuditEntry, Kind, Source, TimelineEvent, db
 from models.db import write_transaction
 from models.fields import utcnow
 from models.timeline import hold_message
@@ -19,7 +19,7 @@ from models.timeline import hold_message
 log = logging.getLogger(__name__)
 
 # Each source of a message entry and the flag that records it.
-SOURCE_FLAGS = {"pin": "pinned", "reaction": "reacted", "shortcut": "shortcut"}
+SOURCE_FLAGS = {Kind.PIN: "pinned", Kind.REACTION: "reacted", Kind.SHORTCUT: "shortcut"}
 MESSAGE_KINDS = tuple(SOURCE_FLAGS)
 
 
@@ -48,7 +48,7 @@ def ts_to_datetime(ts: str) -> dt.datetime:
     return dt.datetime.fromtimestamp(float(ts), dt.UTC)
 
 
-def add_message(incident_id: int, message: SlackMessage, source: str) -> None:
+def add_message(incident_id: int, message: SlackMessage, source: Kind) -> None:
     """Put a message on the timeline for `source`; a repeat only re-asserts the source.
 
     The unique (incident, message_ts) key makes a duplicate an update of the same row, with
@@ -74,7 +74,7 @@ def add_message(incident_id: int, message: SlackMessage, source: str) -> None:
     )
 
 
-def remove_message(incident_id: int, message_ts: str, source: str) -> bool:
+def remove_message(incident_id: int, message_ts: str, source: Kind) -> bool:
     """Drop `source`'s hold on a message; the entry goes when no source holds it.
 
     Returns True when the entry left the timeline.
@@ -120,11 +120,11 @@ def name_author(incident_id: int, message_ts: str, author_id: str, name: str) ->
 
 
 def add_pin(incident_id: int, pin: SlackMessage) -> None:
-    add_message(incident_id, pin, "pin")
+    add_message(incident_id, pin, Kind.PIN)
 
 
 def remove_pin(incident_id: int, message_ts: str) -> bool:
-    return remove_message(incident_id, message_ts, "pin")
+    return remove_message(incident_id, message_ts, Kind.PIN)
 
 
 def entries(incident_id: int) -> list[TimelineEvent]:
@@ -199,7 +199,7 @@ def edit_message(incident_id: int, edit: Edit) -> bool:
                 incident=incident_id,
                 at=utcnow(),
                 actor_id=edit.editor_id,
-                source="slack",
+                source=Source.SLACK,
                 action="timeline_edit",
                 old_value=old,
                 new_value=edit.new_text,
@@ -247,7 +247,7 @@ def mark_deleted(
             incident=incident_id,
             at=utcnow(),
             actor_id=actor_id,
-            source="slack",
+            source=Source.SLACK,
             action="timeline_delete",
             old_value=found.text,
             new_value=None,

@@ -17,14 +17,14 @@ from slack_sdk.errors import SlackApiError
 from bot.domain import incidents, people, permissions
 from bot.domain.incidents import Declaration, title_problem
 from bot.domain.numbers import whole_number
-from bot.features.deps import Deps
+from bot.features.deps import Deps, bind
 from bot.slack import answers, blocks, modals
 from bot.slack.actors import actor, organisation
 from bot.slack.answers import Where
 from bot.slack.command_text import readable
 from bot.slack.opening import RETRY, open_in_slack
 from bot.slack.people import look_up_together
-from models import SEVERITIES
+from models import SEVERITIES, Source
 from models.incident import TITLE_MAX_LENGTH
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,9 @@ TITLE, SUMMARY, IMPACT, SEVERITY, LEAD, PRIVATE = (
     "severity",
     "lead",
     "private",
+)
+NOT_SAVED = (
+    "The incident could not be saved just now. Nothing was lost: press Declare again in a moment."
 )
 TEXT_INPUT_MAX = 3000  # Slack's most for a plain_text_input, and its initial_value
 
@@ -241,148 +244,177 @@ def readable_name(user_id: str) -> str:
     return person.shown_name if person else ""
 
 
+def source_of(shortcut: dict[str, Any]) -> dict[str, Any]:
+    """The message a shortcut declares from, as the incident keeps it: where, who, the text
+    and its files, and Slack's permalink."""
+    message, channel = shortcut.get("message") or {}, (shortcut.get("channel") or {}).get("id")
+    source = {
+        "channel": channel,
+        "ts": message.get("ts"),
+        "user": message.get("user"),
+        "text": modals.text_of(message.get("text")),
+        "files": [
+            {"name": f.get("title") or f.get("name"), "permalink": f.get("permalink")}
+            for f in message.get("files") or []
+            if isinstance(f, dict)
+        ],
+    }
+    if message.get("thread_ts"):
+        source["thread_ts"] = message.get("thread_ts")
+    for key in ("bot_id", "username", "bot_profile"):  # who posted it, if a bot did
+        if message.get(key):
+            source[key] = message[key]
+    domain = (shortcut.get("team") or {}).get("domain")
+    if domain and channel and isinstance(message.get("ts"), str):
+        # Slack's permalink, built: chat.getPermalink cannot see a private channel the
+        # bot is not in.
+        source["permalink"] = permalink_of(domain, channel, message)
+    return source
+
+
+def from_message(ack: Ack, shortcut: dict[str, Any], context: BoltContext, *, deps: Deps) -> None:
+    """The shortcut: the declare form, filled in from the message."""
+    ack()
+    source = source_of(shortcut)
+    plain = readable(source["text"], readable_name)
+    title, _ = split_text(plain)
+    context["failed"] = open_modal(
+        deps.quick,
+        shortcut["trigger_id"],
+        title,
+        source["channel"],
+        summary=plain,
+        source=source,
+        response_url=shortcut.get("response_url"),
+    )
+
+
+def tell_failure(shortcut: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    if context.get("failed"):
+        answers.tell(client, Where.of(shortcut), context["failed"])
+
+
+def _form_errors(
+    form: DeclareForm, body: dict[str, Any], context: BoltContext, deps: Deps
+) -> dict[str, str] | None:
+    """What the form must show before it can be declared, by field; None when nothing."""
+    problem = title_problem(form.title)
+    if problem:
+        return {TITLE: problem}
+    user = body["user"]["id"]
+    known = look_up_together(deps.quick, (user, form.lead_id), deps.fanout)
+    _, refused = actor(
+        deps.quick, user, Source.MODAL, context, team_hint=body["user"].get("team_id"), known=known
+    )
+    if refused:
+        return {TITLE: refused}
+    if form.lead_id:
+        cannot = permissions.cannot_lead(
+            known[form.lead_id], context.bot_user_id, form.lead_id, organisation(context)
+        )
+        if cannot:
+            return {LEAD: cannot}
+    return None
+
+
+def _declaration(form: DeclareForm, reporter: str) -> Declaration:
+    return Declaration(
+        title=form.title,
+        summary=form.summary,
+        impact=form.impact,
+        severity=form.severity,
+        lead_id=form.lead_id,
+        reporter_id=reporter,
+        is_private=form.is_private,
+    )
+
+
+def store(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, *, deps: Deps
+) -> None:
+    """Before the ack: the declaration is checked and stored; a problem keeps the form open."""
+    form = parse(view)
+    errors = _form_errors(form, body, context, deps)
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    user = body["user"]["id"]
+    try:
+        incident = incidents.declare(_declaration(form, user), key=view["id"])
+    except DatabaseError:
+        log.exception("could not store a declaration")
+        # Keep the modal (and every word typed in it) open rather than lose it.
+        ack(response_action="errors", errors={TITLE: NOT_SAVED})
+        return
+    ack()
+    if incident is None:
+        return  # a repeated submission: the first delivery does the Slack work
+    context["incident_id"] = incident.id
+    context["where"] = Where(user, form.response_url, form.origin_channel)
+    if form.source is not None:
+        # Kept whole when the form opened; else (a form opened by an older version)
+        # what private_metadata carried.
+        context["source_message"] = incidents.take_source(view["id"]) or form.source
+
+
+def open_incident(client: WebClient, context: BoltContext, *, deps: Deps) -> None:
+    """After the ack: the stored incident gets its channel, announcement and invitations."""
+    incident_id = context.get("incident_id")
+    if incident_id is None:
+        return
+    open_in_slack(
+        client,
+        incident_id,
+        settings=deps.settings,
+        executor=deps.fanout,
+        bot_user_id=context.bot_user_id,
+        where=context["where"],
+        source_message=context.get("source_message"),
+    )
+
+
+def ack_only(ack: Ack) -> None:
+    ack()
+
+
+def retry(
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+    *,
+    deps: Deps,
+) -> None:
+    """The Retry button: open in Slack an incident that Slack would not open before."""
+    number = whole_number(action.get("value"))
+    if number is None:
+        return
+    where = Where.of(body)
+    _, refused = actor(
+        client,
+        where.user,
+        Source.BUTTON,
+        context,
+        team_hint=(body.get("user") or {}).get("team_id"),
+    )
+    if refused:
+        answers.tell(client, where, refused)
+        return
+    open_in_slack(
+        client,
+        number,
+        settings=deps.settings,
+        executor=deps.fanout,
+        bot_user_id=context.bot_user_id,
+        where=where,
+        retry=True,
+    )
+
+
 def register(app: App, deps: Deps) -> None:
-    def from_message(ack: Ack, shortcut: dict[str, Any], context: BoltContext) -> None:
-        ack()
-        message, channel = shortcut.get("message") or {}, (shortcut.get("channel") or {}).get("id")
-        text = modals.text_of(message.get("text"))
-        plain = readable(text, readable_name)
-        source = {
-            "channel": channel,
-            "ts": message.get("ts"),
-            "user": message.get("user"),
-            "text": text,
-            "files": [
-                {"name": f.get("title") or f.get("name"), "permalink": f.get("permalink")}
-                for f in message.get("files") or []
-                if isinstance(f, dict)
-            ],
-        }
-        if message.get("thread_ts"):
-            source["thread_ts"] = message.get("thread_ts")
-        for key in ("bot_id", "username", "bot_profile"):  # who posted it, if a bot did
-            if message.get(key):
-                source[key] = message[key]
-        domain = (shortcut.get("team") or {}).get("domain")
-        if domain and channel and isinstance(message.get("ts"), str):
-            # Slack's permalink, built: chat.getPermalink cannot see a private channel the
-            # bot is not in.
-            source["permalink"] = permalink_of(domain, channel, message)
-        title, _ = split_text(plain)
-        context["failed"] = open_modal(
-            deps.quick,
-            shortcut["trigger_id"],
-            title,
-            channel,
-            summary=plain,
-            source=source,
-            response_url=shortcut.get("response_url"),
-        )
-
-    def tell_failure(shortcut: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        if context.get("failed"):
-            answers.tell(client, Where.of(shortcut), context["failed"])
-
-    app.shortcut(SHORTCUT_ID)(ack=from_message, lazy=[tell_failure])
-
-    def store(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
-        form = parse(view)
-        problem = title_problem(form.title)
-        if problem:
-            ack(response_action="errors", errors={TITLE: problem})
-            return
-        user = body["user"]["id"]
-        known = look_up_together(deps.quick, (user, form.lead_id), deps.fanout)
-        _, refused = actor(
-            deps.quick, user, "modal", context, team_hint=body["user"].get("team_id"), known=known
-        )
-        if refused:
-            ack(response_action="errors", errors={TITLE: refused})
-            return
-        if form.lead_id:
-            cannot = permissions.cannot_lead(
-                known[form.lead_id],
-                context.bot_user_id,
-                form.lead_id,
-                organisation(context),
-            )
-            if cannot:
-                ack(response_action="errors", errors={LEAD: cannot})
-                return
-        declaration = Declaration(
-            title=form.title,
-            summary=form.summary,
-            impact=form.impact,
-            severity=form.severity,
-            lead_id=form.lead_id,
-            reporter_id=user,
-            is_private=form.is_private,
-        )
-        try:
-            incident = incidents.declare(declaration, key=view["id"])
-        except DatabaseError:
-            log.exception("could not store a declaration")
-            # Keep the modal (and every word typed in it) open rather than lose it.
-            ack(
-                response_action="errors",
-                errors={
-                    TITLE: "The incident could not be saved just now. Nothing was lost: press "
-                    "Declare again in a moment."
-                },
-            )
-            return
-        ack()
-        if incident is not None:
-            context["incident_id"] = incident.id
-            context["where"] = Where(user, form.response_url, form.origin_channel)
-            if form.source is not None:
-                # Kept whole when the form opened; else (a form opened by an older version)
-                # what private_metadata carried.
-                context["source_message"] = incidents.take_source(view["id"]) or form.source
-
-    def open_incident(client: WebClient, context: BoltContext) -> None:
-        incident_id = context.get("incident_id")
-        if incident_id is None:
-            return  # a repeated submission: the first delivery does the Slack work
-        open_in_slack(
-            client,
-            incident_id,
-            settings=deps.settings,
-            executor=deps.fanout,
-            bot_user_id=context.bot_user_id,
-            where=context["where"],
-            source_message=context.get("source_message"),
-        )
-
-    app.view(CALLBACK_ID)(ack=store, lazy=[open_incident])
-
-    def ack_retry(ack: Ack) -> None:
-        ack()
-
-    def retry(
-        body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
-    ) -> None:
-        number = whole_number(action.get("value"))
-        if number is None:
-            return
-        where = Where.of(body)
-        _, refused = actor(
-            client, where.user, "button", context, team_hint=(body.get("user") or {}).get("team_id")
-        )
-        if refused:
-            answers.tell(client, where, refused)
-            return
-        open_in_slack(
-            client,
-            number,
-            settings=deps.settings,
-            executor=deps.fanout,
-            bot_user_id=context.bot_user_id,
-            where=where,
-            retry=True,
-        )
-
-    app.action(RETRY)(ack=ack_retry, lazy=[retry])
+    app.shortcut(SHORTCUT_ID)(ack=bind(from_message, deps), lazy=[tell_failure])
+    app.view(CALLBACK_ID)(ack=bind(store, deps), lazy=[bind(open_incident, deps)])
+    app.action(RETRY)(ack=ack_only, lazy=[bind(retry, deps)])
 
 
 def permalink_of(domain: str, channel: str, message: dict[str, Any]) -> str:

@@ -15,6 +15,7 @@ from bot.features.deps import Deps
 from bot.slack import answers, blocks
 from bot.slack.actors import actor
 from bot.slack.answers import Where
+from models import Source
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +108,11 @@ def done(
         return  # not one of our buttons' values
     where = Where.of(body)
     who, refused = actor(
-        client, where.user, "button", context, team_hint=(body.get("user") or {}).get("team_id")
+        client,
+        where.user,
+        Source.BUTTON,
+        context,
+        team_hint=(body.get("user") or {}).get("team_id"),
     )
     if refused:
         answers.tell(client, where, refused)

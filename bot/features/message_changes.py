@@ -20,6 +20,28 @@ from bot.features.deps import Deps
 log = logging.getLogger(__name__)
 
 
+def _edit_of(event: dict[str, Any], ts: str) -> Edit | None:
+    """The edit a message_changed event carries; None when what the message says is the
+    same (unfurls, new thread replies and the like change the message, not its text)."""
+    message = event.get("message") or {}
+    previous = event.get("previous_message") or {}
+    text = message.get("text") or ""
+    if "text" in previous and previous["text"] == text:
+        return None
+    edited = message.get("edited") or {}
+    # The edit's own ts: the same on every delivery of this edit, newer for the next.
+    edited_ts = edited.get("ts") or event.get("event_ts") or event.get("ts") or ts
+    if not timeline.is_slack_ts(edited_ts):
+        return None
+    return Edit(
+        message_ts=ts,
+        new_text=text,
+        previous_text=previous.get("text"),
+        edited_ts=edited_ts,
+        editor_id=edited.get("user") or message.get("user"),
+    )
+
+
 def _edited(event: dict[str, Any]) -> None:
     message = event.get("message") or {}
     previous = event.get("previous_message") or {}
@@ -33,25 +55,9 @@ def _edited(event: dict[str, Any]) -> None:
         # A thread parent deleted while it has replies stays behind as a tombstone.
         timeline.mark_deleted(number, ts, event_ts=event.get("event_ts"))
         return
-    text = message.get("text") or ""
-    if "text" in previous and previous["text"] == text:
-        # Unfurls, new thread replies and the like change the message, not what it says.
-        return
-    edited = message.get("edited") or {}
-    # The edit's own ts: the same on every delivery of this edit, newer for the next.
-    edited_ts = edited.get("ts") or event.get("event_ts") or event.get("ts") or ts
-    if not timeline.is_slack_ts(edited_ts):
-        return
-    timeline.edit_message(
-        number,
-        Edit(
-            message_ts=ts,
-            new_text=text,
-            previous_text=previous.get("text"),
-            edited_ts=edited_ts,
-            editor_id=edited.get("user") or message.get("user"),
-        ),
-    )
+    edit = _edit_of(event, ts)
+    if edit is not None:
+        timeline.edit_message(number, edit)
 
 
 def _deleted(event: dict[str, Any]) -> None:

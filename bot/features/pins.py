@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.domain import incidents, timeline
-from bot.features.deps import Deps
+from bot.features.deps import Deps, bind
 from bot.slack.messages import fill_in_author, message_entry, unnamed
 
 log = logging.getLogger(__name__)
@@ -45,43 +45,61 @@ def still_pinned(quick: WebClient, channel: str, ts: str) -> bool:
     return any((item.get("message") or {}).get("ts") == ts for item in items)
 
 
+def _pinned_message(event: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """The channel and the message a pin event names, if it names a message Slack would."""
+    item = event.get("item") or {}
+    message = item.get("message")
+    channel = event.get("channel_id") or item.get("channel")
+    if (
+        item.get("type") != "message"
+        or not isinstance(message, dict)
+        or not timeline.is_slack_ts(message.get("ts"))
+        or not isinstance(channel, str)
+    ):
+        return None
+    return channel, message
+
+
+def pin_added(
+    event: dict[str, Any],
+    body: dict[str, Any],
+    request: BoltRequest,
+    client: WebClient,
+    *,
+    deps: Deps,
+) -> None:
+    """Before the ack: the pinned message goes on its incident's timeline."""
+    pinned = _pinned_message(event)
+    if pinned is None:
+        return
+    channel, message = pinned
+    number = incidents.number_for_channel(channel)
+    if number is None:
+        return
+    if is_redelivery(request, body.get("event_time")) and not still_pinned(
+        deps.quick, channel, message["ts"]
+    ):
+        log.info("late pin of an unpinned message ignored", extra={"incident": number})
+        return
+    entry = message_entry(deps.quick, channel, message, event.get("user"))
+    timeline.add_pin(number, entry)
+    if unnamed(entry):
+        # After the ack, on the names pool: never delays the ack or the listeners.
+        deps.names.submit(fill_in_author, client, number, entry.message_ts, entry.author_id)
+
+
+def pin_removed(event: dict[str, Any]) -> None:
+    """The pin's hold on the timeline entry goes (another hold may keep the entry)."""
+    item = event.get("item") or {}
+    message = item.get("message") or {}
+    channel = event.get("channel_id") or item.get("channel")
+    if not isinstance(channel, str) or not timeline.is_slack_ts(message.get("ts")):
+        return
+    number = incidents.number_for_channel(channel)
+    if number is not None:
+        timeline.remove_pin(number, message["ts"])
+
+
 def register(app: App, deps: Deps) -> None:
-    def pin_added(
-        event: dict[str, Any], body: dict[str, Any], request: BoltRequest, client: WebClient
-    ) -> None:
-        item = event.get("item") or {}
-        message = item.get("message")
-        channel = event.get("channel_id") or item.get("channel")
-        if (
-            item.get("type") != "message"
-            or not isinstance(message, dict)
-            or not timeline.is_slack_ts(message.get("ts"))
-            or not isinstance(channel, str)
-        ):
-            return
-        number = incidents.number_for_channel(channel)
-        if number is None:
-            return
-        if is_redelivery(request, body.get("event_time")) and not still_pinned(
-            deps.quick, channel, message["ts"]
-        ):
-            log.info("late pin of an unpinned message ignored", extra={"incident": number})
-            return
-        entry = message_entry(deps.quick, channel, message, event.get("user"))
-        timeline.add_pin(number, entry)
-        if unnamed(entry):
-            # After the ack, on the names pool: never delays the ack or the listeners.
-            deps.names.submit(fill_in_author, client, number, entry.message_ts, entry.author_id)
-
-    app.event("pin_added")(pin_added)
-
-    @app.event("pin_removed")
-    def pin_removed(event: dict[str, Any]) -> None:
-        item = event.get("item") or {}
-        message = item.get("message") or {}
-        channel = event.get("channel_id") or item.get("channel")
-        if not isinstance(channel, str) or not timeline.is_slack_ts(message.get("ts")):
-            return
-        number = incidents.number_for_channel(channel)
-        if number is not None:
-            timeline.remove_pin(number, message["ts"])
+    app.event("pin_added")(bind(pin_added, deps))
+    app.event("pin_removed")(pin_removed)

@@ -11,8 +11,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.domain import incidents, timeline
-from bot.features.deps import Deps
+from bot.features.deps import Deps, bind
 from bot.slack.messages import fill_in_author, message_entry, unnamed
+from models import Kind
 
 log = logging.getLogger(__name__)
 
@@ -31,50 +32,67 @@ def _holders(message: dict[str, Any], reaction: str) -> list[str]:
     return users
 
 
-def register(app: App, deps: Deps) -> None:
+def _reacted_message(event: dict[str, Any], reaction: str) -> tuple[str, str] | None:
+    """The channel and ts of the message, if the event is the timeline reaction on one."""
+    item = event.get("item")
+    item = item if isinstance(item, dict) else {}
+    channel, ts = item.get("channel"), item.get("ts")
+    if _base(str(event.get("reaction") or "")) != reaction or item.get("type") != "message":
+        return None
+    # The same check as every other message event: a ts Slack would not send is dropped
+    # here, not asked of reactions.get (whose refusal would answer 500 and bring the event
+    # back).
+    if not (channel and isinstance(channel, str) and timeline.is_slack_ts(ts)):
+        return None
+    return channel, str(ts)
+
+
+def _message_now(quick: WebClient, channel: str, ts: str) -> dict[str, Any] | None:
+    """The message with every reaction on it, or None if it is gone.
+
+    The event carries no text; reactions.get answers with the message itself (thread
+    replies too). Quick: before the ack. If Slack cannot answer now, the event is not
+    acknowledged and Slack delivers it again later."""
+    try:
+        message: dict[str, Any] = quick.reactions_get(channel=channel, timestamp=ts, full=True)[
+            "message"
+        ]
+    except SlackApiError as error:
+        if error.response.get("error") == "message_not_found":
+            return None
+        raise
+    return message
+
+
+def reconcile(event: dict[str, Any], client: WebClient, *, deps: Deps) -> None:
+    """Make the timeline agree with the message's reactions as they are now.
+
+    Both events do the same thing, so a retry, a late delivery or two people reacting
+    at once all end the same way: the entry is held while one reaction remains.
+    """
     reaction = deps.settings.timeline_reaction
+    reacted = _reacted_message(event, reaction)
+    if reacted is None:
+        return
+    channel, ts = reacted
+    number = incidents.number_for_channel(channel)
+    if number is None:
+        return
+    message = _message_now(deps.quick, channel, ts)
+    if message is None:
+        log.info("reacted message is gone", extra={"incident": number})
+        return
+    holders = _holders(message, reaction)
+    if not holders:
+        timeline.remove_message(number, ts, Kind.REACTION)
+        return
+    entry = message_entry(deps.quick, channel, message, holders[0])
+    timeline.add_message(number, entry, Kind.REACTION)
+    if unnamed(entry):
+        # After the ack, on the names pool: never delays the ack or the listeners.
+        deps.names.submit(fill_in_author, client, number, entry.message_ts, entry.author_id)
 
-    quick = deps.quick
 
-    def reconcile(event: dict[str, Any], client: WebClient) -> None:
-        """Make the timeline agree with the message's reactions as they are now.
-
-        Both events do the same thing, so a retry, a late delivery or two people reacting
-        at once all end the same way: the entry is held while one reaction remains.
-        """
-        item = event.get("item")
-        item = item if isinstance(item, dict) else {}
-        channel, ts = item.get("channel"), item.get("ts")
-        if _base(str(event.get("reaction") or "")) != reaction or item.get("type") != "message":
-            return
-        # The same check as every other message event: a ts Slack would not send is dropped
-        # here, not asked of reactions.get (whose refusal would answer 500 and bring the event
-        # back).
-        if not (channel and isinstance(channel, str) and timeline.is_slack_ts(ts)):
-            return
-        number = incidents.number_for_channel(channel)
-        if number is None:
-            return
-        try:
-            # The event carries no text; reactions.get answers with the message itself
-            # (thread replies too) and every reaction on it.
-            # Quick: before the ack. If Slack cannot answer now, the event is not acknowledged
-            # and Slack delivers it again later.
-            message = quick.reactions_get(channel=channel, timestamp=ts, full=True)["message"]
-        except SlackApiError as error:
-            if error.response.get("error") == "message_not_found":
-                log.info("reacted message is gone", extra={"incident": number})
-                return
-            raise
-        holders = _holders(message, reaction)
-        if holders:
-            entry = message_entry(quick, channel, message, holders[0])
-            timeline.add_message(number, entry, "reaction")
-            if unnamed(entry):
-                # After the ack, on the names pool: never delays the ack or the listeners.
-                deps.names.submit(fill_in_author, client, number, entry.message_ts, entry.author_id)
-        else:
-            timeline.remove_message(number, ts, "reaction")
-
-    app.event("reaction_added")(reconcile)
-    app.event("reaction_removed")(reconcile)
+def register(app: App, deps: Deps) -> None:
+    app.event("reaction_added")(bind(reconcile, deps))
+    app.event("reaction_removed")(bind(reconcile, deps))

@@ -17,6 +17,7 @@ from bot.slack.actors import actor
 from bot.slack.answers import Where
 from bot.slack.blocks import mention
 from bot.slack.reminder_messages import DISMISS_ACTION, SNOOZE_ACTION, settled, slack_time
+from models import Source
 from models.fields import utcnow
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,11 @@ def _reminder_id(action: dict[str, Any]) -> int | None:
 def _may(body: dict[str, Any], context: BoltContext, deps: Deps) -> bool:
     """The same rule as every change (bot.domain.permissions); told why not if not."""
     _, refused = actor(
-        deps.quick, body["user"]["id"], "button", context, team_hint=body["user"].get("team_id")
+        deps.quick,
+        body["user"]["id"],
+        Source.BUTTON,
+        context,
+        team_hint=body["user"].get("team_id"),
     )
     context["refused"] = refused
     return refused is None

@@ -3,6 +3,7 @@ opened by /incident in an incident channel or the announcement's Update button."
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -15,7 +16,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.domain import incidents, lifecycle, permissions
 from bot.domain.incidents import title_problem
-from bot.domain.lifecycle import Actor
+from bot.domain.lifecycle import Actor, Fields
 from bot.domain.numbers import whole_number
 from bot.features.deps import Deps, bind
 from bot.slack import blocks, mirror, modals
@@ -23,7 +24,7 @@ from bot.slack.actors import actor, organisation
 from bot.slack.answers import Where
 from bot.slack.mirror import tell_channel
 from bot.slack.people import look_up_together
-from models import SEVERITIES, STATUSES, Incident
+from models import SEVERITIES, STATUSES, Incident, Source
 from models.incident import TITLE_MAX_LENGTH
 
 log = logging.getLogger(__name__)
@@ -55,25 +56,27 @@ class UpdateForm:
     # opened before they were kept.
     was: dict[str, Any] | None = None
 
-    def changes(self) -> dict[str, Any]:
+    def changes(self) -> Fields:
         """The fields the person changed in the form. A field left as it was is not sent
         back: someone may have changed it meanwhile (a command, a button, another form),
         and what the form showed then must not undo it."""
-        fields = {
-            "title": self.title,
-            "status": self.status,
-            "severity": self.severity,
-            "lead": self.lead_id,
-            "summary": self.summary,
-            "impact": self.impact,
-        }
+        asked = Fields(
+            title=self.title,
+            status=self.status,
+            severity=self.severity,
+            lead=self.lead_id,
+            summary=self.summary,
+            impact=self.impact,
+        )
         if self.was is None:
-            return fields
-        return {
-            name: value
-            for name, value in fields.items()
-            if fingerprint(name, value) != self.was.get(name)
+            return asked
+        was = self.was
+        unchanged: dict[str, None] = {
+            f.name: None
+            for f in dataclasses.fields(asked)
+            if fingerprint(f.name, getattr(asked, f.name)) == was.get(f.name)
         }
+        return dataclasses.replace(asked, **unchanged)
 
 
 def fingerprint(name: str, value: Any) -> Any:
@@ -262,7 +265,7 @@ def _checked_people(
     user = body["user"]["id"]
     known = look_up_together(deps.quick, (user, lead), deps.fanout)
     who, refused = actor(
-        deps.quick, user, "modal", context, team_hint=body["user"].get("team_id"), known=known
+        deps.quick, user, Source.MODAL, context, team_hint=body["user"].get("team_id"), known=known
     )
     if refused:
         return who, {MESSAGE: refused}
@@ -281,13 +284,13 @@ def store(
         ack(response_action="errors", errors=errors)
         return
     changes = form.changes()
-    who, errors = _checked_people(body, context, changes.get("lead"), deps)
+    who, errors = _checked_people(body, context, changes.lead, deps)
     if errors:
         ack(response_action="errors", errors=errors)
         return
     try:
         outcome = lifecycle.update(
-            form.number, who, key=f"view:{view['id']}", message=form.message, **changes
+            form.number, who, changes, key=f"view:{view['id']}", message=form.message
         )
     except lifecycle.Duplicate:
         ack()

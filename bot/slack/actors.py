@@ -13,6 +13,7 @@ from bot.domain import permissions
 from bot.domain.lifecycle import Actor
 from bot.domain.people import Person
 from bot.slack.people import look_up
+from models import Source
 
 
 def organisation(context: BoltContext | dict[str, Any]) -> str | None:
@@ -29,7 +30,7 @@ def organisation(context: BoltContext | dict[str, Any]) -> str | None:
 def actor(
     quick: WebClient,
     user_id: str,
-    source: str,
+    source: Source,
     context: BoltContext | dict[str, Any],
     *,
     team_hint: str | None = None,

@@ -77,28 +77,17 @@ def create_incident_channel(
         name = channel_name(number, title, attempt)
         try:
             response = client.conversations_create(name=name, is_private=is_private)
-        except SlackApiError as error:
-            if error.response.status_code >= 500:
-                # Like a lost answer: the channel may have been made before the error.
-                lost += 1
-                own = own_channel(client, number, bot_user_id, since, is_private)
-                if own is not None:
-                    return own
-                if lost > MAX_LOST_ANSWERS:
-                    raise
-                continue
-            if error.response.get("error") != "name_taken":
+        except (SlackApiError, OSError) as error:
+            taken = _name_taken(error)
+            if not taken and not _maybe_made(error):
                 raise
             own = own_channel(client, number, bot_user_id, since, is_private)
             if own is not None:
                 return own
-            attempt += 1
-            continue
-        except OSError:
+            if taken:
+                attempt += 1
+                continue
             lost += 1
-            own = own_channel(client, number, bot_user_id, since, is_private)
-            if own is not None:
-                return own
             if lost > MAX_LOST_ANSWERS:
                 raise
             continue  # the same name again: it was not made, or it is taken by our own
@@ -106,6 +95,21 @@ def create_incident_channel(
         return channel
     raise RuntimeError(
         f"no free channel name for incident {number} after {MAX_NAME_ATTEMPTS} tries"
+    )
+
+
+def _name_taken(error: Exception) -> bool:
+    return (
+        isinstance(error, SlackApiError)
+        and error.response.status_code < 500
+        and error.response.get("error") == "name_taken"
+    )
+
+
+def _maybe_made(error: Exception) -> bool:
+    """The answer was lost or broken: the channel may have been made before it."""
+    return isinstance(error, OSError) or (
+        isinstance(error, SlackApiError) and error.response.status_code >= 500
     )
 
 

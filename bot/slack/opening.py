@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from slack_sdk import WebClient
@@ -27,7 +27,7 @@ from bot.slack.invites import invite
 from bot.slack.messages import message_entry
 from bot.slack.mirror import TOPIC_FIELDS, refresh
 from bot.slack.people import learn, shown_name
-from models import Incident
+from models import Incident, Kind
 from models.fields import utcnow
 
 log = logging.getLogger(__name__)
@@ -175,6 +175,116 @@ def open_in_slack(
     return [failed]
 
 
+Step = tuple[str, Callable[[], object], str | None]  # what, how, the setting it depends on
+
+
+@dataclass
+class _Steps:
+    """The Slack steps that follow the channel's creation, each independent of the others."""
+
+    client: WebClient
+    incident: Incident
+    channel_id: str
+    settings: Settings
+    bot_user_id: str | None
+    source_message: dict[str, Any] | None
+    lead_name: Callable[[], str]
+    link: str | None = None
+    posted: dict[str, str] = field(default_factory=dict)
+    refused: list[Problem] = field(default_factory=list)
+
+    @property
+    def people(self) -> list[str]:
+        wanted = {self.incident.reporter_id, self.incident.lead_id}
+        return sorted({p for p in wanted if p and p != self.bot_user_id})
+
+    def invite_people(self) -> None:
+        refused = invite(self.client, self.channel_id, self.people).refused
+        for user, why in refused.items():
+            fix = why[:1].upper() + why[1:] + "."
+            self.refused.append(Problem(f"invite {blocks.mention(user)}", "refused", fix))
+        # The bot is in the channel it made (member events follow; member_sync re-reads).
+        if self.bot_user_id:
+            membership.joined(self.channel_id, self.bot_user_id)
+
+    def set_topic(self) -> None:
+        topic = blocks.topic(self.incident, self.lead_name())
+        self.client.conversations_setTopic(channel=self.channel_id, topic=topic)
+
+    def look_up_people(self) -> None:
+        learn(self.client, self.people)
+
+    def bookmark(self) -> None:
+        self.client.bookmarks_add(
+            channel_id=self.channel_id, title="Incident page", type="link", link=self.link
+        )
+
+    def post_opening(self) -> None:
+        text, body = blocks.opening_message(self.incident, self.link)
+        key = f"opening:{self.incident.id}"
+        response = posting.post(
+            self.client, channel=self.channel_id, key=key, text=text, blocks=body
+        )
+        self.posted["opening"] = response["ts"]
+
+    def announce(self) -> None:
+        assert self.settings.incidents_channel  # the step is only scheduled when it is set
+        text, body = blocks.announcement(self.incident, self.link)
+        response = posting.post(
+            self.client,
+            channel=self.settings.incidents_channel,
+            key=f"announcement:{self.incident.id}",
+            text=text,
+            blocks=body,
+            unfurl_links=False,
+        )
+        self.posted["announcement"] = response["ts"]
+        self.posted["announcement_channel"] = response["channel"]
+
+    def placeholder(self) -> None:
+        assert self.settings.incidents_channel  # the step is only scheduled when it is set
+        text, body = blocks.private_placeholder(self.settings.private_placeholder or "")
+        posting.post(
+            self.client,
+            channel=self.settings.incidents_channel,
+            key=f"placeholder:{self.incident.id}",
+            text=text,
+            blocks=body,
+        )
+
+    def first_entry(self) -> None:
+        source = self.source_message
+        assert source is not None  # the step is only scheduled with one
+        entry = message_entry(self.client, source["channel"], source, self.incident.reporter_id)
+        timeline.add_message(self.incident.id, entry, Kind.SHORTCUT)
+
+    def _in_incidents_channel(self) -> list[Step]:
+        channel, private = self.settings.incidents_channel, self.incident.is_private
+        if not channel:
+            return []
+        where = blocks.channel_link(channel)
+        if not private:
+            return [(f"announce the incident in {where}", self.announce, "INCIDENTS_CHANNEL")]
+        if self.settings.private_placeholder:
+            return [(f"post the placeholder in {where}", self.placeholder, "INCIDENTS_CHANNEL")]
+        return []
+
+    def all(self) -> list[Step]:
+        steps: list[Step] = [
+            ("invite the reporter and the lead", self.invite_people, None),
+            ("set the channel topic", self.set_topic, None),
+            ("post the opening message", self.post_opening, None),
+        ]
+        if self.link:
+            steps.append(("bookmark the incident page", self.bookmark, None))
+        if self.incident.is_private:
+            # Their addresses let people who sign in to the viewer by e-mail see it.
+            steps.append(("look up the members", self.look_up_people, None))
+        if self.source_message:
+            steps.append(("add the message to the timeline", self.first_entry, None))
+        return steps + self._in_incidents_channel()
+
+
 def _open(
     client: WebClient,
     incident: Incident,
@@ -187,125 +297,21 @@ def _open(
     source_message: dict[str, Any] | None,
     lead_name: Callable[[], str],
 ) -> list[Problem]:
-    channel_id: str = channel["id"]
-    incidents.attach_channel(incident.id, channel_id, channel["name"])
+    incidents.attach_channel(incident.id, channel["id"], channel["name"])
     # As stored now (its revision included): what the posts show, and what is compared
     # with the incident once they are up.
     incident = incidents.get(incident.id) or incident
-    link = blocks.viewer_url(settings.viewer_base_url, incident)
-    posted: dict[str, str] = {}
-    people = sorted({p for p in (incident.reporter_id, incident.lead_id) if p and p != bot_user_id})
-    problems: list[Problem] = []
-
-    def invite_people() -> None:
-        refused = invite(client, channel_id, people).refused
-        for user, why in refused.items():
-            problems.append(
-                Problem(
-                    f"invite {blocks.mention(user)}", "refused", why[:1].upper() + why[1:] + "."
-                )
-            )
-        # The bot is in the channel it made (member events follow; member_sync re-reads).
-        if bot_user_id:
-            membership.joined(channel_id, bot_user_id)
-
-    def set_topic() -> None:
-        client.conversations_setTopic(channel=channel_id, topic=blocks.topic(incident, lead_name()))
-
-    def look_up_people() -> None:
-        learn(client, people)
-
-    def bookmark() -> None:
-        client.bookmarks_add(channel_id=channel_id, title="Incident page", type="link", link=link)
-
-    def post_opening() -> None:
-        text, body = blocks.opening_message(incident, link)
-        response = posting.post(
-            client, channel=channel_id, key=f"opening:{incident.id}", text=text, blocks=body
-        )
-        posted["opening"] = response["ts"]
-
-    def announce() -> None:
-        assert settings.incidents_channel  # the step is only scheduled when it is set
-        text, body = blocks.announcement(incident, link)
-        response = posting.post(
-            client,
-            channel=settings.incidents_channel,
-            key=f"announcement:{incident.id}",
-            text=text,
-            blocks=body,
-            unfurl_links=False,
-        )
-        posted["announcement"] = response["ts"]
-        posted["announcement_channel"] = response["channel"]
-
-    def placeholder() -> None:
-        assert settings.incidents_channel  # the step is only scheduled when it is set
-        text, body = blocks.private_placeholder(settings.private_placeholder or "")
-        posting.post(
-            client,
-            channel=settings.incidents_channel,
-            key=f"placeholder:{incident.id}",
-            text=text,
-            blocks=body,
-        )
-
-    def first_entry() -> None:
-        assert source_message is not None
-        entry = message_entry(
-            client, source_message["channel"], source_message, incident.reporter_id
-        )
-        timeline.add_message(incident.id, entry, "shortcut")
-
-    steps: list[tuple[str, Callable[[], object], str | None]] = [
-        ("invite the reporter and the lead", invite_people, None),
-        ("set the channel topic", set_topic, None),
-        ("post the opening message", post_opening, None),
-    ]
-    if link:
-        steps.append(("bookmark the incident page", bookmark, None))
-    if incident.is_private:
-        # Their addresses let people who sign in to the viewer by e-mail see it.
-        steps.append(("look up the members", look_up_people, None))
-    if source_message:
-        steps.append(("add the message to the timeline", first_entry, None))
-    if settings.incidents_channel and incident.is_private and settings.private_placeholder:
-        steps.append(
-            (
-                f"post the placeholder in {blocks.channel_link(settings.incidents_channel)}",
-                placeholder,
-                "INCIDENTS_CHANNEL",
-            )
-        )
-    if settings.incidents_channel and not incident.is_private:
-        steps.append(
-            (
-                f"announce the incident in {blocks.channel_link(settings.incidents_channel)}",
-                announce,
-                "INCIDENTS_CHANNEL",
-            )
-        )
-    running = {
-        executor.submit(_attempt, name, action, setting=setting, incident_id=incident.id): name
-        for name, action, setting in steps
-    }
-    # The reporter hears within seconds; a step still waiting on Slack (a rate limit) is
-    # named, and finishes after: what then fails is told in a second message.
-    done, pending = wait(running, timeout=CONFIRM_WITHIN_SECONDS)
-    problems += [p for f in done if (p := f.result()) is not None]
-    _record_posts(incident, posted)
-    confirm(client, incident, problems, where=where, pending=[running[f] for f in pending])
-    if pending:
-        late = [p for f in pending if (p := f.result()) is not None]
-        _record_posts(incident, posted)
-        if late:
-            answers.tell(
-                client,
-                where,
-                f"Incident {incident.id}: some steps did not work:\n"
-                + "\n".join(p.as_text() for p in late),
-            )
-        problems += late
+    steps = _Steps(
+        client,
+        incident,
+        channel["id"],
+        settings,
+        bot_user_id,
+        source_message,
+        lead_name,
+        link=blocks.viewer_url(settings.viewer_base_url, incident),
+    )
+    problems = _run(steps, executor, where)
     if incidents.revision_of(incident.id) != incident.revision:
         # Changed while the posts were on their way (a rate limit held them): they show the
         # incident as it was; bring them, and the topic, in step.
@@ -315,6 +321,36 @@ def _open(
         extra={"incident": incident.id, "channel": incident.channel_id, "problems": len(problems)},
     )
     return problems
+
+
+def _run(steps: _Steps, executor: Executor, where: Where) -> list[Problem]:
+    """Every step side by side; the reporter hears within seconds. A step still waiting on
+    Slack (a rate limit) is named, and finishes after: what then fails is told in a second
+    message."""
+    incident = steps.incident
+    running = {
+        executor.submit(_attempt, name, action, setting=setting, incident_id=incident.id): name
+        for name, action, setting in steps.all()
+    }
+    done, pending = wait(running, timeout=CONFIRM_WITHIN_SECONDS)
+    problems = [p for f in done if (p := f.result()) is not None]
+    _record_posts(incident, steps.posted)
+    refused = len(steps.refused)
+    shown = steps.refused[:refused] + problems
+    confirm(steps.client, incident, shown, where=where, pending=[running[f] for f in pending])
+    if not pending:
+        return shown
+    late = [p for f in pending if (p := f.result()) is not None]
+    late += steps.refused[refused:]  # an invitation refused after the confirmation is news too
+    _record_posts(incident, steps.posted)
+    if late:
+        answers.tell(
+            steps.client,
+            where,
+            f"Incident {incident.id}: some steps did not work:\n"
+            + "\n".join(p.as_text() for p in late),
+        )
+    return shown + late
 
 
 # How long the reporter waits at most to hear the incident is declared.

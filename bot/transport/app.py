@@ -11,7 +11,7 @@ from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 
-from bot.config import Settings
+from bot.config import Mode, Settings
 from bot.domain.metrics import observe_handling, register_collectors
 from bot.features import register_all
 from bot.features.deps import Deps
@@ -64,7 +64,7 @@ def build_app(settings: Settings, client: WebClient, deps: Deps | None = None) -
     app = IncidentApp(
         client=client,
         signing_secret=settings.signing_secret,
-        request_verification_enabled=settings.mode == "http",
+        request_verification_enabled=settings.mode == Mode.HTTP,
         process_before_response=True,
         listener_executor=deps.listeners,
         logger=logging.getLogger("slack_bolt"),

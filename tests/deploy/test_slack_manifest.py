@@ -132,10 +132,12 @@ def used_by_code() -> tuple[set[str], set[str], set[str], set[str]]:
             if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
                 continue
             owner, attr = node.func.value, node.func.attr
-            # A Web API client by its name: client, a_client, quick (bot.features.deps.Deps.quick).
-            is_client = (
-                isinstance(owner, ast.Name) and owner.id.endswith(("client", "quick"))
-            ) or (isinstance(owner, ast.Attribute) and owner.attr == "quick")
+            # A Web API client by its name: client, a_client, quick (bot.features.deps.Deps.quick),
+            # self.client.
+            names = ("client", "quick")
+            is_client = (isinstance(owner, ast.Name) and owner.id.endswith(names)) or (
+                isinstance(owner, ast.Attribute) and owner.attr.endswith(names)
+            )
             if is_client and "_" in attr:
                 family, _, name = attr.partition("_")
                 methods.add(f"{family}.{name}")

@@ -99,7 +99,7 @@ def _person(inv: Invocation, named: Named) -> str:
 
 
 def _change(inv: Invocation, **fields: Any) -> Reply:
-    outcome = lifecycle.change(inv.incident.id, inv.actor, key=inv.key, **fields)
+    outcome = lifecycle.change(inv.incident.id, inv.actor, lifecycle.Fields(**fields), key=inv.key)
     if not outcome.changed:
         return Reply("Nothing to change: it is already so.", outcome=outcome)
     said = "; ".join(f"{c.field} is now {_shown(c.field, c.new)}" for c in outcome.changes)

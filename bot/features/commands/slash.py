@@ -16,17 +16,19 @@ from bot.domain import incidents
 from bot.features import declare, update_modal
 from bot.features.commands import in_channel
 from bot.features.commands.in_channel import Invocation, Reply
-from bot.features.deps import Deps
+from bot.features.deps import Deps, bind
 from bot.slack import answers, blocks, mirror
 from bot.slack.actors import actor, organisation
 from bot.slack.answers import Where
-from bot.slack.command_text import after_bot_mention, parse, readable
+from bot.slack.command_text import CommandText, after_bot_mention, parse, readable
 from bot.slack.opening import RETRY
+from models import Incident, Source
 
 COMMAND = "/incident"
 # One line per incident in /incident list: titles are clipped to this where shown.
 LIST_TITLE_MAX = 120
 RETRIES_LISTED = 10
+DECLARE_HINT = "To declare an incident, type `/incident` followed by what is happening.\n\n"
 
 
 def open_incidents_reply() -> Reply:
@@ -100,8 +102,8 @@ def not_here(word: str, typed: str = "") -> Reply:
 
 
 def answer_in_incident(
-    words: Any,
-    incident: Any,
+    words: CommandText,
+    incident: Incident,
     user: str,
     key: str,
     quick: WebClient,
@@ -109,7 +111,7 @@ def answer_in_incident(
     *,
     team_hint: str | None = None,
 ) -> Reply:
-    who, refused = actor(quick, user, "command", context, team_hint=team_hint)
+    who, refused = actor(quick, user, Source.COMMAND, context, team_hint=team_hint)
     return in_channel.run(
         words.name,
         Invocation(
@@ -125,118 +127,156 @@ def answer_in_incident(
     )
 
 
-def register(app: App, deps: Deps) -> None:
-    def on_command(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-        text, channel, user = body.get("text", ""), body.get("channel_id"), body["user_id"]
-        words = parse(text)
-        # By the channel's id: an incident channel renamed in Slack is still the incident's.
-        number = incidents.number_for_channel(channel) if channel else None
-        incident = incidents.get(number) if number is not None and words.name != "new" else None
-        if words.name == "list":
-            reply = open_incidents_reply()
-        elif words.name == "help":
-            reply = Reply(in_channel.HELP)
-        elif incident is None and words.name in IN_CHANNEL_ONLY:
-            reply = not_here(words.name, text)
-        elif words.name == "new" or incident is None:
-            typed = words.rest if words.name == "new" else text
-            title, summary = declare.split_text(readable(typed, declare.readable_name))
-            # Forms open before the ack: the trigger_id lives 3 s.
-            failed = declare.open_modal(
-                deps.quick,
-                body["trigger_id"],
-                title,
-                channel,
-                summary=summary,
-                response_url=body.get("response_url"),
-            )
-            ack(failed) if failed else ack()
-            return
-        elif not words.name:
-            _, refused = actor(deps.quick, user, "command", context)
-            failed = refused or update_modal.open_for(deps.quick, body["trigger_id"], incident)
-            ack(failed) if failed else ack()
-            return
-        else:
-            reply = answer_in_incident(
-                words, incident, user, f"cmd:{body['trigger_id']}", deps.quick, context
-            )
-            mirror.keep(context, reply.outcome)
-        ack(text=reply.text, blocks=reply.blocks or blocks.notice(reply.text))
+def _answered_anywhere(name: str, incident: Incident | None, typed: str) -> Reply | None:
+    """/incident list and help, and an in-channel word typed elsewhere."""
+    if name == "list":
+        return open_incidents_reply()
+    if name == "help":
+        return Reply(in_channel.HELP)
+    if incident is None and name in IN_CHANNEL_ONLY:
+        return not_here(name, typed)
+    return None
 
-    def after_command(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        mirror.show(client, context, deps.settings, body["user_id"], where=Where.of(body))
 
-    app.command(COMMAND)(ack=on_command, lazy=[after_command])
-
-    def declare_anyway(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext
-    ) -> None:
-        value = action.get("value")
-        # Plain text already (not_here made it so).
-        title, summary = declare.split_text(value if isinstance(value, str) else "")
-        where = Where.of(body)
-        context["failed"] = declare.open_modal(
+def _open_form(
+    body: dict[str, Any],
+    words: CommandText,
+    incident: Incident | None,
+    context: BoltContext,
+    deps: Deps,
+) -> str | None:
+    """The declare form outside an incident (or for `new`), the Update form inside one;
+    what to tell the person if it did not open. Before the ack: the trigger_id lives 3 s."""
+    if incident is None:
+        typed = words.rest if words.name == "new" else body.get("text", "")
+        title, summary = declare.split_text(readable(typed, declare.readable_name))
+        return declare.open_modal(
             deps.quick,
             body["trigger_id"],
             title,
-            where.channel,
+            body.get("channel_id"),
             summary=summary,
-            response_url=where.response_url,
+            response_url=body.get("response_url"),
         )
-        ack()
+    _, refused = actor(deps.quick, body["user_id"], Source.COMMAND, context)
+    return refused or update_modal.open_for(deps.quick, body["trigger_id"], incident)
 
-    def tell_failure(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        if context.get("failed"):
-            answers.tell(client, Where.of(body), context["failed"])
 
-    app.action(DECLARE_ANYWAY)(ack=declare_anyway, lazy=[tell_failure])
+def on_command(ack: Ack, body: dict[str, Any], context: BoltContext, *, deps: Deps) -> None:
+    """Before the ack: /incident's answer (or its form), and the change it made, stored."""
+    text, channel = body.get("text", ""), body.get("channel_id")
+    words = parse(text)
+    # By the channel's id: an incident channel renamed in Slack is still the incident's.
+    number = incidents.number_for_channel(channel) if channel else None
+    incident = incidents.get(number) if number is not None and words.name != "new" else None
+    reply = _answered_anywhere(words.name, incident, text)
+    if reply is None and (incident is None or not words.name):
+        failed = _open_form(body, words, incident, context, deps)
+        ack(failed) if failed else ack()
+        return
+    if reply is None:
+        assert incident is not None  # a form opens otherwise
+        key = f"cmd:{body['trigger_id']}"
+        reply = answer_in_incident(words, incident, body["user_id"], key, deps.quick, context)
+        mirror.keep(context, reply.outcome)
+    ack(text=reply.text, blocks=reply.blocks or blocks.notice(reply.text))
 
-    def on_mention(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
-        text, channel, user = event.get("text"), event.get("channel"), event.get("user")
-        if not (isinstance(channel, str) and isinstance(user, str) and isinstance(text, str)):
-            return
-        if event.get("bot_id") or event.get("subtype"):
-            return  # another app's or a bot's message: never a command
-        rest = after_bot_mention(text, context.bot_user_id)
-        if rest is None:
-            return  # the bot is mentioned in conversation, not asked to do something
-        words = parse(rest)
-        incident = incidents.for_channel(channel)
-        if words.name == "list":
-            reply = open_incidents_reply()
-        elif incident is None and words.name in IN_CHANNEL_ONLY:
-            reply = not_here(words.name, rest)
-        elif incident is None or not words.name or words.name == "help":
-            reply = Reply(
-                in_channel.HELP
-                if incident
-                else "To declare an incident, type `/incident` followed by what is "
-                "happening.\n\n" + in_channel.HELP
-            )
-        else:
-            reply = answer_in_incident(
-                words,
-                incident,
-                user,
-                f"event:{body.get('event_id')}",
-                deps.quick,
-                context,
-                team_hint=event.get("user_team"),
-            )
-            if reply.duplicate:
-                return  # a redelivered mention: it was answered the first time
-            mirror.keep(context, reply.outcome)
-        context["reply"] = {"text": reply.text, "blocks": reply.blocks}
 
-    def answer_mention(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        reply = context.get("reply")
-        if not reply:
-            return
-        # In the thread it was asked in, if it was.
-        where = Where(event["user"], None, event["channel"], event.get("thread_ts"))
-        answers.tell(client, where, reply["text"], reply["blocks"])
-        # The answer reaching them or not, Slack is brought in step with the change.
-        mirror.show(client, context, deps.settings, event["user"], where=where)
+def after_command(
+    body: dict[str, Any], client: WebClient, context: BoltContext, *, deps: Deps
+) -> None:
+    mirror.show(client, context, deps.settings, body["user_id"], where=Where.of(body))
 
-    app.event("app_mention")(ack=on_mention, lazy=[answer_mention])
+
+def declare_anyway(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext, *, deps: Deps
+) -> None:
+    """The button under "works in an incident's own channel": the declare form, titled."""
+    value = action.get("value")
+    # Plain text already (not_here made it so).
+    title, summary = declare.split_text(value if isinstance(value, str) else "")
+    where = Where.of(body)
+    context["failed"] = declare.open_modal(
+        deps.quick,
+        body["trigger_id"],
+        title,
+        where.channel,
+        summary=summary,
+        response_url=where.response_url,
+    )
+    ack()
+
+
+def tell_failure(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    if context.get("failed"):
+        answers.tell(client, Where.of(body), context["failed"])
+
+
+def command_in(event: dict[str, Any], bot_user_id: str | None) -> str | None:
+    """What a person asked of the bot in a message that begins with its mention; None for
+    conversation that mentions it, and for other apps' and bots' messages."""
+    text, channel, user = event.get("text"), event.get("channel"), event.get("user")
+    if not (isinstance(channel, str) and isinstance(user, str) and isinstance(text, str)):
+        return None
+    if event.get("bot_id") or event.get("subtype"):
+        return None
+    return after_bot_mention(text, bot_user_id)
+
+
+def _mention_reply(words: CommandText, incident: Incident | None, typed: str) -> Reply | None:
+    if words.name == "list":
+        return open_incidents_reply()
+    if incident is None and words.name in IN_CHANNEL_ONLY:
+        return not_here(words.name, typed)
+    if incident is None:
+        return Reply(DECLARE_HINT + in_channel.HELP)
+    if not words.name or words.name == "help":
+        return Reply(in_channel.HELP)
+    return None
+
+
+def on_mention(
+    body: dict[str, Any], event: dict[str, Any], context: BoltContext, *, deps: Deps
+) -> None:
+    """Before the ack: the mention's answer, and the change it made, stored."""
+    rest = command_in(event, context.bot_user_id)
+    if rest is None:
+        return
+    words = parse(rest)
+    incident = incidents.for_channel(event["channel"])
+    reply = _mention_reply(words, incident, rest)
+    if reply is None:
+        assert incident is not None  # _mention_reply answers without one
+        key = f"event:{body.get('event_id')}"
+        reply = answer_in_incident(
+            words,
+            incident,
+            event["user"],
+            key,
+            deps.quick,
+            context,
+            team_hint=event.get("user_team"),
+        )
+        if reply.duplicate:
+            return  # a redelivered mention: it was answered the first time
+        mirror.keep(context, reply.outcome)
+    context["reply"] = {"text": reply.text, "blocks": reply.blocks}
+
+
+def answer_mention(
+    event: dict[str, Any], client: WebClient, context: BoltContext, *, deps: Deps
+) -> None:
+    reply = context.get("reply")
+    if not reply:
+        return
+    # In the thread it was asked in, if it was.
+    where = Where(event["user"], None, event["channel"], event.get("thread_ts"))
+    answers.tell(client, where, reply["text"], reply["blocks"])
+    # The answer reaching them or not, Slack is brought in step with the change.
+    mirror.show(client, context, deps.settings, event["user"], where=where)
+
+
+def register(app: App, deps: Deps) -> None:
+    app.command(COMMAND)(ack=bind(on_command, deps), lazy=[bind(after_command, deps)])
+    app.action(DECLARE_ANYWAY)(ack=bind(declare_anyway, deps), lazy=[tell_failure])
+    app.event("app_mention")(ack=bind(on_mention, deps), lazy=[bind(answer_mention, deps)])

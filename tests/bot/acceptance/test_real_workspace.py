@@ -263,7 +263,7 @@ def test_the_update_form_never_shortens_a_stored_summary(
     declare(slack, "Long story")
     incident = incident_of(database)
     long_summary = "The replica fell behind. " * 160  # 4,000 characters
-    lifecycle.change(incident.id, Actor(ALICE, "command"), summary=long_summary)
+    lifecycle.change(incident.id, Actor(ALICE, "command"), lifecycle.Fields(summary=long_summary))
     assert ack_body(slack.slash_command("", channel=incident.channel_id)) is None
     view = slack.wait_for_view(callback_id="incident_update")
     assert (

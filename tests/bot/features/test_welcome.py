@@ -86,7 +86,7 @@ def test_the_welcome_carries_the_latest_update(slack: FakeSlack, bot: RunningBot
     bob = Actor(BOB, "command", "bob")
     lifecycle.add_entry(incident.id, "update", "Failing over to the replica", bob)
     lifecycle.add_entry(incident.id, "update", "Failover done, error rate falling", bob)
-    lifecycle.change(incident.id, bob, status="monitoring")
+    lifecycle.change(incident.id, bob, lifecycle.Fields(status="monitoring"))
     assert slack.join(incident.channel_id, CAROL).ok
     [welcome] = _welcomed(slack, CAROL)
     shown = _shown(welcome)
