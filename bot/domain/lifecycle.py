@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +35,6 @@ from models.incident import STATUS_MILESTONES, TITLE_MAX_LENGTH, Status
 
 log = logging.getLogger(__name__)
 
-TEXT_FIELDS = ("title", "summary", "impact")
 DELIVERY_KEY_MAX = 128  # models.Delivery.key
 
 
@@ -47,17 +47,71 @@ class NotAllowed(ValueError):
 
 
 @dataclass(frozen=True)
-class Actor:
-    user_id: str | None
-    source: Source
-    name: str = ""
-
-
-@dataclass(frozen=True)
 class Change:
     field: str
     old: Any
     new: Any
+
+
+# How a change reads, in one wording wherever it is shown: on the stored timeline (plain,
+# below) and in Slack (mrkdwn: bot.slack.blocks.MRKDWN).
+TEXT_FIELDS = ("title", "summary", "impact")
+# A changed summary or impact is quoted up to this many characters; the rest stays on the
+# incident itself.
+TEXT_SHOWN_MAX = 2500
+
+
+def _as_is(text: str, _limit: int) -> str:
+    return text
+
+
+def _user(user_id: str) -> str:
+    return f"<@{user_id}>"
+
+
+def _name(text: str) -> str:
+    return text
+
+
+@dataclass(frozen=True)
+class Markup:
+    """How the parts of a change are marked up where it is shown."""
+
+    name: Callable[[str], str] = _name  # the field's name
+    words: Callable[[str, int], str] = _as_is  # people's words, at most so many characters
+    person: Callable[[str], str] = _user
+    unset: str = "not set"
+
+
+PLAIN = Markup()
+
+
+def value(field: str, raw: Any, markup: Markup = PLAIN) -> str:
+    if raw is None or raw == "":
+        return markup.unset
+    if field == "severity":
+        return markup.words(SEVERITIES.get(raw, str(raw)), TEXT_SHOWN_MAX)
+    if field == "lead":
+        return markup.person(str(raw))
+    if field == "status":
+        return markup.words(str(raw).capitalize(), TEXT_SHOWN_MAX)
+    return markup.words(str(raw), TEXT_SHOWN_MAX)
+
+
+def describe(change: Change, markup: Markup = PLAIN) -> str:
+    """ "Status: Investigating → Identified"; "Summary is now: …" for the texts."""
+    name = markup.name(change.field.capitalize())
+    new = value(change.field, change.new, markup)
+    if change.field in TEXT_FIELDS:
+        return f"{name} is now: {new}"
+    return f"{name}: {value(change.field, change.old, markup)} → {new}"
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: str | None
+    source: Source
+    name: str = ""
 
 
 @dataclass
@@ -123,26 +177,11 @@ def release(key: str) -> None:
         Delivery.delete().where(Delivery.key == key).execute()
 
 
-def _shown(name: str, value: Any) -> str:
-    if value is None or value == "":
-        return "not set"
-    if name == "severity":
-        return SEVERITIES.get(value, str(value))
-    if name == "lead":
-        return f"<@{value}>"
-    return str(value)
-
-
 def _record(incident: Incident, change: Change, actor: Actor, now: Any) -> None:
-    old, new = _shown(change.field, change.old), _shown(change.field, change.new)
-    if change.field in TEXT_FIELDS:
-        text = f"{change.field.capitalize()} changed to: {new}"
-    else:
-        text = f"{change.field.capitalize()}: {old} → {new}"
     TimelineEvent.create(
         incident=incident,
         kind=change.field,
-        text=text,
+        text=describe(change),
         author_id=actor.user_id,
         author_name=actor.name,
         occurred_at=now,

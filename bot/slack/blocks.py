@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from bot.domain import durations
+from bot.domain.lifecycle import Markup
 from bot.slack.command_text import readable
 from models import Incident
 from models.fields import utcnow
@@ -260,3 +261,11 @@ def _wrap(line: str) -> list[str]:
         line = line[len(cut) :]
     pieces.append(line)
     return pieces
+
+
+def _bold(text: str) -> str:
+    return f"*{text}*"
+
+
+# A change as Slack shows it: names in bold, people's words escaped, the lead mentioned.
+MRKDWN = Markup(name=_bold, words=shown, person=mention, unset="_not set_")

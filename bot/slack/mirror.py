@@ -24,12 +24,12 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
-from bot.domain import incidents
+from bot.domain import incidents, lifecycle
 from bot.domain.lifecycle import Change, Outcome
 from bot.slack import answers, blocks, posting
 from bot.slack.invites import invite
 from bot.slack.people import shown_name
-from models import SEVERITIES, Incident
+from models import Incident
 from models.incident import Status
 
 log = logging.getLogger(__name__)
@@ -149,29 +149,9 @@ def _render(client: WebClient, incident: Incident, settings: Settings, topic: st
 
 def describe(changes: Iterable[Change], actor_id: str | None) -> str:
     """One line per change, as the channel should read it."""
-    lines = []
-    for change in changes:
-        if change.field in ("summary", "impact", "title"):
-            lines.append(
-                f"*{change.field.capitalize()}* is now: {blocks.shown(str(change.new), 2500)}"
-            )
-        else:
-            lines.append(
-                f"*{change.field.capitalize()}*: {_value(change.field, change.old)} → "
-                f"{_value(change.field, change.new)}"
-            )
+    lines = [lifecycle.describe(change, blocks.MRKDWN) for change in changes]
     who = f" (by {blocks.mention(actor_id)})" if actor_id else ""
     return "\n".join(lines) + who
-
-
-def _value(field: str, value: object) -> str:
-    if value is None or value == "":
-        return "_not set_"
-    if field == "severity":
-        return SEVERITIES.get(value, str(value))  # type: ignore[call-overload]
-    if field == "lead":
-        return blocks.mention(str(value))
-    return blocks.escape(str(value).capitalize())
 
 
 def tell_channel(

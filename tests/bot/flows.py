@@ -134,16 +134,6 @@ def settle(seconds: float = 0.5) -> None:
     time.sleep(seconds)
 
 
-def wait_until(predicate: Any, timeout: float = 10.0, step: float = 0.05) -> bool:
-    """Poll `predicate` until it holds or `timeout` passes; its last answer."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(step)
-    return bool(predicate())
-
-
 def topic_of(slack: FakeSlack, channel: str) -> str:
     return str(slack.channels[channel]["topic"]["value"])
 

@@ -14,12 +14,12 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.domain import actions, durations, incidents, lifecycle, people, permissions
-from bot.domain.lifecycle import Actor, NotAllowed, Outcome
+from bot.domain.lifecycle import Actor, NotAllowed, Outcome, describe
 from bot.slack import blocks
 from bot.slack.channels import channel_name, rename_target
 from bot.slack.command_text import Named, first_person, readable
 from bot.slack.people import look_up
-from models import SEVERITIES, Incident
+from models import Incident
 from models.fields import utcnow
 
 HELP = """*In an incident channel*
@@ -102,18 +102,8 @@ def _change(inv: Invocation, **fields: Any) -> Reply:
     outcome = lifecycle.change(inv.incident.id, inv.actor, lifecycle.Fields(**fields), key=inv.key)
     if not outcome.changed:
         return Reply("Nothing to change: it is already so.", outcome=outcome)
-    said = "; ".join(f"{c.field} is now {_shown(c.field, c.new)}" for c in outcome.changes)
-    return Reply(f"Done: {said}.", outcome=outcome)
-
-
-def _shown(name: str, value: Any) -> str:
-    if name == "severity":
-        return str(SEVERITIES.get(value, value))
-    if name == "lead":
-        return blocks.mention(value)
-    if name in ("summary", "impact", "title"):
-        return f"“{blocks.shown(str(value), 1000)}”"
-    return blocks.escape(str(value))
+    said = "\n".join(describe(change, blocks.MRKDWN) for change in outcome.changes)
+    return Reply(f"Done.\n{said}", outcome=outcome)
 
 
 def lead(inv: Invocation) -> Reply:

@@ -10,6 +10,7 @@ from bot.domain.lifecycle import Actor
 from fakeslack import FakeSlack
 from models import Incident, TimelineEvent
 from testkit.harness import ALICE, BOB, BOT_USER, CAROL, INCIDENTS, RunningBot
+from testkit.net import wait_until
 from tests.bot.flows import (
     ack_body,
     announcement_text,
@@ -21,7 +22,6 @@ from tests.bot.flows import (
     shown,
     submit_declare,
     wait_for_confirmation,
-    wait_until,
 )
 
 DAVE, ERIN = "U0DAVE0001", "U0ERIN0001"
@@ -58,12 +58,13 @@ def test_welcome_with_a_long_emoji_update_fits_slack(
     incident = incident_of(database)
     lifecycle.add_entry(incident.id, "update", "🔥" * 1490, Actor(ALICE, "modal", "alice"))
     slack.join(incident.channel_id, CAROL)
-    assert wait_until(
+    wait_until(
         lambda: any(
             c.params.get("user") == CAROL for c in slack.calls_to("chat.postEphemeral") if c.ok
         ),
-        timeout=5,
-    ), [c.summary() for c in slack.calls_to("chat.postEphemeral")]
+        5,
+        "the newcomer's welcome shown",
+    )
 
 
 def test_lead_with_two_people_is_not_silently_the_first(
@@ -180,9 +181,11 @@ def test_a_change_whose_words_contain_payload_reaches_the_announcement(
     )
     assert "Done" in answer
     assert incident_of(database).summary == "payload API returns 500"
-    assert wait_until(
-        lambda: "payload API returns 500" in announcement_text(slack, incident), timeout=5
-    ), "the announcement still shows the old summary"
+    wait_until(
+        lambda: "payload API returns 500" in announcement_text(slack, incident),
+        5,
+        "the announcement shows the new summary",
+    )
 
 
 def test_lead_named_in_a_command_containing_payload_is_invited(
@@ -191,13 +194,13 @@ def test_lead_named_in_a_command_containing_payload_is_invited(
     declare(slack, "Payload lead", lead=None)
     incident = incident_of(database)
     shown(slack.slash_command(f"lead <@{CAROL}|carol>", channel=incident.channel_id, raw=True))
-    assert wait_until(lambda: CAROL in slack.channels[incident.channel_id]["members"], timeout=5)
+    wait_until(lambda: CAROL in slack.channels[incident.channel_id]["members"], 5, "carol in")
     slack.add_user(DAVE, "payload-dave")  # a user name with the word in it
     shown(
         slack.slash_command(f"lead <@{DAVE}|payload-dave>", channel=incident.channel_id, raw=True)
     )
     assert incident_of(database).lead_id == DAVE
-    assert wait_until(lambda: DAVE in slack.channels[incident.channel_id]["members"], timeout=5)
+    wait_until(lambda: DAVE in slack.channels[incident.channel_id]["members"], 5, "dave in")
 
 
 def test_declare_from_a_dm_and_from_a_private_channel_the_bot_is_not_in(

@@ -10,13 +10,13 @@ from bot.domain.lifecycle import Actor
 from fakeslack import FakeSlack
 from models import Incident
 from testkit.harness import ALICE, BOB, BOT_USER, CAROL, INCIDENTS, RunningBot
+from testkit.net import wait_until
 from tests.bot.flows import (
     ack_body,
     declare,
     incident_of,
     settle,
     shown,
-    wait_until,
 )
 
 DAVE, ERIN = "U0DAVE0001", "U0ERIN0001"
@@ -34,7 +34,7 @@ def test_update_form_submitted_late_does_not_undo_a_change_made_meanwhile(
     assert ack_body(slack.slash_command("", channel=channel)) is None
     view = slack.wait_for_view(callback_id="incident_update")
     # Bob, meanwhile.
-    assert "identified" in shown(
+    assert "→ Identified" in shown(
         slack.slash_command("status identified", channel=channel, user=BOB)
     )
     shown(slack.slash_command("summary root cause: bad deploy 1.2.3", channel=channel, user=BOB))
@@ -63,7 +63,7 @@ def test_update_form_submitted_after_a_resolve_does_not_reopen(
     assert slack.click(
         "incident_resolve", user=BOB, channel=INCIDENTS, message_ts=incident.announcement_ts
     ).ok
-    assert wait_until(lambda: incident_of(database).status == "resolved")
+    wait_until(lambda: incident_of(database).status == "resolved", 10, "resolved")
     assert ack_body(slack.submit_view(view["id"], {"message": "Customers confirm fixed"})) is None
     assert incident_of(database).status == "resolved", incident_of(database).status
 

@@ -10,12 +10,12 @@ from bot.domain.lifecycle import Actor
 from fakeslack import FakeSlack
 from models import Incident
 from testkit.harness import ALICE, BOB, CAROL, INCIDENTS, RunningBot
+from testkit.net import wait_until
 from tests.bot.flows import (
     declare,
     incident_of,
     settle,
     shown,
-    wait_until,
 )
 
 DAVE, ERIN = "U0DAVE0001", "U0ERIN0001"
@@ -147,7 +147,7 @@ def test_join_from_the_announcement_tells_the_person(
     assert slack.click(
         "incident_join", user=CAROL, channel=INCIDENTS, message_ts=incident.announcement_ts
     ).ok
-    assert wait_until(lambda: CAROL in slack.channels[incident.channel_id]["members"])
+    wait_until(lambda: CAROL in slack.channels[incident.channel_id]["members"], 10, "carol in")
     settle(1)
     told = slack.calls_to("response_url")[before:] + [
         c for c in slack.calls_to("chat.postEphemeral") if c.params.get("user") == CAROL

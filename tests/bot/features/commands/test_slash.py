@@ -40,8 +40,11 @@ def test_status_changes_are_stored_with_history_and_milestones(
 ) -> None:
     declare(slack, "Queue backlog")
     incident = incident_of(database)
-    assert "status is now identified" in run(slack, incident, "status identified")
-    assert "status is now monitoring" in run(slack, incident, "status Monitoring", user=BOB)
+    # Told in the words the channel and the timeline use for the change.
+    assert "*Status*: Investigating → Identified" in run(slack, incident, "status identified")
+    assert "*Status*: Identified → Monitoring" in run(
+        slack, incident, "status Monitoring", user=BOB
+    )
     assert "resolved" in run(slack, incident, "close")
     reply = run(slack, incident, "reopen")
     assert "reopened" in reply
@@ -268,7 +271,7 @@ def test_commands_in_an_incident_channel_renamed_by_hand_still_work(
     WebClient(token=BOT_TOKEN, base_url=slack.api_url).conversations_rename(
         channel=incident.channel_id, name="payments-war-room"
     )
-    assert "status is now identified" in run(slack, incident, "status identified")
+    assert "*Status*: Investigating → Identified" in run(slack, incident, "status identified")
     assert incident_of(database).status == "identified"
     assert slack.slash_command("", channel=incident.channel_id).ok
     assert slack.wait_for_view(callback_id="incident_update")
