@@ -9,7 +9,6 @@ Usage: python bench/declare_ack.py [N] [http] [socket]   (default: 500 commands,
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import tempfile
@@ -19,10 +18,11 @@ from pathlib import Path
 from _procs import wait_until_listening
 
 from fakeslack import FakeSlack
+from testkit.harness import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET
 from testkit.net import free_port
+from testkit.processes import bot_command, bot_env, run_command
 
 ROOT = Path(__file__).resolve().parents[1]
-BOT_TOKEN, APP_TOKEN, SECRET = "xoxb-bench", "xapp-bench", "bench-signing-secret"
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -36,18 +36,7 @@ Series = dict[str, dict[str, list[float]]]
 def measure_http(n: int, env: dict[str, str], slack: FakeSlack) -> Series:
     ports = {"bot": free_port(), "bare": free_port()}
     commands = {
-        "bot": [
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "run",
-            "--mode",
-            "http",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(ports["bot"]),
-        ],
+        "bot": run_command("http", port=ports["bot"]),
         "bare": [sys.executable, str(ROOT / "bench" / "bare_bolt.py"), str(ports["bare"])],
     }
     processes = {
@@ -73,7 +62,7 @@ def measure_socket(n: int, env: dict[str, str], fakes: dict[str, FakeSlack]) -> 
     """Each app gets a fake Slack of its own: Slack spreads envelopes over every connection
     of one app, and these are two apps."""
     commands = {
-        "bot": [sys.executable, "-m", "bot.cli", "run", "--mode", "socket", "--health-port", "0"],
+        "bot": run_command("socket", port=free_port()),
         "bare": [sys.executable, str(ROOT / "bench" / "bare_bolt.py"), "socket"],
     }
     processes = {
@@ -136,23 +125,14 @@ def report(title: str, series: Series) -> None:
 def run(n: int, modes: list[str]) -> None:
     with (
         tempfile.TemporaryDirectory() as tmp,
-        FakeSlack(bot_token=BOT_TOKEN, app_token=APP_TOKEN, signing_secret=SECRET) as one,
-        FakeSlack(bot_token=BOT_TOKEN, app_token=APP_TOKEN, signing_secret=SECRET) as two,
+        FakeSlack(bot_token=BOT_TOKEN, app_token=APP_TOKEN, signing_secret=SIGNING_SECRET) as one,
+        FakeSlack(bot_token=BOT_TOKEN, app_token=APP_TOKEN, signing_secret=SIGNING_SECRET) as two,
     ):
         for fake in (one, two):
             fake.trigger_ttl = 3600.0  # the bench measures speed, not the 3 s expiry
-        env = {
-            **os.environ,
-            "SLACK_API_URL": one.api_url,
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_APP_TOKEN": APP_TOKEN,
-            "SLACK_SIGNING_SECRET": SECRET,
-            "DATABASE_URL": f"sqlite:///{tmp}/bench.db",
-            "LOG_FORMAT": "json",
-            "REMINDERS_ENABLED": "false",
-        }
+        env = bot_env(one.api_url, f"sqlite:///{tmp}/bench.db")
         subprocess.run(
-            [sys.executable, "-m", "bot.cli", "migrate"],
+            bot_command("migrate"),
             env=env,
             check=True,
             cwd=ROOT,

@@ -7,7 +7,6 @@ stored: in HTTP mode beside a bare Bolt app that stores each pin with one INSERT
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import tempfile
@@ -24,6 +23,7 @@ from _procs import bots, rss_mb, wait_until_listening
 from models import Incident, TimelineEvent, db
 from testkit.net import free_port, wait_until
 from testkit.postgres import throwaway_database
+from testkit.processes import bot_env
 from testkit.replica_flows import declare_via, opened, pin_stream
 from testkit.slack import post_signed_to
 
@@ -59,13 +59,7 @@ def _row(count: int, events: int, seconds: float, acked: int, stored: int) -> di
 @contextmanager
 def bare_apps(slack: Any, url: str, count: int) -> Iterator[list[str]]:
     """`count` bare Bolt processes on `url`; yields their event URLs."""
-    env = {
-        **os.environ,
-        "SLACK_API_URL": slack.api_url,
-        "SLACK_BOT_TOKEN": "xoxb-test-token",
-        "SLACK_SIGNING_SECRET": "test-signing-secret",
-        "DATABASE_URL": url,
-    }
+    env = bot_env(slack.api_url, url)
     with tempfile.TemporaryDirectory() as directory:
         ports = [free_port() for _ in range(count)]
         logs = [Path(directory) / f"bare-{port}.log" for port in ports]

@@ -10,7 +10,6 @@ this one. Usage: python bench/rate_limit_storm.py [STORM_SECONDS] [http] [socket
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import tempfile
@@ -20,10 +19,11 @@ from pathlib import Path
 from _procs import wait_until_listening
 
 from fakeslack import FakeSlack
+from testkit.harness import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET
 from testkit.net import free_port
+from testkit.processes import bot_command, bot_env, run_command
 
 ROOT = Path(__file__).resolve().parents[1]
-BOT_TOKEN, APP_TOKEN, SECRET = "xoxb-bench", "xapp-bench", "bench-signing-secret"
 ALICE, BOB = FakeSlack.ALICE, FakeSlack.BOB
 STORMY = ("users.info", "chat.postMessage", "chat.update")
 RATE = 4.0  # deliveries a second during the storm
@@ -37,43 +37,22 @@ def percentile(values: list[float], p: float) -> float:
 def run(mode: str, storm: float) -> None:
     with (
         tempfile.TemporaryDirectory() as folder,
-        FakeSlack(bot_token=BOT_TOKEN, app_token=APP_TOKEN, signing_secret=SECRET) as slack,
+        FakeSlack(bot_token=BOT_TOKEN, app_token=APP_TOKEN, signing_secret=SIGNING_SECRET) as slack,
     ):
         slack.use_manifest(ROOT / "deploy" / "slack" / f"manifest.{mode}.yaml")
         database = f"sqlite:///{folder}/storm.db"
-        env = {
-            **os.environ,
-            "DATABASE_URL": database,
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_APP_TOKEN": APP_TOKEN,
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": slack.api_url,
-            "INCIDENTS_CHANNEL": FakeSlack.INCIDENTS,
-            "REMINDERS_ENABLED": "false",
-        }
+        env = bot_env(slack.api_url, database)
         subprocess.run(
-            [sys.executable, "-m", "bot.cli", "migrate"],
+            bot_command("migrate"),
             env=env,
             check=True,
             cwd=ROOT,
             stderr=subprocess.DEVNULL,
         )
         port = free_port()
-        command = [
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "run",
-            "--mode",
-            mode,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--health-port",
-            "0",
-        ]
-        bot = subprocess.Popen(command, env=env, cwd=ROOT, stderr=subprocess.DEVNULL)
+        bot = subprocess.Popen(
+            run_command(mode, port=port), env=env, cwd=ROOT, stderr=subprocess.DEVNULL
+        )
         try:
             if mode == "http":
                 wait_until_listening(port, bot)

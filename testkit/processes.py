@@ -25,6 +25,47 @@ from testkit.net import free_port, get
 from testkit.slack import ReplicaSlack
 
 
+def bot_command(*args: str) -> list[str]:
+    """`incident-bot ARGS`, run by this interpreter from the checkout."""
+    return [sys.executable, "-m", "bot.cli", *args]
+
+
+def run_command(mode: str, *, port: int, health_port: int = 0) -> list[str]:
+    """`incident-bot run` on loopback: Slack's requests on `port` in HTTP mode, health on
+    `health_port` in Socket Mode (0: none)."""
+    return bot_command(
+        "run",
+        "--mode",
+        mode,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--health-port",
+        str(health_port),
+    )
+
+
+def bot_env(
+    api_url: str, database_url: str, extra: dict[str, str] | None = None
+) -> dict[str, str]:
+    """A bot's environment: this one's, pointed at a fake Slack (with the harness's tokens)
+    and a database, reminders off unless `extra` turns them on."""
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SLACK_API_URL": api_url,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_APP_TOKEN": APP_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "INCIDENTS_CHANNEL": INCIDENTS,
+        "LOG_FORMAT": "json",
+        # Nothing due during a test unless a test asks for it.
+        "REMINDERS_ENABLED": "false",
+        **(extra or {}),
+    }
+
+
 @dataclass
 class Replica:
     """One `incident-bot run` process; HTTP mode serves health on its own port."""
@@ -84,19 +125,7 @@ class Replicas:
     started: list[Replica] = field(default_factory=list)
 
     def env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
-        return {
-            **os.environ,
-            "DATABASE_URL": self.database_url,
-            "SLACK_API_URL": self.slack.api_url,
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_APP_TOKEN": APP_TOKEN,
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "INCIDENTS_CHANNEL": INCIDENTS,
-            "LOG_FORMAT": "json",
-            # Nothing due during a test unless a test asks for it.
-            "REMINDERS_ENABLED": "false",
-            **(extra or {}),
-        }
+        return bot_env(self.slack.api_url, self.database_url, extra)
 
     def start(
         self,
@@ -112,20 +141,7 @@ class Replicas:
         log_path = self.directory / f"{name}.log"
         with log_path.open("wb") as log_file:
             process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "bot.cli",
-                    "run",
-                    "--mode",
-                    mode,
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                    "--health-port",
-                    str(health),
-                ],
+                run_command(mode, port=port, health_port=health),
                 env=self.env(env),
                 stdout=subprocess.DEVNULL,
                 stderr=log_file,

@@ -7,7 +7,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -20,13 +19,14 @@ from fakeslack import FakeSlack
 from models import Incident
 from testkit.harness import APP_TOKEN, BOT_TOKEN, INCIDENTS, SIGNING_SECRET
 from testkit.net import free_port, get, wait_for
+from testkit.processes import bot_command
 from tests.bot.flows import confirmations, declare
 
 
 @contextmanager
 def bot_process(args: list[str], env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", *args],
+        bot_command(*args),
         env={**os.environ, **env},
         stderr=subprocess.PIPE,
     )
@@ -98,7 +98,7 @@ def test_http_mode_process(slack: FakeSlack, database, database_url: str) -> Non
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_missing_variable_stops_the_process_with_its_name(database_url: str) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "run", "--mode", "http"],
+        bot_command("run", "--mode", "http"),
         env={
             "PATH": os.environ.get("PATH", ""),
             "SLACK_BOT_TOKEN": "xoxb-1",

@@ -6,26 +6,17 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 import urllib.request
 
 from testkit.net import free_port
+from testkit.processes import bot_command
 
 
 def test_demo_runs_an_incident_end_to_end(tmp_path) -> None:
     port = free_port()
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "demo",
-            "--database",
-            str(tmp_path / "demo.db"),
-            "--viewer-port",
-            str(port),
-        ],
+        bot_command("demo", "--database", str(tmp_path / "demo.db"), "--viewer-port", str(port)),
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
