@@ -46,9 +46,7 @@ def run_command(mode: str, *, port: int, health_port: int = 0) -> list[str]:
     )
 
 
-def bot_env(
-    api_url: str, database_url: str, extra: dict[str, str] | None = None
-) -> dict[str, str]:
+def bot_env(api_url: str, database_url: str, extra: dict[str, str] | None = None) -> dict[str, str]:
     """A bot's environment: this one's, pointed at a fake Slack (with the harness's tokens)
     and a database, reminders off unless `extra` turns them on."""
     return {
