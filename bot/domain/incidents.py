@@ -16,6 +16,7 @@ from models import (
     AuditEntry,
     DraftSource,
     Incident,
+    Kind,
     StatusChange,
     TimelineEvent,
     db,
@@ -88,7 +89,7 @@ def declare(declaration: Declaration, *, key: str | None = None) -> Incident | N
             )
             TimelineEvent.create(
                 incident=incident,
-                kind="declared",
+                kind=Kind.DECLARED,
                 occurred_at=now,
                 text=f"Incident declared: {incident.title}",
                 author_id=declaration.reporter_id,

@@ -24,6 +24,7 @@ from models import (
     AuditEntry,
     Delivery,
     Incident,
+    Kind,
     Source,
     StatusChange,
     TimelineEvent,
@@ -316,7 +317,7 @@ def resolve(number: int, actor: Actor, *, key: str | None = None) -> Outcome:
 
 def add_entry(
     number: int,
-    kind: str,
+    kind: Kind,
     text: str,
     actor: Actor,
     *,
@@ -351,7 +352,7 @@ def add_entry(
             action=kind,
             new_value=text.strip(),
         )
-        if kind == "update":
+        if kind == Kind.UPDATE:
             Incident.update(last_update_at=now).where(Incident.id == number).execute()
     return entry
 
@@ -371,5 +372,5 @@ def update(
     with db.connection_context(), write_transaction():
         outcome = change(number, actor, fields, key=key)
         if message.strip():
-            add_entry(number, "update", message, actor)
+            add_entry(number, Kind.UPDATE, message, actor)
     return outcome

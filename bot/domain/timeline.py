@@ -144,7 +144,7 @@ def entry(incident_id: int, message_ts: str) -> TimelineEvent | None:
         )
 
 
-def latest(incident_id: int, kind: str) -> TimelineEvent | None:
+def latest(incident_id: int, kind: Kind) -> TimelineEvent | None:
     """The most recent entry of `kind` that is still there (not deleted in Slack)."""
     with db.connection_context():
         return (

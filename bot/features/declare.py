@@ -167,32 +167,16 @@ def modal(
 
 def parse(view: dict[str, Any]) -> DeclareForm:
     """Whatever the payload holds: a field of the wrong type reads as left empty."""
-    values = modals.dict_of(modals.dict_of(view.get("state")).get("values"))
-
-    def field(block_id: str) -> dict[str, Any]:
-        return modals.dict_of(modals.dict_of(values.get(block_id)).get(ACTION))
-
-    value = modals.text_of(modals.dict_of(field(SEVERITY).get("selected_option")).get("value"))
-    severity = whole_number(value, digits=3)
-    try:
-        meta = json.loads(modals.text_of(view.get("private_metadata")) or "{}")
-    except ValueError:
-        meta = {}
-    meta = modals.dict_of(meta)
+    severity = whole_number(modals.chosen(view, SEVERITY), digits=3)
+    meta = modals.metadata(view)
     origin, source, url = meta.get("origin"), meta.get("source"), meta.get("url")
-    selected = field(PRIVATE).get("selected_options")
-    chosen = [
-        modals.dict_of(option).get("value")
-        for option in selected or []
-        if isinstance(selected, list)
-    ]
     return DeclareForm(
-        title=modals.text_of(field(TITLE).get("value")).strip(),
-        summary=modals.text_of(field(SUMMARY).get("value")),
-        impact=modals.text_of(field(IMPACT).get("value")),
+        title=modals.typed(view, TITLE).strip(),
+        summary=modals.typed(view, SUMMARY),
+        impact=modals.typed(view, IMPACT),
         severity=severity if severity in SEVERITIES else None,
-        lead_id=modals.text_of(field(LEAD).get("selected_user")) or None,
-        is_private="private" in chosen,
+        lead_id=modals.user(view, LEAD),
+        is_private="private" in modals.ticked(view, PRIVATE),
         origin_channel=origin if isinstance(origin, str) else None,
         source=source if isinstance(source, dict) and source.get("ts") else None,
         response_url=url

@@ -189,36 +189,27 @@ def _too_long(label: str, value: str) -> dict[str, Any]:
 def parse(view: dict[str, Any]) -> UpdateForm:
     """ValueError when the form does not say which incident it is for; a field of the wrong
     type reads as left empty."""
-    values = modals.dict_of(modals.dict_of(view.get("state")).get("values"))
-
-    def field(block_id: str) -> dict[str, Any]:
-        return modals.dict_of(modals.dict_of(values.get(block_id)).get(ACTION))
-
-    def chosen(block_id: str) -> str:
-        return modals.text_of(modals.dict_of(field(block_id).get("selected_option")).get("value"))
-
-    try:
-        meta = modals.dict_of(json.loads(modals.text_of(view.get("private_metadata"))))
-        number = int(meta["incident"])
-    except (KeyError, ValueError, TypeError):
-        raise ValueError("This form does not name an incident; open it again.") from None
+    meta = modals.metadata(view)
+    number = whole_number(meta.get("incident"))
+    if number is None:
+        raise ValueError("This form does not name an incident; open it again.")
     was = meta.get("was") if isinstance(meta.get("was"), dict) else None
-    severity = chosen(SEVERITY)
-    title = field(TITLE).get("value")
+    title = modals.field(view, TITLE).get("value")
 
     def text_or_none(block_id: str) -> str | None:
         # A field missing from the form (it was too long to edit there) changes nothing.
-        return modals.text_of(field(block_id).get("value")) if block_id in values else None
+        return modals.typed(view, block_id) if modals.has_field(view, block_id) else None
 
+    status = modals.chosen(view, STATUS)
     return UpdateForm(
         number=number,
         title=title.strip() if isinstance(title, str) else None,
-        status=chosen(STATUS) if chosen(STATUS) in STATUSES else None,
-        severity=whole_number(severity, digits=3),
-        lead_id=modals.text_of(field(LEAD).get("selected_user")) or None,
+        status=status if status in STATUSES else None,
+        severity=whole_number(modals.chosen(view, SEVERITY), digits=3),
+        lead_id=modals.user(view, LEAD),
         summary=text_or_none(SUMMARY),
         impact=text_or_none(IMPACT),
-        message=modals.text_of(field(MESSAGE).get("value")).strip(),
+        message=modals.typed(view, MESSAGE).strip(),
         was=was,
     )
 

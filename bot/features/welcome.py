@@ -18,7 +18,7 @@ from bot.domain.timeline import ts_to_datetime
 from bot.features.deps import Deps, bind
 from bot.slack import blocks
 from bot.slack.people import learn
-from models import Incident, TimelineEvent
+from models import Incident, Kind, TimelineEvent
 from models.fields import utcnow
 
 log = logging.getLogger(__name__)
@@ -146,7 +146,7 @@ def _show_welcome(
     text, message = welcome_message(
         incident,
         user,
-        timeline.latest(incident.id, "update"),
+        timeline.latest(incident.id, Kind.UPDATE),
         settings.timeline_reaction,
         blocks.viewer_url(settings.viewer_base_url, incident),
     )

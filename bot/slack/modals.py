@@ -3,6 +3,7 @@ form whatever shape its payload has (a field of the wrong type reads as left emp
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 # Every input's action_id; the block_id names the field.
@@ -58,3 +59,28 @@ def chosen(view: dict[str, Any], block_id: str) -> str:
 
 def has_field(view: dict[str, Any], block_id: str) -> bool:
     return block_id in dict_of(dict_of(view.get("state")).get("values"))
+
+
+def typed(view: dict[str, Any], block_id: str) -> str:
+    """What was typed in a text input; '' when nothing (or not text)."""
+    return text_of(field(view, block_id).get("value"))
+
+
+def user(view: dict[str, Any], block_id: str) -> str | None:
+    """The person a users_select names, if any."""
+    return text_of(field(view, block_id).get("selected_user")) or None
+
+
+def ticked(view: dict[str, Any], block_id: str) -> list[str]:
+    """The values of a checkbox group's ticked options."""
+    selected = field(view, block_id).get("selected_options")
+    options = selected if isinstance(selected, list) else []
+    return [text_of(dict_of(option).get("value")) for option in options]
+
+
+def metadata(view: dict[str, Any]) -> dict[str, Any]:
+    """The view's private_metadata as the JSON object the bot put there; {} if it is not one."""
+    try:
+        return dict_of(json.loads(text_of(view.get("private_metadata")) or "{}"))
+    except ValueError:
+        return {}

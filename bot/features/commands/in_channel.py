@@ -19,7 +19,7 @@ from bot.slack import blocks
 from bot.slack.channels import channel_name, rename_target
 from bot.slack.command_text import Named, first_person, readable
 from bot.slack.people import look_up
-from models import Incident
+from models import Incident, Kind
 from models.fields import utcnow
 
 HELP = """*In an incident channel*
@@ -167,7 +167,7 @@ def duration(inv: Invocation) -> Reply:
 
 
 def note(inv: Invocation) -> Reply:
-    lifecycle.add_entry(inv.incident.id, "note", inv.text, inv.actor, key=inv.key)
+    lifecycle.add_entry(inv.incident.id, Kind.NOTE, inv.text, inv.actor, key=inv.key)
     return Reply("Added to the timeline.")
 
 

@@ -22,7 +22,11 @@ from bot.domain.numbers import whole_number
         ("1.0", None),
         ("²", None),  # str.isdigit says yes, int() says no
         ("٣", None),  # an Arabic-Indic digit: int() would read it as 3
-        (42, None),  # not text
+        (42, 42),  # a JSON number the bot wrote (form metadata)
+        (-1, None),
+        (10**18, None),
+        (True, None),  # a JSON boolean is not a number here
+        (4.0, None),
         (None, None),
     ],
 )
