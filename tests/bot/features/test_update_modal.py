@@ -1,17 +1,12 @@
-"""The Update modal and the announcement's buttons."""
+"""The Update form: the fields it changes and the update it posts, once."""
 
 from __future__ import annotations
 
 from bot.domain import timeline
 from fakeslack import FakeSlack
-from models import Incident, StatusChange
-from testkit.harness import ALICE, BOB, CAROL, INCIDENTS, RunningBot
-from tests.bot.flows import ack_body, declare
-
-
-def incident_of(database) -> Incident:
-    with database.connection_context():
-        return Incident.get()
+from models import StatusChange
+from testkit.harness import BOB, CAROL, INCIDENTS, RunningBot
+from tests.bot.flows import ack_body, declare, incident_of
 
 
 def test_update_modal_changes_fields_and_posts_the_update(
@@ -69,49 +64,6 @@ def test_update_modal_changes_fields_and_posts_the_update(
     assert any("Rolling back now" in m["text"] for m in thread)
 
 
-def test_resolve_button_resolves_once_and_removes_the_buttons(
-    slack: FakeSlack, bot: RunningBot, database
-) -> None:
-    declare(slack, "Button resolve")
-    incident = incident_of(database)
-    clicked = slack.click(
-        "incident_resolve", user=BOB, channel=INCIDENTS, message_ts=incident.announcement_ts
-    )
-    assert clicked.ok
-    slack.wait_for_call(
-        "chat.update", where=lambda c: c.params.get("ts") == incident.announcement_ts, timeout=10
-    )
-    resolved = incident_of(database)
-    assert resolved.status == "resolved" and resolved.resolved_at is not None
-    with database.connection_context():
-        assert StatusChange.get(StatusChange.source != "declare").source == "button"
-    announcement = next(m for m in slack.messages(INCIDENTS) if m["ts"] == incident.announcement_ts)
-    assert not any(b["type"] == "actions" for b in announcement["blocks"])
-
-
-def test_join_button_invites_the_person(slack: FakeSlack, bot: RunningBot, database) -> None:
-    declare(slack, "Join me", lead=None)
-    incident = incident_of(database)
-    assert CAROL not in slack.channels[incident.channel_id]["members"]
-    assert slack.click(
-        "incident_join", user=CAROL, channel=INCIDENTS, message_ts=incident.announcement_ts
-    ).ok
-    slack.wait_for_call(
-        "conversations.invite", where=lambda c: c.params.get("users") == CAROL, timeout=10
-    )
-    assert CAROL in slack.channels[incident.channel_id]["members"]
-
-
-def test_update_button_opens_the_modal(slack: FakeSlack, bot: RunningBot, database) -> None:
-    declare(slack, "Update me")
-    incident = incident_of(database)
-    assert slack.click(
-        "incident_update", user=ALICE, channel=INCIDENTS, message_ts=incident.announcement_ts
-    ).ok
-    view = slack.wait_for_view(callback_id="incident_update")
-    assert view["title"]["text"] == f"Update incident {incident.id}"
-
-
 def test_a_redelivered_update_submission_changes_and_posts_once(
     slack: FakeSlack, bot: RunningBot, database
 ) -> None:
@@ -137,18 +89,3 @@ def test_a_redelivered_update_submission_changes_and_posts_once(
     updates = [e for e in timeline.entries(incident.id) if e.kind == "update"]
     posted = [m for m in slack.messages(incident.channel_id) if "Fix deployed" in m["text"]]
     assert (changes, len(updates), len(posted)) == (1, 1, 1)
-
-
-def test_private_placeholder_says_nothing_about_the_incident(
-    slack: FakeSlack, database, database_url: str
-) -> None:
-    from testkit.harness import running_bot
-
-    placeholder = "A private incident was declared; its team is on it."
-    with running_bot(
-        slack, "http", database_url, env={"PRIVATE_INCIDENT_PLACEHOLDER": placeholder}
-    ):
-        declare(slack, "Payroll data exposed", private=["private"])
-    posted = slack.messages(INCIDENTS)
-    assert [m["text"] for m in posted] == [placeholder]
-    assert "Payroll" not in str(posted)
