@@ -70,14 +70,6 @@ def first_person(text: str) -> Named:
     return Named(None, None, text.strip())
 
 
-def first_user(text: str) -> tuple[str | None, str]:
-    """The first <@U…> in `text`, and the text without it."""
-    named = first_person(text)
-    if named.user_id is None:
-        return None, text.strip()
-    return named.user_id, named.rest
-
-
 def _squeeze(text: str) -> str:
     return re.sub(r"\s{2,}", " ", text).strip()
 

@@ -90,9 +90,8 @@ def test_command_text_never_raises(text: str) -> None:
     assert (words.name == "") == (text.strip() == "")
     stripped = command_text.after_bot_mention(text, "U06HBQK1R2S")
     assert stripped is None or len(stripped) < len(text)
-    user, rest = command_text.first_user(text)
-    assert user is None or (f"<@{user}" in text and len(rest) <= len(text))
     named = command_text.first_person(text)
+    assert named.user_id is None or (f"<@{named.user_id}" in text and len(named.rest) <= len(text))
     assert named.typed_name is None or f"@{named.typed_name}" in text
     assert isinstance(command_text.readable(text), str)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.slack.command_text import after_bot_mention, first_person, first_user, parse, readable
+from bot.slack.command_text import Named, after_bot_mention, first_person, parse, readable
 
 BOT = "U06HBQK1R2S"
 
@@ -26,9 +26,11 @@ def test_only_a_message_that_begins_with_the_bots_mention_is_a_command() -> None
 
 
 def test_people_named_in_slacks_markup_or_typed() -> None:
-    assert first_user("<@U061F7AUR|bob>") == ("U061F7AUR", "")
-    assert first_user("fix the pool <@U061F7AUR> today") == ("U061F7AUR", "fix the pool today")
-    assert first_user("no one") == (None, "no one")
+    assert first_person("<@U061F7AUR|bob>") == Named("U061F7AUR", None, "")
+    assert first_person("fix the pool <@U061F7AUR> today") == Named(
+        "U061F7AUR", None, "fix the pool today"
+    )
+    assert first_person("no one") == Named(None, None, "no one")
     typed = first_person("fix the pool @bob.baker today")
     assert (typed.user_id, typed.typed_name, typed.rest) == (
         None,
