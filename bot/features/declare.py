@@ -374,13 +374,8 @@ def retry(
     if number is None:
         return
     where = Where.of(body)
-    _, refused = actor(
-        client,
-        where.user,
-        Source.BUTTON,
-        context,
-        team_hint=(body.get("user") or {}).get("team_id"),
-    )
+    team = (body.get("user") or {}).get("team_id")
+    _, refused = actor(client, where.user, Source.BUTTON, context, team_hint=team)
     if refused:
         answers.tell(client, where, refused)
         return
