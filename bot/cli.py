@@ -1,4 +1,5 @@
-"""The incident-bot command: `migrate` and `run --mode socket|http`."""
+"""The incident-bot command: `migrate`, `run --mode socket|http`, `demo` and
+`import-response`."""
 
 from __future__ import annotations
 
@@ -36,6 +37,15 @@ def _parser() -> argparse.ArgumentParser:
         default=8081,
         help="socket mode: port for /livez, /readyz and /metrics (0: none)",
     )
+    imports = sub.add_parser(
+        "import-response",
+        help="import a monzo/response database into DATABASE_URL (again and again, safely)",
+    )
+    imports.add_argument(
+        "--from", dest="source", required=True, help="postgresql://… of the response database"
+    )
+    imports.add_argument("--dry-run", action="store_true", help="do everything but the writes")
+    imports.add_argument("--report", help="also write the report to this file, as JSON")
     return parser
 
 
@@ -47,6 +57,8 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
             return _migrate(env)
         if args.command == "demo":
             return _demo(args)
+        if args.command == "import-response":
+            return _import_response(args, env)
         return _run(args, env)
     except ConfigError as error:
         print(f"incident-bot: configuration error: {error}", file=sys.stderr)
@@ -61,6 +73,38 @@ def _migrate(env: Mapping[str, str]) -> int:
     applied = migrate()
     log.info("schema up to date", extra={"applied": applied})
     return 0
+
+
+def _import_response(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    configure_logging(log_format_from_env(env), level=logging.WARNING)
+    import json
+
+    from peewee import DatabaseError
+
+    from bot.jobs.response_import import ImportProblem, printer, run_import
+    from models import init_database, migrate
+
+    try:
+        init_database(database_url_from_env(env))
+        migrate()
+    except DatabaseError as error:
+        print(f"incident-bot: cannot use DATABASE_URL: {error}".strip(), file=sys.stderr)
+        return 2
+    try:
+        report = run_import(
+            args.source,
+            dry_run=args.dry_run,
+            announcements_channel=env.get("INCIDENTS_CHANNEL") or None,
+            progress=printer(),
+        )
+    except ImportProblem as problem:
+        print(f"incident-bot: {problem}", file=sys.stderr)
+        return 2
+    print("\n".join(report.lines()))
+    if args.report:
+        with open(args.report, "w", encoding="utf-8") as out:
+            json.dump(report.as_json(), out, indent=2, ensure_ascii=False)
+    return 1 if report.failed else 0
 
 
 def _demo(args: argparse.Namespace) -> int:

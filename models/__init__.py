@@ -3,6 +3,7 @@
 from models.audit import AuditEntry, Delivery
 from models.db import BaseModel, db, init_database, migrate
 from models.draft import DraftSource
+from models.imports import ImportedRow
 from models.incident import (
     SEVERITIES,
     STATUSES,
@@ -26,6 +27,7 @@ __all__ = [
     "Delivery",
     "DraftSource",
     "FollowUpAction",
+    "ImportedRow",
     "Incident",
     "Kind",
     "Reminder",

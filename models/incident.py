@@ -48,6 +48,7 @@ class Source(StrEnum):
     BUTTON = "button"
     DECLARE = "declare"  # what the declaration itself stored
     SLACK = "slack"  # Slack told the bot (a pin, an edit, a deletion)
+    IMPORT = "import"  # brought in from another tool's database
     VIEWER = "viewer"  # a page of a private incident was read
 
 
@@ -72,6 +73,13 @@ class Incident(BaseModel):
     resolved_at = UTCDateTimeField(null=True)
     last_update_at = UTCDateTimeField(null=True)
     channel_archived_at = UTCDateTimeField(null=True)
+    # Only ever a report of something that happened (an import from response keeps these):
+    # never live, so never reminded or listed as open.
+    report_only = BooleanField(default=False)
+    # When the impact began, where known (it may precede the report).
+    started_at = UTCDateTimeField(null=True)
+    # The tool an imported incident came from ("response"); None for incidents declared here.
+    imported_from = CharField(max_length=64, null=True)
     # A view submission declares at most one incident, however often it is delivered.
     declare_key = CharField(max_length=64, null=True, unique=True)
     channel_id = CharField(max_length=32, null=True, unique=True)
@@ -151,6 +159,11 @@ class FollowUpAction(BaseModel):
     done = BooleanField(default=False)
     done_by = CharField(max_length=32, null=True)
     done_at = UTCDateTimeField(null=True)
+    due_at = UTCDateTimeField(null=True)
+    priority = CharField(max_length=16, null=True)  # "high", "medium", "low"
+    category = CharField(max_length=16, null=True)  # "detective", "preventative", "corrective"
+    # The source row an imported follow-up came from ("response:action:204").
+    imported_key = CharField(max_length=64, null=True)
 
     class Meta:
         table_name = "follow_up_action"

@@ -32,6 +32,7 @@ class Kind(StrEnum):
     RESOLVED = "resolved"
     REOPENED = "reopened"
     ACTION = "action"
+    RENAMED = "renamed"  # the incident channel's name changed
 
 
 class TimelineEvent(BaseModel):

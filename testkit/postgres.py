@@ -31,6 +31,7 @@ TABLES_IN_DELETE_ORDER = (
     "delivery",
     "slack_user",
     "draft_source",
+    "imported_row",
     "incident",
 )
 
@@ -132,3 +133,45 @@ def throwaway_database() -> Iterator[str]:
         with admin.cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
+
+
+# A database made by the HMCTS fork of monzo/response's own code (see its README beside the
+# shared peer data): what `import-response` reads.
+RESPONSE_DUMP = Path(__file__).with_name("data") / "response-fork.sql"
+
+
+def _psql() -> str:
+    found = shutil.which("psql") or str(PG_BIN / "psql")
+    return found
+
+
+@contextlib.contextmanager
+def response_database(template: str | None = None) -> Iterator[str]:
+    """A throwaway database holding the response dump (or a copy of `template`, a database
+    already holding it: much faster); its URL, dropped after."""
+    admin = psycopg2.connect(PG_ADMIN_URL, connect_timeout=3)
+    admin.autocommit = True
+    name = f"response_src_{uuid.uuid4().hex[:10]}"
+    with admin.cursor() as cursor:
+        if template is None:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+        else:
+            cursor.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    url = with_database(PG_ADMIN_URL, name)
+    try:
+        if template is None:
+            subprocess.run(
+                [_psql(), "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-f", str(RESPONSE_DUMP)],
+                check=True,
+                stdout=subprocess.DEVNULL,
+                env={**os.environ, "PGTZ": "UTC"},
+            )
+        yield url
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+def database_name(url: str) -> str:
+    return urlparse(url).path.lstrip("/")

@@ -18,6 +18,7 @@ ALL_MIGRATIONS = [
     "0004_channel_members",
     "0005_slack_user_email",
     "0006_slack_state",
+    "0007_imports",
 ]
 
 

@@ -1,0 +1,518 @@
+"""A monzo/response incident, with everything that hangs off it, in this bot's terms.
+
+`plan` turns one source incident (its rows from `models.response`, read whole) into the rows
+this bot keeps; `store` writes a plan in the caller's transaction, replacing what an earlier
+import of the same incident wrote and nothing else. Slack-free: texts stay in the mrkdwn
+people wrote, and the fork's sanitising is undone without bringing back any markup that
+could ping (`<!here>` and the like are gone from its copies for good).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.domain.lifecycle import Change, describe
+from models import (
+    AuditEntry,
+    ChannelMember,
+    FollowUpAction,
+    ImportedRow,
+    Incident,
+    Kind,
+    SlackUser,
+    Source,
+    Status,
+    StatusChange,
+    TimelineEvent,
+)
+from models.fields import utcnow
+from models.incident import TITLE_MAX_LENGTH
+
+TOOL = "response"
+SEVERITY_WORDS = {"1": 1, "2": 2, "3": 3, "4": 4}
+PRIORITIES = {"1": "high", "2": "medium", "3": "low"}
+CATEGORIES = {"1": "detective", "2": "preventative", "3": "corrective"}
+UPDATE_FIELDS = {
+    "incident_lead": "lead",
+    "incident_report": "title",
+    "incident_summary": "summary",
+    "incident_impact": "impact",
+    "incident_severity": "severity",
+}
+# Long ago: a person imported is looked up again in Slack the first time the bot needs them.
+NEVER_FETCHED = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+_ENTITY = re.compile(r"&(amp|lt|gt);")
+_ENTITIES = {"amp": "&", "lt": "<", "gt": ">"}
+# What people type that Slack would act on: kept as text, never as a live token.
+_LIVE = re.compile(r"<!(here|channel|everyone|subteam\^[^>]*)(\|[^>]*)?>")
+
+
+def unsanitised(text: str | None) -> str:
+    """The fork's bleach-escaped text as it was typed: `&lt;@U1&gt;` → `<@U1>`, `&amp;` → `&`.
+
+    In one pass, so `&amp;lt;` (a typed `&lt;`) comes back as `&lt;`. A broadcast token that
+    survived (`<!here>`) is turned back into plain words."""
+    plain = _ENTITY.sub(lambda m: _ENTITIES[m.group(1)], text or "")
+    return _LIVE.sub(lambda m: "@" + m.group(1).split("^")[0], plain)
+
+
+def as_utc(value: dt.datetime | None) -> dt.datetime | None:
+    """The fork stores naive UTC wall-clock times in timestamptz columns: read as UTC."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC)
+
+
+def fingerprint(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Person:
+    user_id: str
+    display_name: str
+    full_name: str | None
+    email: str | None
+    deleted: bool
+
+    @property
+    def shown(self) -> str:
+        """Their name as the fork showed it; the handle when the fork has no full name."""
+        return self.full_name or self.display_name or self.user_id
+
+
+@dataclass
+class Bundle:
+    """One source incident and every row that hangs off it, read from the fork."""
+
+    incident: dict[str, Any]
+    channel: dict[str, Any] | None = None
+    headline: dict[str, Any] | None = None
+    timeline: list[dict[str, Any]] = field(default_factory=list)
+    pins: list[dict[str, Any]] = field(default_factory=list)
+    actions: list[dict[str, Any]] = field(default_factory=list)
+    stats: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    def digest(self) -> str:
+        return fingerprint(self.__dict__)
+
+
+@dataclass
+class Plan:
+    """The rows one incident becomes here."""
+
+    number: int
+    incident: dict[str, Any]
+    history: list[dict[str, Any]]
+    timeline: list[dict[str, Any]]
+    actions: list[dict[str, Any]]
+    members: list[dict[str, Any]]
+
+
+def _user(people: dict[int, Person], row_id: Any) -> Person | None:
+    return people.get(row_id) if isinstance(row_id, int) else None
+
+
+def _snapshot_id(snapshot: Any) -> str | None:
+    """A user snapshot in the fork's metadata or event feed → its Slack id."""
+    if isinstance(snapshot, dict) and isinstance(snapshot.get("external_id"), str):
+        return snapshot["external_id"]
+    return None
+
+
+def _json(text: Any) -> Any:
+    try:
+        return json.loads(text) if isinstance(text, str) else None
+    except ValueError:
+        return None
+
+
+def _change_value(name: str, raw: Any) -> Any:
+    if name == "lead":
+        return _snapshot_id(raw)
+    if name == "severity":
+        number = raw.get("id") if isinstance(raw, dict) else raw
+        return SEVERITY_WORDS.get(str(number)) if number is not None else None
+    return unsanitised(raw) if isinstance(raw, str) else None
+
+
+def _entry(kind: str, at: dt.datetime, text: str, **extra: Any) -> dict[str, Any]:
+    """A timeline row with every column set: rows are inserted many at a time, and a batch
+    takes its columns from its first row."""
+    return {
+        "kind": kind,
+        "occurred_at": at,
+        "text": text,
+        "source": Source.IMPORT,
+        "created_at": at,
+        "message_ts": None,
+        "author_id": None,
+        "author_name": "",
+        "pinned": False,
+        "details": None,
+        **extra,
+    }
+
+
+def _pin_entries(source: Bundle, people: dict[int, Person]) -> list[dict[str, Any]]:
+    """Pinned messages, once each: the raw text the fork kept, else its sanitised copy."""
+    entries: dict[str, dict[str, Any]] = {}
+    for pin in sorted(source.pins, key=lambda p: p["id"]):
+        author = _user(people, pin["author_id"])
+        entries.setdefault(
+            pin["message_ts"],
+            _entry(
+                Kind.PIN,
+                as_utc(pin["timestamp"]) or utcnow(),
+                pin["text"] or "",
+                message_ts=pin["message_ts"],
+                author_id=author.user_id if author else None,
+                author_name=author.shown if author else "",
+                pinned=True,
+            ),
+        )
+    for event in source.timeline:
+        meta = _json(event["metadata"]) or {}
+        ts = meta.get("message_ts") if event["event_type"] == "slack_pin" else None
+        if not isinstance(ts, str) or ts in entries:
+            continue
+        author = meta.get("author")
+        snapshot: dict[str, Any] = author if isinstance(author, dict) else {}
+        entries[ts] = _entry(
+            Kind.PIN,
+            as_utc(event["timestamp"]) or utcnow(),
+            unsanitised(event["text"]),
+            message_ts=ts,
+            author_id=_snapshot_id(snapshot),
+            author_name=str(snapshot.get("full_name") or snapshot.get("display_name") or ""),
+            pinned=True,
+        )
+    return list(entries.values())
+
+
+def _update_entries(source: Bundle) -> list[dict[str, Any]]:
+    entries = []
+    for event in source.timeline:
+        at = as_utc(event["timestamp"]) or utcnow()
+        if event["event_type"] == "text":
+            entries.append(_entry(Kind.NOTE, at, unsanitised(event["text"])))
+            continue
+        if event["event_type"] != "incident_update":
+            continue
+        meta = _json(event["metadata"]) or {}
+        name = UPDATE_FIELDS.get(str(meta.get("update_type")))
+        if name is None:
+            entries.append(_entry(Kind.NOTE, at, unsanitised(event["text"])))
+            continue
+        change = Change(
+            name,
+            _change_value(name, meta.get("old_value")),
+            _change_value(name, meta.get("new_value")),
+        )
+        entries.append(
+            _entry(name, at, describe(change), details={"old": change.old, "new": change.new})
+        )
+    return entries
+
+
+def _snapshots(source: Bundle) -> list[tuple[dt.datetime, dict[str, Any]]]:
+    found = []
+    for event in source.events:
+        payload = _json(event["payload"])
+        if event["event_type"] == "incident_event" and isinstance(payload, dict):
+            found.append((as_utc(event["timestamp"]) or utcnow(), payload))
+    return sorted(found, key=lambda pair: pair[0])
+
+
+def _history(
+    source: Bundle, reporter: str | None, status: str, resolved_at: dt.datetime | None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The status history and its timeline lines: declared, then every close and reopen the
+    event feed shows (or, without one, the close the incident row shows); channel renames."""
+    reported = as_utc(source.incident["report_time"]) or utcnow()
+    history = [_status(None, Status.INVESTIGATING, reported, reporter)]
+    lines: list[dict[str, Any]] = []
+    closed, name = False, None
+    for at, payload in _snapshots(source):
+        now_closed = bool(payload.get("is_closed"))
+        if now_closed != closed:
+            old, new = (
+                (Status.INVESTIGATING, Status.RESOLVED)
+                if now_closed
+                else (Status.RESOLVED, Status.INVESTIGATING)
+            )
+            history.append(_status(old, new, at, None))
+            lines.append(_entry(Kind.STATUS, at, describe(Change("status", old, new))))
+            closed = now_closed
+        channel = payload.get("comms_channel")
+        new_name = channel.get("channel_name") if isinstance(channel, dict) else None
+        if isinstance(new_name, str) and name is not None and new_name != name:
+            lines.append(_entry(Kind.RENAMED, at, f"Channel renamed: #{name} → #{new_name}"))
+        name = new_name if isinstance(new_name, str) else name
+    current = (source.channel or {}).get("channel_name")
+    if name is not None and isinstance(current, str) and current != name:
+        # Renamed in Slack, which the fork's feed does not record: when is not known, so the
+        # line goes after the last thing the feed saw.
+        at = max(
+            [reported, *(h["changed_at"] for h in history), *(e["occurred_at"] for e in lines)]
+        )
+        lines.append(
+            _entry(Kind.RENAMED, at, f"Channel renamed: #{name} → #{current} (time not recorded)")
+        )
+    final = history[-1]["status"]
+    if final != status:
+        at = resolved_at or reported
+        history.append(_status(final, status, at, None))
+        lines.append(_entry(Kind.STATUS, at, describe(Change("status", final, status))))
+    return history, lines
+
+
+def _status(old: str | None, new: str, at: dt.datetime, by: str | None) -> dict[str, Any]:
+    return {
+        "from_status": old,
+        "status": new,
+        "changed_at": at,
+        "changed_by": by,
+        "source": Source.IMPORT,
+    }
+
+
+def _title(report: str) -> str:
+    title = unsanitised(report).strip() or "(untitled)"
+    return title if len(title) <= TITLE_MAX_LENGTH else title[: TITLE_MAX_LENGTH - 1] + "…"
+
+
+def plan(source: Bundle, people: dict[int, Person], announcements: str | None) -> Plan:
+    """What the source incident becomes here (nothing is written)."""
+    row = source.incident
+    reporter, lead = _user(people, row["reporter_id"]), _user(people, row["lead_id"])
+    reported = as_utc(row["report_time"]) or utcnow()
+    ended = as_utc(row["end_time"])
+    # A report-only incident was never live: kept closed (nothing reminds anyone of it) and
+    # marked as a report wherever it is shown.
+    closed = ended is not None or row["report_only"]
+    status = Status.RESOLVED if closed else Status.INVESTIGATING
+    resolved_at = (ended or reported) if closed else None
+    channel, headline = source.channel or {}, source.headline or {}
+    history, status_lines = _history(
+        source, reporter.user_id if reporter else None, status, resolved_at
+    )
+    timeline = [
+        _entry(
+            Kind.DECLARED,
+            reported,
+            f"Incident declared: {_title(row['report'])}",
+            author_id=reporter.user_id if reporter else None,
+            author_name=reporter.shown if reporter else "",
+        ),
+        *_pin_entries(source, people),
+        *_update_entries(source),
+        *status_lines,
+    ]
+    incident = {
+        "id": row["id"],
+        "title": _title(row["report"]),
+        "summary": unsanitised(row["summary"]).strip(),
+        "impact": unsanitised(row["impact"]).strip(),
+        "severity": SEVERITY_WORDS.get(str(row["severity"])),
+        "status": status,
+        "is_private": bool(row["private"]),
+        "report_only": bool(row["report_only"]),
+        "reporter_id": reporter.user_id if reporter else "",
+        "lead_id": lead.user_id if lead else None,
+        "reported_at": reported,
+        "started_at": as_utc(row["start_time"]),
+        "acknowledged_at": reported if lead else None,
+        "resolved_at": resolved_at,
+        "channel_id": channel.get("channel_id"),
+        "channel_name": channel.get("channel_name"),
+        "announcement_channel_id": announcements if headline.get("message_ts") else None,
+        "announcement_ts": headline.get("message_ts"),
+        "imported_from": TOOL,
+        "updated_at": max([reported, *(e["occurred_at"] for e in timeline)]),
+    }
+    return Plan(
+        number=row["id"],
+        incident=incident,
+        history=history,
+        timeline=timeline,
+        actions=[_action(a, people) for a in sorted(source.actions, key=lambda a: a["id"])],
+        members=_members(source, people, reported),
+    )
+
+
+def _action(action: dict[str, Any], people: dict[int, Person]) -> dict[str, Any]:
+    owner = _user(people, action["user_id"])
+    done_at = as_utc(action["done_date"])
+    return {
+        "title": unsanitised(action["details"]).strip() or "(no details)",
+        "owner_id": owner.user_id if owner else None,
+        "created_by": owner.user_id if owner else None,
+        "created_at": as_utc(action["created_date"]) or utcnow(),
+        "done": bool(action["done"]),
+        "done_at": done_at,
+        "due_at": as_utc(action["due_date"]),
+        "priority": PRIORITIES.get(str(action["priority"])),
+        "category": CATEGORIES.get(str(action["type"])),
+        "imported_key": f"{TOOL}:action:{action['id']}",
+    }
+
+
+def _members(
+    source: Bundle, people: dict[int, Person], reported: dt.datetime
+) -> list[dict[str, Any]]:
+    channel = (source.channel or {}).get("channel_id")
+    if not channel:
+        return []
+    members = {}
+    for stat in source.stats:
+        person = _user(people, stat["user_id"])
+        if person is not None:
+            members[person.user_id] = {
+                "channel_id": channel,
+                "user_id": person.user_id,
+                "joined_at": as_utc(stat["join_time"]) or reported,
+            }
+    return list(members.values())
+
+
+class NumberTaken(Exception):
+    """An incident declared here already has the source incident's number."""
+
+
+@dataclass(frozen=True)
+class Planned:
+    plan: Plan
+    digest: str  # the source incident as imported now
+    replacing: bool  # an earlier import wrote it
+
+
+def _chunks(rows: list[dict[str, Any]], size: int = 200) -> Iterator[list[dict[str, Any]]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def store(batch: list[Planned], *, source_label: str, by: str) -> None:
+    """Write every plan in `batch` in the caller's transaction, a few statements per table
+    for the whole batch. A replaced incident loses what an earlier import wrote, and keeps
+    what the bot added since. NumberTaken if an incident declared here has a number."""
+    new = [p.plan.number for p in batch if not p.replacing]
+    taken = Incident.select(Incident.id).where(Incident.id.in_(new)) if new else []
+    for row in taken:
+        raise NumberTaken(row.id)
+    for planned in batch:
+        if planned.replacing:
+            _forget(planned.plan.number)
+            fields = {k: v for k, v in planned.plan.incident.items() if k != "id"}
+            Incident.update(**fields).where(Incident.id == planned.plan.number).execute()
+    for rows in _chunks([p.plan.incident for p in batch if not p.replacing], 50):
+        Incident.insert_many(rows).execute()
+    now = utcnow()
+    tables: list[tuple[Any, list[dict[str, Any]]]] = [
+        (StatusChange, [{**h, "incident": p.plan.number} for p in batch for h in p.plan.history]),
+        (TimelineEvent, [{**e, "incident": p.plan.number} for p in batch for e in p.plan.timeline]),
+        (FollowUpAction, [{**a, "incident": p.plan.number} for p in batch for a in p.plan.actions]),
+        (AuditEntry, [_audit(p, source_label, by, now) for p in batch]),
+    ]
+    for model, rows in tables:
+        for chunk in _chunks(rows):
+            model.insert_many(chunk).execute()
+    members = [m for p in batch for m in p.plan.members]
+    for chunk in _chunks(members):
+        ChannelMember.insert_many(chunk).on_conflict_ignore().execute()
+    for p in batch:
+        _remember(source_label, "incident", p.plan.number, p.plan.number, p.plan.number, p.digest)
+
+
+def _audit(planned: Planned, source_label: str, by: str, now: dt.datetime) -> dict[str, Any]:
+    return {
+        "incident": planned.plan.number,
+        "at": now,
+        "actor_id": None,
+        "source": Source.IMPORT,
+        "action": "reimported" if planned.replacing else "imported",
+        "old_value": None,
+        "new_value": planned.plan.incident["title"],
+        "details": {
+            "from": TOOL,
+            "source": source_label,
+            "old_id": planned.plan.number,
+            "by": by,
+        },
+    }
+
+
+def _remember(
+    source_label: str,
+    kind: str,
+    old_id: object,
+    incident: int | None,
+    new_id: object,
+    digest: str,
+) -> None:
+    """That the source row `old_id` of `kind` is `new_id` here, as it looked (`digest`)."""
+    values = {
+        "incident_id": incident,
+        "new_id": str(new_id),
+        "fingerprint": digest,
+        "imported_at": utcnow(),
+    }
+    ImportedRow.insert(source=source_label, kind=kind, old_id=str(old_id), **values).on_conflict(
+        conflict_target=[ImportedRow.source, ImportedRow.kind, ImportedRow.old_id],
+        update=values,
+    ).execute()
+
+
+def _forget(number: int) -> None:
+    """What an earlier import of this incident wrote, gone (what the bot added stays)."""
+    imported = Source.IMPORT.value
+    TimelineEvent.delete().where(
+        (TimelineEvent.incident == number) & (TimelineEvent.source == imported)
+    ).execute()
+    StatusChange.delete().where(
+        (StatusChange.incident == number) & (StatusChange.source == imported)
+    ).execute()
+    FollowUpAction.delete().where(
+        (FollowUpAction.incident == number) & FollowUpAction.imported_key.is_null(False)
+    ).execute()
+
+
+def store_person(person: Person, *, source_label: str) -> str:
+    """'imported', 'updated', 'unchanged' or 'known' (Slack told the bot of them already,
+    and Slack is fresher than the fork)."""
+    digest = fingerprint(person.__dict__)
+    seen = ImportedRow.get_or_none(
+        (ImportedRow.source == source_label)
+        & (ImportedRow.kind == "person")
+        & (ImportedRow.old_id == person.user_id)
+    )
+    if seen is not None and seen.fingerprint == digest:
+        return "unchanged"
+    existing = SlackUser.get_or_none(SlackUser.user_id == person.user_id)
+    if existing is not None and seen is None:
+        return "known"
+    values = {
+        "name": person.display_name,
+        "real_name": person.full_name or "",
+        "display_name": person.display_name,
+        "email": person.email.lower() if person.email else None,
+        "is_deleted": person.deleted,
+        "fetched_at": NEVER_FETCHED,
+    }
+    if existing is None:
+        SlackUser.insert(user_id=person.user_id, **values).execute()
+    else:
+        SlackUser.update(**values).where(SlackUser.user_id == person.user_id).execute()
+    _remember(source_label, "person", person.user_id, None, person.user_id, digest)
+    return "imported" if seen is None else "updated"

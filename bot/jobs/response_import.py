@@ -1,0 +1,290 @@
+"""`incident-bot import-response`: a monzo/response database into this bot's, again and
+again until the cut-over.
+
+The source is opened read-only. People first, then incidents in batches, each batch one
+transaction: an interrupted run keeps every batch it finished, and the next run finds those
+unchanged. Within a batch an incident that cannot be stored is retried alone, so one bad
+incident costs only itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import json
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+from urllib.parse import urlparse
+
+from peewee import DatabaseError
+
+from bot.domain import response_import as mapping
+from bot.domain.response_import import Bundle, NumberTaken, Person, Planned
+from models import ImportedRow, Incident, db
+from models import response as source_tables
+from models.db import write_transaction
+
+BATCH = 100
+
+
+class ImportProblem(Exception):
+    """The import cannot start; says why, in words for the person running it."""
+
+
+@dataclass
+class Report:
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+    failed: list[dict[str, Any]] = field(default_factory=list)
+    dry_run: bool = False
+
+    def count(self, kind: str, outcome: str, n: int = 1) -> None:
+        row = self.counts.setdefault(
+            kind, {"imported": 0, "updated": 0, "unchanged": 0, "skipped": 0}
+        )
+        row[outcome] = row.get(outcome, 0) + n
+
+    def skip(self, kind: str, old_id: object, reason: str) -> None:
+        self.count(kind, "skipped")
+        self.skipped.append({"kind": kind, "id": old_id, "reason": reason})
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "dry_run": self.dry_run,
+            "counts": self.counts,
+            "skipped": self.skipped,
+            "failed": self.failed,
+        }
+
+    def lines(self) -> list[str]:
+        out = ["Dry run: nothing was written." if self.dry_run else "Import finished."]
+        for kind, row in self.counts.items():
+            out.append(f"  {kind}: " + ", ".join(f"{n} {word}" for word, n in row.items()))
+        out += [f"  skipped {s['kind']} {s['id']}: {s['reason']}" for s in self.skipped]
+        out += [f"  FAILED {f['kind']} {f['id']}: {f['error']}" for f in self.failed]
+        return out
+
+
+def source_label(url: str) -> str:
+    """Which source rows came from, without its credentials: the database's name."""
+    parsed = urlparse(url)
+    return f"{mapping.TOOL}:{(parsed.path or '/').lstrip('/') or parsed.hostname or 'db'}"
+
+
+def _rows(model: Any) -> list[dict[str, Any]]:
+    return list(model.select().order_by(model.id).dicts())
+
+
+def _people(users: Iterable[dict[str, Any]]) -> dict[int, Person]:
+    """By the fork's row id. Two rows may share a Slack id (the fork does not stop it): the
+    newest row speaks for the person."""
+    by_slack: dict[str, Person] = {}
+    by_row: dict[int, str] = {}
+    for user in sorted(users, key=lambda u: u["id"]):
+        person = Person(
+            user_id=user["external_id"],
+            display_name=user["display_name"] or "",
+            full_name=user["full_name"],
+            email=user["email"],
+            deleted=bool(user["deleted"]),
+        )
+        by_slack[person.user_id] = person
+        by_row[user["id"]] = person.user_id
+    return {row: by_slack[slack_id] for row, slack_id in by_row.items()}
+
+
+def read_source() -> tuple[dict[int, Person], list[Bundle]]:
+    """Every row the import needs, grouped by incident."""
+    people = _people(_rows(source_tables.RUser))
+    bundles = {row["id"]: Bundle(incident=row) for row in _rows(source_tables.RIncident)}
+    for row in _rows(source_tables.RChannel):
+        if row["incident_id"] in bundles:
+            bundles[row["incident_id"]].channel = row
+    for row in _rows(source_tables.RHeadline):
+        bundle = bundles.get(row["incident_id"])
+        if bundle is not None and bundle.headline is None:
+            bundle.headline = row
+    grouped: list[tuple[Any, str]] = [
+        (source_tables.RTimeline, "timeline"),
+        (source_tables.RPin, "pins"),
+        (source_tables.RAction, "actions"),
+        (source_tables.RUserStats, "stats"),
+    ]
+    for model, name in grouped:
+        for row in _rows(model):
+            bundle = bundles.get(row["incident_id"])
+            if bundle is not None:
+                getattr(bundle, name).append(row)
+    for row in _rows(source_tables.REvent):
+        number = _event_incident(row)
+        if number in bundles:
+            bundles[number].events.append(row)
+    return people, list(bundles.values())
+
+
+def _event_incident(row: dict[str, Any]) -> int | None:
+    if row["event_type"] != "incident_event":
+        return None
+    try:
+        payload = json.loads(row["payload"])
+    except (TypeError, ValueError):
+        return None
+    number = payload.get("id") if isinstance(payload, dict) else None
+    return number if isinstance(number, int) else None
+
+
+def _known_digests(label: str) -> dict[int, str]:
+    rows = ImportedRow.select(ImportedRow.old_id, ImportedRow.fingerprint).where(
+        (ImportedRow.source == label) & (ImportedRow.kind == "incident")
+    )
+    return {int(row.old_id): row.fingerprint for row in rows}
+
+
+def run_import(
+    source_url: str,
+    *,
+    dry_run: bool = False,
+    announcements_channel: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Report:
+    """Import into the database `models.db` points at (migrated already)."""
+    report = Report(dry_run=dry_run)
+    try:
+        source_tables.open_source(source_url)
+    except DatabaseError as error:
+        raise ImportProblem(f"cannot read the source database: {error}".strip()) from error
+    try:
+        missing = source_tables.missing_columns()
+        if missing:
+            raise ImportProblem(
+                "the source is not a response database; it lacks " + ", ".join(missing)
+            )
+        people, bundles = read_source()
+    finally:
+        source_tables.source_db.close()
+    label = source_label(source_url)
+    with db.connection_context():
+        _write(people, bundles, label, report, announcements_channel, progress, dry_run)
+    return report
+
+
+def _write(
+    people: dict[int, Person],
+    bundles: list[Bundle],
+    label: str,
+    report: Report,
+    announcements: str | None,
+    progress: Callable[[int, int], None] | None,
+    dry_run: bool,
+) -> None:
+    # A dry run is one transaction rolled back at the end: the same work, the same report.
+    with write_transaction() if dry_run else contextlib.nullcontext() as outer:
+        _people_in(people, label, report)
+        known = _known_digests(label)
+        for start in range(0, len(bundles), BATCH):
+            _batch(bundles[start : start + BATCH], people, label, known, report, announcements)
+            if progress is not None:
+                progress(min(start + BATCH, len(bundles)), len(bundles))
+        if outer is not None:
+            outer.rollback()
+        else:
+            _continue_numbering()
+
+
+def _people_in(people: dict[int, Person], label: str, report: Report) -> None:
+    unique = {person.user_id: person for person in people.values()}
+    with write_transaction():
+        for person in unique.values():
+            outcome = mapping.store_person(person, source_label=label)
+            report.count("people", "unchanged" if outcome == "known" else outcome)
+
+
+def _batch(
+    bundles: list[Bundle],
+    people: dict[int, Person],
+    label: str,
+    known: dict[int, str],
+    report: Report,
+    announcements: str | None,
+) -> None:
+    planned: list[Planned] = []
+    for bundle in bundles:
+        number, digest = bundle.incident["id"], bundle.digest()
+        if known.get(number) == digest:
+            report.count("incidents", "unchanged")
+            continue
+        replacing = number in known
+        if replacing and _changed_here(number):
+            # Run by this bot since the import: the bot's record wins over the fork's.
+            report.skip("incidents", number, "changed here since it was imported; kept as it is")
+            continue
+        try:
+            plan = mapping.plan(bundle, people, announcements)
+        except (KeyError, TypeError, ValueError) as error:
+            report.failed.append({"kind": "incidents", "id": number, "error": repr(error)[:300]})
+            continue
+        planned.append(Planned(plan, digest, replacing))
+    if not planned:
+        return
+    try:
+        with write_transaction():
+            mapping.store(planned, source_label=label, by=_who())
+        stored = planned
+    except (DatabaseError, NumberTaken, ValueError):
+        # One at a time, each in its own transaction: the one that fails costs only itself.
+        stored = [p for p in planned if _alone(p, label, report)]
+    for p in stored:
+        outcome = "updated" if p.replacing else "imported"
+        report.count("incidents", outcome)
+        report.count("timeline entries", outcome, len(p.plan.timeline))
+        report.count("follow-ups", outcome, len(p.plan.actions))
+        report.count("participants", outcome, len(p.plan.members))
+        known[p.plan.number] = p.digest
+
+
+def _alone(planned: Planned, label: str, report: Report) -> bool:
+    number = planned.plan.number
+    try:
+        with write_transaction():
+            mapping.store([planned], source_label=label, by=_who())
+    except NumberTaken:
+        report.skip("incidents", number, "an incident declared here already has this number")
+    except (DatabaseError, ValueError) as error:
+        report.failed.append({"kind": "incidents", "id": number, "error": str(error)[:300]})
+    else:
+        return True
+    return False
+
+
+def _changed_here(number: int) -> bool:
+    """Whether the bot changed the incident after it was imported (its revision moved)."""
+    incident = Incident.get_or_none(Incident.id == number)
+    return incident is not None and incident.revision > 0
+
+
+def _continue_numbering() -> None:
+    """Incidents declared after the import continue after the highest number. SQLite does
+    so by itself (max + 1); PostgreSQL's sequence is moved past the imported numbers."""
+    if db.obj.for_update:  # PostgreSQL
+        db.execute_sql(
+            "SELECT setval(pg_get_serial_sequence('incident', 'id'), "
+            "GREATEST((SELECT COALESCE(MAX(id), 0) FROM incident), 1))"
+        )
+
+
+def _who() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def printer(stream: TextIO = sys.stderr) -> Callable[[int, int], None]:
+    """Progress as plain lines (one per batch)."""
+
+    def show(done: int, total: int) -> None:
+        print(f"incidents: {done}/{total}", file=stream, flush=True)
+
+    return show

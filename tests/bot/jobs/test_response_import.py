@@ -1,0 +1,231 @@
+"""incident-bot import-response: the HMCTS fork's own database (testkit/data, made by its
+code) into SQLite and PostgreSQL, as a team would run it before and at the cut-over."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import psycopg2
+import pytest
+
+from bot.cli import main
+from bot.domain import incidents
+from bot.domain.incidents import Declaration
+from bot.jobs.response_import import ImportProblem, Report, run_import
+from models import (
+    AuditEntry,
+    ChannelMember,
+    FollowUpAction,
+    Incident,
+    SlackUser,
+    StatusChange,
+    TimelineEvent,
+)
+
+SEVERITY_COUNTS = {1: 21, 2: 55, 3: 111, 4: 77, None: 50}
+
+
+def _import(source: str, **options: Any) -> Report:
+    return run_import(source, **options)
+
+
+def _sql(url: str, statement: str, *args: object) -> None:
+    with psycopg2.connect(url) as connection, connection.cursor() as cursor:
+        cursor.execute(statement, args)
+    connection.close()
+
+
+def _counts(database) -> dict[str, int]:
+    with database.connection_context():
+        return {
+            model.__name__: model.select().count()
+            for model in (
+                Incident,
+                TimelineEvent,
+                StatusChange,
+                FollowUpAction,
+                SlackUser,
+                ChannelMember,
+                AuditEntry,
+            )
+        }
+
+
+def _incident(database, number: int) -> Incident:
+    with database.connection_context():
+        return Incident.get_by_id(number)
+
+
+def _timeline(database, number: int, kind: str | None = None) -> list[TimelineEvent]:
+    with database.connection_context():
+        query = TimelineEvent.select().where(TimelineEvent.incident == number)
+        if kind is not None:
+            query = query.where(TimelineEvent.kind == kind)
+        return list(query.order_by(TimelineEvent.occurred_at, TimelineEvent.id))
+
+
+def test_everything_comes_across_in_the_numbers_the_readme_gives(database, source: str) -> None:
+    report = _import(source)
+    assert report.counts["incidents"]["imported"] == 314 and not report.failed
+    with database.connection_context():
+        assert Incident.select().count() == 314
+        assert Incident.select().where(Incident.report_only).count() == 56
+        open_ones = Incident.select().where(Incident.status != "resolved")
+        assert sorted(i.id for i in open_ones) == [72, 85, 161, 253, 314]
+        for level, n in SEVERITY_COUNTS.items():
+            assert (
+                Incident.select()
+                .where(
+                    Incident.severity.is_null(level is None)
+                    if level is None
+                    else Incident.severity == level
+                )
+                .count()
+                == n
+            )
+        assert Incident.select().where(Incident.lead_id.is_null()).count() == 64
+        assert Incident.select().where(Incident.channel_id.is_null(False)).count() == 227
+        assert [i.id for i in Incident.select().where(Incident.is_private)] == [33]
+        assert TimelineEvent.select().where(TimelineEvent.kind == "pin").count() == 811
+        assert TimelineEvent.select().where(TimelineEvent.kind == "note").count() == 47
+        assert FollowUpAction.select().count() == 484
+        assert FollowUpAction.select().where(FollowUpAction.done).count() == 109
+        assert SlackUser.select().count() == 61
+        audit = AuditEntry.select().where(AuditEntry.action == "imported")
+        assert audit.count() == 314
+        assert {a.source for a in audit} == {"import"}
+        assert all(i.imported_from == "response" for i in Incident.select())
+
+
+def test_a_second_run_changes_nothing(database, source: str) -> None:
+    _import(source)
+    before = _counts(database)
+    report = _import(source)
+    assert report.counts["incidents"] == {
+        "imported": 0,
+        "updated": 0,
+        "unchanged": 314,
+        "skipped": 0,
+    }
+    assert report.counts["people"]["unchanged"] == 61
+    assert _counts(database) == before
+
+
+def test_a_run_after_the_source_grew_brings_only_what_is_new(database, source: str) -> None:
+    _import(source)
+    before = _counts(database)
+    # The fork goes on meanwhile: a new incident, and a new pin on a stale open one.
+    _sql(
+        source,
+        "INSERT INTO response_incident (id, report, reporter_id, report_time, report_only,"
+        " private, start_time, summary, lead_id, severity) VALUES (315, 'Queue backlog',"
+        " 1, '2025-09-25 10:00', false, false, '2025-09-25 10:00', 'Jobs wait', NULL, '2')",
+    )
+    _sql(
+        source,
+        "INSERT INTO response_pinnedmessage (incident_id, author_id, message_ts, text, timestamp)"
+        " VALUES (72, 1, '1758794400.000100', 'Restarted the &lt;consumer&gt;', "
+        "'2025-09-25 10:00')",
+    )
+    report = _import(source)
+    assert report.counts["incidents"] == {
+        "imported": 1,
+        "updated": 1,
+        "unchanged": 313,
+        "skipped": 0,
+    }
+    after = _counts(database)
+    assert after["Incident"] == before["Incident"] + 1
+    pins = [e.message_ts for e in _timeline(database, 72, "pin")]
+    assert pins.count("1758794400.000100") == 1
+    # The updated incident's rows were replaced, not doubled.
+    assert after["FollowUpAction"] == before["FollowUpAction"]
+    assert after["TimelineEvent"] == before["TimelineEvent"] + 2  # the pin; 315 declared
+
+
+def test_a_dry_run_writes_nothing_and_says_what_it_would_do(database, source: str) -> None:
+    before = _counts(database)
+    report = _import(source, dry_run=True)
+    assert report.dry_run and report.counts["incidents"]["imported"] == 314
+    assert _counts(database) == before
+
+
+def test_a_database_that_is_not_response_is_named_for_what_it_lacks(database, source: str) -> None:
+    _sql(source, "ALTER TABLE response_pinnedmessage DROP COLUMN text")
+    _sql(source, "DROP TABLE response_userstats")
+    with pytest.raises(ImportProblem) as raised:
+        _import(source)
+    assert "response_pinnedmessage.text" in str(raised.value)
+    assert "response_userstats" in str(raised.value)
+    assert _counts(database)["Incident"] == 0
+
+
+def test_an_unreachable_source_is_said_plainly(database) -> None:
+    with pytest.raises(ImportProblem, match="cannot read the source database"):
+        _import("postgresql://postgres@127.0.0.1:1/nothing")
+
+
+def test_an_interrupted_import_picks_up_where_it_stopped(database, source: str) -> None:
+    def stop_after_first_batch(done: int, total: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        _import(source, progress=stop_after_first_batch)
+    assert _counts(database)["Incident"] == 100
+    report = _import(source)
+    assert report.counts["incidents"]["unchanged"] == 100
+    assert report.counts["incidents"]["imported"] == 214
+    assert _counts(database)["Incident"] == 314
+
+
+def test_incidents_keep_their_numbers_and_new_ones_continue_after_them(
+    database, source: str
+) -> None:
+    _import(source)
+    assert _incident(database, 123).id == 123
+    declared = incidents.declare(
+        Declaration(
+            title="After the move",
+            summary="",
+            impact="",
+            severity=None,
+            lead_id=None,
+            reporter_id="U0NEW",
+            is_private=False,
+        )
+    )
+    assert declared is not None and declared.id == 315
+
+
+def test_a_number_already_taken_here_is_skipped_with_the_reason(database, source: str) -> None:
+    with database.connection_context():
+        Incident.create(id=7, title="Declared here first", reporter_id="U0HERE")
+    report = _import(source)
+    assert {
+        "kind": "incidents",
+        "id": 7,
+        "reason": "an incident declared here already has this number",
+    } in report.skipped
+    assert _incident(database, 7).title == "Declared here first"
+    assert report.counts["incidents"]["imported"] == 313
+
+
+def test_the_command_reports_and_writes_json(
+    database_url: str, source: str, tmp_path, capsys
+) -> None:
+    out = tmp_path / "report.json"
+    code = main(
+        ["import-response", "--from", source, "--report", str(out)],
+        env={"DATABASE_URL": database_url},
+    )
+    assert code == 0
+    assert "incidents: 314 imported" in capsys.readouterr().out
+    assert json.loads(out.read_text())["counts"]["incidents"]["imported"] == 314
+    assert (
+        main(
+            ["import-response", "--from", "postgresql://postgres@127.0.0.1:1/x"],
+            env={"DATABASE_URL": database_url},
+        )
+        == 2
+    )
