@@ -18,6 +18,7 @@ from peewee import IntegrityError
 
 from bot.domain.incidents import title_length
 from bot.domain.metrics import DUPLICATES_SKIPPED
+from bot.domain.mrkdwn import escape_but_mentions
 from models import (
     SEVERITIES,
     STATUSES,
@@ -62,8 +63,9 @@ TEXT_FIELDS = ("title", "summary", "impact")
 TEXT_SHOWN_MAX = 2500
 
 
-def _as_is(text: str, _limit: int) -> str:
-    return text
+def _as_stored(text: str, _limit: int) -> str:
+    # The timeline's text is mrkdwn: people's words in it are shown, never a link or a ping.
+    return escape_but_mentions(text)
 
 
 def _user(user_id: str) -> str:
@@ -79,7 +81,7 @@ class Markup:
     """How the parts of a change are marked up where it is shown."""
 
     name: Callable[[str], str] = _name  # the field's name
-    words: Callable[[str, int], str] = _as_is  # people's words, at most so many characters
+    words: Callable[[str, int], str] = _as_stored  # people's words, at most so many characters
     person: Callable[[str], str] = _user
     unset: str = "not set"
 
@@ -240,7 +242,7 @@ class Fields:
         if title is not None and (not title or title_length(title) > TITLE_MAX_LENGTH):
             raise ValueError(f"A title has 1 to {TITLE_MAX_LENGTH} characters.")
         wanted = {
-            "lead": self.lead,
+            "lead": self.lead or None,  # a lead is changed here, never cleared
             "status": self.status,
             "severity": self.severity,
             "title": title,

@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.domain import durations
 from bot.domain.lifecycle import Markup
+from bot.domain.mrkdwn import escape
 from bot.slack.command_text import readable
 from models import Incident
 from models.fields import utcnow
@@ -34,12 +35,6 @@ def channel_link(channel_id: str | None) -> str:
 
 def viewer_url(base_url: str | None, incident: Incident) -> str | None:
     return f"{base_url}/incidents/{incident.id}" if base_url else None
-
-
-def escape(text: str) -> str:
-    """Slack's three control characters, so text people wrote is shown, never acted on:
-    a typed `<!here>` or `<@U…>` is displayed, not a ping; `<https://…|x>` is not a link."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def slack_len(text: str) -> int:

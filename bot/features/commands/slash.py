@@ -260,18 +260,19 @@ def on_mention(
         if reply.duplicate:
             return  # a redelivered mention: it was answered the first time
         mirror.keep(context, reply.outcome)
-    context["reply"] = reply
+    # Plain values: Bolt copies the context for the lazy listener and drops what it cannot.
+    context["reply"] = {"text": reply.text, "blocks": reply.blocks}
 
 
 def answer_mention(
     event: dict[str, Any], client: WebClient, context: BoltContext, *, deps: Deps
 ) -> None:
-    reply: Reply | None = context.get("reply")
-    if reply is None:
+    reply = context.get("reply")
+    if not reply:
         return
     # In the thread it was asked in, if it was.
     where = Where(event["user"], None, event["channel"], event.get("thread_ts"))
-    answers.tell(client, where, reply.text, reply.blocks)
+    answers.tell(client, where, reply["text"], reply["blocks"])
     # The answer reaching them or not, Slack is brought in step with the change.
     mirror.show(client, context, deps.settings, event["user"], where=where)
 

@@ -170,3 +170,20 @@ def test_a_change_reads_old_to_new_and_a_text_reads_as_it_is_now() -> None:
     assert describe(Change("severity", None, 1)) == "Severity: not set → SEV1 Critical"
     assert describe(Change("lead", "U1", "U2")) == "Lead: <@U1> → <@U2>"
     assert describe(Change("impact", "", "EU payments")) == "Impact is now: EU payments"
+
+
+def test_peoples_words_in_a_stored_change_can_neither_link_nor_ping() -> None:
+    """The timeline's text is mrkdwn: a typed link is shown as text, a mention stays a name."""
+    change = Change("summary", "", "see <https://evil.example|the runbook> & ask <@U1> <!here>")
+    assert describe(change) == (
+        "Summary is now: see &lt;https://evil.example|the runbook&gt; &amp; ask <@U1> &lt;!here&gt;"
+    )
+
+
+def test_an_empty_lead_leaves_the_lead_as_it_is(database) -> None:
+    incident = _declared()
+    lifecycle.change(incident.id, Actor(BOB, Source.COMMAND), Fields(lead=CAROL))
+    outcome = lifecycle.change(incident.id, Actor(BOB, Source.COMMAND), Fields(lead=""))
+    assert not outcome.changed
+    with database.connection_context():
+        assert Incident.get_by_id(incident.id).lead_id == CAROL
