@@ -19,6 +19,7 @@ RUNS = (
     ("acks through a one-minute 429 storm", ["rate_limit_storm.py", "60"]),
     ("declare path, pins, memory", ["memory.py"]),
     ("viewer on PostgreSQL, 10,000 incidents", ["viewer_bench.py", "--requests", "100"]),
+    ("import-response, 10,048 incidents", ["import_response.py"]),
 )
 
 

@@ -13,7 +13,6 @@ import datetime as dt
 import hashlib
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +30,7 @@ from models import (
     StatusChange,
     TimelineEvent,
 )
+from models.bulk import insert_rows
 from models.fields import utcnow
 from models.incident import TITLE_MAX_LENGTH
 
@@ -398,11 +398,6 @@ class Planned:
     replacing: bool  # an earlier import wrote it
 
 
-def _chunks(rows: list[dict[str, Any]], size: int = 200) -> Iterator[list[dict[str, Any]]]:
-    for start in range(0, len(rows), size):
-        yield rows[start : start + size]
-
-
 def store(batch: list[Planned], *, source_label: str, by: str) -> None:
     """Write every plan in `batch` in the caller's transaction, a few statements per table
     for the whole batch. A replaced incident loses what an earlier import wrote, and keeps
@@ -416,8 +411,7 @@ def store(batch: list[Planned], *, source_label: str, by: str) -> None:
             _forget(planned.plan.number)
             fields = {k: v for k, v in planned.plan.incident.items() if k != "id"}
             Incident.update(**fields).where(Incident.id == planned.plan.number).execute()
-    for rows in _chunks([p.plan.incident for p in batch if not p.replacing], 50):
-        Incident.insert_many(rows).execute()
+    insert_rows(Incident, [p.plan.incident for p in batch if not p.replacing])
     now = utcnow()
     tables: list[tuple[Any, list[dict[str, Any]]]] = [
         (StatusChange, [{**h, "incident": p.plan.number} for p in batch for h in p.plan.history]),
@@ -426,11 +420,9 @@ def store(batch: list[Planned], *, source_label: str, by: str) -> None:
         (AuditEntry, [_audit(p, source_label, by, now) for p in batch]),
     ]
     for model, rows in tables:
-        for chunk in _chunks(rows):
-            model.insert_many(chunk).execute()
+        insert_rows(model, rows)
     members = [m for p in batch for m in p.plan.members]
-    for chunk in _chunks(members):
-        ChannelMember.insert_many(chunk).on_conflict_ignore().execute()
+    insert_rows(ChannelMember, members, skip_conflicts=True)
     for p in batch:
         _remember(source_label, "incident", p.plan.number, p.plan.number, p.plan.number, p.digest)
 
