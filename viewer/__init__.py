@@ -29,6 +29,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         errors,
         guard,
         metrics,
+        old_links,
         pages,
         stats_page,
         templating,
@@ -55,4 +56,5 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(stats_page.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(old_links.bp)
     return app

@@ -183,3 +183,12 @@ def test_an_incident_slack_did_not_open_says_so_and_why(client, seed) -> None:
     body = client.get(f"/api/incidents/{incident.id}").get_json()
     assert body["opened_in_slack"] is False and body["channel"] is None
     assert body["open_problem"].startswith("restricted_action")
+
+
+def test_an_imported_incident_says_where_it_came_from(client, seed) -> None:
+    incident = seed.incident(title="Old report", imported_from="response", report_only=True)
+    html = client.get(f"/incidents/{incident.id}").get_data(as_text=True)
+    assert "From response, where it was a report only, never a live incident" in html
+    assert "Imported" not in client.get(
+        f"/incidents/{seed.incident(title='Declared here').id}"
+    ).get_data(as_text=True)
