@@ -24,6 +24,8 @@ from models import (
     ImportedRow,
     Incident,
     Kind,
+    Reminder,
+    ReminderKind,
     SlackUser,
     Source,
     Status,
@@ -35,6 +37,8 @@ from models.fields import utcnow
 from models.incident import TITLE_MAX_LENGTH
 
 TOOL = "response"
+# Who claimed the reminders an import marks as already sent.
+IMPORTED_BY = "import"
 SEVERITY_WORDS = {"1": 1, "2": 2, "3": 3, "4": 4}
 PRIORITIES = {"1": "high", "2": "medium", "3": "low"}
 CATEGORIES = {"1": "detective", "2": "preventative", "3": "corrective"}
@@ -406,13 +410,14 @@ def store(batch: list[Planned], *, source_label: str, by: str) -> None:
     taken = Incident.select(Incident.id).where(Incident.id.in_(new)) if new else []
     for row in taken:
         raise NumberTaken(row.id)
+    now = utcnow()
     for planned in batch:
         if planned.replacing:
             _forget(planned.plan.number)
-            fields = {k: v for k, v in planned.plan.incident.items() if k != "id"}
+            fields = {k: v for k, v in _live_from(planned.plan, now).items() if k != "id"}
             Incident.update(**fields).where(Incident.id == planned.plan.number).execute()
-    insert_rows(Incident, [p.plan.incident for p in batch if not p.replacing])
-    now = utcnow()
+    insert_rows(Incident, [_live_from(p.plan, now) for p in batch if not p.replacing])
+    insert_rows(Reminder, [r for p in batch for r in _reminded(p.plan, now)])
     tables: list[tuple[Any, list[dict[str, Any]]]] = [
         (StatusChange, [{**h, "incident": p.plan.number} for p in batch for h in p.plan.history]),
         (TimelineEvent, [{**e, "incident": p.plan.number} for p in batch for e in p.plan.timeline]),
@@ -425,6 +430,41 @@ def store(batch: list[Planned], *, source_label: str, by: str) -> None:
     insert_rows(ChannelMember, members, skip_conflicts=True)
     for p in batch:
         _remember(source_label, "incident", p.plan.number, p.plan.number, p.plan.number, p.digest)
+
+
+def _live_from(plan: Plan, now: dt.datetime) -> dict[str, Any]:
+    """The incident's row; an open one counts its next update from the import, so the bot
+    does not greet the cut-over with an "overdue" reminder for every old incident."""
+    is_open = plan.incident["status"] != Status.RESOLVED
+    return {**plan.incident, "last_update_at": now if is_open else None}
+
+
+def _reminded(plan: Plan, now: dt.datetime) -> list[dict[str, Any]]:
+    """For an open incident, the once-only reminders (no lead, no severity) as if sent at
+    the import: the fork reminded people already, and nothing old is reminded again."""
+    incident = plan.incident
+    if incident["status"] == Status.RESOLVED:
+        return []
+    missing = [
+        kind
+        for kind, unset in (
+            (ReminderKind.NO_LEAD, incident["lead_id"] is None),
+            (ReminderKind.NO_SEVERITY, incident["severity"] is None),
+        )
+        if unset
+    ]
+    return [
+        {
+            "incident": plan.number,
+            "kind": kind,
+            "due_at": now,
+            "basis": incident["reported_at"],
+            "claimed_at": now,
+            "claimed_by": IMPORTED_BY,
+            "sent_at": now,
+        }
+        for kind in missing
+    ]
 
 
 def _audit(planned: Planned, source_label: str, by: str, now: dt.datetime) -> dict[str, Any]:
@@ -477,6 +517,9 @@ def _forget(number: int) -> None:
     ).execute()
     FollowUpAction.delete().where(
         (FollowUpAction.incident == number) & FollowUpAction.imported_key.is_null(False)
+    ).execute()
+    Reminder.delete().where(
+        (Reminder.incident == number) & (Reminder.claimed_by == IMPORTED_BY)
     ).execute()
 
 

@@ -3,15 +3,18 @@ code) into SQLite and PostgreSQL, as a team would run it before and at the cut-o
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
 import psycopg2
 import pytest
+from freezegun import freeze_time
 
 from bot.cli import main
-from bot.domain import incidents
+from bot.domain import incidents, reminders
 from bot.domain.incidents import Declaration
+from bot.domain.reminder_settings import ReminderSettings
 from bot.jobs.response_import import ImportProblem, Report, run_import
 from models import (
     AuditEntry,
@@ -229,3 +232,23 @@ def test_the_command_reports_and_writes_json(
         )
         == 2
     )
+
+
+def test_open_incidents_are_reminded_from_the_import_not_from_years_ago(
+    database, source: str
+) -> None:
+    """The cut-over on a Saturday morning: nothing old is overdue; an update is asked for
+    once the usual interval has passed since the import."""
+    imported_at = dt.datetime(2026, 12, 5, 10, 0, tzinfo=dt.UTC)
+    with freeze_time(imported_at):
+        _import(source)
+    settings = ReminderSettings(update_minutes={n: 30 for n in (1, 2, 3, 4)})
+    open_ones = {72, 85, 161, 253, 314}
+    soon = reminders.due(imported_at + dt.timedelta(minutes=10), settings)
+    assert [r for r in soon if r.incident_id in open_ones] == []
+    later = reminders.due(imported_at + dt.timedelta(minutes=31), settings)
+    overdue = {r.incident_id for r in later if r.kind == "update_overdue"}
+    with database.connection_context():
+        rated = {i.id for i in Incident.select().where(Incident.id.in_(open_ones)) if i.severity}
+    assert overdue == {n for n in rated if _incident(database, n).channel_id}
+    assert all(r.elapsed <= dt.timedelta(minutes=31) for r in later)
