@@ -21,6 +21,8 @@ from fakeslack.manifest import AppManifest
 from fakeslack.modals import ModalStore, validate_view
 from fakeslack.state import (
     ALICE,
+    APP_ID,
+    BOT_ID,
     BOT_USER_ID,
     GENERAL_ID,
     TEAM_ID,
@@ -104,6 +106,22 @@ class HumanActions:
         """
         msg = self._ws.human_message(channel, user, text, files=files, thread_ts=thread_ts, raw=raw)
         return str(msg["ts"])
+
+    def app_posted_earlier(self, channel: str, text: str, ts: str) -> str:
+        """A message this app posted before the test began (another deployment of the same
+        app and bot token, say), at `ts`; stored only. Returns the ts."""
+        chan = self._ws.require_channel(channel)
+        msg = {
+            "user": BOT_USER_ID,
+            "type": "message",
+            "ts": ts,
+            "bot_id": BOT_ID,
+            "app_id": APP_ID,
+            "text": text,
+            "team": TEAM_ID,
+        }
+        self._ws.append_message(chan, msg)
+        return ts
 
     def pin(
         self,

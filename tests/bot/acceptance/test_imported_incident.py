@@ -1,0 +1,57 @@
+"""An incident open in response when it was imported goes on in this bot: commands in its
+channel work, pins reach its timeline, and its headline post in the incidents channel is the
+announcement the bot keeps in step (same Slack app, same bot token)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from bot.jobs.response_import import run_import
+from fakeslack import FakeSlack
+from models import TimelineEvent
+from testkit.harness import ALICE, BOT_USER, INCIDENTS, RunningBot
+from testkit.net import wait_until
+from testkit.postgres import response_database
+from tests.bot.flows import announcement_text, incident_of, shown
+
+STALE = 72  # open in the fork since 2023, with a channel and a headline post
+
+
+@pytest.fixture
+def imported(database, response_template: str) -> Iterator[None]:
+    with response_database(template=response_template) as source:
+        report = run_import(source, announcements_channel=INCIDENTS)
+    assert not report.failed
+    yield
+
+
+def test_an_imported_open_incident_goes_on_here(
+    slack: FakeSlack, bot: RunningBot, database, imported: None
+) -> None:
+    incident = incident_of(database, STALE)
+    assert incident.status == "investigating" and incident.announcement_ts
+    # Slack as the fork left it: the channel, and the headline the same app posted.
+    channel = slack.add_channel(
+        incident.channel_name, channel_id=incident.channel_id, members=[ALICE, BOT_USER]
+    )
+    slack.app_posted_earlier(INCIDENTS, "Old headline", ts=incident.announcement_ts)
+
+    assert "→ SEV1 Critical" in shown(slack.slash_command("severity 1", channel=channel))
+    assert incident_of(database, STALE).severity == 1
+    wait_until(
+        lambda: "SEV1" in announcement_text(slack, incident),
+        10,
+        "the fork's headline post edited in place",
+    )
+    updates = [c for c in slack.calls_to("chat.update") if c.ok]
+    assert {c.params["ts"] for c in updates} == {incident.announcement_ts}
+
+    ts = slack.post_message(channel, ALICE, "Consumer restarted, lag falling")
+    assert slack.pin(channel, ts, ALICE).ok
+    with database.connection_context():
+        pinned = TimelineEvent.get_or_none(
+            (TimelineEvent.incident == STALE) & (TimelineEvent.message_ts == ts)
+        )
+    assert pinned is not None and pinned.pinned
