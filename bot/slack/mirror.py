@@ -128,23 +128,82 @@ def _render(client: WebClient, incident: Incident, settings: Settings, topic: st
             lambda: client.chat_update(channel=channel_id, ts=opening_ts, text=text, blocks=body),
         )
     if announcement_channel and announcement_ts and not incident.is_private:
-        text, body = blocks.announcement(incident, link)
-        _quietly(
-            "announcement",
-            incident,
-            lambda: client.chat_update(
-                channel=announcement_channel,
-                ts=announcement_ts,
-                text=text,
-                blocks=body,
-            ),
-        )
+        _edit_announcement(client, incident, settings, link)
     if channel_id and topic is not None:
         _quietly(
             "topic",
             incident,
             lambda: client.conversations_setTopic(channel=channel_id, topic=topic),
         )
+
+
+# The announcement cannot be edited any more: it is gone, or another app posted it (an
+# imported incident's headline post from an app the bot is not). A fresh one replaces it.
+_LOST_ANNOUNCEMENT = {"message_not_found", "cant_update_message", "channel_not_found"}
+
+
+def _edit_announcement(
+    client: WebClient, incident: Incident, settings: Settings, link: str | None
+) -> None:
+    text, body = blocks.announcement(incident, link)
+    channel, ts = cast(str, incident.announcement_channel_id), cast(str, incident.announcement_ts)
+    try:
+        client.chat_update(channel=channel, ts=ts, text=text, blocks=body)
+        return
+    except SlackApiError as error:
+        code = str(error.response.get("error"))
+        if code not in _LOST_ANNOUNCEMENT or not settings.incidents_channel:
+            log.warning(
+                "sync step failed",
+                extra={"incident": incident.id, "step": "announcement", "error": code},
+            )
+            return
+    except OSError as error:  # Slack out of reach after the client's retries
+        log.warning(
+            "sync step failed",
+            extra={"incident": incident.id, "step": "announcement", "error": type(error).__name__},
+        )
+        return
+    _announce_again(client, incident, settings, code, text, body)
+
+
+def _announce_again(
+    client: WebClient,
+    incident: Incident,
+    settings: Settings,
+    code: str,
+    text: str,
+    body: blocks.Blocks,
+) -> None:
+    """Post a fresh announcement in place of one that cannot be edited, and say so."""
+    where = cast(str, settings.incidents_channel)
+    old_ts = cast(str, incident.announcement_ts)
+    try:
+        posted = posting.post(
+            client,
+            channel=where,
+            key=f"announcement:{incident.id}:after:{old_ts}",
+            text=text,
+            blocks=body,
+            unfurl_links=False,
+        )
+    except (SlackApiError, OSError) as error:
+        log.warning(
+            "announcement not posted again",
+            extra={"incident": incident.id, "error": str(error)[:80]},
+        )
+        return
+    incidents.record_messages(
+        incident.id, announcement_channel_id=posted["channel"], announcement_ts=posted["ts"]
+    )
+    log.info("announced again", extra={"incident": incident.id, "error": code})
+    tell_channel(
+        client,
+        incident,
+        f"The announcement in {blocks.channel_link(where)} could not be edited (`{code}`), "
+        "so a new one was posted; it is kept up to date from now on.",
+        key=f"announced-again:{incident.id}:{old_ts}",
+    )
 
 
 def describe(changes: Iterable[Change], actor_id: str | None) -> str:

@@ -55,3 +55,31 @@ def test_an_imported_open_incident_goes_on_here(
             (TimelineEvent.incident == STALE) & (TimelineEvent.message_ts == ts)
         )
     assert pinned is not None and pinned.pinned
+
+
+@pytest.mark.refusals("message_not_found")
+def test_a_headline_post_that_cannot_be_edited_is_replaced_and_the_channel_told(
+    slack: FakeSlack, bot: RunningBot, database, imported: None
+) -> None:
+    """The fork's headline post is gone (deleted, or made by an app this one is not)."""
+    incident = incident_of(database, STALE)
+    old = incident.announcement_ts
+    channel = slack.add_channel(
+        incident.channel_name, channel_id=incident.channel_id, members=[ALICE, BOT_USER]
+    )
+    shown(slack.slash_command("severity 2", channel=channel))
+    wait_until(
+        lambda: incident_of(database, STALE).announcement_ts != old,
+        10,
+        "a fresh announcement recorded",
+    )
+    fresh = incident_of(database, STALE)
+    assert "SEV2" in announcement_text(slack, fresh)
+    told = [m["text"] for m in slack.messages(channel) if "could not be edited" in m["text"]]
+    assert len(told) == 1 and "`message_not_found`" in told[0]
+    # From now on the fresh one is the one kept in step.
+    shown(slack.slash_command("severity 1", channel=channel))
+    wait_until(
+        lambda: "SEV1" in announcement_text(slack, incident_of(database, STALE)), 10, "edited"
+    )
+    assert incident_of(database, STALE).announcement_ts == fresh.announcement_ts
