@@ -282,9 +282,27 @@ def _who() -> str:
 
 
 def printer(stream: TextIO = sys.stderr) -> Callable[[int, int], None]:
-    """Progress as plain lines (one per batch)."""
+    """Progress: a bar on a terminal, plain lines (one per batch) otherwise."""
+    if stream.isatty():
+        return _bar(stream)
 
     def show(done: int, total: int) -> None:
         print(f"incidents: {done}/{total}", file=stream, flush=True)
+
+    return show
+
+
+def _bar(stream: TextIO) -> Callable[[int, int], None]:
+    from tqdm import tqdm
+
+    bar: tqdm[Any] | None = None
+
+    def show(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, unit=" incidents", file=stream, desc="Importing")
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
 
     return show

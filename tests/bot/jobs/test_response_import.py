@@ -4,6 +4,7 @@ code) into SQLite and PostgreSQL, as a team would run it before and at the cut-o
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from typing import Any
 
@@ -15,7 +16,7 @@ from bot.cli import main
 from bot.domain import incidents, reminders
 from bot.domain.incidents import Declaration
 from bot.domain.reminder_settings import ReminderSettings
-from bot.jobs.response_import import ImportProblem, Report, run_import
+from bot.jobs.response_import import ImportProblem, Report, printer, run_import
 from models import (
     AuditEntry,
     ChannelMember,
@@ -252,3 +253,21 @@ def test_open_incidents_are_reminded_from_the_import_not_from_years_ago(
         rated = {i.id for i in Incident.select().where(Incident.id.in_(open_ones)) if i.severity}
     assert overdue == {n for n in rated if _incident(database, n).channel_id}
     assert all(r.elapsed <= dt.timedelta(minutes=31) for r in later)
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_is_a_bar_on_a_terminal_and_plain_lines_elsewhere(database, source: str) -> None:
+    terminal, log = _Terminal(), io.StringIO()
+    _import(source, progress=printer(terminal), dry_run=True)
+    _import(source, progress=printer(log), dry_run=True)
+    assert "Importing" in terminal.getvalue() and "314/314" in terminal.getvalue()
+    assert log.getvalue().splitlines() == [
+        "incidents: 100/314",
+        "incidents: 200/314",
+        "incidents: 300/314",
+        "incidents: 314/314",
+    ]
