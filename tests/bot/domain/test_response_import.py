@@ -119,3 +119,78 @@ def test_people_seen_in_the_channel_are_its_members(imported) -> None:
     channel = _incident(imported, 72).channel_id
     with imported.connection_context():
         assert ChannelMember.select().where(ChannelMember.channel_id == channel).count() > 0
+
+
+def _at(value) -> str:
+    return value.isoformat()
+
+
+def test_a_report_in_londons_spring_forward_gap_keeps_its_utc_time(imported) -> None:
+    assert _at(_incident(imported, 152).reported_at) == "2024-03-31T01:30:00+00:00"
+
+
+def test_an_incident_across_new_year_keeps_both_years(imported) -> None:
+    incident = _incident(imported, 128)
+    assert _at(incident.reported_at) == "2023-12-31T23:52:41.900000+00:00"
+    assert _at(incident.resolved_at) == "2024-01-01T00:37:41.900000+00:00"
+    assert incident.channel_name == "inc-dec-31-23-54-04"
+
+
+def test_a_leap_day_incident_whose_start_was_moved_earlier(imported) -> None:
+    incident = _incident(imported, 147)
+    assert _at(incident.reported_at).startswith("2024-02-29T14:02:09")
+    assert _at(incident.started_at) == "2024-02-29T13:26:09+00:00"
+
+
+def test_a_rename_by_command_is_the_channel_name_and_on_the_timeline(imported) -> None:
+    assert _incident(imported, 64).channel_name == "inc-payments-callback-delays"
+    renames = [e.text for e in _timeline(imported, 64, "renamed")]
+    assert renames and renames[-1].endswith("#inc-payments-callback-delays")
+
+
+def test_a_unicode_rename_keeps_slacks_name(imported) -> None:
+    assert _incident(imported, 226).channel_name == "inc-uberweisung-fehlgeschlagen"
+
+
+def test_an_end_before_the_start_is_kept_as_stored(imported) -> None:
+    """Incident 73: closed at 10:12, then its start moved to 13:00 through the API."""
+    incident = _incident(imported, 73)
+    assert _at(incident.resolved_at).startswith("2023-06-14T10:12:05")
+    assert _at(incident.started_at) == "2023-06-14T13:00:00+00:00"
+
+
+def test_a_zero_length_incident_without_a_channel(imported) -> None:
+    incident = _incident(imported, 154)
+    assert incident.resolved_at == incident.started_at and incident.channel_id is None
+    # Its summary's "p95 &gt; 8s" reads as typed.
+    assert "p95 > 8s" in incident.summary
+
+
+def test_the_summary_the_fork_truncated_is_what_it_kept(imported) -> None:
+    assert _incident(imported, 247).summary == "Login failing for legal reps."
+
+
+def test_a_live_incident_closed_before_it_had_a_channel(imported) -> None:
+    incident = _incident(imported, 178)
+    assert incident.status == "resolved" and incident.channel_id is None
+    assert _timeline(imported, 178, "pin") == []
+
+
+def test_pins_with_no_text_come_across(imported) -> None:
+    with imported.connection_context():
+        empty = TimelineEvent.select().where(
+            (TimelineEvent.kind == "pin") & (TimelineEvent.text == "")
+        )
+        assert empty.count() == 20
+
+
+def test_people_renamed_by_the_directory_sync_are_one_person_with_todays_name(imported) -> None:
+    """Pins made before the sync are credited by Slack id, under the name the fork has now."""
+    with imported.connection_context():
+        people = {p.user_id: p for p in SlackUser.select()}
+        pins = TimelineEvent.select().where(
+            (TimelineEvent.kind == "pin") & TimelineEvent.author_id.is_null(False)
+        )
+        for pin in pins:
+            person = people[pin.author_id]
+            assert pin.author_name == (person.real_name or person.display_name)
