@@ -184,6 +184,7 @@ def _pin_entries(source: Bundle, people: dict[int, Person]) -> list[dict[str, An
                 author_id=author.user_id if author else None,
                 author_name=author.shown if author else "",
                 pinned=True,
+                details={"from": f"{TOOL}:pinnedmessage:{pin['id']}"},
             ),
         )
     for event in source.timeline:
@@ -201,32 +202,38 @@ def _pin_entries(source: Bundle, people: dict[int, Person]) -> list[dict[str, An
             author_id=_snapshot_id(snapshot),
             author_name=str(snapshot.get("full_name") or snapshot.get("display_name") or ""),
             pinned=True,
+            details={"from": _origin(event)},
         )
     return list(entries.values())
+
+
+def _origin(event: dict[str, Any]) -> str:
+    """The source row a timeline entry came from, as its details say."""
+    return f"{TOOL}:timelineevent:{event['id']}"
 
 
 def _update_entries(source: Bundle) -> list[dict[str, Any]]:
     entries = []
     for event in source.timeline:
         at = as_utc(event["timestamp"]) or utcnow()
+        origin = {"from": _origin(event)}
         if event["event_type"] == "text":
-            entries.append(_entry(Kind.NOTE, at, unsanitised(event["text"])))
+            entries.append(_entry(Kind.NOTE, at, unsanitised(event["text"]), details=origin))
             continue
         if event["event_type"] != "incident_update":
             continue
         meta = _json(event["metadata"]) or {}
         name = UPDATE_FIELDS.get(str(meta.get("update_type")))
         if name is None:
-            entries.append(_entry(Kind.NOTE, at, unsanitised(event["text"])))
+            entries.append(_entry(Kind.NOTE, at, unsanitised(event["text"]), details=origin))
             continue
         change = Change(
             name,
             _change_value(name, meta.get("old_value")),
             _change_value(name, meta.get("new_value")),
         )
-        entries.append(
-            _entry(name, at, describe(change), details={"old": change.old, "new": change.new})
-        )
+        values = {"old": change.old, "new": change.new, **origin}
+        entries.append(_entry(name, at, describe(change), details=values))
     return entries
 
 
@@ -257,7 +264,7 @@ def _history(
                 else (Status.RESOLVED, Status.INVESTIGATING)
             )
             history.append(_status(old, new, at, None))
-            lines.append(_entry(Kind.STATUS, at, describe(Change("status", old, new))))
+            lines.append(_status_line(old, new, at))
             closed = now_closed
         channel = payload.get("comms_channel")
         new_name = channel.get("channel_name") if isinstance(channel, dict) else None
@@ -278,8 +285,13 @@ def _history(
     if final != status:
         at = resolved_at or reported
         history.append(_status(final, status, at, None))
-        lines.append(_entry(Kind.STATUS, at, describe(Change("status", final, status))))
+        lines.append(_status_line(final, status, at))
     return history, lines
+
+
+def _status_line(old: str, new: str, at: dt.datetime) -> dict[str, Any]:
+    change = Change("status", old, new)
+    return _entry(Kind.STATUS, at, describe(change), details={"old": old, "new": new})
 
 
 def _status(old: str | None, new: str, at: dt.datetime, by: str | None) -> dict[str, Any]:

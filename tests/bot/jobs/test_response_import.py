@@ -271,3 +271,32 @@ def test_progress_is_a_bar_on_a_terminal_and_plain_lines_elsewhere(database, sou
         "incidents: 300/314",
         "incidents: 314/314",
     ]
+
+
+def test_a_close_and_reopen_in_the_event_feed_are_in_the_history(database, source: str) -> None:
+    """The fork records a reopen (end_time set back to null) only in its event feed."""
+    for at, closed in (("2023-06-20 10:00", "true"), ("2023-06-21 09:30", "false")):
+        _sql(
+            source,
+            "INSERT INTO response_event (timestamp, event_type, payload) VALUES"
+            " (%s, 'incident_event', %s)",
+            at,
+            json.dumps({"id": 72, "is_closed": closed == "true"}),
+        )
+    _import(source)
+    with database.connection_context():
+        history = StatusChange.select().where(StatusChange.incident == 72)
+        steps = [
+            (h.from_status, h.status, h.changed_at.isoformat()[:16])
+            for h in history.order_by(StatusChange.changed_at, StatusChange.id)
+        ]
+    assert steps[-2:] == [
+        ("investigating", "resolved", "2023-06-20T10:00"),
+        ("resolved", "investigating", "2023-06-21T09:30"),
+    ]
+    lines = [e.text for e in _timeline(database, 72, "status")]
+    assert lines[-2:] == ["Status: Investigating → Resolved", "Status: Resolved → Investigating"]
+    assert _incident(database, 72).status == "investigating"
+    # Every entry says which of the fork's rows it came from.
+    pins = _timeline(database, 72, "pin")
+    assert pins and all(p.details["from"].startswith("response:") for p in pins)
