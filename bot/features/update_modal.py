@@ -14,7 +14,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.domain import incidents, lifecycle, permissions
+from bot.domain import lifecycle, permissions
 from bot.domain.incidents import title_problem
 from bot.domain.lifecycle import Actor, Fields
 from bot.domain.numbers import whole_number
@@ -22,7 +22,6 @@ from bot.features.deps import Deps, bind
 from bot.slack import blocks, mirror, modals
 from bot.slack.actors import actor, organisation
 from bot.slack.answers import Where
-from bot.slack.mirror import tell_channel
 from bot.slack.people import look_up_together
 from models import SEVERITIES, STATUSES, Incident, Source
 from models.incident import TITLE_MAX_LENGTH
@@ -290,34 +289,14 @@ def store(
         ack(response_action="errors", errors={MESSAGE: str(error)})
         return
     ack()
-    context["incident_id"] = form.number
-    context["message"] = form.message
-    mirror.keep(context, outcome)
+    mirror.keep(context, outcome, update=form.message, update_key=str(view["id"]))
 
 
 def tell(client: WebClient, context: BoltContext, body: dict[str, Any], *, deps: Deps) -> None:
     """After the ack: Slack in step with the change, and the update posted whole."""
-    number = context.get("incident_id")
-    if number is None:
-        return
     user = body["user"]["id"]
     mirror.show(client, context, deps.settings, user, where=Where(user))
-    incident = incidents.get(number)
-    if incident is None or not context.get("message"):
-        return
-    tell_channel(
-        client,
-        incident,
-        # Whole: as many sections as it needs (the form takes up to 3,000 characters).
-        f":memo: *Update* from {blocks.mention(user)}:\n{blocks.escape(context['message'])}",
-        key=f"update:{view_key(body)}",
-        thread_under_announcement=True,
-    )
 
 
 def register(app: App, deps: Deps) -> None:
     app.view(CALLBACK_ID)(ack=bind(store, deps), lazy=[bind(tell, deps)])
-
-
-def view_key(body: dict[str, Any]) -> str:
-    return str((body.get("view") or {}).get("id") or "")

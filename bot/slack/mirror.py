@@ -364,16 +364,27 @@ class Stored:
     incident_id: int
     revision: int
     changes: tuple[Change, ...]
+    # An update posted with the change (the Update form's message), and its delivery key.
+    update: str = ""
+    update_key: str = ""
 
     @classmethod
-    def of(cls, outcome: Outcome) -> Stored:
-        return cls(outcome.incident.id, outcome.incident.revision, tuple(outcome.changes))
+    def of(cls, outcome: Outcome, update: str = "", update_key: str = "") -> Stored:
+        incident = outcome.incident
+        return cls(incident.id, incident.revision, tuple(outcome.changes), update, update_key)
 
 
-def keep(context: MutableMapping[str, Any], outcome: Outcome | None) -> None:
-    """Before the ack: remember what changed, if anything, for `show`."""
-    if outcome is not None and outcome.changed:
-        context[STORED] = Stored.of(outcome)
+def keep(
+    context: MutableMapping[str, Any],
+    outcome: Outcome | None,
+    *,
+    update: str = "",
+    update_key: str = "",
+) -> None:
+    """Before the ack: remember what changed, if anything, and the update posted with it
+    (posted whole in the channel by `show`, once per `update_key`)."""
+    if outcome is not None and (outcome.changed or update.strip()):
+        context[STORED] = Stored.of(outcome, update.strip(), update_key)
 
 
 def show(
@@ -390,5 +401,16 @@ def show(
     if not isinstance(stored, Stored):
         return
     incident = incidents.get(stored.incident_id)
-    if incident is not None:
+    if incident is None:
+        return
+    if stored.changes:
         _after_change(client, incident, stored, settings, actor_id, where)
+    if stored.update:
+        tell_channel(
+            client,
+            incident,
+            # Whole: as many sections as it needs (the form takes up to 3,000 characters).
+            f":memo: *Update* from {blocks.mention(actor_id)}:\n{blocks.escape(stored.update)}",
+            key=f"update:{stored.update_key}",
+            thread_under_announcement=True,
+        )
