@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from urllib.parse import urlparse
 
+from bot.domain.numbers import whole_number
 from bot.domain.reminder_settings import ReminderSettings
 from incident_common.environment import ConfigError, log_format_from_env
 from models.db import SUPPORTED_SCHEMES
@@ -151,9 +152,10 @@ def _reaction_name(value: str) -> str:
 def _optional_days(name: str, value: str) -> int | None:
     if not value:
         return None
-    if not value.isdigit() or int(value) < 1:
+    days = whole_number(value, digits=6)
+    if days is None or days < 1:
         raise ConfigError(f"{name} must be a whole number of days (1 or more), not {value!r}")
-    return int(value)
+    return days
 
 
 def _redact_url(url: str) -> str:

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.domain.numbers import whole_number
 from incident_common.environment import ConfigError
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -114,10 +115,11 @@ def _flag(name: str, value: str, default: bool) -> bool:
 def _whole(name: str, value: str, default: int, *, minimum: int = 0) -> int:
     if not value:
         return default
-    if not value.isdigit() or int(value) < minimum:
+    number = whole_number(value, digits=9)
+    if number is None or number < minimum:
         least = "0 (off)" if minimum == 0 else str(minimum)
         raise _config_error(f"{name} must be a whole number from {least} up, not {value!r}")
-    return int(value)
+    return number
 
 
 def _seconds(name: str, value: str, default: float) -> float:
@@ -142,14 +144,15 @@ def _update_minutes(name: str, value: str, default: Mapping[int, int]) -> Mappin
     for part in value.split(","):
         severity, _, length = part.strip().partition("=")
         severity, length = severity.strip().lower().removeprefix("sev"), length.strip()
-        if severity not in ("1", "2", "3", "4") or not length.isdigit():
+        count = whole_number(length, digits=9)
+        if severity not in ("1", "2", "3", "4") or count is None:
             raise _config_error(
                 f"{name} must look like 1=30,2=60 (severity 1-4 = minutes), not {value!r}"
             )
         if int(severity) in minutes:
             raise _config_error(f"{name} names severity {severity} twice")
-        if int(length) > 0:
-            minutes[int(severity)] = int(length)
+        if count > 0:
+            minutes[int(severity)] = count
     return minutes
 
 

@@ -17,6 +17,7 @@ from slack_bolt.request.internals import build_context
 from waitress import wasyncore
 from waitress.server import create_server
 
+from bot.domain.numbers import whole_number
 from bot.transport import request_guard as http_guard
 from bot.transport.health import health_blueprint
 
@@ -119,7 +120,7 @@ def _content_length(environ: dict[str, Any]) -> int | None:
     """The declared length; None when there is none (chunked) or it is not a number, so the
     body is read up to the limit instead."""
     value = str(environ.get("CONTENT_LENGTH") or "").strip()
-    return int(value) if value.isdigit() else None
+    return whole_number(value)
 
 
 def _reason(status: int) -> str:

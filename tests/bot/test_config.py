@@ -45,6 +45,11 @@ def test_http_mode_needs_no_app_token_but_a_signing_secret() -> None:
         ({**SOCKET_ENV, "INCIDENTS_CHANNEL": "#incidents"}, "socket", "INCIDENTS_CHANNEL"),
         ({**SOCKET_ENV, "VIEWER_BASE_URL": "incidents.example.com"}, "socket", "VIEWER_BASE_URL"),
         ({**SOCKET_ENV, "LOG_FORMAT": "xml"}, "socket", "LOG_FORMAT"),
+        # Digits str.isdigit takes and int() refuses, or reads as another number.
+        ({**SOCKET_ENV, "ARCHIVE_AFTER_DAYS": "²"}, "socket", "ARCHIVE_AFTER_DAYS"),
+        ({**SOCKET_ENV, "ARCHIVE_AFTER_DAYS": "٣"}, "socket", "ARCHIVE_AFTER_DAYS"),
+        ({**SOCKET_ENV, "REMINDER_NO_LEAD_MINUTES": "²"}, "socket", "REMINDER_NO_LEAD_MINUTES"),
+        ({**SOCKET_ENV, "REMINDER_UPDATE_MINUTES": "1=³"}, "socket", "REMINDER_UPDATE_MINUTES"),
     ],
 )
 def test_bad_variable_is_named(env: dict[str, str], mode: str, name: str) -> None:
