@@ -230,7 +230,7 @@ def _batch(
         return
     try:
         with write_transaction():
-            mapping.store(planned, source_label=label, by=_who())
+            mapping.store(planned, source_label=label, by=who_runs_it())
         stored = planned
     except (DatabaseError, NumberTaken, ValueError):
         # One at a time, each in its own transaction: the one that fails costs only itself.
@@ -248,7 +248,7 @@ def _alone(planned: Planned, label: str, report: Report) -> bool:
     number = planned.plan.number
     try:
         with write_transaction():
-            mapping.store([planned], source_label=label, by=_who())
+            mapping.store([planned], source_label=label, by=who_runs_it())
     except NumberTaken:
         report.skip("incidents", number, "an incident declared here already has this number")
     except (DatabaseError, ValueError) as error:
@@ -274,7 +274,7 @@ def _continue_numbering() -> None:
         )
 
 
-def _who() -> str:
+def who_runs_it() -> str:
     try:
         return getpass.getuser()
     except (KeyError, OSError):

@@ -16,7 +16,7 @@ from bot.cli import main
 from bot.domain import incidents, reminders
 from bot.domain.incidents import Declaration
 from bot.domain.reminder_settings import ReminderSettings
-from bot.jobs.response_import import ImportProblem, Report, printer, run_import
+from bot.jobs.response_import import ImportProblem, Report, printer, run_import, who_runs_it
 from models import (
     AuditEntry,
     ChannelMember,
@@ -99,6 +99,8 @@ def test_everything_comes_across_in_the_numbers_the_readme_gives(database, sourc
         audit = AuditEntry.select().where(AuditEntry.action == "imported")
         assert audit.count() == 314
         assert {a.source for a in audit} == {"import"}
+        who = {(a.details["from"], a.details["by"]) for a in audit}
+        assert who == {("response", who_runs_it())}
         assert all(i.imported_from == "response" for i in Incident.select())
 
 
@@ -213,6 +215,12 @@ def test_a_number_already_taken_here_is_skipped_with_the_reason(database, source
     } in report.skipped
     assert _incident(database, 7).title == "Declared here first"
     assert report.counts["incidents"]["imported"] == 313
+
+
+def test_the_command_migrates_a_new_database_first(source: str, tmp_path, capsys) -> None:
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    assert main(["import-response", "--from", source], env={"DATABASE_URL": url}) == 0
+    assert "incidents: 314 imported" in capsys.readouterr().out
 
 
 def test_the_command_reports_and_writes_json(
