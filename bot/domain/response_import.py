@@ -55,7 +55,7 @@ NEVER_FETCHED = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _ENTITY = re.compile(r"&(amp|lt|gt);")
 _ENTITIES = {"amp": "&", "lt": "<", "gt": ">"}
 # What people type that Slack would act on: kept as text, never as a live token.
-_LIVE = re.compile(r"<!(here|channel|everyone|subteam\^[^>]*)(\|[^>]*)?>")
+_LIVE = re.compile(r"<!([^|>]*)(?:\|([^>]*))?>")
 
 
 def unsanitised(text: str | None) -> str:
@@ -64,7 +64,13 @@ def unsanitised(text: str | None) -> str:
     In one pass, so `&amp;lt;` (a typed `&lt;`) comes back as `&lt;`. A broadcast token that
     survived (`<!here>`) is turned back into plain words."""
     plain = _ENTITY.sub(lambda m: _ENTITIES[m.group(1)], text or "")
-    return _LIVE.sub(lambda m: "@" + m.group(1).split("^")[0], plain)
+    return inert(plain)
+
+
+def inert(text: str) -> str:
+    """Slack's broadcast and group tokens as the words they show, so nothing imported can
+    ping: `<!here>` → `@here`, `<!subteam^S1|@platops>` → `@platops`."""
+    return _LIVE.sub(lambda m: m.group(2) or "@" + m.group(1).split("^")[0], text)
 
 
 def as_utc(value: dt.datetime | None) -> dt.datetime | None:
@@ -76,8 +82,14 @@ def as_utc(value: dt.datetime | None) -> dt.datetime | None:
     return value.astimezone(dt.UTC)
 
 
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return (as_utc(value) or value).isoformat()  # whatever the session's time zone
+    return str(value)
+
+
 def fingerprint(value: Any) -> str:
-    text = json.dumps(value, sort_keys=True, default=str, ensure_ascii=False)
+    text = json.dumps(value, sort_keys=True, default=_plain, ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -108,8 +120,11 @@ class Bundle:
     stats: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
 
-    def digest(self) -> str:
-        return fingerprint(self.__dict__)
+    def digest(self, announcements: str | None) -> str:
+        """What the import takes from the fork (message counts, which it does not take and
+        the fork keeps counting, left out), and the setting it was read with."""
+        stats = [(s["user_id"], s["join_time"]) for s in self.stats]
+        return fingerprint({**self.__dict__, "stats": stats, "announcements": announcements})
 
 
 @dataclass
@@ -179,7 +194,7 @@ def _pin_entries(source: Bundle, people: dict[int, Person]) -> list[dict[str, An
             _entry(
                 Kind.PIN,
                 as_utc(pin["timestamp"]) or utcnow(),
-                pin["text"] or "",
+                inert(pin["text"] or ""),
                 message_ts=pin["message_ts"],
                 author_id=author.user_id if author else None,
                 author_name=author.shown if author else "",
@@ -309,6 +324,24 @@ def _title(report: str) -> str:
     return title if len(title) <= TITLE_MAX_LENGTH else title[: TITLE_MAX_LENGTH - 1] + "…"
 
 
+def _acknowledged(
+    timeline: list[dict[str, Any]], reported: dt.datetime, has_lead: bool
+) -> dt.datetime | None:
+    """When a lead was first set: at the report if the first lead change replaced one (or
+    there is a lead and no change), else at that change."""
+    changes = sorted(
+        (e for e in timeline if e["kind"] == "lead" and e["details"]),
+        key=lambda e: e["occurred_at"],
+    )
+    if not changes:
+        return reported if has_lead else None
+    first = changes[0]
+    if first["details"].get("old") is not None:
+        return reported
+    firsts = [e for e in changes if e["details"].get("new") is not None]
+    return firsts[0]["occurred_at"] if firsts else None
+
+
 def plan(source: Bundle, people: dict[int, Person], announcements: str | None) -> Plan:
     """What the source incident becomes here (nothing is written)."""
     row = source.incident
@@ -349,7 +382,7 @@ def plan(source: Bundle, people: dict[int, Person], announcements: str | None) -
         "lead_id": lead.user_id if lead else None,
         "reported_at": reported,
         "started_at": as_utc(row["start_time"]),
-        "acknowledged_at": reported if lead else None,
+        "acknowledged_at": _acknowledged(timeline, reported, lead is not None),
         "resolved_at": resolved_at,
         "channel_id": channel.get("channel_id"),
         "channel_name": channel.get("channel_name"),
@@ -414,10 +447,16 @@ class Planned:
     replacing: bool  # an earlier import wrote it
 
 
+class ChangedHere(Exception):
+    """The bot changed an imported incident since (a command, a pin, a follow-up done…):
+    its record here wins over the fork's."""
+
+
 def store(batch: list[Planned], *, source_label: str, by: str) -> None:
     """Write every plan in `batch` in the caller's transaction, a few statements per table
-    for the whole batch. A replaced incident loses what an earlier import wrote, and keeps
-    what the bot added since. NumberTaken if an incident declared here has a number."""
+    for the whole batch. A replaced incident loses what an earlier import wrote, if the bot
+    has not touched it since (ChangedHere). NumberTaken if an incident declared here has a
+    number."""
     new = [p.plan.number for p in batch if not p.replacing]
     taken = Incident.select(Incident.id).where(Incident.id.in_(new)) if new else []
     for row in taken:
@@ -425,14 +464,17 @@ def store(batch: list[Planned], *, source_label: str, by: str) -> None:
     now = utcnow()
     for planned in batch:
         if planned.replacing:
-            _forget(planned.plan.number)
-            fields = {k: v for k, v in _live_from(planned.plan, now).items() if k != "id"}
-            Incident.update(**fields).where(Incident.id == planned.plan.number).execute()
+            _replace(planned, source_label, now)
     insert_rows(Incident, [_live_from(p.plan, now) for p in batch if not p.replacing])
     insert_rows(Reminder, [r for p in batch for r in _reminded(p.plan, now)])
+    held = _held_here([p.plan.number for p in batch])
+    timeline = {
+        p.plan.number: [e for e in p.plan.timeline if (p.plan.number, e["message_ts"]) not in held]
+        for p in batch
+    }
     tables: list[tuple[Any, list[dict[str, Any]]]] = [
         (StatusChange, [{**h, "incident": p.plan.number} for p in batch for h in p.plan.history]),
-        (TimelineEvent, [{**e, "incident": p.plan.number} for p in batch for e in p.plan.timeline]),
+        (TimelineEvent, [{**e, "incident": n} for n, entries in timeline.items() for e in entries]),
         (FollowUpAction, [{**a, "incident": p.plan.number} for p in batch for a in p.plan.actions]),
         (AuditEntry, [_audit(p, source_label, by, now) for p in batch]),
     ]
@@ -441,7 +483,71 @@ def store(batch: list[Planned], *, source_label: str, by: str) -> None:
     members = [m for p in batch for m in p.plan.members]
     insert_rows(ChannelMember, members, skip_conflicts=True)
     for p in batch:
+        written = _written(timeline[p.plan.number], p.plan.actions)
         _remember(source_label, "incident", p.plan.number, p.plan.number, p.plan.number, p.digest)
+        ImportedRow.update(note=json.dumps(written)).where(
+            (ImportedRow.source == source_label)
+            & (ImportedRow.kind == "incident")
+            & (ImportedRow.old_id == str(p.plan.number))
+        ).execute()
+
+
+def _replace(planned: Planned, source_label: str, now: dt.datetime) -> None:
+    number = planned.plan.number
+    seen = ImportedRow.get_or_none(
+        (ImportedRow.source == source_label)
+        & (ImportedRow.kind == "incident")
+        & (ImportedRow.old_id == str(number))
+    )
+    if seen is None or seen.note is None or json.loads(seen.note) != _as_now(number):
+        raise ChangedHere(number)
+    _forget(number)
+    fields = {k: v for k, v in _live_from(planned.plan, now).items() if k != "id"}
+    Incident.update(**fields).where(Incident.id == number).execute()
+
+
+def _written(timeline: list[dict[str, Any]], actions: list[dict[str, Any]]) -> dict[str, int]:
+    """What an import wrote for an incident, in the terms `_as_now` reads back."""
+    return {
+        "revision": 0,
+        "entries": len(timeline),
+        "pinned": sum(1 for e in timeline if e["pinned"]),
+        "touched": 0,
+        "actions": len(actions),
+        "done": sum(1 for a in actions if a["done"]),
+    }
+
+
+def _as_now(number: int) -> dict[str, int]:
+    """The same counts, as the incident's rows are now: any difference is the bot's doing."""
+    entries = TimelineEvent.select().where(TimelineEvent.incident == number)
+    touched = entries.where(
+        (TimelineEvent.source != Source.IMPORT.value)
+        | TimelineEvent.reacted
+        | TimelineEvent.shortcut
+        | TimelineEvent.edited_at.is_null(False)
+        | TimelineEvent.deleted_at.is_null(False)
+    )
+    actions = FollowUpAction.select().where(FollowUpAction.incident == number)
+    incident = Incident.get_or_none(Incident.id == number)
+    return {
+        "revision": incident.revision if incident is not None else -1,
+        "entries": entries.count(),
+        "pinned": entries.where(TimelineEvent.pinned).count(),
+        "touched": touched.count(),
+        "actions": actions.count(),
+        "done": actions.where(FollowUpAction.done).count(),
+    }
+
+
+def _held_here(numbers: list[int]) -> set[tuple[int, str]]:
+    """Messages already on these incidents' timelines (the bot's pins since the import):
+    the fork's copy of such a pin is not written again."""
+    rows = TimelineEvent.select(TimelineEvent.incident, TimelineEvent.message_ts).where(
+        TimelineEvent.incident.in_(numbers) & TimelineEvent.message_ts.is_null(False)
+    )
+    # The raw column (not the related row) beside the foreign key.
+    return {(int(row.__data__["incident"]), str(row.message_ts)) for row in rows}
 
 
 def _live_from(plan: Plan, now: dt.datetime) -> dict[str, Any]:

@@ -16,13 +16,12 @@ import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
-from urllib.parse import urlparse
 
 from peewee import DatabaseError
 
 from bot.domain import response_import as mapping
-from bot.domain.response_import import Bundle, NumberTaken, Person, Planned
-from models import ImportedRow, Incident, db
+from bot.domain.response_import import Bundle, ChangedHere, NumberTaken, Person, Planned
+from models import ImportedRow, db
 from models import response as source_tables
 from models.db import write_transaction
 
@@ -59,7 +58,7 @@ class Report:
         }
 
     def lines(self) -> list[str]:
-        out = ["Dry run: nothing was written." if self.dry_run else "Import finished."]
+        out = ["Dry run: nothing was imported." if self.dry_run else "Import finished."]
         for kind, row in self.counts.items():
             out.append(f"  {kind}: " + ", ".join(f"{n} {word}" for word, n in row.items()))
         out += [f"  skipped {s['kind']} {s['id']}: {s['reason']}" for s in self.skipped]
@@ -68,9 +67,10 @@ class Report:
 
 
 def source_label(url: str) -> str:
-    """Which source rows came from, without its credentials: the database's name."""
-    parsed = urlparse(url)
-    return f"{mapping.TOOL}:{(parsed.path or '/').lstrip('/') or parsed.hostname or 'db'}"
+    """Which source rows came from: the tool, whatever the database is called (a restored
+    copy or a replica of the same database is the same source)."""
+    del url
+    return mapping.TOOL
 
 
 def _rows(model: Any) -> list[dict[str, Any]]:
@@ -161,7 +161,14 @@ def run_import(
             raise ImportProblem(
                 "the source is not a response database; it lacks " + ", ".join(missing)
             )
-        people, bundles = read_source()
+        # One snapshot of a fork that may still be running: an incident with all its rows.
+        with source_tables.source_db.atomic():
+            source_tables.source_db.execute_sql(
+                "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
+            )
+            people, bundles = read_source()
+    except DatabaseError as error:
+        raise ImportProblem(f"cannot read the source database: {error}".strip()) from error
     finally:
         source_tables.source_db.close()
     label = source_label(source_url)
@@ -185,12 +192,13 @@ def _write(
         known = _known_digests(label)
         for start in range(0, len(bundles), BATCH):
             _batch(bundles[start : start + BATCH], people, label, known, report, announcements)
+            if outer is None:
+                # After every batch: an interrupted import leaves numbering right too.
+                _continue_numbering()
             if progress is not None:
                 progress(min(start + BATCH, len(bundles)), len(bundles))
         if outer is not None:
             outer.rollback()
-        else:
-            _continue_numbering()
 
 
 def _people_in(people: dict[int, Person], label: str, report: Report) -> None:
@@ -211,15 +219,11 @@ def _batch(
 ) -> None:
     planned: list[Planned] = []
     for bundle in bundles:
-        number, digest = bundle.incident["id"], bundle.digest()
+        number, digest = bundle.incident["id"], bundle.digest(announcements)
         if known.get(number) == digest:
             report.count("incidents", "unchanged")
             continue
         replacing = number in known
-        if replacing and _changed_here(number):
-            # Run by this bot since the import: the bot's record wins over the fork's.
-            report.skip("incidents", number, "changed here since it was imported; kept as it is")
-            continue
         try:
             plan = mapping.plan(bundle, people, announcements)
         except (KeyError, TypeError, ValueError) as error:
@@ -232,7 +236,7 @@ def _batch(
         with write_transaction():
             mapping.store(planned, source_label=label, by=who_runs_it())
         stored = planned
-    except (DatabaseError, NumberTaken, ValueError):
+    except (DatabaseError, NumberTaken, ChangedHere, ValueError):
         # One at a time, each in its own transaction: the one that fails costs only itself.
         stored = [p for p in planned if _alone(p, label, report)]
     for p in stored:
@@ -251,17 +255,14 @@ def _alone(planned: Planned, label: str, report: Report) -> bool:
             mapping.store([planned], source_label=label, by=who_runs_it())
     except NumberTaken:
         report.skip("incidents", number, "an incident declared here already has this number")
+    except ChangedHere:
+        # Run by this bot since the import: the bot's record wins over the fork's.
+        report.skip("incidents", number, "changed here since it was imported; kept as it is")
     except (DatabaseError, ValueError) as error:
         report.failed.append({"kind": "incidents", "id": number, "error": str(error)[:300]})
     else:
         return True
     return False
-
-
-def _changed_here(number: int) -> bool:
-    """Whether the bot changed the incident after it was imported (its revision moved)."""
-    incident = Incident.get_or_none(Incident.id == number)
-    return incident is not None and incident.revision > 0
 
 
 def _continue_numbering() -> None:

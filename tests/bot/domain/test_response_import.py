@@ -194,3 +194,18 @@ def test_people_renamed_by_the_directory_sync_are_one_person_with_todays_name(im
         for pin in pins:
             person = people[pin.author_id]
             assert pin.author_name == (person.real_name or person.display_name)
+
+
+def test_nothing_imported_can_ping(imported) -> None:
+    """The raw pin texts the fork kept have `<!here>` and group mentions: words here."""
+    with imported.connection_context():
+        live = TimelineEvent.select().where(TimelineEvent.text.contains("<!"))
+        assert [e.text[:60] for e in live] == []
+        assert TimelineEvent.select().where(TimelineEvent.text.contains("@here")).count() > 0
+
+
+def test_an_incident_is_acknowledged_when_a_lead_was_first_set(imported) -> None:
+    incident = _incident(imported, 5)
+    [first] = [e for e in _timeline(imported, 5, "lead")][:1]
+    assert first.details["old"] is None
+    assert incident.acknowledged_at == first.occurred_at > incident.reported_at

@@ -26,6 +26,7 @@ from models import (
     StatusChange,
     TimelineEvent,
 )
+from testkit.postgres import response_database
 
 SEVERITY_COUNTS = {1: 21, 2: 55, 3: 111, 4: 77, None: 50}
 
@@ -179,9 +180,24 @@ def test_an_interrupted_import_picks_up_where_it_stopped(database, source: str) 
     with pytest.raises(KeyboardInterrupt):
         _import(source, progress=stop_after_first_batch)
     assert _counts(database)["Incident"] == 100
+    # Numbering already continues after what came in before the interruption.
+    declared = incidents.declare(
+        Declaration(
+            title="Meanwhile",
+            summary="",
+            impact="",
+            severity=None,
+            lead_id=None,
+            reporter_id="U0NEW",
+            is_private=False,
+        )
+    )
+    assert declared is not None and declared.id == 101
     report = _import(source)
     assert report.counts["incidents"]["unchanged"] == 100
-    assert report.counts["incidents"]["imported"] == 214
+    # The fork's 101 meets the one declared meanwhile: skipped, and said.
+    assert report.counts["incidents"]["imported"] == 213
+    assert [s["id"] for s in report.skipped] == [101]
     assert _counts(database)["Incident"] == 314
 
 
@@ -308,3 +324,37 @@ def test_a_close_and_reopen_in_the_event_feed_are_in_the_history(database, sourc
     # Every entry says which of the fork's rows it came from.
     pins = _timeline(database, 72, "pin")
     assert pins and all(p.details["from"].startswith("response:") for p in pins)
+
+
+def test_work_done_in_the_bot_since_the_import_is_never_overwritten(database, source: str) -> None:
+    """A follow-up marked done here, then the fork changes the incident: the bot's record
+    wins, and the report says so."""
+    _import(source)
+    with database.connection_context():
+        action = FollowUpAction.select().where(FollowUpAction.incident == 72).first()
+        FollowUpAction.update(done=True, done_by="U0HERE").where(
+            FollowUpAction.id == action.id
+        ).execute()
+    _sql(
+        source,
+        "INSERT INTO response_pinnedmessage (incident_id, author_id, message_ts, text, timestamp)"
+        " VALUES (72, 1, '1758794400.000200', 'Late note in the fork', '2025-09-25 10:00')",
+    )
+    report = _import(source)
+    assert {
+        "kind": "incidents",
+        "id": 72,
+        "reason": "changed here since it was imported; kept as it is",
+    } in report.skipped
+    with database.connection_context():
+        assert FollowUpAction.get_by_id(action.id).done
+
+
+def test_the_same_fork_read_in_another_time_zone_or_under_another_name_is_unchanged(
+    database, source: str, response_template: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _import(source)
+    monkeypatch.setenv("PGTZ", "Europe/London")
+    with response_database(template=response_template) as copy:
+        report = _import(copy)
+    assert report.counts["incidents"]["unchanged"] == 314 and not report.skipped
