@@ -484,12 +484,8 @@ def store(batch: list[Planned], *, source_label: str, by: str) -> None:
     insert_rows(ChannelMember, members, skip_conflicts=True)
     for p in batch:
         written = _written(timeline[p.plan.number], p.plan.actions)
-        _remember(source_label, "incident", p.plan.number, p.plan.number, p.plan.number, p.digest)
-        ImportedRow.update(note=json.dumps(written)).where(
-            (ImportedRow.source == source_label)
-            & (ImportedRow.kind == "incident")
-            & (ImportedRow.old_id == str(p.plan.number))
-        ).execute()
+        number = p.plan.number
+        _remember(source_label, "incident", number, number, number, p.digest, json.dumps(written))
 
 
 def _replace(planned: Planned, source_label: str, now: dt.datetime) -> None:
@@ -610,13 +606,16 @@ def _remember(
     incident: int | None,
     new_id: object,
     digest: str,
+    note: str | None = None,
 ) -> None:
-    """That the source row `old_id` of `kind` is `new_id` here, as it looked (`digest`)."""
+    """That the source row `old_id` of `kind` is `new_id` here, as it looked (`digest`);
+    `note`: what the import wrote for it."""
     values = {
         "incident_id": incident,
         "new_id": str(new_id),
         "fingerprint": digest,
         "imported_at": utcnow(),
+        "note": note,
     }
     ImportedRow.insert(source=source_label, kind=kind, old_id=str(old_id), **values).on_conflict(
         conflict_target=[ImportedRow.source, ImportedRow.kind, ImportedRow.old_id],
