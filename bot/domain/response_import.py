@@ -297,6 +297,12 @@ def _history(
             _entry(Kind.RENAMED, at, f"Channel renamed: #{name} → #{current} (time not recorded)")
         )
     final = history[-1]["status"]
+    if final == status == Status.RESOLVED and resolved_at is not None:
+        # The feed has when the close was saved; the incident's end time is when it ended.
+        history[-1]["changed_at"] = resolved_at
+        closes = [line for line in lines if line["kind"] == Kind.STATUS]
+        if closes:
+            closes[-1]["occurred_at"] = closes[-1]["created_at"] = resolved_at
     if final != status:
         at = resolved_at or reported
         history.append(_status(final, status, at, None))
@@ -554,8 +560,9 @@ def _live_from(plan: Plan, now: dt.datetime) -> dict[str, Any]:
 
 
 def _reminded(plan: Plan, now: dt.datetime) -> list[dict[str, Any]]:
-    """For an open incident, the once-only reminders (no lead, no severity) as if sent at
-    the import: the fork reminded people already, and nothing old is reminded again."""
+    """For an open incident, the reminders due at the import (no lead, no severity, open
+    for long) as if sent then: the fork reminded people already, and the cut-over does not
+    greet the team with a reminder for every old incident."""
     incident = plan.incident
     if incident["status"] == Status.RESOLVED:
         return []
@@ -564,6 +571,8 @@ def _reminded(plan: Plan, now: dt.datetime) -> list[dict[str, Any]]:
         for kind, unset in (
             (ReminderKind.NO_LEAD, incident["lead_id"] is None),
             (ReminderKind.NO_SEVERITY, incident["severity"] is None),
+            # Today's "open for long" counts as sent: the daily one starts tomorrow.
+            (ReminderKind.OPEN_LONG, True),
         )
         if unset
     ]

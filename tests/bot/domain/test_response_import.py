@@ -3,7 +3,7 @@ own database, one test each, on a database of each kind it was imported into onc
 
 from __future__ import annotations
 
-from models import ChannelMember, FollowUpAction, Incident, SlackUser, TimelineEvent
+from models import ChannelMember, FollowUpAction, Incident, SlackUser, StatusChange, TimelineEvent
 
 
 def _incident(database, number: int) -> Incident:
@@ -209,3 +209,18 @@ def test_an_incident_is_acknowledged_when_a_lead_was_first_set(imported) -> None
     [first] = [e for e in _timeline(imported, 5, "lead")][:1]
     assert first.details["old"] is None
     assert incident.acknowledged_at == first.occurred_at > incident.reported_at
+
+
+def test_a_resolved_incidents_history_closes_when_it_ended(imported) -> None:
+    """The feed records when a close was saved; the incident's end time is when it ended."""
+    with imported.connection_context():
+        for incident in Incident.select().where(
+            (Incident.status == "resolved") & ~Incident.report_only
+        ):
+            last = (
+                StatusChange.select()
+                .where(StatusChange.incident == incident.id)
+                .order_by(StatusChange.changed_at.desc(), StatusChange.id.desc())
+                .first()
+            )
+            assert (last.status, last.changed_at) == ("resolved", incident.resolved_at), incident.id

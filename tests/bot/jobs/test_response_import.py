@@ -358,3 +358,17 @@ def test_the_same_fork_read_in_another_time_zone_or_under_another_name_is_unchan
     with response_database(template=response_template) as copy:
         report = _import(copy)
     assert report.counts["incidents"]["unchanged"] == 314 and not report.skipped
+
+
+def test_the_daily_open_for_long_reminder_starts_the_day_after_the_import(
+    database, source: str
+) -> None:
+    imported_at = dt.datetime(2026, 12, 7, 10, 0, tzinfo=dt.UTC)  # a Monday, working hours
+    with freeze_time(imported_at):
+        _import(source)
+    settings = ReminderSettings(update_minutes={})
+    open_ones = {72, 85, 161, 253}
+    today = reminders.due(imported_at + dt.timedelta(minutes=5), settings)
+    assert [r for r in today if r.incident_id in open_ones] == []
+    tomorrow = reminders.due(imported_at + dt.timedelta(days=1), settings)
+    assert {r.incident_id for r in tomorrow if r.kind == "open_long"} >= open_ones
