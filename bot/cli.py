@@ -13,7 +13,7 @@ import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
 
-from bot.config import Mode, Settings, database_url_from_env
+from bot.config import Mode, Settings, database_url_from_env, incidents_channel_from_env
 from incident_common.environment import ConfigError, log_format_from_env
 from incident_common.logs import configure_logging
 
@@ -94,7 +94,7 @@ def _import_response(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         report = run_import(
             args.source,
             dry_run=args.dry_run,
-            announcements_channel=env.get("INCIDENTS_CHANNEL") or None,
+            announcements_channel=incidents_channel_from_env(env),
             progress=printer(),
         )
     except ImportProblem as problem:

@@ -74,12 +74,7 @@ class Settings:
         if mode == Mode.HTTP and not signing_secret:
             raise ConfigError("SLACK_SIGNING_SECRET is required in http mode")
 
-        incidents_channel = get("INCIDENTS_CHANNEL") or None
-        if incidents_channel and not _CHANNEL_ID.match(incidents_channel):
-            raise ConfigError(
-                "INCIDENTS_CHANNEL must be a channel ID such as C024BE91L, "
-                f"not a name ({incidents_channel!r})"
-            )
+        incidents_channel = incidents_channel_from_env(env)
         return cls(
             mode=Mode(mode),
             database_url=database_url_from_env(env),
@@ -163,3 +158,13 @@ def _redact_url(url: str) -> str:
     if parsed.password:
         return url.replace(f":{parsed.password}@", ":***@", 1)
     return url
+
+
+def incidents_channel_from_env(env: Mapping[str, str]) -> str | None:
+    """INCIDENTS_CHANNEL, a channel's id; ConfigError for a name or anything else."""
+    channel = env.get("INCIDENTS_CHANNEL", "").strip() or None
+    if channel and not _CHANNEL_ID.match(channel):
+        raise ConfigError(
+            f"INCIDENTS_CHANNEL must be a channel ID such as C024BE91L, not a name ({channel!r})"
+        )
+    return channel

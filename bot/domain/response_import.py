@@ -661,8 +661,8 @@ def store_person(person: Person, *, source_label: str) -> str:
     if seen is not None and seen.fingerprint == digest:
         return "unchanged"
     existing = SlackUser.get_or_none(SlackUser.user_id == person.user_id)
-    if existing is not None and seen is None:
-        return "known"
+    if existing is not None and (seen is None or existing.fetched_at > NEVER_FETCHED):
+        return "known"  # Slack has told the bot of them since: fresher than the fork
     values = {
         "name": person.display_name,
         "real_name": person.full_name or "",

@@ -37,6 +37,7 @@ class Report:
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     skipped: list[dict[str, Any]] = field(default_factory=list)
     failed: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     dry_run: bool = False
 
     def count(self, kind: str, outcome: str, n: int = 1) -> None:
@@ -55,6 +56,7 @@ class Report:
             "counts": self.counts,
             "skipped": self.skipped,
             "failed": self.failed,
+            "warnings": self.warnings,
         }
 
     def lines(self) -> list[str]:
@@ -63,6 +65,7 @@ class Report:
             out.append(f"  {kind}: " + ", ".join(f"{n} {word}" for word, n in row.items()))
         out += [f"  skipped {s['kind']} {s['id']}: {s['reason']}" for s in self.skipped]
         out += [f"  FAILED {f['kind']} {f['id']}: {f['error']}" for f in self.failed]
+        out += [f"  note: {warning}" for warning in self.warnings]
         return out
 
 
@@ -172,6 +175,11 @@ def run_import(
     finally:
         source_tables.source_db.close()
     label = source_label(source_url)
+    if announcements_channel is None and any((b.headline or {}).get("message_ts") for b in bundles):
+        report.warnings.append(
+            "INCIDENTS_CHANNEL is not set, so the fork's headline posts are not linked as "
+            "announcements; set it to the incidents channel's id and run the import again"
+        )
     with db.connection_context():
         _write(people, bundles, label, report, announcements_channel, progress, dry_run)
     return report

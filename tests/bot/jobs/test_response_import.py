@@ -372,3 +372,32 @@ def test_the_daily_open_for_long_reminder_starts_the_day_after_the_import(
     assert [r for r in today if r.incident_id in open_ones] == []
     tomorrow = reminders.due(imported_at + dt.timedelta(days=1), settings)
     assert {r.incident_id for r in tomorrow if r.kind == "open_long"} >= open_ones
+
+
+def test_without_the_incidents_channel_the_report_says_headlines_are_not_linked(
+    database, source: str, database_url: str, capsys
+) -> None:
+    report = _import(source)
+    assert any("INCIDENTS_CHANNEL is not set" in w for w in report.warnings)
+    assert not _import(source, announcements_channel="C07INCIDNTS").warnings
+    code = main(
+        ["import-response", "--from", source],
+        env={"DATABASE_URL": database_url, "INCIDENTS_CHANNEL": "#incidents"},
+    )
+    assert code == 2 and "INCIDENTS_CHANNEL" in capsys.readouterr().err
+
+
+def test_what_slack_said_of_a_person_wins_over_the_fork(database, source: str) -> None:
+    _import(source)
+    with database.connection_context():
+        SlackUser.update(display_name="Fresh from Slack", fetched_at=dt.datetime.now(dt.UTC)).where(
+            SlackUser.user_id == "U0YH0QUP386"
+        ).execute()
+    _sql(
+        source,
+        "UPDATE response_externaluser SET display_name = 'Renamed in the fork'"
+        " WHERE external_id = 'U0YH0QUP386'",
+    )
+    _import(source)
+    with database.connection_context():
+        assert SlackUser.get_by_id("U0YH0QUP386").display_name == "Fresh from Slack"
