@@ -118,6 +118,7 @@ class Bundle:
     pins: list[dict[str, Any]] = field(default_factory=list)
     actions: list[dict[str, Any]] = field(default_factory=list)
     stats: list[dict[str, Any]] = field(default_factory=list)
+    # The incident's snapshots from the event feed, their payloads parsed.
     events: list[dict[str, Any]] = field(default_factory=list)
 
     def digest(self, announcements: str | None) -> str:
@@ -150,7 +151,7 @@ def _snapshot_id(snapshot: Any) -> str | None:
     return None
 
 
-def _json(text: Any) -> Any:
+def parsed_json(text: Any) -> Any:
     try:
         return json.loads(text) if isinstance(text, str) else None
     except ValueError:
@@ -203,7 +204,7 @@ def _pin_entries(source: Bundle, people: dict[int, Person]) -> list[dict[str, An
             ),
         )
     for event in source.timeline:
-        meta = _json(event["metadata"]) or {}
+        meta = parsed_json(event["metadata"]) or {}
         ts = meta.get("message_ts") if event["event_type"] == "slack_pin" else None
         if not isinstance(ts, str) or ts in entries:
             continue
@@ -237,7 +238,7 @@ def _update_entries(source: Bundle) -> list[dict[str, Any]]:
             continue
         if event["event_type"] != "incident_update":
             continue
-        meta = _json(event["metadata"]) or {}
+        meta = parsed_json(event["metadata"]) or {}
         name = UPDATE_FIELDS.get(str(meta.get("update_type")))
         if name is None:
             entries.append(_entry(Kind.NOTE, at, unsanitised(event["text"]), details=origin))
@@ -254,10 +255,8 @@ def _update_entries(source: Bundle) -> list[dict[str, Any]]:
 
 def _snapshots(source: Bundle) -> list[tuple[dt.datetime, dict[str, Any]]]:
     found = []
-    for event in source.events:
-        payload = _json(event["payload"])
-        if event["event_type"] == "incident_event" and isinstance(payload, dict):
-            found.append((as_utc(event["timestamp"]) or utcnow(), payload))
+    for event in source.events:  # incident snapshots, their payloads parsed by the reader
+        found.append((as_utc(event["timestamp"]) or utcnow(), event["payload"]))
     return sorted(found, key=lambda pair: pair[0])
 
 

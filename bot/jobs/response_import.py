@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import getpass
-import json
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -69,13 +68,6 @@ class Report:
         return out
 
 
-def source_label(url: str) -> str:
-    """Which source rows came from: the tool, whatever the database is called (a restored
-    copy or a replica of the same database is the same source)."""
-    del url
-    return mapping.TOOL
-
-
 def _rows(model: Any) -> list[dict[str, Any]]:
     return list(model.select().order_by(model.id).dicts())
 
@@ -121,21 +113,12 @@ def read_source() -> tuple[dict[int, Person], list[Bundle]]:
             if bundle is not None:
                 getattr(bundle, name).append(row)
     for row in _rows(source_tables.REvent):
-        number = _event_incident(row)
-        if number in bundles:
-            bundles[number].events.append(row)
+        # Parsed once, here: the incident it is about decides where it goes.
+        payload = mapping.parsed_json(row["payload"])
+        number = payload.get("id") if isinstance(payload, dict) else None
+        if row["event_type"] == "incident_event" and isinstance(number, int) and number in bundles:
+            bundles[number].events.append({**row, "payload": payload})
     return people, list(bundles.values())
-
-
-def _event_incident(row: dict[str, Any]) -> int | None:
-    if row["event_type"] != "incident_event":
-        return None
-    try:
-        payload = json.loads(row["payload"])
-    except (TypeError, ValueError):
-        return None
-    number = payload.get("id") if isinstance(payload, dict) else None
-    return number if isinstance(number, int) else None
 
 
 def _known_digests(label: str) -> dict[int, str]:
@@ -174,7 +157,7 @@ def run_import(
         raise ImportProblem(f"cannot read the source database: {error}".strip()) from error
     finally:
         source_tables.source_db.close()
-    label = source_label(source_url)
+    label = mapping.TOOL  # the tool, whatever the database is called: a copy is the same source
     if announcements_channel is None and any((b.headline or {}).get("message_ts") for b in bundles):
         report.warnings.append(
             "INCIDENTS_CHANNEL is not set, so the fork's headline posts are not linked as "

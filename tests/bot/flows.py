@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from fakeslack import FakeSlack
-from models import Incident
+from models import Incident, TimelineEvent
 from testkit.harness import ALICE, BOB, GENERAL, INCIDENTS
 
 DECLARE_CALLBACK = "incident_declare"
@@ -97,6 +97,15 @@ def confirmations(slack: FakeSlack, user: str = ALICE) -> list[Any]:
 def incident_of(database: Any, number: int = 1) -> Incident:
     with database.connection_context():
         return Incident.get_by_id(number)
+
+
+def timeline_of(database: Any, number: int, kind: str | None = None) -> list[TimelineEvent]:
+    """Incident `number`'s timeline entries (of `kind`), oldest first."""
+    with database.connection_context():
+        query = TimelineEvent.select().where(TimelineEvent.incident == number)
+        if kind is not None:
+            query = query.where(TimelineEvent.kind == kind)
+        return list(query.order_by(TimelineEvent.occurred_at, TimelineEvent.id))
 
 
 def shown(delivery: Any) -> str:

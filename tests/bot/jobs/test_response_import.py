@@ -27,6 +27,7 @@ from models import (
     TimelineEvent,
 )
 from testkit.postgres import response_database
+from tests.bot.flows import incident_of, timeline_of
 
 SEVERITY_COUNTS = {1: 21, 2: 55, 3: 111, 4: 77, None: 50}
 
@@ -57,17 +58,19 @@ def _counts(database) -> dict[str, int]:
         }
 
 
-def _incident(database, number: int) -> Incident:
-    with database.connection_context():
-        return Incident.get_by_id(number)
-
-
-def _timeline(database, number: int, kind: str | None = None) -> list[TimelineEvent]:
-    with database.connection_context():
-        query = TimelineEvent.select().where(TimelineEvent.incident == number)
-        if kind is not None:
-            query = query.where(TimelineEvent.kind == kind)
-        return list(query.order_by(TimelineEvent.occurred_at, TimelineEvent.id))
+def _declared_here(title: str) -> Incident | None:
+    """An incident declared in this bot, as a person would."""
+    return incidents.declare(
+        Declaration(
+            title=title,
+            summary="",
+            impact="",
+            severity=None,
+            lead_id=None,
+            reporter_id="U0NEW",
+            is_private=False,
+        )
+    )
 
 
 def test_everything_comes_across_in_the_numbers_the_readme_gives(database, source: str) -> None:
@@ -144,7 +147,7 @@ def test_a_run_after_the_source_grew_brings_only_what_is_new(database, source: s
     }
     after = _counts(database)
     assert after["Incident"] == before["Incident"] + 1
-    pins = [e.message_ts for e in _timeline(database, 72, "pin")]
+    pins = [e.message_ts for e in timeline_of(database, 72, "pin")]
     assert pins.count("1758794400.000100") == 1
     # The updated incident's rows were replaced, not doubled.
     assert after["FollowUpAction"] == before["FollowUpAction"]
@@ -181,17 +184,7 @@ def test_an_interrupted_import_picks_up_where_it_stopped(database, source: str) 
         _import(source, progress=stop_after_first_batch)
     assert _counts(database)["Incident"] == 100
     # Numbering already continues after what came in before the interruption.
-    declared = incidents.declare(
-        Declaration(
-            title="Meanwhile",
-            summary="",
-            impact="",
-            severity=None,
-            lead_id=None,
-            reporter_id="U0NEW",
-            is_private=False,
-        )
-    )
+    declared = _declared_here("Meanwhile")
     assert declared is not None and declared.id == 101
     report = _import(source)
     assert report.counts["incidents"]["unchanged"] == 100
@@ -205,18 +198,8 @@ def test_incidents_keep_their_numbers_and_new_ones_continue_after_them(
     database, source: str
 ) -> None:
     _import(source)
-    assert _incident(database, 123).id == 123
-    declared = incidents.declare(
-        Declaration(
-            title="After the move",
-            summary="",
-            impact="",
-            severity=None,
-            lead_id=None,
-            reporter_id="U0NEW",
-            is_private=False,
-        )
-    )
+    assert incident_of(database, 123).id == 123
+    declared = _declared_here("After the move")
     assert declared is not None and declared.id == 315
 
 
@@ -229,7 +212,7 @@ def test_a_number_already_taken_here_is_skipped_with_the_reason(database, source
         "id": 7,
         "reason": "an incident declared here already has this number",
     } in report.skipped
-    assert _incident(database, 7).title == "Declared here first"
+    assert incident_of(database, 7).title == "Declared here first"
     assert report.counts["incidents"]["imported"] == 313
 
 
@@ -275,7 +258,7 @@ def test_open_incidents_are_reminded_from_the_import_not_from_years_ago(
     overdue = {r.incident_id for r in later if r.kind == "update_overdue"}
     with database.connection_context():
         rated = {i.id for i in Incident.select().where(Incident.id.in_(open_ones)) if i.severity}
-    assert overdue == {n for n in rated if _incident(database, n).channel_id}
+    assert overdue == {n for n in rated if incident_of(database, n).channel_id}
     assert all(r.elapsed <= dt.timedelta(minutes=31) for r in later)
 
 
@@ -318,11 +301,11 @@ def test_a_close_and_reopen_in_the_event_feed_are_in_the_history(database, sourc
         ("investigating", "resolved", "2023-06-20T10:00"),
         ("resolved", "investigating", "2023-06-21T09:30"),
     ]
-    lines = [e.text for e in _timeline(database, 72, "status")]
+    lines = [e.text for e in timeline_of(database, 72, "status")]
     assert lines[-2:] == ["Status: Investigating → Resolved", "Status: Resolved → Investigating"]
-    assert _incident(database, 72).status == "investigating"
+    assert incident_of(database, 72).status == "investigating"
     # Every entry says which of the fork's rows it came from.
-    pins = _timeline(database, 72, "pin")
+    pins = timeline_of(database, 72, "pin")
     assert pins and all(p.details["from"].startswith("response:") for p in pins)
 
 
