@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 
 from bot.config import Mode, Settings, database_url_from_env, incidents_channel_from_env
-from incident_common.environment import ConfigError, log_format_from_env
+from incident_common.environment import ConfigError, database_url, log_format_from_env
 from incident_common.logs import configure_logging
 
 log = logging.getLogger("incident_bot")
@@ -84,6 +84,14 @@ def _import_response(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     from bot.jobs.response_import import ImportProblem, printer, run_import
     from models import init_database, migrate
 
+    source = database_url("--from", args.source)
+    if args.report:
+        try:
+            # Before hours of work, not after: a report that cannot be written is said now.
+            open(args.report, "a", encoding="utf-8").close()
+        except OSError as error:
+            print(f"incident-bot: cannot write --report {args.report}: {error}", file=sys.stderr)
+            return 2
     try:
         init_database(database_url_from_env(env))
         migrate()
@@ -92,7 +100,7 @@ def _import_response(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         return 2
     try:
         report = run_import(
-            args.source,
+            source,
             dry_run=args.dry_run,
             announcements_channel=incidents_channel_from_env(env),
             progress=printer(),

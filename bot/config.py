@@ -10,8 +10,7 @@ from urllib.parse import urlparse
 
 from bot.domain.numbers import whole_number
 from bot.domain.reminder_settings import ReminderSettings
-from incident_common.environment import ConfigError, log_format_from_env
-from models.db import SUPPORTED_SCHEMES
+from incident_common.environment import ConfigError, database_url, log_format_from_env
 
 DEFAULT_DATABASE_URL = "sqlite:///incidents.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
@@ -95,23 +94,7 @@ class Settings:
 
 
 def database_url_from_env(env: Mapping[str, str]) -> str:
-    url = env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
-    parsed = urlparse(url)
-    if parsed.scheme not in SUPPORTED_SCHEMES:
-        raise ConfigError(
-            "DATABASE_URL must start with postgresql:// or sqlite:/// "
-            f"(got scheme {parsed.scheme or 'none'!r})"
-        )
-    if parsed.scheme == "sqlite" and not parsed.path.strip("/"):
-        raise ConfigError(
-            "DATABASE_URL: a sqlite URL needs a file path, e.g. sqlite:///incidents.db"
-        )
-    if parsed.scheme != "sqlite" and (not parsed.hostname or not parsed.path.strip("/")):
-        raise ConfigError(
-            "DATABASE_URL: a postgresql URL needs a host and a database name, "
-            "e.g. postgresql://user:pass@host:5432/incidents"
-        )
-    return url
+    return database_url("DATABASE_URL", env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL)
 
 
 def _require_prefix(name: str, value: str, prefix: str, why: str = "") -> None:

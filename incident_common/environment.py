@@ -4,8 +4,10 @@ programs read the same way."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from urllib.parse import urlparse
 
 LOG_FORMATS = ("text", "json")
+DATABASE_SCHEMES = ("postgresql", "postgres", "sqlite")
 
 
 class ConfigError(ValueError):
@@ -18,3 +20,30 @@ def log_format_from_env(env: Mapping[str, str]) -> str:
     if value not in LOG_FORMATS:
         raise ConfigError(f"LOG_FORMAT must be 'text' or 'json', not {value!r}")
     return value
+
+
+def database_url(name: str, url: str) -> str:
+    """`url` if it names a database either program can open; else a ConfigError naming
+    `name` (a variable or an option) and what is wrong, never the password."""
+    parsed = urlparse(url)
+    if parsed.scheme not in DATABASE_SCHEMES:
+        raise ConfigError(
+            f"{name} must start with postgresql:// or sqlite:/// "
+            f"(got scheme {parsed.scheme or 'none'!r})"
+        )
+    if parsed.scheme == "sqlite":
+        if not parsed.path.strip("/"):
+            raise ConfigError(
+                f"{name}: a sqlite URL needs a file path, e.g. sqlite:///incidents.db"
+            )
+        return url
+    try:
+        parsed.port  # noqa: B018 - reading it is the check: out of range raises
+    except ValueError as error:
+        raise ConfigError(f"{name}: the port is not a number from 1 to 65535") from error
+    if not parsed.hostname or not parsed.path.strip("/"):
+        raise ConfigError(
+            f"{name}: a postgresql URL needs a host and a database name, "
+            "e.g. postgresql://user:pass@host:5432/incidents"
+        )
+    return url

@@ -16,12 +16,13 @@ from playhouse.db_url import parse as parse_db_url
 from playhouse.migrations import Runner
 from playhouse.pool import PooledPostgresqlDatabase, PooledSqliteDatabase
 
+from incident_common.environment import DATABASE_SCHEMES
+
 log = logging.getLogger(__name__)
 
 db = DatabaseProxy()
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
-SUPPORTED_SCHEMES = ("postgresql", "postgres", "sqlite")
 # Any fixed 64-bit key will do; derive it from a name so it is recognisable in pg_locks.
 _MIGRATION_LOCK_KEY = zlib.crc32(b"incident-bot:migrate")
 
@@ -103,7 +104,7 @@ class BaseModel(Model):
 def make_database(url: str, *, readonly: bool = False) -> Database:
     """Build (but do not connect) the database a DATABASE_URL names."""
     parsed = urlparse(url)
-    if parsed.scheme not in SUPPORTED_SCHEMES:
+    if parsed.scheme not in DATABASE_SCHEMES:
         raise ValueError(
             f"unsupported database scheme {parsed.scheme!r}; use postgresql:// or sqlite:///"
         )

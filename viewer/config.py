@@ -10,8 +10,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from incident_common.environment import ConfigError
-from models.db import SUPPORTED_SCHEMES
+from incident_common.environment import ConfigError, database_url
 
 DEFAULT_DATABASE_URL = "sqlite:///incidents.db"
 DEFAULT_TIMEZONE = "Europe/London"
@@ -174,14 +173,14 @@ class Settings:
     def __post_init__(self) -> None:
         # Validate here as well as in from_env, so settings built in code (tests, embedding)
         # fail as early and as clearly as settings read from the environment.
-        _check_database_url("DATABASE_URL", self.database_url)
+        database_url("DATABASE_URL", self.database_url)
         _check_timezone("VIEWER_TIMEZONE", self.timezone)
         if self.slack_workspace_url is not None:
             _check_http_url("SLACK_WORKSPACE_URL", self.slack_workspace_url)
         if not 1 <= self.page_size <= MAX_PAGE_SIZE:
             raise ConfigError(f"page_size must be between 1 and {MAX_PAGE_SIZE}")
         if self.audit_database_url is not None:
-            _check_database_url("VIEWER_AUDIT_DATABASE_URL", self.audit_database_url)
+            database_url("VIEWER_AUDIT_DATABASE_URL", self.audit_database_url)
 
     def __repr__(self) -> str:
         # The database URL may carry a password; keep it out of logs and tracebacks.
@@ -211,9 +210,7 @@ class Settings:
 
         workspace = get("SLACK_WORKSPACE_URL").rstrip("/") or None
         return cls(
-            database_url=_check_database_url(
-                "DATABASE_URL", get("DATABASE_URL") or DEFAULT_DATABASE_URL
-            ),
+            database_url=database_url("DATABASE_URL", get("DATABASE_URL") or DEFAULT_DATABASE_URL),
             timezone=_check_timezone("VIEWER_TIMEZONE", get("VIEWER_TIMEZONE") or DEFAULT_TIMEZONE),
             slack_workspace_url=(
                 _check_http_url("SLACK_WORKSPACE_URL", workspace) if workspace else None
@@ -227,15 +224,6 @@ class Settings:
 def _without_password(url: str) -> str:
     password = urlparse(url).password
     return url.replace(f":{password}@", ":***@", 1) if password else url
-
-
-def _check_database_url(name: str, value: str) -> str:
-    scheme = urlparse(value).scheme
-    if scheme not in SUPPORTED_SCHEMES:
-        raise ConfigError(
-            f"{name} must start with postgresql:// or sqlite:///, not {scheme or 'nothing'!r}"
-        )
-    return value
 
 
 def _check_timezone(name: str, value: str) -> str:

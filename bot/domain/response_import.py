@@ -457,19 +457,17 @@ class ChangedHere(Exception):
     its record here wins over the fork's."""
 
 
-def store(batch: list[Planned], *, source_label: str, by: str) -> None:
+def store(batch: list[Planned], *, source_label: str, by: str) -> dict[int, Outcomes]:
     """Write every plan in `batch` in the caller's transaction, a few statements per table
     for the whole batch. A replaced incident loses what an earlier import wrote, if the bot
     has not touched it since (ChangedHere). NumberTaken if an incident declared here has a
-    number."""
+    number. Returns, per incident, what became of its rows (see `compared`)."""
     new = [p.plan.number for p in batch if not p.replacing]
     taken = Incident.select(Incident.id).where(Incident.id.in_(new)) if new else []
     for row in taken:
         raise NumberTaken(row.id)
     now = utcnow()
-    for planned in batch:
-        if planned.replacing:
-            _replace(planned, source_label, now)
+    before = {p.plan.number: _replace(p, source_label, now) for p in batch if p.replacing}
     insert_rows(Incident, [_live_from(p.plan, now) for p in batch if not p.replacing])
     insert_rows(Reminder, [r for p in batch for r in _reminded(p.plan, now)])
     held = _held_here([p.plan.number for p in batch])
@@ -487,24 +485,95 @@ def store(batch: list[Planned], *, source_label: str, by: str) -> None:
         insert_rows(model, rows)
     members = [m for p in batch for m in p.plan.members]
     insert_rows(ChannelMember, members, skip_conflicts=True)
+    outcomes = {}
     for p in batch:
-        written = _written(timeline[p.plan.number], p.plan.actions)
         number = p.plan.number
-        _remember(source_label, "incident", number, number, number, p.digest, json.dumps(written))
+        digests = row_digests(timeline[number], p.plan.actions, p.plan.members)
+        outcomes[number] = compared(before[number] if p.replacing else {}, digests)
+        note = {"written": _written(timeline[number], p.plan.actions), "rows": digests}
+        _remember(source_label, "incident", number, number, number, p.digest, json.dumps(note))
+    return outcomes
 
 
-def _replace(planned: Planned, source_label: str, now: dt.datetime) -> None:
+def _replace(planned: Planned, source_label: str, now: dt.datetime) -> RowDigests | None:
+    """The incident's row brought up to date, what the last import wrote for it gone; what
+    that import noted of its rows (None if it noted none)."""
     number = planned.plan.number
     seen = ImportedRow.get_or_none(
         (ImportedRow.source == source_label)
         & (ImportedRow.kind == "incident")
         & (ImportedRow.old_id == str(number))
     )
-    if seen is None or seen.note is None or json.loads(seen.note) != _as_now(number):
+    note = json.loads(seen.note) if seen is not None and seen.note else None
+    if not isinstance(note, dict) or _noted_counts(note) != _as_now(number):
         raise ChangedHere(number)
     _forget(number)
     fields = {k: v for k, v in _live_from(planned.plan, now).items() if k != "id"}
     Incident.update(**fields).where(Incident.id == number).execute()
+    rows = note.get("rows")
+    return rows if isinstance(rows, dict) else None
+
+
+def _noted_counts(note: dict[str, Any]) -> Any:
+    # An import before the rows were noted kept the counts alone.
+    return note.get("written", note)
+
+
+# Per kind of row ("timeline entries", "follow-ups", "participants"): the source row each
+# came from, and a short digest of what was written for it.
+RowDigests = dict[str, dict[str, str]]
+# Per kind of row: how many were imported, updated, unchanged (and removed, if any).
+Outcomes = dict[str, dict[str, int]]
+
+
+def row_digests(
+    timeline: list[dict[str, Any]], actions: list[dict[str, Any]], members: list[dict[str, Any]]
+) -> RowDigests:
+    """What an import writes for one incident, row by row, so that the next import can say
+    which rows are new, changed or as they were."""
+    entries: dict[str, str] = {}
+    for entry in timeline:
+        # Lines the import makes itself (declared, status, renames) have no source row.
+        key = str((entry["details"] or {}).get("from") or f"{entry['kind']}@{entry['occurred_at']}")
+        while key in entries:
+            key += "+"
+        entries[key] = fingerprint(entry)[:16]
+    return {
+        "timeline entries": entries,
+        "follow-ups": {str(a["imported_key"]): fingerprint(a)[:16] for a in actions},
+        "participants": {str(m["user_id"]): fingerprint(m)[:16] for m in members},
+    }
+
+
+def compared(before: RowDigests | None, now: RowDigests) -> Outcomes:
+    """Each kind's rows as imported, updated or unchanged since `before` (the last import's
+    digests; None when it noted none, and then every row counts as updated); rows the
+    source no longer has as removed."""
+    outcomes = {}
+    for kind, rows in now.items():
+        counts = {"imported": 0, "updated": 0, "unchanged": 0}
+        old = before.get(kind, {}) if before is not None else None
+        for key, digest in rows.items():
+            if old is None:
+                counts["updated"] += 1
+            elif key not in old:
+                counts["imported"] += 1
+            else:
+                counts["updated" if old[key] != digest else "unchanged"] += 1
+        removed = len(old.keys() - rows.keys()) if old is not None else 0
+        if removed:
+            counts["removed"] = removed
+        outcomes[kind] = counts
+    return outcomes
+
+
+def noted_sizes(note: str | None) -> dict[str, int]:
+    """How many rows of each kind the last import wrote for an incident, from its note."""
+    parsed = json.loads(note) if note else None
+    rows = parsed.get("rows") if isinstance(parsed, dict) else None
+    if not isinstance(rows, dict):
+        return {}
+    return {kind: len(keyed) for kind, keyed in rows.items() if isinstance(keyed, dict)}
 
 
 def _written(timeline: list[dict[str, Any]], actions: list[dict[str, Any]]) -> dict[str, int]:

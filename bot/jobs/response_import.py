@@ -45,6 +45,12 @@ class Report:
         )
         row[outcome] = row.get(outcome, 0) + n
 
+    def unchanged(self, sizes: dict[str, int]) -> None:
+        """An incident as the last import left it, and each kind of its rows."""
+        self.count("incidents", "unchanged")
+        for kind, size in sizes.items():
+            self.count(kind, "unchanged", size)
+
     def skip(self, kind: str, old_id: object, reason: str) -> None:
         self.count(kind, "skipped")
         self.skipped.append({"kind": kind, "id": old_id, "reason": reason})
@@ -121,11 +127,20 @@ def read_source() -> tuple[dict[int, Person], list[Bundle]]:
     return people, list(bundles.values())
 
 
-def _known_digests(label: str) -> dict[int, str]:
-    rows = ImportedRow.select(ImportedRow.old_id, ImportedRow.fingerprint).where(
+@dataclass
+class Known:
+    """An incident an earlier import wrote: the source as it was then, and how many rows of
+    each kind it wrote."""
+
+    digest: str
+    sizes: dict[str, int]
+
+
+def _known(label: str) -> dict[int, Known]:
+    rows = ImportedRow.select(ImportedRow.old_id, ImportedRow.fingerprint, ImportedRow.note).where(
         (ImportedRow.source == label) & (ImportedRow.kind == "incident")
     )
-    return {int(row.old_id): row.fingerprint for row in rows}
+    return {int(row.old_id): Known(row.fingerprint, mapping.noted_sizes(row.note)) for row in rows}
 
 
 def run_import(
@@ -180,7 +195,7 @@ def _write(
     # A dry run is one transaction rolled back at the end: the same work, the same report.
     with write_transaction() if dry_run else contextlib.nullcontext() as outer:
         _people_in(people, label, report)
-        known = _known_digests(label)
+        known = _known(label)
         for start in range(0, len(bundles), BATCH):
             _batch(bundles[start : start + BATCH], people, label, known, report, announcements)
             if outer is None:
@@ -204,15 +219,16 @@ def _batch(
     bundles: list[Bundle],
     people: dict[int, Person],
     label: str,
-    known: dict[int, str],
+    known: dict[int, Known],
     report: Report,
     announcements: str | None,
 ) -> None:
     planned: list[Planned] = []
     for bundle in bundles:
         number, digest = bundle.incident["id"], bundle.digest(announcements)
-        if known.get(number) == digest:
-            report.count("incidents", "unchanged")
+        seen = known.get(number)
+        if seen is not None and seen.digest == digest:
+            report.unchanged(seen.sizes)
             continue
         replacing = number in known
         try:
@@ -225,25 +241,32 @@ def _batch(
         return
     try:
         with write_transaction():
-            mapping.store(planned, source_label=label, by=who_runs_it())
-        stored = planned
+            stored = mapping.store(planned, source_label=label, by=who_runs_it())
     except (DatabaseError, NumberTaken, ChangedHere, ValueError):
         # One at a time, each in its own transaction: the one that fails costs only itself.
-        stored = [p for p in planned if _alone(p, label, report)]
-    for p in stored:
-        outcome = "updated" if p.replacing else "imported"
-        report.count("incidents", outcome)
-        report.count("timeline entries", outcome, len(p.plan.timeline))
-        report.count("follow-ups", outcome, len(p.plan.actions))
-        report.count("participants", outcome, len(p.plan.members))
-        known[p.plan.number] = p.digest
+        stored = {}
+        for p in planned:
+            stored.update(_alone(p, label, report))
+    for p in planned:
+        if p.plan.number in stored:
+            known[p.plan.number] = _stored(p, stored[p.plan.number], report)
 
 
-def _alone(planned: Planned, label: str, report: Report) -> bool:
+def _stored(planned: Planned, outcomes: mapping.Outcomes, report: Report) -> Known:
+    """Counts one incident written in the report; what the next batch knows of it."""
+    report.count("incidents", "updated" if planned.replacing else "imported")
+    for kind, counts in outcomes.items():
+        for outcome, n in counts.items():
+            report.count(kind, outcome, n)
+    sizes = {k: sum(n for o, n in c.items() if o != "removed") for k, c in outcomes.items()}
+    return Known(planned.digest, sizes)
+
+
+def _alone(planned: Planned, label: str, report: Report) -> dict[int, mapping.Outcomes]:
     number = planned.plan.number
     try:
         with write_transaction():
-            mapping.store([planned], source_label=label, by=who_runs_it())
+            return mapping.store([planned], source_label=label, by=who_runs_it())
     except NumberTaken:
         report.skip("incidents", number, "an incident declared here already has this number")
     except ChangedHere:
@@ -251,9 +274,7 @@ def _alone(planned: Planned, label: str, report: Report) -> bool:
         report.skip("incidents", number, "changed here since it was imported; kept as it is")
     except (DatabaseError, ValueError) as error:
         report.failed.append({"kind": "incidents", "id": number, "error": str(error)[:300]})
-    else:
-        return True
-    return False
+    return {}
 
 
 def _continue_numbering() -> None:

@@ -83,3 +83,21 @@ def test_a_headline_post_that_cannot_be_edited_is_replaced_and_the_channel_told(
         lambda: "SEV1" in announcement_text(slack, incident_of(database, STALE)), 10, "edited"
     )
     assert incident_of(database, STALE).announcement_ts == fresh.announcement_ts
+
+
+def test_a_bot_the_fork_knew_is_known_for_a_bot_here_before_it_is_made_lead(
+    slack: FakeSlack, bot: RunningBot, database, imported: None
+) -> None:
+    """The fork does not record who is a bot: its people come in as never asked of Slack,
+    so the bot asks users.info before it lets one lead."""
+    jenkins = "U03JNKNSB0T"  # the fork's Jenkins bot, imported as a person
+    slack.add_user(jenkins, "jenkins", real_name="Jenkins", is_bot=True)
+    incident = incident_of(database, STALE)
+    channel = slack.add_channel(
+        incident.channel_name, channel_id=incident.channel_id, members=[ALICE, BOT_USER]
+    )
+    answer = shown(slack.slash_command(f"lead <@{jenkins}|jenkins>", channel=channel, raw=True))
+    assert "A bot cannot lead an incident" in answer
+    assert incident_of(database, STALE).lead_id != jenkins
+    asked = [c for c in slack.calls_to("users.info") if c.params.get("user") == jenkins]
+    assert asked

@@ -119,6 +119,17 @@ def test_a_second_run_changes_nothing(database, source: str) -> None:
         "skipped": 0,
     }
     assert report.counts["people"]["unchanged"] == 61
+    for kind, table in (
+        ("timeline entries", "TimelineEvent"),
+        ("follow-ups", "FollowUpAction"),
+        ("participants", "ChannelMember"),
+    ):
+        assert report.counts[kind] == {
+            "imported": 0,
+            "updated": 0,
+            "unchanged": before[table],
+            "skipped": 0,
+        }, kind
     assert _counts(database) == before
 
 
@@ -145,6 +156,12 @@ def test_a_run_after_the_source_grew_brings_only_what_is_new(database, source: s
         "unchanged": 313,
         "skipped": 0,
     }
+    # Only what is new is counted as new: the rest of incident 72 is as it was.
+    assert report.counts["timeline entries"]["imported"] == 2  # the pin; 315 declared
+    assert report.counts["timeline entries"]["updated"] == 0
+    assert report.counts["follow-ups"]["imported"] == report.counts["follow-ups"]["updated"] == 0
+    assert report.counts["participants"]["updated"] == 0
+    assert report.counts["participants"]["unchanged"] == before["ChannelMember"]
     after = _counts(database)
     assert after["Incident"] == before["Incident"] + 1
     pins = [e.message_ts for e in timeline_of(database, 72, "pin")]
@@ -240,6 +257,48 @@ def test_the_command_reports_and_writes_json(
         )
         == 2
     )
+
+
+@pytest.mark.parametrize(
+    ("source_url", "said"),
+    [
+        ("mysql://root@127.0.0.1/response", "--from must start with postgresql://"),
+        ("postgresql://postgres@127.0.0.1:5432/", "--from: a postgresql URL needs a host"),
+        ("postgresql://postgres@127.0.0.1:99999/response", "--from: the port is not a number"),
+    ],
+)
+def test_a_source_url_that_names_no_database_is_said_plainly(
+    database_url: str, source_url: str, said: str, capsys
+) -> None:
+    code = main(["import-response", "--from", source_url], env={"DATABASE_URL": database_url})
+    assert code == 2
+    assert said in capsys.readouterr().err
+
+
+def test_a_report_that_cannot_be_written_is_said_before_the_import(
+    database, database_url: str, source: str, tmp_path, capsys
+) -> None:
+    out = tmp_path / "missing" / "report.json"
+    code = main(
+        ["import-response", "--from", source, "--report", str(out)],
+        env={"DATABASE_URL": database_url},
+    )
+    assert code == 2
+    assert f"cannot write --report {out}" in capsys.readouterr().err
+    assert _counts(database)["Incident"] == 0
+
+
+def test_a_row_the_fork_no_longer_has_is_counted_as_removed(database, source: str) -> None:
+    _import(source)
+    before = _counts(database)
+    _sql(source, "DELETE FROM response_action WHERE id = (SELECT MIN(id) FROM response_action)")
+    report = _import(source)
+    assert report.counts["follow-ups"]["removed"] == 1
+    assert report.counts["follow-ups"]["unchanged"] == before["FollowUpAction"] - 1
+    assert "  follow-ups: 0 imported, 0 updated, 483 unchanged, 0 skipped, 1 removed" in (
+        report.lines()
+    )
+    assert _counts(database)["FollowUpAction"] == before["FollowUpAction"] - 1
 
 
 def test_open_incidents_are_reminded_from_the_import_not_from_years_ago(
