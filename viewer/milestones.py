@@ -1,4 +1,5 @@
-"""The key moments of an incident (reported, acknowledged, mitigated, resolved) and the gaps.
+"""The key moments of an incident (impact started, reported, acknowledged, mitigated,
+resolved) and the gaps.
 
 This is the one place that knows where those times are stored. Today only `reported_at`
 exists on Incident; the others are read from `<name>_at` fields when the models grow them,
@@ -14,16 +15,23 @@ from peewee import Field
 
 from models import Incident
 
-MILESTONES: tuple[str, ...] = ("reported", "acknowledged", "mitigated", "resolved")
+MILESTONES: tuple[str, ...] = ("started", "reported", "acknowledged", "mitigated", "resolved")
+# "Started" alone would read as when the incident was declared.
+LABELS = {"started": "Impact started"}
 
 # The gaps worth naming, as (label, from, to).
 SPANS: tuple[tuple[str, str, str], ...] = (
+    ("Time to detect", "started", "reported"),
     ("Time to acknowledge", "reported", "acknowledged"),
     ("Time to mitigate", "reported", "mitigated"),
     ("Time to resolve", "reported", "resolved"),
     ("Acknowledged to mitigated", "acknowledged", "mitigated"),
     ("Mitigated to resolved", "mitigated", "resolved"),
 )
+
+
+def label(name: str) -> str:
+    return LABELS.get(name) or name.capitalize()
 
 
 def field_for(name: str) -> Field | None:

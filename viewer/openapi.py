@@ -57,6 +57,10 @@ SCHEMAS: dict[str, Json] = {
             "severity": {"$ref": REF + "Severity"},
             "status": {"type": "string", "enum": list(STATUSES)},
             "status_label": {"type": "string"},
+            "report_only": {
+                "type": "boolean",
+                "description": "Imported from response as a report only: never a live incident",
+            },
             "is_open": {"type": "boolean"},
             "is_private": {"type": "boolean"},
             "lead": _nullable({"$ref": REF + "Person"}),
@@ -143,6 +147,7 @@ SCHEMAS["Incident"] = _object(
         "participants": {"type": "array", "items": {"$ref": REF + "Person"}},
         "times": _object(
             {
+                "started_at": _nullable(TIMESTAMP),
                 "reported_at": _nullable(TIMESTAMP),
                 "acknowledged_at": _nullable(TIMESTAMP),
                 "mitigated_at": _nullable(TIMESTAMP),

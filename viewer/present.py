@@ -33,9 +33,13 @@ def severity_class(level: int | None) -> str:
     return f"sev-{level}" if level in SEVERITIES else "sev-none"
 
 
-def status_label(status: str) -> str:
-    # The same words the bot uses in Slack, so people recognise them.
-    return status.replace("_", " ").capitalize()
+REPORT_ONLY = "Report only"
+
+
+def status_label(status: str, report_only: bool = False) -> str:
+    """The same words the bot uses in Slack, so people recognise them; an incident imported
+    from response as a report only (never live) says so rather than "Resolved"."""
+    return REPORT_ONLY if report_only else status.replace("_", " ").capitalize()
 
 
 def kind_label(kind: str) -> str:

@@ -30,7 +30,7 @@ def render(detail: IncidentDetail, names: Names, zone: ZoneInfo, now: dt.datetim
         f"_Draft generated {present.format_time(now, zone)}. Edit before sharing._",
         "",
         f"- **Severity:** {present.severity_label(incident.severity)}",
-        f"- **Status:** {present.status_label(incident.status)}",
+        f"- **Status:** {present.status_label(incident.status, bool(incident.report_only))}",
         f"- **Duration:** {present.format_duration(seconds)}{' so far' if ongoing else ''}",
     ]
     channel = incident.channel_name or incident.channel_id
@@ -55,7 +55,7 @@ def render(detail: IncidentDetail, names: Names, zone: ZoneInfo, now: dt.datetim
         "| --- | --- |",
     ]
     for name in milestones.MILESTONES:
-        out.append(f"| {name.capitalize()} | {present.format_time(times[name], zone)} |")
+        out.append(f"| {milestones.label(name)} | {present.format_time(times[name], zone)} |")
     out += ["", "| Interval | Duration |", "| --- | --- |"]
     for span in milestones.spans_of(times):
         out.append(f"| {span.label} | {present.format_duration(span.seconds)} |")

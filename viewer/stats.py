@@ -24,6 +24,9 @@ class Row:
     reported_at: dt.datetime
     acknowledged_at: dt.datetime | None = None
     resolved_at: dt.datetime | None = None
+    # A report imported from response, never a live incident: counted, but it has no
+    # response times (its "resolved" is when the fork closed the report).
+    report_only: bool = False
 
 
 @dataclass
@@ -33,6 +36,7 @@ class Month:
     counts: dict[int | None, int] = field(default_factory=dict)
     acknowledge: list[int] = field(default_factory=list)  # seconds, one per incident
     resolve: list[int] = field(default_factory=list)
+    reports: int = 0  # of `counts`, reports imported from response (no response times)
 
     @property
     def total(self) -> int:
@@ -54,7 +58,8 @@ def percentile(values: list[int], q: float) -> int | None:
 def load_rows(*, audience: Audience) -> list[Row]:
     """One query, only the columns the figures use."""
     ack, resolved = milestones.field_for("acknowledged"), milestones.field_for("resolved")
-    columns = [Incident.severity, Incident.reported_at] + [f for f in (ack, resolved) if f]
+    columns = [Incident.severity, Incident.reported_at, Incident.report_only]
+    columns += [f for f in (ack, resolved) if f]
     query = visible(Incident.select(*columns), audience)
     rows = []
     for incident in query:
@@ -64,6 +69,7 @@ def load_rows(*, audience: Audience) -> list[Row]:
                 incident.reported_at,
                 getattr(incident, "acknowledged_at", None),
                 getattr(incident, "resolved_at", None),
+                bool(incident.report_only),
             )
         )
     return rows
@@ -77,6 +83,9 @@ def by_month(rows: Iterable[Row], zone: ZoneInfo) -> list[Month]:
         key = f"{local.year:04d}-{local.month:02d}"
         month = months.get(key) or months.setdefault(key, _month(local.year, local.month))
         month.counts[row.severity] = month.counts.get(row.severity, 0) + 1
+        if row.report_only:
+            month.reports += 1
+            continue
         if row.acknowledged_at:
             month.acknowledge.append(_seconds(row.reported_at, row.acknowledged_at))
         if row.resolved_at:

@@ -68,6 +68,7 @@ def stats_view() -> str:
     return render_template(
         "stats.html",
         months=months,
+        reports=sum(m.reports for m in months),
         severity_keys=[k for k in stats.SEVERITY_KEYS if any(m.counts.get(k) for m in months)],
         count_chart=(
             charts.stacked_bars(

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, current_app
 from jinja2 import StrictUndefined
 
-from viewer import present
+from viewer import milestones, present
 from viewer.config import Settings
 
 
@@ -34,6 +34,7 @@ def register(app: Flask) -> None:
         kind_label=present.kind_label,
         format_duration=present.format_duration,
         iso=present.iso,
+        milestone_label=milestones.label,
     )
 
     @app.context_processor

@@ -186,9 +186,39 @@ def test_an_incident_slack_did_not_open_says_so_and_why(client, seed) -> None:
 
 
 def test_an_imported_incident_says_where_it_came_from(client, seed) -> None:
-    incident = seed.incident(title="Old report", imported_from="response", report_only=True)
+    incident = seed.incident(
+        title="Old report", imported_from="response", report_only=True, status="resolved"
+    )
     html = client.get(f"/incidents/{incident.id}").get_data(as_text=True)
     assert "From response, where it was a report only, never a live incident" in html
+    # Never passed off as an incident that was run and resolved: here, in the list, the API.
+    report_tag = '<span class="visually-hidden">Status: </span>Report only</strong>'
+    assert report_tag in html and "Status: </span>Resolved" not in html
+    assert report_tag in client.get("/?status=resolved").get_data(as_text=True)
+    body = client.get(f"/api/incidents/{incident.id}").get_json()
+    assert body["report_only"] is True and body["status_label"] == "Report only"
+    assert "- **Status:** Report only" in client.get(
+        f"/incidents/{incident.id}/review.md"
+    ).get_data(as_text=True)
     assert "Imported" not in client.get(
         f"/incidents/{seed.incident(title='Declared here').id}"
     ).get_data(as_text=True)
+
+
+def test_when_the_impact_started_is_shown_with_the_time_to_detect(client, seed) -> None:
+    reported = dt.datetime(2025, 3, 4, 10, 0, tzinfo=dt.UTC)
+    incident = seed.incident(
+        title="Payments slow",
+        reported_at=reported,
+        started_at=reported - dt.timedelta(minutes=45),
+    )
+    html = client.get(f"/incidents/{incident.id}").get_data(as_text=True)
+    assert "<dt>Impact started</dt>" in html
+    assert "<dt>Time to detect</dt><dd>45 minutes</dd>" in html
+    body = client.get(f"/api/incidents/{incident.id}").get_json()
+    assert body["times"]["started_at"] == "2025-03-04T09:15:00Z"
+    assert {"label": "Time to detect", "from": "started", "to": "reported", "seconds": 2700} in (
+        body["durations"]
+    )
+    review = client.get(f"/incidents/{incident.id}/review.md").get_data(as_text=True)
+    assert "| Impact started | " in review and "| Time to detect | 45 minutes |" in review

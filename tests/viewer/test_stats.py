@@ -73,3 +73,30 @@ def test_stats_page_counts_public_incidents(make_app, seed) -> None:
 def test_stats_page_with_no_incidents(client) -> None:
     html = client.get("/stats").get_data(as_text=True)
     assert "nothing to count" in html
+
+
+def test_reports_imported_from_response_are_counted_but_have_no_response_times(
+    make_app, seed
+) -> None:
+    day = dt.datetime(2025, 1, 5, 9, 0, tzinfo=UTC)
+    seed.incident(
+        severity=2,
+        status="resolved",
+        reported_at=day,
+        acknowledged_at=day + dt.timedelta(minutes=10),
+        resolved_at=day + dt.timedelta(hours=1),
+    )
+    # Closed in the fork a year later: not a resolve time of 8,760 hours.
+    seed.incident(
+        severity=2,
+        status="resolved",
+        report_only=True,
+        imported_from="response",
+        reported_at=day,
+        acknowledged_at=day,
+        resolved_at=day + dt.timedelta(days=365),
+    )
+    html = make_app().test_client().get("/stats").get_data(as_text=True)
+    assert "2 incidents over 1 months" in html
+    assert "1 of the incidents counted above were reports imported from response" in html
+    assert "<td>1 hour</td>" in html and "365 days" not in html
