@@ -103,8 +103,20 @@ SCHEMAS: dict[str, Json] = {
             "kind_label": {"type": "string"},
             "occurred_at": TIMESTAMP,
             "author": _nullable({"$ref": REF + "Person"}),
-            "text": {"type": "string", "description": "As stored: Slack mrkdwn"},
-            "html": {"type": "string", "description": "The text rendered to safe HTML"},
+            "added_by": _nullable({"$ref": REF + "Person"}),  # who put it on the timeline
+            "text": _nullable(
+                {"type": "string", "description": "As stored: Slack mrkdwn; null once deleted"}
+            ),
+            "html": _nullable(
+                {
+                    "type": "string",
+                    "description": "The text rendered to safe HTML; null once deleted",
+                }
+            ),
+            "edited_at": _nullable(TIMESTAMP),
+            "deleted_at": _nullable(
+                {**TIMESTAMP, "description": "When the message was deleted in Slack"}
+            ),
             "permalink": _nullable({"type": "string", "format": "uri"}),
             "files": {"type": "array", "items": {"$ref": REF + "File"}},
         }

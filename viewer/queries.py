@@ -179,11 +179,17 @@ def load_incident(number: int, *, audience: Audience) -> IncidentDetail | None:
         .where(StatusChange.incident == incident.id)
         .order_by(StatusChange.changed_at, StatusChange.id)
     )
+    for event in timeline:
+        if event.deleted_at is not None:
+            # Deleted in Slack: its words were taken away when Slack said so; a row written
+            # before that (or by hand) still shows none.
+            event.text, event.files = "", []
     texts = [event.text for event in timeline]
     ids = {
         incident.reporter_id,
         incident.lead_id,
         *(e.author_id for e in timeline),
+        *(e.added_by_id for e in timeline),
         *(a.owner_id for a in actions),
         *(c.changed_by for c in history),
     }

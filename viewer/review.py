@@ -76,7 +76,14 @@ def render(detail: IncidentDetail, names: Names, zone: ZoneInfo, now: dt.datetim
         author = detail.author(event)
         who = f" ({_person(author)})" if author else ""
         out.append(f"### {when}: {present.kind_label(event.kind)}{who}")
-        out += ["", to_markdown(event.text, names) or "_No text._"]
+        if event.deleted_at:
+            deleted = present.format_time(event.deleted_at, zone)
+            out += ["", f"_Message deleted in Slack at {deleted}; its text is no longer kept._", ""]
+            continue
+        edited = (
+            f" _(edited {present.format_time(event.edited_at, zone)})_" if event.edited_at else ""
+        )
+        out += ["", (to_markdown(event.text, names) or "_No text._") + edited]
         for item in event.files or []:
             if isinstance(item, dict):
                 out.append(f"- File: {_line(str(item.get('name') or 'Unnamed file'))}")

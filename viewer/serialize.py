@@ -99,8 +99,12 @@ def detail(
                     "kind_label": present.kind_label(event.kind),
                     "occurred_at": present.iso(event.occurred_at),
                     "author": person(d.author(event)),
-                    "text": event.text,
-                    "html": str(mrkdwn.to_html(event.text, names)),
+                    "added_by": person(d.person(event.added_by_id)),
+                    # Deleted in Slack: no words, only that it was and when.
+                    "text": None if event.deleted_at else event.text,
+                    "html": None if event.deleted_at else str(mrkdwn.to_html(event.text, names)),
+                    "edited_at": present.iso(event.edited_at),
+                    "deleted_at": present.iso(event.deleted_at),
                     "permalink": mrkdwn.safe_url(event.permalink or ""),
                     "files": files(event.files),
                 }

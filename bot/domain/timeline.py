@@ -161,11 +161,10 @@ def latest(incident_id: int, kind: Kind) -> TimelineEvent | None:
 
 @dataclass(frozen=True)
 class Edit:
-    """A message's text changed in Slack: who, when (the edit's own ts) and from what."""
+    """A message's text changed in Slack: who, when (the edit's own ts) and to what."""
 
     message_ts: str
     new_text: str
-    previous_text: str | None
     edited_ts: str
     editor_id: str | None
 
@@ -173,20 +172,20 @@ class Edit:
 def edit_message(incident_id: int, edit: Edit) -> bool:
     """Apply an edit to the entry for the message; False when there is none or it was seen.
 
-    Every edit writes one audit row whose old value is the text it replaced, so the first
-    text survives any number of edits. A redelivered edit finds its key (incident, message,
-    edit ts) taken and writes nothing. The entry takes the newest text: an older edit
-    arriving late is audited but does not overwrite a newer one.
+    Every edit writes one audit row saying who edited the message and when, never what it
+    said: people edit a message to take out what they should not have pasted, and the audit
+    cannot be changed. A redelivered edit finds its key (incident, message, edit ts) taken
+    and writes nothing. The entry takes the newest text: an older edit arriving late is
+    audited but does not overwrite a newer one. A deleted message takes no edit.
     """
     edited_at = ts_to_datetime(edit.edited_ts)
     this = (TimelineEvent.incident == incident_id) & (TimelineEvent.message_ts == edit.message_ts)
     try:
         with db.connection_context(), write_transaction():
             found = TimelineEvent.get_or_none(this)
-            if found is None:
+            if found is None or found.deleted_at is not None:
                 return False
             claim(f"timeline-edit:{incident_id}:{edit.message_ts}:{edit.edited_ts}")
-            old = edit.previous_text if edit.previous_text is not None else found.text
             (
                 TimelineEvent.update(text=edit.new_text, edited_at=edited_at)
                 .where(
@@ -201,8 +200,8 @@ def edit_message(incident_id: int, edit: Edit) -> bool:
                 actor_id=edit.editor_id,
                 source=Source.SLACK,
                 action="timeline_edit",
-                old_value=old,
-                new_value=edit.new_text,
+                old_value=None,
+                new_value=None,
                 details={
                     "timeline_event": found.get_id(),
                     "message_ts": edit.message_ts,
@@ -227,7 +226,8 @@ def mark_deleted(
     event_ts: str | None = None,
     actor_id: str | None = None,
 ) -> bool:
-    """Mark the entry for a message deleted in Slack (at `event_ts`), keeping row and text.
+    """Mark the entry for a message deleted in Slack (at `event_ts`): the row stays (when,
+    who wrote it, who put it on the timeline), its words and files leave the database.
 
     True only the first time: a redelivery finds it marked already and writes no audit row.
     """
@@ -236,7 +236,7 @@ def mark_deleted(
     this = (TimelineEvent.incident == incident_id) & (TimelineEvent.message_ts == message_ts)
     with db.connection_context(), write_transaction():
         marked = (
-            TimelineEvent.update(deleted_at=deleted_at)
+            TimelineEvent.update(deleted_at=deleted_at, text="", files=[])
             .where(this & TimelineEvent.deleted_at.is_null())
             .execute()
         )
@@ -249,7 +249,7 @@ def mark_deleted(
             actor_id=actor_id,
             source=Source.SLACK,
             action="timeline_delete",
-            old_value=found.text,
+            old_value=None,
             new_value=None,
             details={"timeline_event": found.get_id(), "message_ts": message_ts},
         )

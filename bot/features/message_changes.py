@@ -1,6 +1,6 @@
-"""Messages on a timeline that change in Slack: an edit updates the entry (the text it
-replaced goes to the audit), a deletion marks it deleted. Other messages are heard and
-left alone.
+"""Messages on a timeline that change in Slack: an edit updates the entry (the audit says
+who edited it and when), a deletion marks it deleted and takes its words away. Other
+messages are heard and left alone.
 
 Register this feature after every other one that listens to `message` events: Bolt runs the
 first listener that matches, and the catch-all here matches every message.
@@ -36,7 +36,6 @@ def _edit_of(event: dict[str, Any], ts: str) -> Edit | None:
     return Edit(
         message_ts=ts,
         new_text=text,
-        previous_text=previous.get("text"),
         edited_ts=edited_ts,
         editor_id=edited.get("user") or message.get("user"),
     )

@@ -19,6 +19,7 @@ ALL_MIGRATIONS = [
     "0005_slack_user_email",
     "0006_slack_state",
     "0007_imports",
+    "0008_deleted_words",
 ]
 
 
@@ -151,3 +152,58 @@ def test_audit_entries_cannot_be_changed_or_deleted(database) -> None:
                 change.execute()
     with database.connection_context():
         assert AuditEntry.get().new_value == "identified"
+
+
+def test_the_words_of_messages_deleted_before_the_upgrade_leave_the_database(database) -> None:
+    """0008 on a database an earlier release wrote: a deleted entry still held its text, and
+    the audit the texts an edit replaced and a deletion removed."""
+    import importlib
+
+    from peewee import DatabaseError
+
+    from models import AuditEntry, TimelineEvent
+
+    when = dt.datetime(2025, 1, 1, 10, 0, tzinfo=dt.UTC)
+    with database.connection_context():
+        incident = Incident.create(title="t", reporter_id="U1")
+        gone = TimelineEvent.create(
+            incident=incident,
+            message_ts="1.1",
+            text="password hunter2",
+            files=[{"name": "hunter2.png", "url": ""}],
+            occurred_at=when,
+            deleted_at=when,
+        )
+        kept = TimelineEvent.create(
+            incident=incident, message_ts="1.2", text="kept", occurred_at=when
+        )
+        for action, old, new in (
+            ("timeline_edit", "password hunter2", "password (removed)"),
+            ("timeline_delete", "password (removed)", None),
+            ("status", "investigating", "identified"),
+        ):
+            AuditEntry.create(
+                incident=incident, source="slack", action=action, old_value=old, new_value=new
+            )
+    step = importlib.import_module("models.migrations.0008_deleted_words")
+    with database.connection_context(), database.atomic():
+        step.up(None, database)
+    with database.connection_context():
+        assert (TimelineEvent.get_by_id(gone.id).text, TimelineEvent.get_by_id(gone.id).files) == (
+            "",
+            [],
+        )
+        assert TimelineEvent.get_by_id(kept.id).text == "kept"
+        values = [
+            (a.action, a.old_value, a.new_value)
+            for a in AuditEntry.select().order_by(AuditEntry.id)
+        ]
+    assert values == [
+        ("timeline_edit", None, None),
+        ("timeline_delete", None, None),
+        ("status", "investigating", "identified"),
+    ]
+    # The audit is append-only again afterwards.
+    with database.connection_context(), pytest.raises(DatabaseError, match="append-only"):
+        with database.atomic():
+            AuditEntry.update(new_value="resolved").execute()

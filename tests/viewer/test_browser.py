@@ -171,3 +171,43 @@ def test_a_person_signs_in_and_out_in_a_browser(browser, live_signed) -> None:
     page.goto(live_signed + "/api/incidents")
     assert "401" in page.inner_text("body")
     context.close()
+
+
+def test_a_message_deleted_in_slack_shows_no_words_and_an_edited_one_says_so(
+    browser, make_app, seed
+) -> None:
+    from waitress.server import create_server
+
+    seed.user("UALICE", "Alice")
+    seed.user("UBOB", "Bob")
+    incident = seed.incident(title="Leaked credentials", channel_id="C0LEAK")
+    # As an earlier release left it: deleted, its text still in the row.
+    seed.event(
+        incident,
+        text="db password hunter2",
+        author_id="UBOB",
+        added_by_id="UALICE",
+        deleted_at=T0.replace(hour=11),
+    )
+    seed.event(
+        incident, text="rotating the password now", author_id="UBOB", edited_at=T0.replace(hour=12)
+    )
+    server = create_server(make_app(), host="127.0.0.1", port=0, threads=2)
+    threading.Thread(target=server.run, daemon=True).start()
+    live = f"http://127.0.0.1:{server.socket.getsockname()[1]}"
+    try:
+        context = browser.new_context(bypass_csp=True, java_script_enabled=True)
+        page = context.new_page()
+        page.goto(f"{live}/incidents/{incident.id}")
+        entries = page.locator(".timeline__entry")
+        deleted, edited = entries.nth(0).inner_text(), entries.nth(1).inner_text()
+        assert "Message deleted in Slack at" in deleted and "Alice had put it" in deleted
+        assert "hunter2" not in page.content()
+        assert "Edited" in edited and "rotating the password now" in edited
+        assert serious_violations(page) == []
+        for path in (f"/api/incidents/{incident.id}", f"/incidents/{incident.id}/review.md"):
+            body = context.request.get(live + path).text()
+            assert "hunter2" not in body and "deleted" in body.lower(), path
+        context.close()
+    finally:
+        server.close()

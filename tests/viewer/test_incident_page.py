@@ -222,3 +222,32 @@ def test_when_the_impact_started_is_shown_with_the_time_to_detect(client, seed) 
     )
     review = client.get(f"/incidents/{incident.id}/review.md").get_data(as_text=True)
     assert "| Impact started | " in review and "| Time to detect | 45 minutes |" in review
+
+
+def test_a_deleted_message_keeps_its_place_but_not_its_words(client, seed) -> None:
+    seed.user("UALICE", "Alice")
+    incident = seed.incident(title="Oops")
+    gone = seed.event(
+        incident,
+        text="token xoxb-123",
+        files=[{"name": "xoxb-123.txt", "url": "https://f.example/x"}],
+        author_id="UBOB",
+        added_by_id="UALICE",
+        deleted_at=T0 + dt.timedelta(hours=1),
+    )
+    edited = seed.event(incident, text="fixed wording", edited_at=T0 + dt.timedelta(hours=2))
+    body = client.get(f"/api/incidents/{incident.id}").get_json()
+    entries = {e["id"]: e for e in body["timeline"]}
+    assert entries[gone.id]["text"] is None and entries[gone.id]["html"] is None
+    assert entries[gone.id]["files"] == []
+    assert entries[gone.id]["deleted_at"] == "2025-03-10T10:00:00Z"
+    assert entries[gone.id]["added_by"] == {"id": "UALICE", "name": "Alice"}
+    assert entries[edited.id]["edited_at"] == "2025-03-10T11:00:00Z"
+    assert (
+        entries[edited.id]["deleted_at"] is None and entries[edited.id]["text"] == "fixed wording"
+    )
+    for path in (f"/incidents/{incident.id}", f"/incidents/{incident.id}/review.md"):
+        assert "xoxb-123" not in client.get(path).get_data(as_text=True), path
+    review = client.get(f"/incidents/{incident.id}/review.md").get_data(as_text=True)
+    assert "_Message deleted in Slack at" in review
+    assert "fixed wording _(edited" in review
