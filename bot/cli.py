@@ -157,7 +157,14 @@ def _run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     def sync_members(now: dt.datetime) -> int:
         return sync_private_members(scheduler_client, now, synced_at)
 
-    jobs: tuple[Callable[[dt.datetime], int], ...] = (sync_members,)
+    from bot.jobs.headline_posts import adopt_headline_posts
+
+    adopted: set[int] = set()
+
+    def take_over_headline_posts(now: dt.datetime) -> int:
+        return adopt_headline_posts(scheduler_client, settings, now, adopted)
+
+    jobs: tuple[Callable[[dt.datetime], int], ...] = (sync_members, take_over_headline_posts)
     if settings.archive_after_days:
         from bot.jobs.archiver import archive_due
 

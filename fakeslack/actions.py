@@ -107,11 +107,13 @@ class HumanActions:
         msg = self._ws.human_message(channel, user, text, files=files, thread_ts=thread_ts, raw=raw)
         return str(msg["ts"])
 
-    def app_posted_earlier(self, channel: str, text: str, ts: str) -> str:
+    def app_posted_earlier(
+        self, channel: str, text: str, ts: str, blocks: list[dict[str, Any]] | None = None
+    ) -> str:
         """A message this app posted before the test began (another deployment of the same
         app and bot token, say), at `ts`; stored only. Returns the ts."""
         chan = self._ws.require_channel(channel)
-        msg = {
+        msg: dict[str, Any] = {
             "user": BOT_USER_ID,
             "type": "message",
             "ts": ts,
@@ -120,6 +122,8 @@ class HumanActions:
             "text": text,
             "team": TEAM_ID,
         }
+        if blocks is not None:
+            msg["blocks"] = blocks
         self._ws.append_message(chan, msg)
         return ts
 

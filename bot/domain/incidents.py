@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from peewee import IntegrityError
+from peewee import IntegrityError, fn
 
 from bot.domain.metrics import DUPLICATES_SKIPPED, INCIDENTS_DECLARED
 from models import (
@@ -261,8 +261,29 @@ def open_incidents() -> list[Incident]:
         )
 
 
+def imported_open_announcements() -> list[int]:
+    """Open incidents imported from another tool whose announcement is that tool's post
+    (public ones: a private incident's announcement is not kept in step)."""
+    with db.connection_context():
+        rows = Incident.select(Incident.id).where(
+            (Incident.status != Status.RESOLVED)
+            & Incident.imported_from.is_null(False)
+            & Incident.announcement_ts.is_null(False)
+            & ~Incident.is_private
+        )
+        return [row.id for row in rows]
+
+
 def resolved_before(cutoff: dt.datetime) -> list[Incident]:
-    """Resolved incidents whose channel is still open and whose resolution is older."""
+    """Resolved incidents whose channel is still open and whose resolution is older. Of
+    the imported ones, only those resolved here: a channel the old tool left open when it
+    closed the incident stays as the team left it, rather than hundreds archived at once on
+    the first start."""
+    resolved_here = StatusChange.select(StatusChange.id).where(
+        (StatusChange.incident == Incident.id)
+        & (StatusChange.status == Status.RESOLVED)
+        & (StatusChange.source.is_null() | (StatusChange.source != Source.IMPORT.value))
+    )
     with db.connection_context():
         return list(
             Incident.select().where(
@@ -271,6 +292,7 @@ def resolved_before(cutoff: dt.datetime) -> list[Incident]:
                 & Incident.channel_archived_at.is_null()
                 & Incident.archive_error.is_null()
                 & Incident.channel_id.is_null(False)
+                & (Incident.imported_from.is_null() | fn.EXISTS(resolved_here))
             )
         )
 

@@ -15,6 +15,7 @@ from bot.features import (
     pins,
     reactions,
     reminders,
+    response_buttons,
     timeline_shortcut,
     update_modal,
     welcome,
@@ -39,6 +40,7 @@ ORDER = (
     reminders,
     timeline_shortcut,
     channel_names,
+    response_buttons,
 )
 
 

@@ -4,11 +4,17 @@ announcement the bot keeps in step (same Slack app, same bot token)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from collections.abc import Iterator
 
 import pytest
 
+from bot.domain import incidents
+from bot.jobs.archiver import archive_due
+from bot.jobs.headline_posts import adopt_headline_posts
 from bot.jobs.response_import import run_import
+from bot.slack.client import make_client
 from fakeslack import FakeSlack
 from models import TimelineEvent
 from testkit.harness import ALICE, BOT_USER, INCIDENTS, RunningBot
@@ -101,3 +107,114 @@ def test_a_bot_the_fork_knew_is_known_for_a_bot_here_before_it_is_made_lead(
     assert incident_of(database, STALE).lead_id != jenkins
     asked = [c for c in slack.calls_to("users.info") if c.params.get("user") == jenkins]
     assert asked
+
+
+def _fork_headline(number: int) -> list[dict[str, object]]:
+    """The headline post response left for an open incident: its words and its buttons,
+    each carrying the incident's number."""
+
+    def button(text: str, action_id: str) -> dict[str, object]:
+        return {
+            "type": "button",
+            "text": {"type": "plain_text", "text": text, "emoji": True},
+            "action_id": action_id,
+            "value": str(number),
+        }
+
+    return [
+        {"type": "section", "block_id": "report", "text": {"type": "mrkdwn", "text": "*Lag*"}},
+        {
+            "type": "actions",
+            "block_id": "actions",
+            "elements": [
+                button(":pencil2: Edit", "edit-incident-button"),
+                button(":white_check_mark: Close", "close-incident-button"),
+            ],
+        },
+    ]
+
+
+def test_the_forks_headline_post_is_taken_over_once_at_the_first_start(
+    slack: FakeSlack, bot: RunningBot, database, imported: None
+) -> None:
+    with database.connection_context():
+        numbers = incidents.imported_open_announcements()
+    assert STALE in numbers
+    for number in numbers:  # Slack as the fork left it
+        each = incident_of(database, number)
+        if each.channel_id:
+            slack.add_channel(each.channel_name, channel_id=each.channel_id, members=[BOT_USER])
+        slack.app_posted_earlier(
+            INCIDENTS, "Lag", ts=each.announcement_ts, blocks=_fork_headline(number)
+        )
+    incident = incident_of(database, STALE)
+    client = make_client(bot.settings.bot_token, bot.settings.slack_api_url)
+    now = dt.datetime.now(dt.UTC)
+    assert adopt_headline_posts(client, bot.settings, now, set()) == len(numbers)
+    shown_now = announcement_text(slack, incident)
+    assert "close-incident-button" not in shown_now and "incident_resolve" in shown_now
+    # Another replica, or the next start: nothing is edited again.
+    before = len(slack.calls_to("chat.update"))
+    assert adopt_headline_posts(client, bot.settings, now, set()) == 0
+    assert len(slack.calls_to("chat.update")) == before
+
+
+def test_the_forks_close_button_resolves_the_incident_here(
+    slack: FakeSlack, bot: RunningBot, database, imported: None
+) -> None:
+    incident = incident_of(database, STALE)
+    slack.add_channel(
+        incident.channel_name, channel_id=incident.channel_id, members=[ALICE, BOT_USER]
+    )
+    slack.app_posted_earlier(
+        INCIDENTS, "Lag", ts=incident.announcement_ts, blocks=_fork_headline(STALE)
+    )
+    if incident.lead_id:  # the lead gets the review DM
+        slack.add_user(incident.lead_id, "imported-lead")
+    assert slack.click("close-incident-button", channel=INCIDENTS, user=ALICE).ok
+    assert incident_of(database, STALE).status == "resolved"
+    wait_until(
+        lambda: "close-incident-button" not in announcement_text(slack, incident),
+        10,
+        "the headline post re-rendered with this bot's buttons",
+    )
+    assert "incident_resolve" not in announcement_text(slack, incident)  # resolved: none left
+
+
+def test_the_forks_edit_button_opens_the_update_form(
+    slack: FakeSlack, bot: RunningBot, database, imported: None
+) -> None:
+    incident = incident_of(database, STALE)
+    slack.app_posted_earlier(
+        INCIDENTS, "Lag", ts=incident.announcement_ts, blocks=_fork_headline(STALE)
+    )
+    assert slack.click("edit-incident-button", channel=INCIDENTS, user=ALICE).ok
+    [opened] = [c for c in slack.calls_to("views.open") if c.ok]
+    assert str(STALE) in json.dumps(opened.params)
+
+
+def test_channels_the_fork_left_open_are_not_archived_but_one_resolved_here_is(
+    slack: FakeSlack, bot: RunningBot, database, imported: None
+) -> None:
+    """ARCHIVE_AFTER_DAYS on the first start: not 223 channels archived at once."""
+    client = make_client(bot.settings.bot_token, bot.settings.slack_api_url)
+    soon = dt.datetime.now(dt.UTC) + dt.timedelta(days=8)
+    assert archive_due(client, 7, soon) == 0
+    assert slack.calls_to("conversations.archive") == []
+    incident = incident_of(database, STALE)
+    channel = slack.add_channel(
+        incident.channel_name, channel_id=incident.channel_id, members=[ALICE, BOT_USER]
+    )
+    slack.app_posted_earlier(INCIDENTS, "Old headline", ts=incident.announcement_ts)
+    if incident.lead_id:
+        slack.add_user(incident.lead_id, "imported-lead")
+    shown(slack.slash_command("resolve", channel=channel))
+    assert incident_of(database, STALE).status == "resolved"
+    slack.wait_for_call(
+        "chat.postMessage",
+        where=lambda c: c.params.get("channel") == channel and "is *resolved*" in c.params["text"],
+        timeout=10,
+    )
+    assert archive_due(client, 7, soon) == 1
+    [archived] = slack.calls_to("conversations.archive")
+    assert archived.params["channel"] == incident.channel_id
