@@ -14,7 +14,12 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 
 from bot.config import Mode, Settings, database_url_from_env, incidents_channel_from_env
-from incident_common.environment import ConfigError, database_url, log_format_from_env
+from incident_common.environment import (
+    ConfigError,
+    database_url,
+    log_format_from_env,
+    without_password,
+)
 from incident_common.logs import configure_logging
 
 log = logging.getLogger("incident_bot")
@@ -77,42 +82,56 @@ def _migrate(env: Mapping[str, str]) -> int:
 
 def _import_response(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     configure_logging(log_format_from_env(env), level=logging.WARNING)
-    import json
+    from bot.domain.reminder_settings import ReminderSettings
+    from bot.jobs.response_import import ImportProblem, prepare_target, printer, run_import
 
-    from peewee import DatabaseError
-
-    from bot.jobs.response_import import ImportProblem, printer, run_import
-    from models import init_database, migrate
-
-    source = database_url("--from", args.source)
-    if args.report:
-        try:
-            # Before hours of work, not after: a report that cannot be written is said now.
-            open(args.report, "a", encoding="utf-8").close()
-        except OSError as error:
-            print(f"incident-bot: cannot write --report {args.report}: {error}", file=sys.stderr)
-            return 2
-    try:
-        init_database(database_url_from_env(env))
-        migrate()
-    except DatabaseError as error:
-        print(f"incident-bot: cannot use DATABASE_URL: {error}".strip(), file=sys.stderr)
+    source, target = database_url("--from", args.source), database_url_from_env(env)
+    announcements, reminders = incidents_channel_from_env(env), ReminderSettings.from_env(env)
+    # Before hours of work, not after: a report that cannot be written is said now.
+    if args.report and not _write_report(args.report, {}):
         return 2
+    print(
+        f"Importing from {without_password(source)} into {without_password(target)}"
+        + (" (dry run: nothing is written)" if args.dry_run else ""),
+        file=sys.stderr,
+    )
     try:
+        prepare_target(target, source, dry_run=args.dry_run)
         report = run_import(
             source,
             dry_run=args.dry_run,
-            announcements_channel=incidents_channel_from_env(env),
+            announcements_channel=announcements,
             progress=printer(),
+            reminders=reminders,
         )
     except ImportProblem as problem:
         print(f"incident-bot: {problem}", file=sys.stderr)
+        if args.report:
+            _write_report(args.report, {"error": str(problem)})
         return 2
+    except KeyboardInterrupt:
+        print(
+            "\nincident-bot: interrupted; every batch finished so far is kept: run the same "
+            "command again to go on",
+            file=sys.stderr,
+        )
+        return 130
     print("\n".join(report.lines()))
     if args.report:
-        with open(args.report, "w", encoding="utf-8") as out:
-            json.dump(report.as_json(), out, indent=2, ensure_ascii=False)
+        _write_report(args.report, {"target": without_password(target), **report.as_json()})
     return 1 if report.failed else 0
+
+
+def _write_report(path: str, body: dict[str, object]) -> bool:
+    import json
+
+    try:
+        with open(path, "w", encoding="utf-8") as out:
+            json.dump(body, out, indent=2, ensure_ascii=False)
+    except OSError as error:
+        print(f"incident-bot: cannot write --report {path}: {error}", file=sys.stderr)
+        return False
+    return True
 
 
 def _demo(args: argparse.Namespace) -> int:

@@ -10,7 +10,12 @@ from urllib.parse import urlparse
 
 from bot.domain.numbers import whole_number
 from bot.domain.reminder_settings import ReminderSettings
-from incident_common.environment import ConfigError, database_url, log_format_from_env
+from incident_common.environment import (
+    ConfigError,
+    database_url,
+    log_format_from_env,
+    without_password,
+)
 
 DEFAULT_DATABASE_URL = "sqlite:///incidents.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
@@ -48,7 +53,7 @@ class Settings:
     def __repr__(self) -> str:
         # Settings end up in tracebacks and debug logs; never let the secrets go with them.
         return (
-            f"Settings(mode={self.mode!r}, database={_redact_url(self.database_url)!r}, "
+            f"Settings(mode={self.mode!r}, database={without_password(self.database_url)!r}, "
             f"slack_api_url={self.slack_api_url!r}, incidents_channel={self.incidents_channel!r}, "
             f"viewer_base_url={self.viewer_base_url!r})"
         )
@@ -134,13 +139,6 @@ def _optional_days(name: str, value: str) -> int | None:
     if days is None or days < 1:
         raise ConfigError(f"{name} must be a whole number of days (1 or more), not {value!r}")
     return days
-
-
-def _redact_url(url: str) -> str:
-    parsed = urlparse(url)
-    if parsed.password:
-        return url.replace(f":{parsed.password}@", ":***@", 1)
-    return url
 
 
 def incidents_channel_from_env(env: Mapping[str, str]) -> str | None:

@@ -22,6 +22,12 @@ def log_format_from_env(env: Mapping[str, str]) -> str:
     return value
 
 
+def without_password(url: str) -> str:
+    """`url` fit to show or log: its password, if any, replaced by ***."""
+    password = urlparse(url).password
+    return url.replace(f":{password}@", ":***@", 1) if password else url
+
+
 def database_url(name: str, url: str) -> str:
     """`url` if it names a database either program can open; else a ConfigError naming
     `name` (a variable or an option) and what is wrong, never the password."""

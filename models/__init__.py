@@ -1,7 +1,7 @@
 """The Peewee models shared by the bot and the viewer, and the database they live in."""
 
 from models.audit import AuditEntry, Delivery
-from models.db import BaseModel, db, init_database, migrate
+from models.db import BaseModel, db, init_database, migrate, pending_migrations
 from models.draft import DraftSource
 from models.imports import ImportedRow
 from models.incident import (
@@ -40,4 +40,5 @@ __all__ = [
     "db",
     "init_database",
     "migrate",
+    "pending_migrations",
 ]

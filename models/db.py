@@ -175,6 +175,13 @@ def migrate(database: Database | None = None) -> list[str]:
     return applied
 
 
+def pending_migrations(database: Database | None = None) -> list[str]:
+    """The migrations `migrate` would apply, in order (none when the schema is current)."""
+    database = database or db.obj
+    with database.connection_context():
+        return [m.name for m in _runner(database).status() if m.path is not None and not m.applied]
+
+
 def _runner(database: Database) -> Runner:
     return Runner(database, os.fspath(MIGRATIONS_DIR), table_name="schema_migration")
 

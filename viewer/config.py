@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from incident_common.environment import ConfigError, database_url
+from incident_common.environment import ConfigError, database_url, without_password
 
 DEFAULT_DATABASE_URL = "sqlite:///incidents.db"
 DEFAULT_TIMEZONE = "Europe/London"
@@ -185,7 +185,7 @@ class Settings:
     def __repr__(self) -> str:
         # The database URL may carry a password; keep it out of logs and tracebacks.
         return (
-            f"Settings(database_url={_without_password(self.database_url)!r}, "
+            f"Settings(database_url={without_password(self.database_url)!r}, "
             f"timezone={self.timezone!r}, "
             f"slack_workspace_url={self.slack_workspace_url!r}, "
             f"show_private={self.show_private!r}, auth={self.auth!r})"
@@ -219,11 +219,6 @@ class Settings:
             auth=AuthSettings.from_env(env),
             audit_database_url=get("VIEWER_AUDIT_DATABASE_URL") or None,
         )
-
-
-def _without_password(url: str) -> str:
-    password = urlparse(url).password
-    return url.replace(f":{password}@", ":***@", 1) if password else url
 
 
 def _check_timezone(name: str, value: str) -> str:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 _MENTION = re.compile(r"<@[UW][A-Z0-9]+>")
+_TOKEN = re.compile(r"<([^<>]*)>")
 
 
 def escape(text: str) -> str:
@@ -21,3 +23,31 @@ def escape_but_mentions(text: str) -> str:
         out += [escape(text[last : match.start()]), match.group(0)]
         last = match.end()
     return "".join([*out, escape(text[last:])])
+
+
+def readable(text: str, name_of: Callable[[str], str] | None = None) -> str:
+    """Slack's markup as the plain text a person would read: "<@U1|bob>" → "@bob",
+    "<!here>" → "@here", "<#C1|ops>" → "#ops", "<https://x|docs>" → "docs (https://x)",
+    and the escaped &, <, > back to themselves. `name_of` names a user id given no label."""
+
+    def one(match: re.Match[str]) -> str:
+        inner = match.group(1)
+        target, _, label = inner.partition("|")
+        if target.startswith("@"):
+            user = target[1:]
+            return "@" + (label or (name_of(user) if name_of else "") or user)
+        if target.startswith("#"):
+            return "#" + (label or target[1:])
+        if target.startswith("!"):
+            word = target[1:].split("^", 1)[0]
+            if word == "subteam":
+                return "@" + (label.lstrip("@") or "group")
+            if word == "date":
+                return label or "a date"
+            return "@" + (label.lstrip("@") or word)
+        if label and label != target:
+            return f"{label} ({target})"
+        return target
+
+    plain = _TOKEN.sub(one, text)
+    return plain.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

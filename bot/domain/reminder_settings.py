@@ -42,6 +42,13 @@ class ReminderSettings:
         minutes = self.update_minutes.get(severity) if severity is not None else None
         return dt.timedelta(minutes=minutes) if minutes else None
 
+    def day_start(self, moment: dt.datetime) -> dt.datetime:
+        """When working hours start on `moment`'s day (in the zone), in UTC: what names that
+        day's open-for-long reminder."""
+        local = moment.astimezone(self.zone)
+        start = dt.datetime.combine(local.date(), self.working_start, self.zone)
+        return start.astimezone(dt.UTC)
+
     def is_working_time(self, moment: dt.datetime) -> bool:
         local = moment.astimezone(self.zone)
         return (

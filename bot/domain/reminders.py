@@ -127,9 +127,7 @@ def _situations(
         and settings.is_working_time(now)
     ):
         # Today's working-day start identifies today's reminder, whenever it goes out.
-        local = now.astimezone(settings.zone)
-        start = dt.datetime.combine(local.date(), settings.working_start, settings.zone)
-        found[OPEN_LONG] = _Situation(start.astimezone(dt.UTC), reported)
+        found[OPEN_LONG] = _Situation(settings.day_start(now), reported)
     return found
 
 

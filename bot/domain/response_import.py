@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.domain.lifecycle import Change, describe
+from bot.domain.reminder_settings import ReminderSettings
 from models import (
     AuditEntry,
     ChannelMember,
@@ -457,7 +458,9 @@ class ChangedHere(Exception):
     its record here wins over the fork's."""
 
 
-def store(batch: list[Planned], *, source_label: str, by: str) -> dict[int, Outcomes]:
+def store(
+    batch: list[Planned], *, source_label: str, by: str, reminders: ReminderSettings
+) -> dict[int, Outcomes]:
     """Write every plan in `batch` in the caller's transaction, a few statements per table
     for the whole batch. A replaced incident loses what an earlier import wrote, if the bot
     has not touched it since (ChangedHere). NumberTaken if an incident declared here has a
@@ -469,7 +472,7 @@ def store(batch: list[Planned], *, source_label: str, by: str) -> dict[int, Outc
     now = utcnow()
     before = {p.plan.number: _replace(p, source_label, now) for p in batch if p.replacing}
     insert_rows(Incident, [_live_from(p.plan, now) for p in batch if not p.replacing])
-    insert_rows(Reminder, [r for p in batch for r in _reminded(p.plan, now)])
+    insert_rows(Reminder, [r for p in batch for r in _reminded(p.plan, now, reminders)])
     held = _held_here([p.plan.number for p in batch])
     timeline = {
         p.plan.number: [e for e in p.plan.timeline if (p.plan.number, e["message_ts"]) not in held]
@@ -499,13 +502,8 @@ def _replace(planned: Planned, source_label: str, now: dt.datetime) -> RowDigest
     """The incident's row brought up to date, what the last import wrote for it gone; what
     that import noted of its rows (None if it noted none)."""
     number = planned.plan.number
-    seen = ImportedRow.get_or_none(
-        (ImportedRow.source == source_label)
-        & (ImportedRow.kind == "incident")
-        & (ImportedRow.old_id == str(number))
-    )
-    note = json.loads(seen.note) if seen is not None and seen.note else None
-    if not isinstance(note, dict) or _noted_counts(note) != _as_now(number):
+    note = _untouched(number, source_label)
+    if note is None:
         raise ChangedHere(number)
     _forget(number)
     fields = {k: v for k, v in _live_from(planned.plan, now).items() if k != "id"}
@@ -514,9 +512,19 @@ def _replace(planned: Planned, source_label: str, now: dt.datetime) -> RowDigest
     return rows if isinstance(rows, dict) else None
 
 
-def _noted_counts(note: dict[str, Any]) -> Any:
+def _untouched(number: int, source_label: str) -> dict[str, Any] | None:
+    """What the last import noted of the incident, if the bot has not changed it since;
+    None if it has (or no import noted it)."""
+    seen = ImportedRow.get_or_none(
+        (ImportedRow.source == source_label)
+        & (ImportedRow.kind == "incident")
+        & (ImportedRow.old_id == str(number))
+    )
+    note = json.loads(seen.note) if seen is not None and seen.note else None
+    if not isinstance(note, dict):
+        return None
     # An import before the rows were noted kept the counts alone.
-    return note.get("written", note)
+    return note if note.get("written", note) == _as_now(number) else None
 
 
 # Per kind of row ("timeline entries", "follow-ups", "participants"): the source row each
@@ -576,6 +584,28 @@ def noted_sizes(note: str | None) -> dict[str, int]:
     return {kind: len(keyed) for kind, keyed in rows.items() if isinstance(keyed, dict)}
 
 
+def restamp(plan: Plan, *, source_label: str, reminders: ReminderSettings) -> bool:
+    """An open incident imported before and not run here since (no change, no reminder of
+    the bot's): its reminders count from this import, not an earlier one, so the import
+    run at the cut-over is the one the bot's first start goes by. False if the bot has run
+    it (its reminders are the bot's now) or it is closed."""
+    number = plan.number
+    if plan.incident["status"] == Status.RESOLVED:
+        return False
+    reminded_here = Reminder.select().where(
+        (Reminder.incident == number) & (Reminder.claimed_by != IMPORTED_BY)
+    )
+    if reminded_here.exists() or _untouched(number, source_label) is None:
+        return False
+    now = utcnow()
+    Incident.update(last_update_at=now).where(Incident.id == number).execute()
+    Reminder.delete().where(
+        (Reminder.incident == number) & (Reminder.claimed_by == IMPORTED_BY)
+    ).execute()
+    insert_rows(Reminder, _reminded(plan, now, reminders))
+    return True
+
+
 def _written(timeline: list[dict[str, Any]], actions: list[dict[str, Any]]) -> dict[str, int]:
     """What an import wrote for an incident, in the terms `_as_now` reads back."""
     return {
@@ -627,10 +657,11 @@ def _live_from(plan: Plan, now: dt.datetime) -> dict[str, Any]:
     return {**plan.incident, "last_update_at": now if is_open else None}
 
 
-def _reminded(plan: Plan, now: dt.datetime) -> list[dict[str, Any]]:
+def _reminded(plan: Plan, now: dt.datetime, settings: ReminderSettings) -> list[dict[str, Any]]:
     """For an open incident, the reminders due at the import (no lead, no severity, open
     for long) as if sent then: the fork reminded people already, and the cut-over does not
-    greet the team with a reminder for every old incident."""
+    greet the team with a reminder for every old incident. Today's open-for-long counts as
+    sent even before working hours: the daily one starts on the next working day."""
     incident = plan.incident
     if incident["status"] == Status.RESOLVED:
         return []
@@ -639,16 +670,16 @@ def _reminded(plan: Plan, now: dt.datetime) -> list[dict[str, Any]]:
         for kind, unset in (
             (ReminderKind.NO_LEAD, incident["lead_id"] is None),
             (ReminderKind.NO_SEVERITY, incident["severity"] is None),
-            # Today's "open for long" counts as sent: the daily one starts tomorrow.
             (ReminderKind.OPEN_LONG, True),
         )
         if unset
     ]
+    today = max(now, settings.day_start(now))
     return [
         {
             "incident": plan.number,
             "kind": kind,
-            "due_at": now,
+            "due_at": today if kind == ReminderKind.OPEN_LONG else now,
             "basis": incident["reported_at"],
             "claimed_at": now,
             "claimed_by": IMPORTED_BY,

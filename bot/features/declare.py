@@ -16,12 +16,12 @@ from slack_sdk.errors import SlackApiError
 
 from bot.domain import incidents, people, permissions
 from bot.domain.incidents import Declaration, title_problem
+from bot.domain.mrkdwn import readable
 from bot.domain.numbers import whole_number
 from bot.features.deps import Deps, bind
 from bot.slack import answers, blocks, modals
 from bot.slack.actors import actor, organisation
 from bot.slack.answers import Where
-from bot.slack.command_text import readable
 from bot.slack.opening import RETRY, open_in_slack
 from bot.slack.people import look_up_together
 from models import SEVERITIES, Source

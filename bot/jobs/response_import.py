@@ -10,17 +10,20 @@ incident costs only itself.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import getpass
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
+from urllib.parse import urlparse
 
 from peewee import DatabaseError
 
 from bot.domain import response_import as mapping
+from bot.domain.reminder_settings import ReminderSettings
 from bot.domain.response_import import Bundle, ChangedHere, NumberTaken, Person, Planned
-from models import ImportedRow, db
+from models import ImportedRow, db, init_database, migrate, pending_migrations
 from models import response as source_tables
 from models.db import write_transaction
 
@@ -51,6 +54,11 @@ class Report:
         for kind, size in sizes.items():
             self.count(kind, "unchanged", size)
 
+    def fail(self, kind: str, old_id: object, error: str) -> None:
+        # The database's own words, on one line (PostgreSQL adds DETAIL lines).
+        first = " ".join(error.split()) if error else "failed"
+        self.failed.append({"kind": kind, "id": old_id, "error": first[:300]})
+
     def skip(self, kind: str, old_id: object, reason: str) -> None:
         self.count(kind, "skipped")
         self.skipped.append({"kind": kind, "id": old_id, "reason": reason})
@@ -65,7 +73,11 @@ class Report:
         }
 
     def lines(self) -> list[str]:
-        out = ["Dry run: nothing was imported." if self.dry_run else "Import finished."]
+        out = [
+            "Dry run: nothing was written; what the import would do:"
+            if self.dry_run
+            else "Import finished."
+        ]
         for kind, row in self.counts.items():
             out.append(f"  {kind}: " + ", ".join(f"{n} {word}" for word, n in row.items()))
         out += [f"  skipped {s['kind']} {s['id']}: {s['reason']}" for s in self.skipped]
@@ -143,12 +155,42 @@ def _known(label: str) -> dict[int, Known]:
     return {int(row.old_id): Known(row.fingerprint, mapping.noted_sizes(row.note)) for row in rows}
 
 
+def prepare_target(target_url: str, source_url: str, *, dry_run: bool) -> None:
+    """Point the models at DATABASE_URL, checked and migrated (as `migrate` does); an
+    ImportProblem when it is the source, a response database, or (for a dry run, which
+    writes nothing, not even the schema) not migrated."""
+    target, source = urlparse(target_url), urlparse(source_url)
+    if (target.hostname, target.port, target.path) == (source.hostname, source.port, source.path):
+        raise ImportProblem(
+            "DATABASE_URL and --from name the same database; DATABASE_URL is this bot's "
+            "database, which the import writes into"
+        )
+    try:
+        database = init_database(target_url)
+        with database.connection_context():
+            if database.table_exists(source_tables.RIncident._meta.table_name):
+                raise ImportProblem(
+                    "DATABASE_URL is a response database (it has response_incident); point "
+                    "it at this bot's database: the import only reads response's"
+                )
+        pending = pending_migrations(database)
+        if pending and dry_run:
+            raise ImportProblem(
+                f"DATABASE_URL is not migrated ({', '.join(pending)} pending); a dry run "
+                "writes nothing, not even the schema: run incident-bot migrate first"
+            )
+        migrate(database)
+    except DatabaseError as error:
+        raise ImportProblem(f"cannot use DATABASE_URL: {error}".strip()) from error
+
+
 def run_import(
     source_url: str,
     *,
     dry_run: bool = False,
     announcements_channel: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    reminders: ReminderSettings | None = None,
 ) -> Report:
     """Import into the database `models.db` points at (migrated already)."""
     report = Report(dry_run=dry_run)
@@ -172,84 +214,175 @@ def run_import(
         raise ImportProblem(f"cannot read the source database: {error}".strip()) from error
     finally:
         source_tables.source_db.close()
-    label = mapping.TOOL  # the tool, whatever the database is called: a copy is the same source
     if announcements_channel is None and any((b.headline or {}).get("message_ts") for b in bundles):
         report.warnings.append(
             "INCIDENTS_CHANNEL is not set, so the fork's headline posts are not linked as "
             "announcements; set it to the incidents channel's id and run the import again"
         )
+    report.warnings += _shared_channels(bundles) + _long_open(bundles)
+    run = _Run(
+        people=people,
+        # The tool, whatever the database is called: a copy is the same source.
+        label=mapping.TOOL,
+        announcements=announcements_channel,
+        reminders=reminders or ReminderSettings(),
+        report=report,
+        by=who_runs_it(),
+    )
     with db.connection_context():
-        _write(people, bundles, label, report, announcements_channel, progress, dry_run)
+        _write(run, bundles, progress, dry_run)
     return report
 
 
+def _shared_channels(bundles: list[Bundle]) -> list[str]:
+    """response can give two incidents one Slack channel (it reuses a channel whose name is
+    taken); here a channel belongs to one incident. The open one keeps it, else the newest;
+    the others come across without it, and the report says so."""
+    holders: dict[str, list[Bundle]] = {}
+    for bundle in bundles:
+        channel = (bundle.channel or {}).get("channel_id")
+        if channel:
+            holders.setdefault(channel, []).append(bundle)
+    said = []
+    for channel, sharing in holders.items():
+        if len(sharing) < 2:
+            continue
+        keeper = max(sharing, key=lambda b: (_is_open(b), b.incident["id"]))
+        others = [b for b in sharing if b is not keeper]
+        for bundle in others:
+            bundle.channel = None
+        numbers = ", ".join(str(n) for n in sorted(b.incident["id"] for b in sharing))
+        said.append(
+            f"Slack channel {channel} was the channel of incidents {numbers} in response; "
+            f"incident {keeper.incident['id']} keeps it "
+            + ("(it is open)" if _is_open(keeper) else "(the newest)")
+            + ", the others come across without a channel"
+        )
+    return said
+
+
+def _is_open(bundle: Bundle) -> bool:
+    return bundle.incident["end_time"] is None and not bundle.incident["report_only"]
+
+
+LONG_OPEN = dt.timedelta(days=30)
+
+
+def _long_open(bundles: list[Bundle]) -> list[str]:
+    """Incidents left open in response for long: here they are reminded of every working
+    day until someone resolves them, so the team hears of them now."""
+    now = dt.datetime.now(dt.UTC)
+    stale = []
+    for bundle in bundles:
+        reported = mapping.as_utc(bundle.incident["report_time"])
+        if _is_open(bundle) and reported is not None and now - reported > LONG_OPEN:
+            stale.append(f"{bundle.incident['id']} (since {reported:%Y-%m-%d})")
+    if not stale:
+        return []
+    return [
+        "incidents open in response for more than 30 days: " + ", ".join(stale) + "; here "
+        "the bot reminds their channels every working day until they are resolved, so "
+        "resolve the ones that are over (in response before the final import, or here)"
+    ]
+
+
+@dataclass
+class _Run:
+    """One import: what it reads with, what it writes with, and what it reports."""
+
+    people: dict[int, Person]
+    label: str
+    announcements: str | None
+    reminders: ReminderSettings
+    report: Report
+    by: str
+    known: dict[int, Known] = field(default_factory=dict)
+
+    def store(self, planned: list[Planned]) -> dict[int, mapping.Outcomes]:
+        return mapping.store(planned, source_label=self.label, by=self.by, reminders=self.reminders)
+
+
 def _write(
-    people: dict[int, Person],
+    run: _Run,
     bundles: list[Bundle],
-    label: str,
-    report: Report,
-    announcements: str | None,
     progress: Callable[[int, int], None] | None,
     dry_run: bool,
 ) -> None:
     # A dry run is one transaction rolled back at the end: the same work, the same report.
     with write_transaction() if dry_run else contextlib.nullcontext() as outer:
-        _people_in(people, label, report)
-        known = _known(label)
+        _people_in(run)
+        run.known = _known(run.label)
+        restamped = 0
         for start in range(0, len(bundles), BATCH):
-            _batch(bundles[start : start + BATCH], people, label, known, report, announcements)
+            restamped += _batch(run, bundles[start : start + BATCH])
             if outer is None:
                 # After every batch: an interrupted import leaves numbering right too.
                 _continue_numbering()
             if progress is not None:
                 progress(min(start + BATCH, len(bundles)), len(bundles))
+        if restamped:
+            run.report.warnings.append(
+                f"the reminders of {restamped} open incidents imported before count from "
+                "this import now (the bot has not run them yet)"
+            )
         if outer is not None:
             outer.rollback()
 
 
-def _people_in(people: dict[int, Person], label: str, report: Report) -> None:
-    unique = {person.user_id: person for person in people.values()}
+def _people_in(run: _Run) -> None:
+    unique = {person.user_id: person for person in run.people.values()}
     with write_transaction():
         for person in unique.values():
-            outcome = mapping.store_person(person, source_label=label)
-            report.count("people", "unchanged" if outcome == "known" else outcome)
+            outcome = mapping.store_person(person, source_label=run.label)
+            run.report.count("people", "unchanged" if outcome == "known" else outcome)
 
 
-def _batch(
-    bundles: list[Bundle],
-    people: dict[int, Person],
-    label: str,
-    known: dict[int, Known],
-    report: Report,
-    announcements: str | None,
-) -> None:
+def _batch(run: _Run, bundles: list[Bundle]) -> int:
+    """Write one batch of incidents; how many unchanged open ones had their reminders
+    counted from this import."""
     planned: list[Planned] = []
+    still_open: list[Bundle] = []
     for bundle in bundles:
-        number, digest = bundle.incident["id"], bundle.digest(announcements)
-        seen = known.get(number)
+        number, digest = bundle.incident["id"], bundle.digest(run.announcements)
+        seen = run.known.get(number)
         if seen is not None and seen.digest == digest:
-            report.unchanged(seen.sizes)
+            run.report.unchanged(seen.sizes)
+            if _is_open(bundle):
+                still_open.append(bundle)
             continue
-        replacing = number in known
         try:
-            plan = mapping.plan(bundle, people, announcements)
+            plan = mapping.plan(bundle, run.people, run.announcements)
         except (KeyError, TypeError, ValueError) as error:
-            report.failed.append({"kind": "incidents", "id": number, "error": repr(error)[:300]})
+            run.report.fail("incidents", number, repr(error))
             continue
-        planned.append(Planned(plan, digest, replacing))
-    if not planned:
-        return
-    try:
-        with write_transaction():
-            stored = mapping.store(planned, source_label=label, by=who_runs_it())
-    except (DatabaseError, NumberTaken, ChangedHere, ValueError):
-        # One at a time, each in its own transaction: the one that fails costs only itself.
-        stored = {}
+        planned.append(Planned(plan, digest, number in run.known))
+    if planned:
+        try:
+            with write_transaction():
+                stored = run.store(planned)
+        except (DatabaseError, NumberTaken, ChangedHere, ValueError):
+            # One at a time, each in its own transaction: the one that fails costs only itself.
+            stored = {}
+            for p in planned:
+                stored.update(_alone(run, p))
         for p in planned:
-            stored.update(_alone(p, label, report))
-    for p in planned:
-        if p.plan.number in stored:
-            known[p.plan.number] = _stored(p, stored[p.plan.number], report)
+            if p.plan.number in stored:
+                run.known[p.plan.number] = _stored(p, stored[p.plan.number], run.report)
+    return _restamp(run, still_open)
+
+
+def _restamp(run: _Run, bundles: list[Bundle]) -> int:
+    if not bundles:
+        return 0
+    with write_transaction():
+        return sum(
+            mapping.restamp(
+                mapping.plan(b, run.people, run.announcements),
+                source_label=run.label,
+                reminders=run.reminders,
+            )
+            for b in bundles
+        )
 
 
 def _stored(planned: Planned, outcomes: mapping.Outcomes, report: Report) -> Known:
@@ -262,18 +395,18 @@ def _stored(planned: Planned, outcomes: mapping.Outcomes, report: Report) -> Kno
     return Known(planned.digest, sizes)
 
 
-def _alone(planned: Planned, label: str, report: Report) -> dict[int, mapping.Outcomes]:
+def _alone(run: _Run, planned: Planned) -> dict[int, mapping.Outcomes]:
     number = planned.plan.number
     try:
         with write_transaction():
-            return mapping.store([planned], source_label=label, by=who_runs_it())
+            return run.store([planned])
     except NumberTaken:
-        report.skip("incidents", number, "an incident declared here already has this number")
+        run.report.skip("incidents", number, "an incident declared here already has this number")
     except ChangedHere:
         # Run by this bot since the import: the bot's record wins over the fork's.
-        report.skip("incidents", number, "changed here since it was imported; kept as it is")
+        run.report.skip("incidents", number, "changed here since it was imported; kept as it is")
     except (DatabaseError, ValueError) as error:
-        report.failed.append({"kind": "incidents", "id": number, "error": str(error)[:300]})
+        run.report.fail("incidents", number, str(error))
     return {}
 
 

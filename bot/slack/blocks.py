@@ -7,8 +7,7 @@ from typing import Any
 
 from bot.domain import durations
 from bot.domain.lifecycle import Markup
-from bot.domain.mrkdwn import escape
-from bot.slack.command_text import readable
+from bot.domain.mrkdwn import escape, readable
 from models import Incident
 from models.fields import utcnow
 

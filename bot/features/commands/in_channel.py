@@ -15,9 +15,10 @@ from slack_sdk.errors import SlackApiError
 
 from bot.domain import actions, durations, incidents, lifecycle, people, permissions
 from bot.domain.lifecycle import Actor, NotAllowed, Outcome, describe
+from bot.domain.mrkdwn import readable
 from bot.slack import blocks
 from bot.slack.channels import channel_name, rename_target
-from bot.slack.command_text import Named, first_person, readable
+from bot.slack.command_text import Named, first_person
 from bot.slack.people import look_up
 from models import Incident, Kind
 from models.fields import utcnow

@@ -13,6 +13,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.domain import incidents
+from bot.domain.mrkdwn import readable
 from bot.features import declare, update_modal
 from bot.features.commands import in_channel
 from bot.features.commands.in_channel import Invocation, Reply
@@ -20,7 +21,7 @@ from bot.features.deps import Deps, bind
 from bot.slack import answers, blocks, mirror
 from bot.slack.actors import actor, organisation
 from bot.slack.answers import Where
-from bot.slack.command_text import CommandText, after_bot_mention, parse, readable
+from bot.slack.command_text import CommandText, after_bot_mention, parse
 from bot.slack.opening import RETRY
 from models import Incident, Source
 

@@ -36,6 +36,14 @@ def _import(source: str, **options: Any) -> Report:
     return run_import(source, **options)
 
 
+def incident_channel(url: str, number: int) -> str:
+    with psycopg2.connect(url) as connection, connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT channel_id FROM response_commschannel WHERE incident_id = %s", (number,)
+        )
+        return str(cursor.fetchone()[0])
+
+
 def _sql(url: str, statement: str, *args: object) -> None:
     with psycopg2.connect(url) as connection, connection.cursor() as cursor:
         cursor.execute(statement, args)
@@ -275,6 +283,59 @@ def test_a_source_url_that_names_no_database_is_said_plainly(
     assert said in capsys.readouterr().err
 
 
+def test_the_fork_itself_is_refused_as_target(
+    source: str, response_template: str, tmp_path, capsys
+) -> None:
+    out = tmp_path / "report.json"
+    for target in (source, source + "?connect_timeout=3"):
+        code = main(
+            ["import-response", "--from", source, "--report", str(out)],
+            env={"DATABASE_URL": target},
+        )
+        assert code == 2
+        assert "DATABASE_URL and --from name the same database" in capsys.readouterr().err
+        assert "same database" in json.loads(out.read_text())["error"]
+    # A copy of the fork under another name: a response database all the same.
+    with response_database(template=response_template) as copy:
+        code = main(["import-response", "--from", source], env={"DATABASE_URL": copy})
+        assert code == 2
+        assert "DATABASE_URL is a response database" in capsys.readouterr().err
+        with psycopg2.connect(copy) as connection, connection.cursor() as cursor:
+            cursor.execute("SELECT to_regclass('incident')")
+            assert cursor.fetchone() == (None,)  # nothing of this bot's written there
+
+
+def test_a_dry_run_does_not_migrate_the_target(source: str, tmp_path, capsys) -> None:
+    fresh = tmp_path / "fresh.db"
+    code = main(
+        ["import-response", "--from", source, "--dry-run"],
+        env={"DATABASE_URL": f"sqlite:///{fresh}"},
+    )
+    assert code == 2
+    assert "run incident-bot migrate first" in capsys.readouterr().err
+    assert main(["migrate"], env={"DATABASE_URL": f"sqlite:///{fresh}"}) == 0
+    code = main(
+        ["import-response", "--from", source, "--dry-run"],
+        env={"DATABASE_URL": f"sqlite:///{fresh}"},
+    )
+    said = capsys.readouterr()
+    assert code == 0 and "Dry run: nothing was written" in said.out
+    assert f"into sqlite:///{fresh} (dry run: nothing is written)" in said.err
+
+
+def test_ctrl_c_says_how_to_go_on(
+    database, database_url: str, source: str, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupt(done: int, total: int) -> None:
+        raise KeyboardInterrupt  # what Ctrl-C raises, after the first batch
+
+    monkeypatch.setattr("bot.jobs.response_import.printer", lambda: interrupt)
+    code = main(["import-response", "--from", source], env={"DATABASE_URL": database_url})
+    assert code == 130
+    assert "interrupted; every batch finished so far is kept" in capsys.readouterr().err
+    assert _counts(database)["Incident"] == 100
+
+
 def test_a_report_that_cannot_be_written_is_said_before_the_import(
     database, database_url: str, source: str, tmp_path, capsys
 ) -> None:
@@ -416,12 +477,80 @@ def test_the_daily_open_for_long_reminder_starts_the_day_after_the_import(
     assert {r.incident_id for r in tomorrow if r.kind == "open_long"} >= open_ones
 
 
+def test_an_import_before_working_hours_counts_that_days_open_for_long_as_sent(
+    database, source: str
+) -> None:
+    """The cut-over at 06:30 on a Thursday: no round of reminders at 09:00 that morning."""
+    imported_at = dt.datetime(2026, 12, 3, 6, 30, tzinfo=dt.UTC)
+    with freeze_time(imported_at):
+        _import(source)
+    settings = ReminderSettings(update_minutes={})
+    open_ones = {72, 85, 161, 253}
+    morning = reminders.due(dt.datetime(2026, 12, 3, 9, 5, tzinfo=dt.UTC), settings)
+    assert [r for r in morning if r.incident_id in open_ones] == []
+    friday = reminders.due(dt.datetime(2026, 12, 4, 9, 5, tzinfo=dt.UTC), settings)
+    assert {r.incident_id for r in friday if r.kind == "open_long"} >= open_ones
+
+
+def test_reminders_count_from_the_last_import_until_the_bot_runs_the_incident(
+    database, source: str
+) -> None:
+    """Imported for a trial on Monday, again at the cut-over on Saturday: the first start
+    goes by Saturday's import, not by Monday's."""
+    trial = dt.datetime(2026, 11, 30, 10, 0, tzinfo=dt.UTC)
+    cut_over = dt.datetime(2026, 12, 5, 10, 0, tzinfo=dt.UTC)
+    with freeze_time(trial):
+        _import(source)
+    with freeze_time(cut_over):
+        report = _import(source)
+    assert report.counts["incidents"]["unchanged"] == 314
+    assert any("reminders of 5 open incidents" in w for w in report.warnings)
+    settings = ReminderSettings(update_minutes={n: 30 for n in (1, 2, 3, 4)})
+    open_ones = {72, 85, 161, 253, 314}
+    soon = reminders.due(cut_over + dt.timedelta(minutes=10), settings)
+    assert [r for r in soon if r.incident_id in open_ones] == []
+    # Once the bot has reminded an incident's channel, the next import leaves its
+    # reminders alone: they are the bot's.
+    later = cut_over + dt.timedelta(minutes=31)
+    [due] = [r for r in reminders.due(later, settings) if r.incident_id == 253]
+    assert reminders.claim(due, later, by="bot-1") is not None
+    with freeze_time(later + dt.timedelta(minutes=5)):
+        again = _import(source)
+    assert any("reminders of 4 open incidents" in w for w in again.warnings)
+    with database.connection_context():
+        assert incident_of(database, 253).last_update_at == cut_over
+
+
+def test_two_incidents_on_one_slack_channel_both_come_across(database, source: str) -> None:
+    """response reuses a channel whose name is taken; here a channel has one incident."""
+    open_channel = incident_channel(source, 72)
+    _sql(
+        source,
+        "UPDATE response_commschannel SET channel_id = %s WHERE incident_id = 5",
+        open_channel,
+    )
+    report = _import(source)
+    assert not report.failed
+    assert incident_of(database, 72).channel_id == open_channel
+    assert incident_of(database, 5).channel_id is None
+    [said] = [w for w in report.warnings if open_channel in w]
+    assert "incidents 5, 72" in said and "incident 72 keeps it (it is open)" in said
+
+
+def test_incidents_left_open_for_long_in_the_fork_are_named(database, source: str) -> None:
+    with freeze_time(dt.datetime(2026, 12, 5, 10, 0, tzinfo=dt.UTC)):
+        report = _import(source)
+    [said] = [w for w in report.warnings if "open in response for more than 30 days" in w]
+    assert "72 (since 2023-06-06)" in said and "every working day" in said
+
+
 def test_without_the_incidents_channel_the_report_says_headlines_are_not_linked(
     database, source: str, database_url: str, capsys
 ) -> None:
     report = _import(source)
     assert any("INCIDENTS_CHANNEL is not set" in w for w in report.warnings)
-    assert not _import(source, announcements_channel="C07INCIDNTS").warnings
+    linked = _import(source, announcements_channel="C07INCIDNTS")
+    assert not any("INCIDENTS_CHANNEL" in w for w in linked.warnings)
     code = main(
         ["import-response", "--from", source],
         env={"DATABASE_URL": database_url, "INCIDENTS_CHANNEL": "#incidents"},

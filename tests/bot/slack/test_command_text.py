@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.slack.command_text import Named, after_bot_mention, first_person, parse, readable
+from bot.slack.command_text import Named, after_bot_mention, first_person, parse
 
 BOT = "U06HBQK1R2S"
 
@@ -40,16 +40,3 @@ def test_people_named_in_slacks_markup_or_typed() -> None:
     # Not people: an address, or everyone in the channel.
     assert first_person("mail ops@example.com").typed_name is None
     assert first_person("tell @here").typed_name is None
-
-
-def test_slacks_markup_reads_as_plain_text() -> None:
-    assert readable("<!here> db &lt;down&gt; &amp; <@U1|bob> asked") == (
-        "@here db <down> & @bob asked"
-    )
-    assert readable("see <#C1|ops> and <https://x.example/a|the runbook>") == (
-        "see #ops and the runbook (https://x.example/a)"
-    )
-    assert readable("<@U1>", {"U1": "carol"}.get) == "@carol"
-    assert readable("<@U2>") == "@U2"
-    assert readable("<https://x.example>") == "https://x.example"
-    assert readable("<!subteam^S1|@oncall> <!date^1|yesterday>") == "@oncall yesterday"
