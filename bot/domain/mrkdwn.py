@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 _MENTION = re.compile(r"<@[UW][A-Z0-9]+>")
 _TOKEN = re.compile(r"<([^<>]*)>")
+_LINK = re.compile(r"(?:https?://|mailto:)", re.IGNORECASE)
 
 
 def escape(text: str) -> str:
@@ -45,6 +46,8 @@ def readable(text: str, name_of: Callable[[str], str] | None = None) -> str:
             if word == "date":
                 return label or "a date"
             return "@" + (label.lstrip("@") or word)
+        if not _LINK.match(target):
+            return match.group(0)  # not Slack's markup: `<script>` typed in a form, say
         if label and label != target:
             return f"{label} ({target})"
         return target

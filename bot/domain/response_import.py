@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.domain.lifecycle import Change, describe
+from bot.domain.mrkdwn import readable
 from bot.domain.reminder_settings import ReminderSettings
 from models import (
     AuditEntry,
@@ -66,6 +67,16 @@ def unsanitised(text: str | None) -> str:
     survived (`<!here>`) is turned back into plain words."""
     plain = _ENTITY.sub(lambda m: _ENTITIES[m.group(1)], text or "")
     return inert(plain)
+
+
+Names = dict[str, str]  # Slack user id → the name the fork showed
+
+
+def words(text: str | None, names: Names) -> str:
+    """A field people typed (title, summary, impact, a note, an action) as this bot keeps
+    such words: plain text, a mention read as `@name`, a link as `label (url)`. Only
+    messages (pins) stay in Slack's markup."""
+    return readable(unsanitised(text), lambda user_id: names.get(user_id, ""))
 
 
 def inert(text: str) -> str:
@@ -159,13 +170,13 @@ def parsed_json(text: Any) -> Any:
         return None
 
 
-def _change_value(name: str, raw: Any) -> Any:
+def _change_value(name: str, raw: Any, names: Names) -> Any:
     if name == "lead":
         return _snapshot_id(raw)
     if name == "severity":
         number = raw.get("id") if isinstance(raw, dict) else raw
         return SEVERITY_WORDS.get(str(number)) if number is not None else None
-    return unsanitised(raw) if isinstance(raw, str) else None
+    return words(raw, names) if isinstance(raw, str) else None
 
 
 def _entry(kind: str, at: dt.datetime, text: str, **extra: Any) -> dict[str, Any]:
@@ -229,25 +240,25 @@ def _origin(event: dict[str, Any]) -> str:
     return f"{TOOL}:timelineevent:{event['id']}"
 
 
-def _update_entries(source: Bundle) -> list[dict[str, Any]]:
+def _update_entries(source: Bundle, names: Names) -> list[dict[str, Any]]:
     entries = []
     for event in source.timeline:
         at = as_utc(event["timestamp"]) or utcnow()
         origin = {"from": _origin(event)}
         if event["event_type"] == "text":
-            entries.append(_entry(Kind.NOTE, at, unsanitised(event["text"]), details=origin))
+            entries.append(_entry(Kind.NOTE, at, words(event["text"], names), details=origin))
             continue
         if event["event_type"] != "incident_update":
             continue
         meta = parsed_json(event["metadata"]) or {}
         name = UPDATE_FIELDS.get(str(meta.get("update_type")))
         if name is None:
-            entries.append(_entry(Kind.NOTE, at, unsanitised(event["text"]), details=origin))
+            entries.append(_entry(Kind.NOTE, at, words(event["text"], names), details=origin))
             continue
         change = Change(
             name,
-            _change_value(name, meta.get("old_value")),
-            _change_value(name, meta.get("new_value")),
+            _change_value(name, meta.get("old_value"), names),
+            _change_value(name, meta.get("new_value"), names),
         )
         values = {"old": change.old, "new": change.new, **origin}
         entries.append(_entry(name, at, describe(change), details=values))
@@ -270,7 +281,8 @@ def _history(
     history = [_status(None, Status.INVESTIGATING, reported, reporter)]
     lines: list[dict[str, Any]] = []
     closed, name = False, None
-    for at, payload in _snapshots(source):
+    snapshots = _snapshots(source)
+    for at, payload in snapshots:
         now_closed = bool(payload.get("is_closed"))
         if now_closed != closed:
             old, new = (
@@ -289,9 +301,15 @@ def _history(
     current = (source.channel or {}).get("channel_name")
     if name is not None and isinstance(current, str) and current != name:
         # Renamed in Slack, which the fork's feed does not record: when is not known, so the
-        # line goes after the last thing the feed saw.
+        # line goes after the last thing the feed saw (its last snapshot still had the old
+        # name).
         at = max(
-            [reported, *(h["changed_at"] for h in history), *(e["occurred_at"] for e in lines)]
+            [
+                reported,
+                *(h["changed_at"] for h in history),
+                *(e["occurred_at"] for e in lines),
+                *(seen for seen, _ in snapshots),
+            ]
         )
         lines.append(
             _entry(Kind.RENAMED, at, f"Channel renamed: #{name} → #{current} (time not recorded)")
@@ -325,8 +343,8 @@ def _status(old: str | None, new: str, at: dt.datetime, by: str | None) -> dict[
     }
 
 
-def _title(report: str) -> str:
-    title = unsanitised(report).strip() or "(untitled)"
+def _title(report: str, names: Names) -> str:
+    title = words(report, names).strip() or "(untitled)"
     return title if len(title) <= TITLE_MAX_LENGTH else title[: TITLE_MAX_LENGTH - 1] + "…"
 
 
@@ -351,6 +369,7 @@ def _acknowledged(
 def plan(source: Bundle, people: dict[int, Person], announcements: str | None) -> Plan:
     """What the source incident becomes here (nothing is written)."""
     row = source.incident
+    names = {person.user_id: person.shown for person in people.values()}
     reporter, lead = _user(people, row["reporter_id"]), _user(people, row["lead_id"])
     reported = as_utc(row["report_time"]) or utcnow()
     ended = as_utc(row["end_time"])
@@ -367,19 +386,19 @@ def plan(source: Bundle, people: dict[int, Person], announcements: str | None) -
         _entry(
             Kind.DECLARED,
             reported,
-            f"Incident declared: {_title(row['report'])}",
+            f"Incident declared: {_title(row['report'], names)}",
             author_id=reporter.user_id if reporter else None,
             author_name=reporter.shown if reporter else "",
         ),
         *_pin_entries(source, people),
-        *_update_entries(source),
+        *_update_entries(source, names),
         *status_lines,
     ]
     incident = {
         "id": row["id"],
-        "title": _title(row["report"]),
-        "summary": unsanitised(row["summary"]).strip(),
-        "impact": unsanitised(row["impact"]).strip(),
+        "title": _title(row["report"], names),
+        "summary": words(row["summary"], names).strip(),
+        "impact": words(row["impact"], names).strip(),
         "severity": SEVERITY_WORDS.get(str(row["severity"])),
         "status": status,
         "is_private": bool(row["private"]),
@@ -402,16 +421,16 @@ def plan(source: Bundle, people: dict[int, Person], announcements: str | None) -
         incident=incident,
         history=history,
         timeline=timeline,
-        actions=[_action(a, people) for a in sorted(source.actions, key=lambda a: a["id"])],
+        actions=[_action(a, people, names) for a in sorted(source.actions, key=lambda a: a["id"])],
         members=_members(source, people, reported),
     )
 
 
-def _action(action: dict[str, Any], people: dict[int, Person]) -> dict[str, Any]:
+def _action(action: dict[str, Any], people: dict[int, Person], names: Names) -> dict[str, Any]:
     owner = _user(people, action["user_id"])
     done_at = as_utc(action["done_date"])
     return {
-        "title": unsanitised(action["details"]).strip() or "(no details)",
+        "title": words(action["details"], names).strip() or "(no details)",
         "owner_id": owner.user_id if owner else None,
         "created_by": owner.user_id if owner else None,
         "created_at": as_utc(action["created_date"]) or utcnow(),

@@ -16,3 +16,6 @@ def test_slacks_markup_reads_as_plain_text() -> None:
     assert readable("<@U2>") == "@U2"
     assert readable("<https://x.example>") == "https://x.example"
     assert readable("<!subteam^S1|@oncall> <!date^1|yesterday>") == "@oncall yesterday"
+    # Words typed in a form, not Slack's markup, stay as they are.
+    assert readable("<script>alert(1)</script> a <b> c") == "<script>alert(1)</script> a <b> c"
+    assert readable("<mailto:ops@example.com|ops>") == "ops (mailto:ops@example.com)"

@@ -3,6 +3,8 @@ own database, one test each, on a database of each kind it was imported into onc
 
 from __future__ import annotations
 
+import datetime as dt
+
 from models import ChannelMember, FollowUpAction, Incident, SlackUser, StatusChange, TimelineEvent
 from tests.bot.flows import incident_of, timeline_of
 
@@ -77,9 +79,13 @@ def test_a_follow_up_by_someone_who_left_keeps_them_known_by_name(imported) -> N
 
 
 def test_channel_renames_are_on_the_timeline(imported) -> None:
-    renames = [e.text for e in timeline_of(imported, 92, "renamed")]
+    entries = timeline_of(imported, 92, "renamed")
+    renames = [e.text for e in entries]
     assert any("#inc-idam-login-failures" in r for r in renames)
     assert renames[-1].endswith("#inc-2023-09-idam-login-failures (time not recorded)")
+    # Not at the close: after the feed's last snapshot, which still had the old name.
+    resolved = incident_of(imported, 92).resolved_at
+    assert entries[-1].occurred_at > resolved + dt.timedelta(days=1)
     assert incident_of(imported, 92).channel_name == "inc-2023-09-idam-login-failures"
 
 

@@ -283,6 +283,34 @@ def test_a_source_url_that_names_no_database_is_said_plainly(
     assert said in capsys.readouterr().err
 
 
+def test_typed_fields_come_as_the_plain_words_this_bot_keeps(database, source: str) -> None:
+    """A title, summary or action typed through the fork's commands held Slack's markup:
+    here they read as they do when typed to this bot (the announcement and the viewer's
+    title show them as text)."""
+    _sql(
+        source,
+        "INSERT INTO response_incident (id, report, reporter_id, report_time, report_only,"
+        " private, start_time, summary, impact, lead_id, severity) VALUES (315,"
+        " 'Payments &amp; refunds failing for &lt;@U0ZWDK0HMRD&gt;', 1, '2025-09-25 10:00',"
+        " false, false, '2025-09-25 10:00', 'See &lt;https://status.example.com|status&gt;',"
+        " 'a &lt;b&gt; c', NULL, '2')",
+    )
+    _sql(
+        source,
+        "INSERT INTO response_action (incident_id, details, done, user_id)"
+        " VALUES (315, 'Fix &lt;@U0ZWDK0HMRD&gt; thing', false, 1)",
+    )
+    _import(source)
+    with database.connection_context():
+        name = SlackUser.get_by_id("U0ZWDK0HMRD").real_name
+        [action] = FollowUpAction.select().where(FollowUpAction.incident == 315)
+    incident = incident_of(database, 315)
+    assert incident.title == f"Payments & refunds failing for @{name}"
+    assert incident.summary == "See status (https://status.example.com)"
+    assert incident.impact == "a <b> c"  # typed in the fork's dialog: words, not markup
+    assert action.title == f"Fix @{name} thing"
+
+
 def test_the_fork_itself_is_refused_as_target(
     source: str, response_template: str, tmp_path, capsys
 ) -> None:
