@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.domain import lifecycle
+from bot.domain import lifecycle, mrkdwn
 from bot.features import declare, followups, reminders, timeline_shortcut, update_modal
 from bot.slack import blocks, command_text
 from fakeslack import FakeSlack
@@ -93,7 +93,7 @@ def test_command_text_never_raises(text: str) -> None:
     named = command_text.first_person(text)
     assert named.user_id is None or (f"<@{named.user_id}" in text and len(named.rest) <= len(text))
     assert named.typed_name is None or f"@{named.typed_name}" in text
-    assert isinstance(command_text.readable(text), str)
+    assert isinstance(mrkdwn.readable(text), str)
 
 
 @FAST
