@@ -197,6 +197,21 @@ def _entry(kind: str, at: dt.datetime, text: str, **extra: Any) -> dict[str, Any
     }
 
 
+def duplicate_deliveries(source: Bundle) -> list[int]:
+    """The fork's timeline events for a pin it was told of again (Slack delivered pin_added
+    twice): each message comes across once, so these are left out, and said."""
+    seen: set[str] = set()
+    twice = []
+    for event in source.timeline:
+        meta = parsed_json(event["metadata"]) or {}
+        ts = meta.get("message_ts") if event["event_type"] == "slack_pin" else None
+        if isinstance(ts, str):
+            if ts in seen:
+                twice.append(int(event["id"]))
+            seen.add(ts)
+    return twice
+
+
 def _pin_entries(source: Bundle, people: dict[int, Person]) -> list[dict[str, Any]]:
     """Pinned messages, once each: the raw text the fork kept, else its sanitised copy."""
     entries: dict[str, dict[str, Any]] = {}

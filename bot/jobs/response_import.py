@@ -356,6 +356,7 @@ def _batch(run: _Run, bundles: list[Bundle]) -> int:
             run.report.fail("incidents", number, repr(error))
             continue
         planned.append(Planned(plan, digest, number in run.known))
+        _left_out(run.report, bundle)
     if planned:
         try:
             with write_transaction():
@@ -369,6 +370,16 @@ def _batch(run: _Run, bundles: list[Bundle]) -> int:
             if p.plan.number in stored:
                 run.known[p.plan.number] = _stored(p, stored[p.plan.number], run.report)
     return _restamp(run, still_open)
+
+
+def _left_out(report: Report, bundle: Bundle) -> None:
+    number = bundle.incident["id"]
+    for event in mapping.duplicate_deliveries(bundle):
+        report.skip(
+            "timeline entries",
+            f"timelineevent {event}",
+            f"a second delivery of a pin already on incident {number}'s timeline",
+        )
 
 
 def _restamp(run: _Run, bundles: list[Bundle]) -> int:
