@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import partial
 
 from flask import (
@@ -15,16 +14,16 @@ from flask import (
     request,
     url_for,
 )
-from markupsafe import Markup
 
 from models import SEVERITIES
 from models.fields import utcnow
-from viewer import audit, milestones, mrkdwn, present, queries, review
+from viewer import audit, milestones, mrkdwn, present, queries, review, timeline_view
 from viewer import filters as list_filters
 from viewer.auth import audience, current_user
 from viewer.config import MAX_PAGE_SIZE
 from viewer.database import database_of
 from viewer.templating import settings
+from viewer.timeline_view import ShownEvent
 
 bp = Blueprint("pages", __name__)
 
@@ -87,14 +86,6 @@ def load_or_404(number: int) -> queries.IncidentDetail:
     return detail
 
 
-@dataclass(frozen=True)
-class ShownEvent:
-    event: object
-    html: Markup
-    files: list[dict[str, str]]
-    permalink: str | None
-
-
 def shown_files(files: object) -> list[dict[str, str]]:
     """Attached files with a name and a safe link; anything malformed is skipped."""
     shown = []
@@ -122,14 +113,22 @@ def incident(number: int) -> str:
         )
         for event in detail.timeline
     ]
+    choice = timeline_view.Choice.of(request.args)
+    days = timeline_view.days(events, choice, config.zone)
     times = milestones.times_of(detail.incident)
     seconds, ongoing = milestones.duration_seconds(detail.incident, utcnow())
     return render_template(
         "incident.html",
         detail=detail,
         incident=detail.incident,
-        events=events,
-        multi_day=present.spans_days([e.occurred_at for e in detail.timeline], config.zone),
+        total=len(events),
+        counts=timeline_view.counts(events),
+        groups=timeline_view.GROUPS,
+        choice=choice,
+        days=days,
+        shown=sum(len(day.entries) for day in days),
+        latest=events[-1].event.id if events else None,
+        clock=partial(present.clock, zone=config.zone),
         times=times,
         spans=milestones.spans_of(times),
         duration=(seconds, ongoing),

@@ -55,10 +55,19 @@ def format_time(moment: dt.datetime | None, zone: ZoneInfo, *, with_date: bool =
     if moment is None:
         return "Not recorded"
     shown = moment.astimezone(zone)
-    clock = shown.strftime("%H:%M")
     if not with_date:
-        return clock
-    return f"{shown.strftime('%a')} {shown.day} {shown.strftime('%b %Y')}, {clock} {shown.tzname()}"
+        return clock(moment, zone)
+    time = shown.strftime("%H:%M")
+    return f"{shown.strftime('%a')} {shown.day} {shown.strftime('%b %Y')}, {time} {shown.tzname()}"
+
+
+def clock(moment: dt.datetime, zone: ZoneInfo) -> str:
+    """'14:05', with the zone's abbreviation where the clock alone could be either of two
+    moments (the hour repeated when the clocks go back): '01:10 GMT' after '01:55 BST'."""
+    local = moment.astimezone(zone)
+    other = local.replace(fold=1 - local.fold)
+    shown = local.strftime("%H:%M")
+    return f"{shown} {local.tzname()}" if other.utcoffset() != local.utcoffset() else shown
 
 
 def format_date(moment: dt.datetime, zone: ZoneInfo) -> str:

@@ -211,3 +211,52 @@ def test_a_message_deleted_in_slack_shows_no_words_and_an_edited_one_says_so(
         context.close()
     finally:
         server.close()
+
+
+def test_a_reviewer_reads_a_long_timeline_by_day_kind_and_order(browser, make_app, seed) -> None:
+    import datetime as dt
+
+    from waitress.server import create_server
+
+    incident = seed.incident(title="Long night")
+    kinds = ("pin", "status", "update", "note", "pin")
+    for n in range(60):
+        seed.event(
+            incident,
+            kind=kinds[n % len(kinds)],
+            text=f"Entry {n}",
+            occurred_at=T0 + dt.timedelta(hours=n),
+            message_ts=f"1700000000.{n:06d}" if kinds[n % len(kinds)] == "pin" else None,
+        )
+    server = create_server(make_app(), host="127.0.0.1", port=0, threads=2)
+    threading.Thread(target=server.run, daemon=True).start()
+    live = f"http://127.0.0.1:{server.socket.getsockname()[1]}"
+    try:
+        context = browser.new_context(bypass_csp=True, java_script_enabled=True)
+        page = context.new_page()
+        page.goto(f"{live}/incidents/{incident.id}")
+        assert page.locator("h3.timeline__day").count() == 3  # 60 hours from 09:00
+        assert serious_violations(page) == []
+        page.click("text=Updates (12)")
+        assert "kind=updates" in page.url
+        assert page.locator(".timeline__entry").count() == 12
+        page.click("text=Newest first")
+        assert "kind=updates" in page.url and "order=newest" in page.url
+        assert page.locator(".timeline__entry .prose").first.inner_text() == "Entry 57"
+        page.click("text=All (60)")
+        assert "order=newest" in page.url  # the order chosen is kept
+        page.click("text=Oldest first")
+        page.click("text=Jump to the latest entry")
+        last = page.locator(".timeline__entry").last.get_attribute("id")
+        assert page.url.endswith(f"#{last}")
+        narrow = context.new_page()
+        narrow.set_viewport_size({"width": 375, "height": 700})
+        narrow.goto(f"{live}/incidents/{incident.id}?kind=changes")
+        assert serious_violations(narrow) == []
+        overflow = narrow.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0
+        context.close()
+    finally:
+        server.close()

@@ -70,13 +70,68 @@ def test_timeline_in_time_order_with_kind_author_and_local_time(client, seed) ->
     assert '<time datetime="2025-03-10T10:00:00Z">10:00</time>' in html
 
 
-def test_timeline_spanning_days_shows_dates(client, seed) -> None:
+def test_a_timeline_over_days_has_a_heading_per_day(client, seed) -> None:
     incident = seed.incident()
     seed.event(incident, occurred_at=dt.datetime(2025, 3, 10, 23, 0, tzinfo=dt.UTC))
     seed.event(incident, occurred_at=dt.datetime(2025, 3, 11, 1, 0, tzinfo=dt.UTC))
+    seed.event(incident, occurred_at=dt.datetime(2025, 3, 11, 2, 0, tzinfo=dt.UTC))
     html = client.get(f"/incidents/{incident.id}").get_data(as_text=True)
-    assert ">Mon 10 Mar 2025, 23:00 GMT</time>" in html
-    assert ">Tue 11 Mar 2025, 01:00 GMT</time>" in html
+    first = html.index(
+        '<h3 class="heading-s timeline__day" id="day-2025-03-10">Monday 10 March 2025'
+    )
+    second = html.index('id="day-2025-03-11">Tuesday 11 March 2025</h3>')
+    assert first < html.index(">23:00</time>") < second < html.index(">01:00</time>")
+    assert html.count("timeline__day") == 2
+    assert '<a href="#day-2025-03-10">10 Mar</a>' in html  # jump to a day
+
+
+def test_the_hour_the_clocks_go_back_says_which_one(client, seed) -> None:
+    """In London 01:00-02:00 on 26 Oct 2025 happens twice: the clock alone would read
+    01:55 then 01:10."""
+    incident = seed.incident()
+    seed.event(incident, occurred_at=dt.datetime(2025, 10, 26, 0, 55, tzinfo=dt.UTC))
+    seed.event(incident, occurred_at=dt.datetime(2025, 10, 26, 1, 10, tzinfo=dt.UTC))
+    seed.event(incident, occurred_at=dt.datetime(2025, 10, 26, 9, 0, tzinfo=dt.UTC))
+    html = client.get(f"/incidents/{incident.id}").get_data(as_text=True)
+    assert html.index(">01:55 BST</time>") < html.index(">01:10 GMT</time>")
+    assert ">09:00</time>" in html
+    review = client.get(f"/incidents/{incident.id}/review.md").get_data(as_text=True)
+    assert review.index("### 01:55 BST:") < review.index("### 01:10 GMT:")
+
+
+def test_a_long_timeline_can_be_filtered_turned_round_and_linked_to(client, seed) -> None:
+    incident = seed.incident()
+    pin = seed.event(incident, kind="pin", text="restarted the pool")
+    change = seed.event(
+        incident, kind="status", text="Status: Investigating → Identified", message_ts=None
+    )
+    update = seed.event(incident, kind="update", text="Rolling back", message_ts=None)
+    note = seed.event(incident, kind="note", text="call with vendor", message_ts=None)
+    page = f"/incidents/{incident.id}"
+    html = client.get(page).get_data(as_text=True)
+    assert f'class="timeline__entry timeline__entry--changes" id="entry-{change.id}"' in html
+    assert f'class="timeline__entry timeline__entry--updates" id="entry-{update.id}"' in html
+    assert 'aria-current="page">All (4)</a>' in html
+    assert f'<a href="{page}?kind=messages">Messages (1)</a>' in html
+    assert f'<a href="{page}?kind=changes">Changes (1)</a>' in html
+    assert "Follow-ups (" not in html  # no entries of that kind: no link
+    # Every entry links to itself on the full page, whatever view it is shown in.
+    assert f'class="timeline__permalink" href="{page}#entry-{pin.id}"' in html
+    assert f'<a href="{page}#entry-{note.id}">Jump to the latest entry</a>' in html
+
+    only = client.get(f"{page}?kind=updates&order=newest").get_data(as_text=True)
+    assert f'id="entry-{update.id}"' in only and f'id="entry-{pin.id}"' not in only
+    assert "1 of 4 entries, newest first." in only
+    # The other choice is kept in each link.
+    assert f'<a href="{page}?kind=notes&amp;order=newest">Notes (1)</a>' in only
+    assert f'<a href="{page}?kind=updates">Oldest first</a>' in only
+    assert "Jump to the latest entry" not in only  # newest first: it is at the top
+
+    turned = client.get(f"{page}?order=newest").get_data(as_text=True)
+    assert turned.index(f'id="entry-{note.id}"') < turned.index(f'id="entry-{pin.id}"')
+    # Nonsense in the query is the default view, not an error.
+    odd = client.get(f"{page}?kind=%3Cscript%3E&order=sideways")
+    assert odd.status_code == 200 and "4 entries, oldest first." in odd.get_data(as_text=True)
 
 
 def test_files_are_listed_with_safe_links_only(client, seed) -> None:
