@@ -1,4 +1,5 @@
-"""A large data set built with bulk inserts: 10,000 incidents, one with 2,000 timeline entries.
+"""A large data set built with bulk inserts: 10,000 incidents, the last with 2,000 timeline
+entries and the one before it with 500.
 
 Shared by the query-count tests and bench/viewer_bench.py.
 """
@@ -13,12 +14,19 @@ from models import Incident, SlackUser, TimelineEvent
 
 INCIDENTS = 10_000
 BIG_TIMELINE = 2_000
+MEDIUM_TIMELINE = 500
 T0 = dt.datetime(2023, 1, 1, tzinfo=dt.UTC)
 STATUSES = ("investigating", "identified", "monitoring", "resolved", "resolved", "resolved")
 
 
-def populate(database: Database, incidents: int = INCIDENTS, timeline: int = BIG_TIMELINE) -> int:
-    """Fill an empty database; return the number of the incident with the long timeline."""
+def populate(
+    database: Database,
+    incidents: int = INCIDENTS,
+    timeline: int = BIG_TIMELINE,
+    medium: int = MEDIUM_TIMELINE,
+) -> int:
+    """Fill an empty database; return the number of the incident with the long timeline
+    (`timeline` entries; the one numbered one less has `medium`)."""
     models = [Incident, SlackUser, TimelineEvent]
     with database.bind_ctx(models), database.connection_context(), database.atomic():
         SlackUser.insert_many(
@@ -46,7 +54,7 @@ def populate(database: Database, incidents: int = INCIDENTS, timeline: int = BIG
         big = Incident.select(Incident.id).order_by(Incident.id.desc()).first().id
         events = [
             {
-                "incident": big,
+                "incident": number,
                 "kind": ("pin", "note", "update")[n % 3],
                 "message_ts": f"1700000000.{n:06d}",
                 "text": f"*Step {n}* by <@U{n % 200:05d}> see <#C{n:08d}> :fire: "
@@ -57,7 +65,8 @@ def populate(database: Database, incidents: int = INCIDENTS, timeline: int = BIG
                 "created_at": T0 + dt.timedelta(minutes=n),
                 "files": "[]",
             }
-            for n in range(timeline)
+            for number, size in ((big, timeline), (big - 1, medium))
+            for n in range(size)
         ]
         for batch in chunked(events, 500):
             TimelineEvent.insert_many(batch).execute()

@@ -9,18 +9,20 @@ from flask import (
     Response,
     abort,
     current_app,
+    get_template_attribute,
     jsonify,
     render_template,
     request,
     url_for,
 )
+from markupsafe import Markup
 
-from models import SEVERITIES
+from models import SEVERITIES, TimelineEvent
 from models.fields import utcnow
-from viewer import audit, milestones, mrkdwn, present, queries, review, timeline_view
+from viewer import audit, milestones, mrkdwn, present, queries, rendered, review, timeline_view
 from viewer import filters as list_filters
 from viewer.auth import audience, current_user
-from viewer.config import MAX_PAGE_SIZE
+from viewer.config import MAX_PAGE_SIZE, Settings
 from viewer.database import database_of
 from viewer.templating import settings
 from viewer.timeline_view import ShownEvent
@@ -98,21 +100,64 @@ def shown_files(files: object) -> list[dict[str, str]]:
     return shown
 
 
+def _entries(
+    detail: queries.IncidentDetail, names: mrkdwn.Names, config: Settings
+) -> list[ShownEvent]:
+    """Every entry's HTML, from what was rendered before where nothing it shows changed."""
+    here = url_for("pages.incident", number=detail.incident.id)
+    page = rendered.digest(
+        detail.names, detail.channels, config.slack_workspace_url, config.timezone, here
+    )
+    entry = get_template_attribute("_entry.html", "entry")
+    zone = config.zone
+    out = []
+    for event in detail.timeline:
+        group = timeline_view.group_of(str(event.kind))
+        key = (
+            event.id,
+            event.kind,
+            event.occurred_at,
+            event.text,
+            event.edited_at,
+            event.deleted_at,
+            event.author_id,
+            event.author_name,
+            event.added_by_id,
+            repr(event.files),
+            event.permalink,
+            page,
+        )
+
+        def render(event: TimelineEvent = event, group: str = group) -> Markup:
+            author, adder = detail.author(event), detail.person(event.added_by_id)
+            return Markup(
+                entry(
+                    event,
+                    group,
+                    mrkdwn.to_html(event.text, names),
+                    shown_files(event.files),
+                    mrkdwn.safe_url(event.permalink or ""),
+                    here,
+                    present.clock(event.occurred_at, zone),
+                    author.name if author else "",
+                    adder.name if adder else "",
+                    present.format_time(event.edited_at, zone) if event.edited_at else "",
+                    present.format_time(event.deleted_at, zone) if event.deleted_at else "",
+                    present.format_time(event.occurred_at, zone),
+                )
+            )
+
+        out.append(ShownEvent(event, rendered.kept(key, render)))
+    return out
+
+
 # max: a larger number names no row (404), not a value the database refuses (500)
 @bp.get("/incidents/<int(max=9223372036854775807):number>")
 def incident(number: int) -> str:
     config = settings()
     detail = load_or_404(number)
     names = names_for(detail)
-    events = [
-        ShownEvent(
-            event,
-            mrkdwn.to_html(event.text, names),
-            shown_files(event.files),
-            mrkdwn.safe_url(event.permalink or ""),
-        )
-        for event in detail.timeline
-    ]
+    events = _entries(detail, names, config)
     choice = timeline_view.Choice.of(request.args)
     days = timeline_view.days(events, choice, config.zone)
     times = milestones.times_of(detail.incident)
@@ -128,7 +173,6 @@ def incident(number: int) -> str:
         days=days,
         shown=sum(len(day.entries) for day in days),
         latest=events[-1].event.id if events else None,
-        clock=partial(present.clock, zone=config.zone),
         times=times,
         spans=milestones.spans_of(times),
         duration=(seconds, ongoing),

@@ -50,9 +50,7 @@ def group_of(kind: str) -> str:
 @dataclass(frozen=True)
 class ShownEvent:
     event: TimelineEvent
-    html: Markup
-    files: list[dict[str, str]]
-    permalink: str | None  # the message in Slack
+    html: Markup  # the whole entry, as the page shows it
 
     @property
     def group(self) -> str:

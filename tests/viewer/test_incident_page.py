@@ -306,3 +306,26 @@ def test_a_deleted_message_keeps_its_place_but_not_its_words(client, seed) -> No
     review = client.get(f"/incidents/{incident.id}/review.md").get_data(as_text=True)
     assert "_Message deleted in Slack at" in review
     assert "fixed wording _(edited" in review
+
+
+def test_an_entry_rendered_before_shows_what_changed_since(client, seed) -> None:
+    """Entries are rendered once and kept: an edit, a deletion or a new name is shown."""
+    from models import SlackUser, TimelineEvent
+
+    seed.user("UCAROL", "Carol")
+    incident = seed.incident()
+    entry = seed.event(incident, text="ask <@UCAROL> about the pool")
+    page = f"/incidents/{incident.id}"
+    assert "@Carol" in client.get(page).get_data(as_text=True)
+    with seed.bound():
+        SlackUser.update(display_name="Carol M").where(SlackUser.user_id == "UCAROL").execute()
+    assert "@Carol M" in client.get(page).get_data(as_text=True)
+    with seed.bound():
+        TimelineEvent.update(text="ask <@UCAROL> about the queue").where(
+            TimelineEvent.id == entry.id
+        ).execute()
+    assert "about the queue" in client.get(page).get_data(as_text=True)
+    with seed.bound():
+        TimelineEvent.update(text="", deleted_at=T0).where(TimelineEvent.id == entry.id).execute()
+    html = client.get(page).get_data(as_text=True)
+    assert "about the" not in html and "Message deleted in Slack" in html

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
+from testkit.sql_count import counting
 from tests.viewer.conftest import oidc_auth, sign_in
 from tests.viewer.test_header_auth import PROXY, header_auth
-from tests.viewer.test_query_counts import counting
 
 DETAIL_PATHS = ("/incidents/{n}", "/api/incidents/{n}", "/incidents/{n}/review.md")
 

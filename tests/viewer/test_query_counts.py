@@ -2,38 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-from flask import Flask
-
 from testkit import bulk
-
-
-@contextmanager
-def counting(app: Flask) -> Iterator[list[str]]:
-    """Record the SQL the viewer's connection runs."""
-    database = app.extensions["viewer.database"]
-    statements: list[str] = []
-    original = database.execute_sql
-
-    def execute_sql(sql, params=None, *args, **kwargs):
-        statements.append(sql)
-        return original(sql, params, *args, **kwargs)
-
-    database.execute_sql = execute_sql
-    try:
-        yield statements
-    finally:
-        del database.execute_sql
-
-
-def queries_for(app: Flask, path: str) -> list[str]:
-    client = app.test_client()
-    with counting(app) as statements:
-        response = client.get(path)
-    assert response.status_code == 200, path
-    return statements
+from testkit.sql_count import queries_for
 
 
 def test_query_counts_do_not_grow_with_the_data(make_app, seed, database) -> None:
