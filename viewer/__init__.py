@@ -28,6 +28,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         database,
         errors,
         guard,
+        http_cache,
         metrics,
         old_links,
         pages,
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     database.register(app)
     templating.register(app)
     errors.register(app)
+    http_cache.register(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(stats_page.bp)
     app.register_blueprint(api.bp)

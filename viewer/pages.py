@@ -19,7 +19,17 @@ from markupsafe import Markup
 
 from models import SEVERITIES, TimelineEvent
 from models.fields import utcnow
-from viewer import audit, milestones, mrkdwn, present, queries, rendered, review, timeline_view
+from viewer import (
+    audit,
+    http_cache,
+    milestones,
+    mrkdwn,
+    present,
+    queries,
+    rendered,
+    review,
+    timeline_view,
+)
 from viewer import filters as list_filters
 from viewer.auth import audience, current_user
 from viewer.config import MAX_PAGE_SIZE, Settings
@@ -85,6 +95,7 @@ def load_or_404(number: int) -> queries.IncidentDetail:
         abort(404, f"There is no incident {number}, or you cannot see it.")
     if detail.incident.is_private:
         audit.record_view(detail.incident, current_user())
+        http_cache.shown_private()
     return detail
 
 

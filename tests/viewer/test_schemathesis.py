@@ -39,8 +39,12 @@ def test_api_conforms_to_its_openapi_document(make_app, seed) -> None:
         def conforms(case: schemathesis.Case) -> None:
             # "from" after "to" is refused (400), a rule between two parameters that OpenAPI
             # cannot state; every other check (no 5xx, status, content type, headers and
-            # body as documented…) runs.
-            case.call_and_validate(excluded_checks=[positive_data_acceptance])
+            # body as documented…) runs. Over WSGI nothing decodes a compressed body, so
+            # the body is asked for as it is (compression has tests of its own).
+            case.call_and_validate(
+                headers={"Accept-Encoding": "identity"},
+                excluded_checks=[positive_data_acceptance],
+            )
 
         conforms()
         checked.append(operation.label)
