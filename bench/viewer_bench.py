@@ -97,14 +97,19 @@ def main() -> int:
                 "/?q=database": "p50 <= 30 ms",
                 "/api/incidents": "",
             }
-            print(f"{'path':<26}{'p50 ms':>9}{'p95 ms':>9}{'req/s':>8}{'KB':>8}{'SQL':>5}  target")
+            print(
+                f"{'path':<26}{'p50 ms':>9}{'p95 ms':>9}{'req/s':>8}{'KB':>7}{'gzip':>6}"
+                f"{'SQL':>5}  target"
+            )
             for path, target in targets.items():
                 p50, p95, rps = measure(port, path, args.requests, args.concurrency)
                 size = len(app.test_client().get(path).get_data()) / 1024
+                sent = app.test_client().get(path, headers={"Accept-Encoding": "gzip"})
+                packed = len(sent.get_data()) / 1024
                 statements = len(queries_for(app, path))
                 print(
-                    f"{path:<26}{p50:>9.1f}{p95:>9.1f}{rps:>8.1f}{size:>8.0f}{statements:>5}  "
-                    + target
+                    f"{path:<26}{p50:>9.1f}{p95:>9.1f}{rps:>8.1f}{size:>7.0f}{packed:>6.0f}"
+                    f"{statements:>5}  " + target
                 )
         finally:
             server.close()
