@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, jsonify, url_for
 
 from models.fields import utcnow
-from viewer import openapi, present, queries, serialize
+from viewer import openapi, queries, serialize
 from viewer.auth import audience
 from viewer.filters import ListFilters
 from viewer.pages import load_or_404, names_for, read_filters
@@ -51,10 +51,7 @@ def _per_page(filters: ListFilters) -> dict[str, str]:
 @bp.get("/incidents/<int(max=9223372036854775807):number>")
 def get_incident(number: int) -> Response:
     detail = load_or_404(number)
-    channel_url = present.slack_channel_url(
-        settings().slack_workspace_url, detail.incident.channel_id
-    )
-    return jsonify(serialize.detail(detail, names_for(detail), utcnow(), channel_url))
+    return jsonify(serialize.detail(detail, names_for(detail), utcnow()))
 
 
 @bp.get("/openapi.json", endpoint="openapi")

@@ -64,6 +64,15 @@ SCHEMAS: dict[str, Json] = {
             "is_open": {"type": "boolean"},
             "is_private": {"type": "boolean"},
             "lead": _nullable({"$ref": REF + "Person"}),
+            "channel": _nullable(
+                _object(
+                    {
+                        "id": {"type": "string"},
+                        "name": _nullable({"type": "string"}),
+                        "url": _nullable({"type": "string", "format": "uri"}),
+                    }
+                )
+            ),
             "reported_at": TIMESTAMP,
             "resolved_at": _nullable(TIMESTAMP),
             "duration_seconds": _nullable({"type": "integer", "minimum": 0}),
@@ -154,7 +163,14 @@ SCHEMAS["Incident"] = _object(
     {
         **SCHEMAS["IncidentSummary"]["properties"],
         "summary": {"type": "string"},
+        "summary_html": {"type": "string", "description": "The summary as safe HTML"},
         "impact": {"type": "string"},
+        "impact_html": {"type": "string", "description": "The impact as safe HTML"},
+        "names": {
+            "type": "object",
+            "additionalProperties": {"type": "string"},
+            "description": "Slack user id → name, for everyone the incident names",
+        },
         "reporter": _nullable({"$ref": REF + "Person"}),
         "participants": {"type": "array", "items": {"$ref": REF + "Person"}},
         "times": _object(
@@ -167,15 +183,6 @@ SCHEMAS["Incident"] = _object(
             }
         ),
         "durations": {"type": "array", "items": {"$ref": REF + "Duration"}},
-        "channel": _nullable(
-            _object(
-                {
-                    "id": {"type": "string"},
-                    "name": _nullable({"type": "string"}),
-                    "url": _nullable({"type": "string", "format": "uri"}),
-                }
-            )
-        ),
         "opened_in_slack": {"type": "boolean"},
         "open_problem": _nullable({"type": "string"}),
         "timeline": {"type": "array", "items": {"$ref": REF + "TimelineEntry"}},

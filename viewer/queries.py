@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from peewee import Case, ModelSelect
+from peewee import Case, ModelSelect, fn
 
 from models import (
     ChannelMember,
@@ -60,6 +60,17 @@ class ListPage:
     @property
     def has_prev(self) -> bool:
         return self.page > 1
+
+    def numbered(self, around: int = 2) -> list[int | None]:
+        """The page numbers to link: the first, the last, and those near this one; None
+        where numbers are left out (shown as an ellipsis)."""
+        wanted = {1, self.pages, *range(self.page - around, self.page + around + 1)}
+        shown: list[int | None] = []
+        for number in sorted(n for n in wanted if 1 <= n <= self.pages):
+            if shown and shown[-1] is not None and number > shown[-1] + 1:
+                shown.append(None)
+            shown.append(number)
+        return shown
 
     @property
     def first_shown(self) -> int:
@@ -147,12 +158,13 @@ def visible(query: ModelSelect[Incident], audience: Audience) -> ModelSelect[Inc
 def list_incidents(
     filters: list_filters.ListFilters, zone: ZoneInfo, *, audience: Audience
 ) -> ListPage:
-    """One page of incidents: open ones first, then the rest, newest first."""
+    """One page of incidents: open ones first, the most severe first (unset last), then
+    the resolved ones; newest first within each."""
     query = list_filters.apply(visible(Incident.select(), audience), filters, zone)
     total = query.count()
-    closed_last = Case(None, ((Incident.status == Status.RESOLVED, 1),), 0)
+    rank = Case(None, ((Incident.status == Status.RESOLVED, 9),), fn.COALESCE(Incident.severity, 5))
     rows = list(
-        query.order_by(closed_last, Incident.reported_at.desc(), Incident.id.desc()).paginate(
+        query.order_by(rank, Incident.reported_at.desc(), Incident.id.desc()).paginate(
             filters.page, filters.per_page
         )
     )
@@ -184,7 +196,8 @@ def load_incident(number: int, *, audience: Audience) -> IncidentDetail | None:
             # Deleted in Slack: its words were taken away when Slack said so; a row written
             # before that (or by hand) still shows none.
             event.text, event.files = "", []
-    texts = [event.text for event in timeline]
+    # Everything shown as Slack's markup: a mention in any of it reads as a name.
+    texts = [incident.summary or "", incident.impact or "", *(event.text for event in timeline)]
     ids = {
         incident.reporter_id,
         incident.lead_id,

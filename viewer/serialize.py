@@ -10,6 +10,7 @@ from flask import url_for
 from models import Incident
 from viewer import milestones, mrkdwn, present
 from viewer.queries import IncidentDetail, ListPage, Person
+from viewer.templating import settings
 
 Json = dict[str, Any]
 
@@ -20,6 +21,18 @@ def person(p: Person | None) -> Json | None:
 
 def severity(level: int | None) -> Json:
     return {"level": level, "label": present.severity_label(level)}
+
+
+def channel(incident: Incident) -> Json | None:
+    """The incident's Slack channel: id, name and a link where the workspace is known."""
+    if not incident.channel_id:
+        return None
+    workspace = settings().slack_workspace_url
+    return {
+        "id": incident.channel_id,
+        "name": incident.channel_name,
+        "url": present.slack_channel_url(workspace, incident.channel_id),
+    }
 
 
 def summary(incident: Incident, lead: Person | None, now: dt.datetime) -> Json:
@@ -34,6 +47,7 @@ def summary(incident: Incident, lead: Person | None, now: dt.datetime) -> Json:
         "is_open": incident.is_open,
         "is_private": bool(incident.is_private),
         "lead": person(lead),
+        "channel": channel(incident),
         "reported_at": present.iso(incident.reported_at),
         "resolved_at": present.iso(getattr(incident, "resolved_at", None)),
         "duration_seconds": seconds,
@@ -67,16 +81,18 @@ def files(raw: object) -> list[Json]:
     return shown
 
 
-def detail(
-    d: IncidentDetail, names: mrkdwn.Names, now: dt.datetime, channel_url: str | None
-) -> Json:
+def detail(d: IncidentDetail, names: mrkdwn.Names, now: dt.datetime) -> Json:
     incident = d.incident
     times = milestones.times_of(incident)
     body = summary(incident, d.lead, now)
     body.update(
         {
             "summary": incident.summary,
+            "summary_html": str(mrkdwn.to_html(incident.summary, names)),
             "impact": incident.impact,
+            "impact_html": str(mrkdwn.to_html(incident.impact, names)),
+            # Everyone the incident names (people, authors, mentions): id → name.
+            "names": dict(sorted(d.names.items())),
             "reporter": person(d.reporter),
             "participants": [person(p) for p in d.participants],
             "times": {f"{name}_at": present.iso(value) for name, value in times.items()},
@@ -84,11 +100,6 @@ def detail(
                 {"label": s.label, "from": s.start, "to": s.end, "seconds": s.seconds}
                 for s in milestones.spans_of(times)
             ],
-            "channel": (
-                {"id": incident.channel_id, "name": incident.channel_name, "url": channel_url}
-                if incident.channel_id
-                else None
-            ),
             # No channel yet: Slack did not open it (the reporter was given a Retry button).
             "opened_in_slack": incident.channel_id is not None,
             "open_problem": None if incident.channel_id else incident.open_problem,

@@ -20,7 +20,7 @@ def document(client) -> dict:
 
 
 def test_list_matches_the_schema_and_links_to_the_next_page(make_app, seed, document) -> None:
-    client = make_app(page_size=2).test_client()
+    client = make_app(page_size=2, slack_workspace_url="https://acme.slack.com").test_client()
     seed.user("ULEAD", "Grace")
     for n in range(3):
         seed.incident(
@@ -28,11 +28,19 @@ def test_list_matches_the_schema_and_links_to_the_next_page(make_app, seed, docu
             lead_id="ULEAD" if n else None,
             severity=n or None,
             reported_at=T0 + dt.timedelta(hours=n),
+            channel_id=f"C0DISK{n}" if n else None,
+            channel_name=f"inc-disk-{n}" if n else None,
         )
     first = client.get("/api/incidents?q=disk")
     body = first.get_json()
     assert schema_check.response_errors(document, "/api/incidents", 200, body) == []
-    assert [item["title"] for item in body["items"]] == ["Disk 2", "Disk 1"]
+    # Open ones, the most severe first.
+    assert [item["title"] for item in body["items"]] == ["Disk 1", "Disk 2"]
+    assert body["items"][0]["channel"] == {
+        "id": "C0DISK1",
+        "name": "inc-disk-1",
+        "url": "https://acme.slack.com/archives/C0DISK1",
+    }
     assert body["total"] == 3 and body["pages"] == 2
     assert body["links"]["next"] == "http://localhost/api/incidents?q=disk&page=2"
     assert body["links"]["prev"] is None
@@ -43,6 +51,7 @@ def test_list_matches_the_schema_and_links_to_the_next_page(make_app, seed, docu
     assert [item["title"] for item in second["items"]] == ["Disk 0"]
     assert second["links"]["next"] is None
     assert second["items"][0]["severity"] == {"level": None, "label": "Not set"}
+    assert second["items"][0]["channel"] is None
 
 
 def test_per_page_is_kept_in_links(client, seed) -> None:

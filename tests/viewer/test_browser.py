@@ -118,7 +118,7 @@ def test_a_person_uses_the_viewer(browser, live) -> None:
     page.click("button[type=submit]")
     page.click("a[rel=next]")
     assert "page=2" in page.url and "status=resolved" in page.url
-    assert "Page 2 of" in page.inner_text("nav.pagination")
+    assert "Page 2 of" in page.inner_text("nav.pagination a[aria-current]")
 
     for path in ("/stats", "/incidents/9999", "/?q=nothing-at-all", "/?severity=9"):
         page.goto(live + path)

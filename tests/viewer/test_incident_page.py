@@ -327,3 +327,20 @@ def test_an_entry_rendered_before_shows_what_changed_since(client, seed) -> None
         TimelineEvent.update(text="", deleted_at=T0).where(TimelineEvent.id == entry.id).execute()
     html = client.get(page).get_data(as_text=True)
     assert "about the" not in html and "Message deleted in Slack" in html
+
+
+def test_people_named_in_the_summary_and_impact_read_by_name_everywhere(client, seed) -> None:
+    seed.user("UCAROL", "Carol")
+    seed.user("UDAVE", "Dave")
+    incident = seed.incident(
+        summary="Failover started by <@UCAROL>",
+        impact="Ask <@UDAVE> before telling customers",
+    )
+    html = client.get(f"/incidents/{incident.id}").get_data(as_text=True)
+    assert "@Carol" in html and "@Dave" in html and "UCAROL" not in html
+    review = client.get(f"/incidents/{incident.id}/review.md").get_data(as_text=True)
+    assert "@Carol" in review and "@Dave" in review and "UCAROL" not in review
+    body = client.get(f"/api/incidents/{incident.id}").get_json()
+    assert body["names"]["UCAROL"] == "Carol" and body["names"]["UDAVE"] == "Dave"
+    assert body["summary"] == "Failover started by <@UCAROL>"
+    assert "@Carol" in body["summary_html"]

@@ -23,6 +23,16 @@ def test_open_incidents_come_first_then_newest_first(client, seed) -> None:
     assert numbers_on(html) == [new_open.id, old_open.id, new_closed.id, old_closed.id]
 
 
+def test_the_open_sev1_comes_before_open_sev4s_whatever_their_age(client, seed) -> None:
+    sev4 = seed.incident(title="Noisy disk", severity=4, reported_at=T0)
+    unset = seed.incident(title="Not triaged", reported_at=T0 + dt.timedelta(hours=1))
+    sev1 = seed.incident(title="Payments down", severity=1, reported_at=T0 - dt.timedelta(days=2))
+    done = seed.incident(title="Old SEV1", severity=1, status="resolved", reported_at=T0)
+    html = client.get("/").get_data(as_text=True)
+    assert numbers_on(html) == [sev1.id, sev4.id, unset.id, done.id]
+    assert "the most severe first" in html and '<th scope="col">Reported</th>' in html
+
+
 def test_list_shows_the_columns_in_words(client, seed) -> None:
     seed.user("ULEAD", "Grace Hopper")
     seed.incident(title="Payments down", severity=1, lead_id="ULEAD", status="identified")
@@ -124,7 +134,13 @@ def test_pagination_edges_and_shareable_urls(make_app, seed) -> None:
 
     first = client.get("/?q=disk").get_data(as_text=True)
     assert numbers_on(first) == newest_first[:2]
-    assert "Page 1 of 3" in first
+    assert "Showing 1 to 2 of 5." in first
+    # Numbered: every page here (first, last and those near), the current one marked.
+    assert (
+        'aria-current="page"><span class="visually-hidden">Page </span>1'
+        '<span class="visually-hidden"> of 3</span>' in first
+    )
+    assert '<a href="/?q=disk&amp;page=3"><span class="visually-hidden">Page </span>3</a>' in first
     assert 'rel="prev"' not in first
     assert 'rel="next" href="/?q=disk&amp;page=2"' in first
 
@@ -139,8 +155,18 @@ def test_pagination_edges_and_shareable_urls(make_app, seed) -> None:
     assert 'href="/?q=disk">Go to the first page' in beyond
 
     exactly_full = make_app(page_size=5).test_client().get("/").get_data(as_text=True)
-    assert "Page 1 of" not in exactly_full
+    assert 'class="pagination"' not in exactly_full
     assert len(numbers_on(exactly_full)) == 5
+
+
+def test_many_pages_show_the_first_the_last_and_those_near_with_gaps(make_app, seed) -> None:
+    for n in range(40):
+        seed.incident(title=f"Alert {n}", reported_at=T0 + dt.timedelta(hours=n))
+    html = make_app(page_size=2).test_client().get("/?page=10").get_data(as_text=True)
+    linked = re.findall(r"Page </span>([\d,]+)", html)
+    assert linked == ["1", "8", "9", "10", "11", "12", "20"]
+    assert html.count('class="pagination__gap"') == 2
+    assert "Showing 19 to 20 of 40." in html
 
 
 def test_filter_form_keeps_its_state(client, seed) -> None:
