@@ -1,5 +1,5 @@
-"""The key moments of an incident (impact started, reported, acknowledged, mitigated,
-resolved) and the gaps.
+"""The key moments of an incident (impact started, reported, acknowledged, identified,
+mitigated, resolved) and the gaps.
 
 This is the one place that knows where those times are stored. Today only `reported_at`
 exists on Incident; the others are read from `<name>_at` fields when the models grow them,
@@ -15,7 +15,14 @@ from peewee import Field
 
 from models import Incident
 
-MILESTONES: tuple[str, ...] = ("started", "reported", "acknowledged", "mitigated", "resolved")
+MILESTONES: tuple[str, ...] = (
+    "started",
+    "reported",
+    "acknowledged",
+    "identified",
+    "mitigated",
+    "resolved",
+)
 # "Started" alone would read as when the incident was declared.
 LABELS = {"started": "Impact started"}
 
@@ -23,6 +30,7 @@ LABELS = {"started": "Impact started"}
 SPANS: tuple[tuple[str, str, str], ...] = (
     ("Time to detect", "started", "reported"),
     ("Time to acknowledge", "reported", "acknowledged"),
+    ("Time to identify", "reported", "identified"),
     ("Time to mitigate", "reported", "mitigated"),
     ("Time to resolve", "reported", "resolved"),
     ("Acknowledged to mitigated", "acknowledged", "mitigated"),

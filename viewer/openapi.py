@@ -178,11 +178,15 @@ SCHEMAS["Incident"] = _object(
                 "started_at": _nullable(TIMESTAMP),
                 "reported_at": _nullable(TIMESTAMP),
                 "acknowledged_at": _nullable(TIMESTAMP),
+                "identified_at": _nullable(TIMESTAMP),
                 "mitigated_at": _nullable(TIMESTAMP),
                 "resolved_at": _nullable(TIMESTAMP),
             }
         ),
         "durations": {"type": "array", "items": {"$ref": REF + "Duration"}},
+        "last_update_at": _nullable(
+            {**TIMESTAMP, "description": "When the last update was posted in Slack"}
+        ),
         "opened_in_slack": {"type": "boolean"},
         "open_problem": _nullable({"type": "string"}),
         "timeline": {"type": "array", "items": {"$ref": REF + "TimelineEntry"}},

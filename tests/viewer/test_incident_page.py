@@ -344,3 +344,22 @@ def test_people_named_in_the_summary_and_impact_read_by_name_everywhere(client, 
     assert body["names"]["UCAROL"] == "Carol" and body["names"]["UDAVE"] == "Dave"
     assert body["summary"] == "Failover started by <@UCAROL>"
     assert "@Carol" in body["summary_html"]
+
+
+def test_identified_and_the_last_update_are_key_times(client, seed) -> None:
+    reported = dt.datetime(2025, 3, 4, 10, 0, tzinfo=dt.UTC)
+    incident = seed.incident(
+        reported_at=reported,
+        status="identified",
+        identified_at=reported + dt.timedelta(minutes=20),
+        last_update_at=reported + dt.timedelta(minutes=50),
+    )
+    html = client.get(f"/incidents/{incident.id}").get_data(as_text=True)
+    assert "<dt>Identified</dt>" in html
+    assert "<dt>Time to identify</dt><dd>20 minutes</dd>" in html
+    assert "<dt>Last update</dt>" in html and ">Tue 4 Mar 2025, 10:50 GMT</time>" in html
+    body = client.get(f"/api/incidents/{incident.id}").get_json()
+    assert body["times"]["identified_at"] == "2025-03-04T10:20:00Z"
+    assert body["last_update_at"] == "2025-03-04T10:50:00Z"
+    review = client.get(f"/incidents/{incident.id}/review.md").get_data(as_text=True)
+    assert "| Identified | " in review and "| Time to identify | 20 minutes |" in review
