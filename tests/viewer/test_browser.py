@@ -260,3 +260,22 @@ def test_a_reviewer_reads_a_long_timeline_by_day_kind_and_order(browser, make_ap
         context.close()
     finally:
         server.close()
+
+
+def test_after_the_skip_link_nothing_turns_yellow_and_axe_still_passes(browser, live) -> None:
+    context = browser.new_context(bypass_csp=True, java_script_enabled=True)
+    for width in (1280, 375):
+        page = context.new_page()
+        page.set_viewport_size({"width": width, "height": 800})
+        for path in ("/", "/incidents/1", "/stats"):
+            page.goto(live + path)
+            page.keyboard.press("Tab")
+            assert page.evaluate("document.activeElement.textContent") == "Skip to main content"
+            page.keyboard.press("Enter")
+            assert page.evaluate("document.activeElement.id") == "main"
+            fill = page.evaluate("getComputedStyle(document.querySelector('main')).backgroundColor")
+            assert fill in ("rgba(0, 0, 0, 0)", "transparent"), (path, width)
+            assert serious_violations(page) == [], (path, width)
+            page.keyboard.press("Tab")  # into the page: the first link or control
+            assert serious_violations(page) == [], (path, width, "after a tab")
+    context.close()
