@@ -31,6 +31,8 @@ class ListFilters:
     per_page: int = 25
     # Which parameters were given but not understood, as {parameter: message}.
     errors: dict[str, str] = field(default_factory=dict)
+    # What was typed for each parameter, so a field with an error keeps it for correcting.
+    typed: dict[str, str] = field(default_factory=dict)
 
     def query_args(self, **changes: object) -> dict[str, str]:
         """The query string for these filters (with `changes`), leaving defaults out."""
@@ -90,7 +92,8 @@ def parse(args: Mapping[str, str], *, per_page: int, max_per_page: int) -> ListF
         errors["per_page"] = f"per_page must be {max_per_page} or fewer"
         size = max_per_page
 
-    return ListFilters(status, severity, date_from, date_to, text, page, size, errors)
+    typed = {name: str(args.get(name, ""))[:200] for name in ("from", "to")}
+    return ListFilters(status, severity, date_from, date_to, text, page, size, errors, typed)
 
 
 def apply(

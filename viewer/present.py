@@ -70,6 +70,12 @@ def clock(moment: dt.datetime, zone: ZoneInfo) -> str:
     return f"{shown} {local.tzname()}" if other.utcoffset() != local.utcoffset() else shown
 
 
+def format_short(moment: dt.datetime, zone: ZoneInfo) -> str:
+    """'4 Mar 2025 14:05': where a line is short (the list on a phone)."""
+    shown = moment.astimezone(zone)
+    return f"{shown.day} {shown.strftime('%b %Y')} {clock(moment, zone)}"
+
+
 def format_date(moment: dt.datetime, zone: ZoneInfo) -> str:
     shown = moment.astimezone(zone)
     return f"{shown.day} {shown.strftime('%b %Y')}"
@@ -91,6 +97,19 @@ def format_duration(seconds: int | None) -> str:
     parts = [(days, "day"), (hours, "hour"), (minutes, "minute")]
     words = [f"{n} {unit}{'' if n == 1 else 's'}" for n, unit in parts if n]
     return " ".join(words[:2])
+
+
+def format_duration_short(seconds: int | None) -> str:
+    """The same in short units, where a line is short: '2 d 3 h', '45 min'."""
+    if seconds is None:
+        return "–"
+    if seconds < 60:
+        return "< 1 min"
+    minutes = seconds // 60
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = [f"{n} {unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "min")) if n]
+    return " ".join(parts[:2])
 
 
 def iso(moment: dt.datetime | None) -> str | None:

@@ -33,6 +33,7 @@ def register(app: Flask) -> None:
         status_label=present.status_label,
         kind_label=present.kind_label,
         format_duration=present.format_duration,
+        format_duration_short=present.format_duration_short,
         iso=present.iso,
         milestone_label=milestones.label,
     )
@@ -44,8 +45,12 @@ def register(app: Flask) -> None:
         def when(moment: dt.datetime | None, with_date: bool = True) -> str:
             return present.format_time(moment, zone, with_date=with_date)
 
+        def when_short(moment: dt.datetime) -> str:
+            return present.format_short(moment, zone)
+
         return {
             "settings": settings(),
             "when": when,
+            "when_short": when_short,
             "zone_name": settings().timezone,
         }

@@ -118,7 +118,8 @@ def test_a_person_uses_the_viewer(browser, live) -> None:
     page.click("button[type=submit]")
     page.click("a[rel=next]")
     assert "page=2" in page.url and "status=resolved" in page.url
-    assert "Page 2 of" in page.inner_text("nav.pagination a[aria-current]")
+    current = " ".join(page.inner_text("nav.pagination a[aria-current]").split())
+    assert current == "Page 2 of 4"
 
     for path in ("/stats", "/incidents/9999", "/?q=nothing-at-all", "/?severity=9"):
         page.goto(live + path)
@@ -278,4 +279,31 @@ def test_after_the_skip_link_nothing_turns_yellow_and_axe_still_passes(browser, 
             assert serious_violations(page) == [], (path, width)
             page.keyboard.press("Tab")  # into the page: the first link or control
             assert serious_violations(page) == [], (path, width, "after a tab")
+    context.close()
+
+
+def test_on_a_phone_the_filters_fold_and_each_incident_takes_three_lines(browser, live) -> None:
+    context = browser.new_context(bypass_csp=True, java_script_enabled=True)
+    page = context.new_page()
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto(live + "/")
+    assert not page.is_visible("#filter-q")
+    page.click("text=Filter incidents")
+    assert page.is_visible("#filter-q")
+    lines = page.evaluate(
+        """() => [...document.querySelectorAll('.incident-table tbody tr')].map(row => {
+            const tops = [...row.querySelectorAll('td')].map(td => td.getBoundingClientRect().top);
+            const lines = [];
+            for (const top of tops.sort((a, b) => a - b)) {
+                if (!lines.length || top - lines[lines.length - 1] > 8) lines.push(top);
+            }
+            return lines.length;
+        })"""
+    )
+    assert lines and max(lines) <= 3, lines
+    assert serious_violations(page) == []
+    wide = context.new_page()
+    wide.set_viewport_size({"width": 1280, "height": 800})
+    wide.goto(live + "/")
+    assert wide.is_visible("#filter-q") and not wide.is_visible("text=Filter incidents")
     context.close()

@@ -187,3 +187,24 @@ def test_private_incidents_are_hidden_unless_configured(make_app, seed) -> None:
     shown = make_app(show_private=True).test_client().get("/").get_data(as_text=True)
     assert set(numbers_on(shown)) == {public.id, private.id}
     assert "Private</strong>" in shown
+
+
+def test_a_bad_date_keeps_what_was_typed_with_its_error_beside_it(client, seed) -> None:
+    seed.incident()
+    html = client.get("/?from=31/03/2025&to=2025-04-01").get_data(as_text=True)
+    # GOV.UK's pattern: the summary links to the field, the field says what is wrong and
+    # still holds what was typed; the good one is kept as it was.
+    assert '<a href="#filter-from">Dates must be real dates' in html
+    assert 'id="filter-from-error"><span class="visually-hidden">Error: </span>Dates' in html
+    assert 'value="31/03/2025"' in html and 'value="2025-04-01"' in html
+    assert 'aria-describedby="filter-from-hint filter-from-error"' in html
+    assert 'type="date"' not in html  # a text field in the stated format, not mm/dd/yyyy
+    assert '<label class="label" for="filter-from">Reported on or after</label>' in html
+
+
+def test_the_filters_fold_away_unless_filtering(client, seed) -> None:
+    seed.incident()
+    assert '<details class="filters-fold">' in client.get("/").get_data(as_text=True)
+    filtered = client.get("/?severity=2").get_data(as_text=True)
+    assert '<details class="filters-fold" open>' in filtered
+    assert "Filter incidents (filters on)" in filtered
