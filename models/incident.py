@@ -160,6 +160,8 @@ class FollowUpAction(BaseModel):
     done_by = CharField(max_length=32, null=True)
     done_at = UTCDateTimeField(null=True)
     due_at = UTCDateTimeField(null=True)
+    # Where the work is tracked: an http(s) URL, checked when it is set.
+    ticket_url = TextField(null=True)
     priority = CharField(max_length=16, null=True)  # "high", "medium", "low"
     category = CharField(max_length=16, null=True)  # "detective", "preventative", "corrective"
     # The source row an imported follow-up came from ("response:action:204").
@@ -167,3 +169,4 @@ class FollowUpAction(BaseModel):
 
     class Meta:
         table_name = "follow_up_action"
+        indexes = ((("done", "due_at"), False),)

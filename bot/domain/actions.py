@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
 from bot.domain.lifecycle import Actor, claim
 from models import AuditEntry, FollowUpAction, db
 from models.db import write_transaction
@@ -11,11 +16,73 @@ from models.fields import utcnow
 # foreign key's "incident_id" accessor at runtime, and peewee-stubs cannot see either.
 
 
+USAGE = "/incident action <text> [@owner] [due YYYY-MM-DD] [ticket <url>]"
+TICKET_MAX = 2000
+_DUE = re.compile(r"(?:^|\s)due[: ]\s*(\S+)", re.IGNORECASE)
+_TICKET = re.compile(r"(?:^|\s)ticket[: ]\s*(\S+)", re.IGNORECASE)
+
+
+def due_by(day: dt.date, zone: ZoneInfo) -> dt.datetime:
+    """A follow-up due on `day` is due by the end of that day where the team works."""
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0, 0), zone).astimezone(dt.UTC)
+
+
+def parse_due(text: str, zone: ZoneInfo) -> dt.datetime:
+    try:
+        day = dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"A due date is a day written YYYY-MM-DD, not {text[:40]!r}.") from None
+    return due_by(day, zone)
+
+
+def checked_ticket(url: str) -> str:
+    """The ticket's address if it is one people can open: http(s), no spaces."""
+    url = url.strip().strip("<>")
+    if (
+        not re.match(r"https?://[^\s/]+", url, re.IGNORECASE)
+        or any(c.isspace() for c in url)
+        or len(url) > TICKET_MAX
+    ):
+        raise ValueError("A ticket is a link starting with https:// (or http://).")
+    return url
+
+
+@dataclass(frozen=True)
+class Typed:
+    """A follow-up as typed after /incident action: what, and when it is due and where it
+    is tracked if the text says so ("due 2025-03-31", "ticket https://…")."""
+
+    title: str
+    due_at: dt.datetime | None = None
+    ticket_url: str | None = None
+
+    @classmethod
+    def of(cls, text: str, zone: ZoneInfo) -> Typed:
+        due = _DUE.search(text)
+        ticket = _TICKET.search(text)
+        title = text
+        for match in (m for m in (due, ticket) if m):
+            title = title.replace(match.group(0), " ")
+        return cls(
+            " ".join(title.split()),
+            parse_due(due.group(1), zone) if due else None,
+            checked_ticket(ticket.group(1)) if ticket else None,
+        )
+
+
 def add(
-    number: int, title: str, owner_id: str | None, actor: Actor, *, key: str | None = None
+    number: int,
+    title: str,
+    owner_id: str | None,
+    actor: Actor,
+    *,
+    key: str | None = None,
+    due_at: dt.datetime | None = None,
+    ticket_url: str | None = None,
 ) -> FollowUpAction:
     if not title.strip():
-        raise ValueError("Say what needs doing: /incident action <text> [@owner]")
+        raise ValueError(f"Say what needs doing: {USAGE}")
+    ticket = checked_ticket(ticket_url) if ticket_url else None
     with db.connection_context(), write_transaction():
         claim(key)
         now = utcnow()
@@ -25,6 +92,8 @@ def add(
             owner_id=owner_id,
             created_by=actor.user_id,
             created_at=now,
+            due_at=due_at,
+            ticket_url=ticket,
         )
         AuditEntry.create(
             incident=number,
@@ -33,7 +102,12 @@ def add(
             source=actor.source,
             action="action",
             new_value=title.strip(),
-            details={"action": action.id, "owner": owner_id},
+            details={
+                "action": action.id,
+                "owner": owner_id,
+                "due_at": due_at.isoformat() if due_at else None,
+                "ticket_url": ticket,
+            },
         )
     return action
 

@@ -3,21 +3,25 @@ Done button itself, and the buttons that turn the page."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.domain import actions
 from bot.domain.numbers import whole_number
-from bot.features.deps import Deps
+from bot.features.deps import Deps, bind
 from bot.slack import answers, blocks
 from bot.slack.actors import actor
 from bot.slack.answers import Where
-from models import Source
+from models import FollowUpAction, Source
 
 log = logging.getLogger(__name__)
+
+UTC = ZoneInfo("UTC")
 
 DONE = "followup_done"
 PAGE = "followup_page"
@@ -26,7 +30,21 @@ PER_PAGE = 40
 TITLE_SHOWN_MAX = 300
 
 
-def action_list(number: int, start: int = 0) -> tuple[str, list[dict[str, Any]]]:
+def details(item: FollowUpAction, zone: ZoneInfo) -> str:
+    """ ", due 31 Mar 2025, <ticket>" — what else a follow-up carries, for its line."""
+    parts = []
+    if item.due_at is not None:
+        # Due by the end of the day: the day shown is the one before the stored midnight.
+        day = (item.due_at.astimezone(zone) - dt.timedelta(seconds=1)).date()
+        parts.append(f"due {day.day} {day.strftime('%b %Y')}")
+    if item.ticket_url:
+        parts.append(blocks.link(item.ticket_url, "ticket"))
+    return (" — " + ", ".join(parts)) if parts else ""
+
+
+def action_list(
+    number: int, start: int = 0, zone: ZoneInfo = UTC
+) -> tuple[str, list[dict[str, Any]]]:
     """The incident's follow-up actions from `start`, open first, each open one with a
     Done button, and buttons to the pages before and after."""
     items = actions.for_incident(number)
@@ -41,6 +59,7 @@ def action_list(number: int, start: int = 0) -> tuple[str, list[dict[str, Any]]]
     body: list[dict[str, Any]] = [{"type": "section", "text": blocks.mrkdwn(heading)}]
     for item in page:
         owner = f" — {blocks.mention(item.owner_id)}" if item.owner_id else ""
+        owner += details(item, zone)
         title = blocks.shown(item.title, TITLE_SHOWN_MAX)
         if item.done:
             line = f":white_check_mark: ~{title}~{owner} (done by {blocks.mention(item.done_by)})"
@@ -101,6 +120,8 @@ def done(
     client: WebClient,
     respond: Respond,
     context: BoltContext,
+    *,
+    deps: Deps,
 ) -> None:
     """After the ack: mark the action done and show the same page of the list again."""
     pair = _pair(action.get("value"))
@@ -121,19 +142,20 @@ def done(
     if item is None:
         return  # already done: a second click, or a redelivery
     # Peewee's foreign-key id accessor, which peewee-stubs does not declare.
-    text, body_blocks = action_list(item.incident_id, pair[1])  # type: ignore[attr-defined]
+    number = item.incident_id  # type: ignore[attr-defined]
+    text, body_blocks = action_list(number, pair[1], deps.settings.reminders.zone)
     respond(text=text, blocks=body_blocks, replace_original=True)
 
 
-def turn(action: dict[str, Any], respond: Respond) -> None:
+def turn(action: dict[str, Any], respond: Respond, *, deps: Deps) -> None:
     """After the ack: the previous or next page of the list, in place."""
     pair = _pair(action.get("value"))
     if pair is not None:
-        text, body_blocks = action_list(*pair)
+        text, body_blocks = action_list(*pair, deps.settings.reminders.zone)
         respond(text=text, blocks=body_blocks, replace_original=True)
 
 
 def register(app: App, deps: Deps) -> None:
-    app.action(DONE)(ack=ack_only, lazy=[done])
-    app.action(f"{PAGE}_previous")(ack=ack_only, lazy=[turn])
-    app.action(f"{PAGE}_next")(ack=ack_only, lazy=[turn])
+    app.action(DONE)(ack=ack_only, lazy=[bind(done, deps)])
+    app.action(f"{PAGE}_previous")(ack=ack_only, lazy=[bind(turn, deps)])
+    app.action(f"{PAGE}_next")(ack=ack_only, lazy=[bind(turn, deps)])

@@ -28,6 +28,14 @@ def mention(user_id: str | None) -> str:
     return f"<@{user_id}>" if user_id else "_not set_"
 
 
+def link(url: str, label: str) -> str:
+    """A mrkdwn link to `url` (checked as http(s) already) reading `label`: Slack's three
+    control characters escaped in both, and a `|` in the address encoded, as it would
+    otherwise end the address."""
+    address = escape(url).replace("|", "%7C")
+    return f"<{address}|{escape(label)}>"
+
+
 def channel_link(channel_id: str | None) -> str:
     return f"<#{channel_id}>" if channel_id else "_no channel_"
 

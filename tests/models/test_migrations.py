@@ -20,6 +20,7 @@ ALL_MIGRATIONS = [
     "0006_slack_state",
     "0007_imports",
     "0008_deleted_words",
+    "0009_follow_up_tickets",
 ]
 
 

@@ -7,8 +7,9 @@ typed it, plus the stored outcome so the caller can bring Slack in step after an
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -31,7 +32,8 @@ HELP = """*In an incident channel*
 • `/incident summary [text]`, `/incident impact [text]` — show or set
 • `/incident rename <name>` — rename the channel (keeps its `inc-<number>-` prefix)
 • `/incident note <text>` — add a note to the timeline
-• `/incident action <text> [@owner]`, `/incident actions` — follow-up actions
+• `/incident action <text> [@owner] [due YYYY-MM-DD] [ticket <url>]` — a follow-up action
+• `/incident actions` — the follow-up actions, each open one with a Done button
 • `/incident duration`, `/incident close`, `/incident reopen`
 *Anywhere*
 • `/incident [what is happening]` or `/incident new [text]` — declare an incident
@@ -63,6 +65,8 @@ class Invocation:
     # Why this actor may not change the incident (bot.domain.permissions); None: they may.
     refused: str | None = None
     organisation: str | None = None  # this installation's (bot.slack.actors.organisation)
+    # Where the team works (REMINDER_TIMEZONE): a day typed means that day there.
+    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
 
     @property
     def text(self) -> str:
@@ -173,19 +177,29 @@ def note(inv: Invocation) -> Reply:
 
 
 def action(inv: Invocation) -> Reply:
+    from bot.features import followups  # the feature owns how a follow-up reads in Slack
+
     named = first_person(inv.rest)
     owner = _person(inv, named) if (named.user_id or named.typed_name) else None
-    title = readable(named.rest, _name_of).strip()
-    item = actions.add(inv.incident.id, title, owner, inv.actor, key=inv.key)
+    typed = actions.Typed.of(readable(named.rest, _name_of), inv.zone)
+    item = actions.add(
+        inv.incident.id,
+        typed.title,
+        owner,
+        inv.actor,
+        key=inv.key,
+        due_at=typed.due_at,
+        ticket_url=typed.ticket_url,
+    )
     who = f" for {blocks.mention(owner)}" if owner else ""
-    number = item.id
-    return Reply(f"Follow-up action {number} added{who}: {blocks.shown(item.title, 2000)}")
+    extra = followups.details(item, inv.zone)
+    return Reply(f"Follow-up action {item.id} added{who}: {blocks.shown(item.title, 2000)}{extra}")
 
 
 def list_actions(inv: Invocation) -> Reply:
     from bot.features.followups import action_list  # the feature owns its Done button
 
-    text, body = action_list(inv.incident.id)
+    text, body = action_list(inv.incident.id, zone=inv.zone)
     return Reply(text, body)
 
 

@@ -8,6 +8,7 @@ other message that mentions the bot is conversation, and the bot stays out of it
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
@@ -110,6 +111,7 @@ def answer_in_incident(
     quick: WebClient,
     context: BoltContext,
     *,
+    zone: ZoneInfo,
     team_hint: str | None = None,
 ) -> Reply:
     who, refused = actor(quick, user, Source.COMMAND, context, team_hint=team_hint)
@@ -124,6 +126,7 @@ def answer_in_incident(
             context.bot_user_id,
             refused,
             organisation(context),
+            zone,
         ),
     )
 
@@ -178,7 +181,15 @@ def on_command(ack: Ack, body: dict[str, Any], context: BoltContext, *, deps: De
     if reply is None:
         assert incident is not None  # a form opens otherwise
         key = f"cmd:{body['trigger_id']}"
-        reply = answer_in_incident(words, incident, body["user_id"], key, deps.quick, context)
+        reply = answer_in_incident(
+            words,
+            incident,
+            body["user_id"],
+            key,
+            deps.quick,
+            context,
+            zone=deps.settings.reminders.zone,
+        )
         mirror.keep(context, reply.outcome)
     ack(text=reply.text, blocks=reply.blocks or blocks.notice(reply.text))
 
@@ -256,6 +267,7 @@ def on_mention(
             key,
             deps.quick,
             context,
+            zone=deps.settings.reminders.zone,
             team_hint=event.get("user_team"),
         )
         if reply.duplicate:

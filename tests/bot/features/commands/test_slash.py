@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -184,6 +185,35 @@ def test_follow_up_actions_and_done_button(slack: FakeSlack, bot: RunningBot, da
         done_audit = AuditEntry.select().where(AuditEntry.action == "action_done").count()
     assert (first.done, first.done_by) == (True, BOB)
     assert done_audit == 1
+
+
+def test_a_follow_up_can_say_when_it_is_due_and_where_it_is_tracked(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
+    declare(slack, "Backups failing")
+    incident = incident_of(database)
+    said = run(
+        slack,
+        incident,
+        "action Add an alert @bob due 2026-12-18 ticket https://jira.example.com/browse/OPS-12",
+    )
+    assert "for <@U061F7AUR>: Add an alert" in said
+    assert "due 18 Dec 2026" in said and "<https://jira.example.com/browse/OPS-12|ticket>" in said
+    with database.connection_context():
+        item = FollowUpAction.get()
+    assert item.title == "Add an alert" and item.owner_id == BOB
+    # Due by the end of that day where the team works (Europe/London by default).
+    assert item.due_at == dt.datetime(2026, 12, 19, 0, 0, tzinfo=dt.UTC)
+    assert item.ticket_url == "https://jira.example.com/browse/OPS-12"
+    listing = answer(slack.slash_command("actions", channel=incident.channel_id))
+    assert "due 18 Dec 2026" in listing
+    for bad, told in (
+        ("action Rotate keys due tomorrow", "A due date is a day written YYYY-MM-DD"),
+        ("action Rotate keys ticket javascript:alert(1)", "A ticket is a link starting with"),
+    ):
+        assert told in run(slack, incident, bad)
+    with database.connection_context():
+        assert FollowUpAction.select().count() == 1
 
 
 def test_list_and_help_outside_incident_channels(
