@@ -22,6 +22,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     """
     from models import init_database
     from viewer import (
+        actions_page,
         api,
         audit,
         auth,
@@ -59,4 +60,5 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(stats_page.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(old_links.bp)
+    app.register_blueprint(actions_page.bp)
     return app

@@ -130,6 +130,15 @@ SCHEMAS: dict[str, Json] = {
             "files": {"type": "array", "items": {"$ref": REF + "File"}},
         }
     ),
+    "ActionPage": _object(
+        {
+            "items": {"type": "array", "items": {"$ref": REF + "Action"}},
+            "page": {"type": "integer", "minimum": 1},
+            "per_page": {"type": "integer", "minimum": 1},
+            "total": {"type": "integer", "minimum": 0},
+            "pages": {"type": "integer", "minimum": 1},
+        }
+    ),
     "Duration": _object(
         {
             "label": {"type": "string"},
@@ -138,7 +147,21 @@ SCHEMAS: dict[str, Json] = {
             "seconds": _nullable({"type": "integer"}),
         }
     ),
-    "Action": _object({"title": {"type": "string"}, "done": {"type": "boolean"}}),
+    "Action": _object(
+        {
+            "id": {"type": "integer"},
+            "incident": {"type": "integer"},
+            "title": {"type": "string"},
+            "done": {"type": "boolean"},
+            "owner": _nullable({"$ref": REF + "Person"}),
+            "created_at": _nullable(TIMESTAMP),
+            "due_at": _nullable({**TIMESTAMP, "description": "Due by this moment"}),
+            "overdue": {"type": "boolean"},
+            "ticket_url": _nullable({"type": "string", "format": "uri"}),
+            "done_by": _nullable({"$ref": REF + "Person"}),
+            "done_at": _nullable(TIMESTAMP),
+        }
+    ),
     "StatusChange": _object(
         {
             "status": {"type": "string"},
@@ -285,6 +308,23 @@ def document(server_url: str) -> Json:
                         "200": _json("Incident", "The incident"),
                         "404": _json("Error", "No such incident, or it is private"),
                     },
+                }
+            },
+            "/api/actions": {
+                "get": {
+                    "operationId": "listActions",
+                    "summary": "Follow-ups across incidents: open first, the soonest due first",
+                    "parameters": [
+                        _query(
+                            "state",
+                            "open (the default), done or all",
+                            {"type": "string", "enum": ["open", "done", "all"]},
+                        ),
+                        _query("owner", "One person's (a Slack user id)", {"type": "string"}),
+                        _query("overdue", "1: only those past due", {"type": "string"}),
+                        _query("page", "Page number", {"type": "integer", "minimum": 1}),
+                    ],
+                    "responses": {"200": _json("ActionPage", "One page of follow-ups")},
                 }
             },
         },

@@ -21,6 +21,7 @@ from models import SEVERITIES, TimelineEvent
 from models.fields import utcnow
 from viewer import (
     audit,
+    followups,
     http_cache,
     milestones,
     mrkdwn,
@@ -190,6 +191,7 @@ def incident(number: int) -> str:
         channel_url=present.slack_channel_url(
             config.slack_workspace_url, detail.incident.channel_id
         ),
+        followups=[followups.shown(a, detail.names, config.zone, utcnow()) for a in detail.actions],
         summary_html=mrkdwn.to_html(detail.incident.summary, names),
         impact_html=mrkdwn.to_html(detail.incident.impact, names),
     )

@@ -8,6 +8,7 @@ names and channels.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -204,6 +205,7 @@ def load_incident(number: int, *, audience: Audience) -> IncidentDetail | None:
         *(e.author_id for e in timeline),
         *(e.added_by_id for e in timeline),
         *(a.owner_id for a in actions),
+        *(a.done_by for a in actions),
         *(c.changed_by for c in history),
     }
     names = names_of(ids | mrkdwn.user_ids_in(texts))
@@ -235,3 +237,58 @@ def channel_names(channel_ids: set[str], *, audience: Audience) -> dict[str, str
         for row in query
         if row.channel_id is not None
     }
+
+
+ACTION_STATES = ("open", "done", "all")
+
+
+@dataclass
+class ActionPage:
+    """Follow-ups across the incidents the person may see, one page of them."""
+
+    actions: list[FollowUpAction]
+    total: int
+    page: int
+    per_page: int
+    names: dict[str, str]
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+
+def list_actions(
+    *,
+    state: str,
+    owner: str | None,
+    overdue: bool,
+    page: int,
+    per_page: int,
+    now: dt.datetime,
+    audience: Audience,
+) -> ActionPage:
+    """Open ones first, the soonest due first (none due last), then the newest."""
+    seen = visible(Incident.select(Incident.id), audience)
+    query = (
+        FollowUpAction.select(FollowUpAction, Incident)
+        .join(Incident)
+        .where(FollowUpAction.incident.in_(seen))
+    )
+    if state == "open":
+        query = query.where(~FollowUpAction.done)
+    elif state == "done":
+        query = query.where(FollowUpAction.done)
+    if owner:
+        query = query.where(FollowUpAction.owner_id == owner)
+    if overdue:
+        query = query.where(~FollowUpAction.done & (FollowUpAction.due_at < now))
+    total = query.count()
+    rows = list(
+        query.order_by(
+            FollowUpAction.done,
+            FollowUpAction.due_at.asc(nulls="LAST"),
+            FollowUpAction.id.desc(),
+        ).paginate(page, per_page)
+    )
+    names = names_of([a.owner_id for a in rows] + [a.done_by for a in rows])
+    return ActionPage(rows, total, page, per_page, names)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from viewer import milestones, present
+from viewer import followups, milestones, present
 from viewer.mrkdwn import Names, markdown_escape, to_markdown
 from viewer.queries import IncidentDetail
 
@@ -93,10 +93,15 @@ def render(detail: IncidentDetail, names: Names, zone: ZoneInfo, now: dt.datetim
     if not detail.actions:
         out.append("_None recorded yet. Add the actions agreed at the review._")
     for action in detail.actions:
-        out.append(
-            f"- [{'x' if getattr(action, 'done', False) else ' '}] "
-            f"{_line(getattr(action, 'title', str(action)))}"
-        )
+        item = followups.shown(action, detail.names, zone, now)
+        extra = [f"owner: {_line(item.owner)}" if item.owner else "no owner"]
+        if item.due_day:
+            extra.append(f"due {item.due_day}" + (" (overdue)" if item.overdue else ""))
+        if item.ticket:
+            extra.append(f"[ticket]({item.ticket.replace('(', '%28').replace(')', '%29')})")
+        if action.done and item.done_by:
+            extra.append(f"done by {_line(item.done_by)}")
+        out.append(f"- [{'x' if action.done else ' '}] {_line(action.title)} — {'; '.join(extra)}")
     out += [
         "",
         "## What went well",

@@ -8,7 +8,7 @@ from typing import Any
 from flask import url_for
 
 from models import Incident
-from viewer import milestones, mrkdwn, present
+from viewer import followups, milestones, mrkdwn, present
 from viewer.queries import IncidentDetail, ListPage, Person
 from viewer.templating import settings
 
@@ -123,7 +123,7 @@ def detail(d: IncidentDetail, names: mrkdwn.Names, now: dt.datetime) -> Json:
                 for event in d.timeline
             ],
             "actions": [
-                {"title": str(getattr(a, "title", a)), "done": bool(getattr(a, "done", False))}
+                followups.as_json(followups.shown(a, d.names, settings().zone, now))
                 for a in d.actions
             ],
             "status_history": [

@@ -13,9 +13,16 @@ from typing import Any
 
 from peewee import Database
 
-from models import AuditEntry, ChannelMember, Incident, SlackUser, TimelineEvent
+from models import (
+    AuditEntry,
+    ChannelMember,
+    FollowUpAction,
+    Incident,
+    SlackUser,
+    TimelineEvent,
+)
 
-MODELS = [Incident, SlackUser, TimelineEvent, ChannelMember, AuditEntry]
+MODELS = [Incident, SlackUser, TimelineEvent, ChannelMember, AuditEntry, FollowUpAction]
 T0 = dt.datetime(2025, 3, 10, 9, 0, tzinfo=dt.UTC)
 
 
@@ -47,6 +54,10 @@ class Seeder:
     def user(self, user_id: str, display_name: str, **fields: Any) -> SlackUser:
         with self.bound():
             return SlackUser.create(user_id=user_id, display_name=display_name, **fields)
+
+    def action(self, incident: Incident, title: str, **fields: Any) -> FollowUpAction:
+        with self.bound():
+            return FollowUpAction.create(incident=incident.id, title=title, **fields)
 
     def member(self, channel_id: str, *user_ids: str) -> None:
         with self.bound():

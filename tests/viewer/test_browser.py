@@ -268,7 +268,7 @@ def test_after_the_skip_link_nothing_turns_yellow_and_axe_still_passes(browser, 
     for width in (1280, 375):
         page = context.new_page()
         page.set_viewport_size({"width": width, "height": 800})
-        for path in ("/", "/incidents/1", "/stats"):
+        for path in ("/", "/incidents/1", "/stats", "/actions?state=all"):
             page.goto(live + path)
             page.keyboard.press("Tab")
             assert page.evaluate("document.activeElement.textContent") == "Skip to main content"
