@@ -112,6 +112,11 @@ def add(
     return action
 
 
+def get(action_id: int) -> FollowUpAction | None:
+    with db.connection_context():
+        return FollowUpAction.get_or_none(FollowUpAction.id == action_id)
+
+
 def for_incident(number: int) -> list[FollowUpAction]:
     with db.connection_context():
         return list(

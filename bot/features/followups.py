@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 
 from bot.domain import actions
 from bot.domain.numbers import whole_number
+from bot.features import followup_form
 from bot.features.deps import Deps, bind
 from bot.slack import answers, blocks
 from bot.slack.actors import actor
@@ -25,7 +26,8 @@ UTC = ZoneInfo("UTC")
 
 DONE = "followup_done"
 PAGE = "followup_page"
-# A message holds 50 blocks: a heading, the items, and the buttons that turn the page.
+# A message holds 50 blocks: a heading, the items, the buttons that turn the page and the
+# one that adds a follow-up.
 PER_PAGE = 40
 TITLE_SHOWN_MAX = 300
 
@@ -48,9 +50,14 @@ def action_list(
     """The incident's follow-up actions from `start`, open first, each open one with a
     Done button, and buttons to the pages before and after."""
     items = actions.for_incident(number)
+    add = {
+        "type": "actions",
+        "block_id": "followup_add",
+        "elements": [followup_form.button(number)],
+    }
     if not items:
-        text = f"Incident {number} has no follow-up actions yet: /incident action <text> [@owner]"
-        return text, blocks.notice(text)
+        text = f"Incident {number} has no follow-up actions yet: {actions.USAGE}"
+        return text, [*blocks.notice(text), add]
     start = max(0, min(start, (len(items) - 1) // PER_PAGE * PER_PAGE))
     page = items[start : start + PER_PAGE]
     heading = f"*Follow-up actions for incident {number}*"
@@ -86,6 +93,7 @@ def action_list(
         turns.append(_turn("Next", number, start + PER_PAGE))
     if turns:
         body.append({"type": "actions", "block_id": "followup_pages", "elements": turns})
+    body.append(add)
     open_count = sum(1 for item in items if not item.done)
     return f"{open_count} open follow-up action(s) for incident {number}", body
 
