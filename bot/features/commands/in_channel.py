@@ -65,7 +65,7 @@ class Invocation:
     # Why this actor may not change the incident (bot.domain.permissions); None: they may.
     refused: str | None = None
     organisation: str | None = None  # this installation's (bot.slack.actors.organisation)
-    # Where the team works (REMINDER_TIMEZONE): a day typed means that day there.
+    # Where the team works (WORKING_TIMEZONE): a day typed means that day there.
     zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
 
     @property
