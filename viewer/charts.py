@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 
 WIDTH, HEIGHT = 720, 340
+PHONE_WIDTH, PHONE_MONTHS = 360, 6  # a phone's chart: the latest months, readable text
 LEFT, RIGHT, TOP, BOTTOM = 64, 16, 16, 70
 
 
@@ -24,26 +25,36 @@ class Series:
     marker: str = "circle"  # lines: circle, square, triangle, diamond
 
 
-def _nice_ceiling(value: float) -> float:
+MAX_TICKS = 5  # gridlines above zero
+
+
+def ticks(value: float, *, whole: bool) -> list[float]:
+    """Gridline values from 0 to at least `value`, a round step apart (1, 2 or 5 times a
+    power of ten), at most MAX_TICKS above zero; whole numbers only where the values are
+    counts (no 62.5 incidents)."""
     if value <= 0:
-        return 1
-    magnitude = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
-        if value <= step * magnitude:
-            return step * magnitude
-    return 10 * magnitude
+        return [0.0, 1.0]
+    raw = value / MAX_TICKS
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
+    if whole:
+        step = max(1.0, math.ceil(step))
+    count = math.ceil(value / step - 1e-9)
+    return [round(step * n, 10) for n in range(count + 1)]
 
 
 def _number(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
-def _frame(chart_id: str, title: str, description: str, body: list[str]) -> Markup:
+def _frame(
+    chart_id: str, title: str, description: str, body: list[str], width: int = WIDTH
+) -> Markup:
     head = Markup(
         '<svg class="chart" id="{0}" viewBox="0 0 {1} {2}" width="{1}" height="{2}" '
         'role="img" aria-labelledby="{0}-title {0}-desc" xmlns="http://www.w3.org/2000/svg">'
         '<title id="{0}-title">{3}</title><desc id="{0}-desc">{4}</desc>'
-    ).format(chart_id, WIDTH, HEIGHT, title, description)
+    ).format(chart_id, width, HEIGHT, title, description)
     return head + Markup("".join(body)) + Markup("</svg>")
 
 
@@ -63,15 +74,17 @@ def _patterns(chart_id: str, series: list[Series]) -> str:
     return "<defs>" + "".join(defs) + "</defs>"
 
 
-def _axes(labels: list[str], top_value: float, unit: str) -> tuple[list[str], float, float]:
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+def _axes(
+    labels: list[str], marks: list[float], unit: str, width: int = WIDTH
+) -> tuple[list[str], float, float]:
+    plot_w, plot_h = width - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     step = plot_w / max(1, len(labels))
+    top_value = marks[-1]
     out = []
-    for tick in range(5):
-        value = top_value * tick / 4
-        y = TOP + plot_h - plot_h * tick / 4
+    for value in marks:
+        y = TOP + plot_h - plot_h * value / top_value
         out.append(
-            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" '
+            f'<line x1="{LEFT}" x2="{width - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" '
             f'stroke="#b1b4b6" stroke-width="1"/>'
             f'<text x="{LEFT - 8}" y="{y + 5:.1f}" text-anchor="end" font-size="14" '
             f'fill="#0b0c0c">{_number(value)}</text>'
@@ -92,18 +105,25 @@ def _axes(labels: list[str], top_value: float, unit: str) -> tuple[list[str], fl
             f'transform="rotate(-40 {x:.1f} {y})">{escape(label)}</text>'
         )
     out.append(
-        f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{TOP + plot_h}" y2="{TOP + plot_h}" '
+        f'<line x1="{LEFT}" x2="{width - RIGHT}" y1="{TOP + plot_h}" y2="{TOP + plot_h}" '
         f'stroke="#0b0c0c" stroke-width="2"/>'
     )
     return out, step, plot_h
 
 
 def stacked_bars(
-    chart_id: str, title: str, description: str, labels: list[str], series: list[Series], unit: str
+    chart_id: str,
+    title: str,
+    description: str,
+    labels: list[str],
+    series: list[Series],
+    unit: str,
+    width: int = WIDTH,
 ) -> Markup:
     totals = [sum(s.values[i] or 0 for s in series) for i in range(len(labels))]
-    top_value = _nice_ceiling(max(totals, default=0))
-    body, step, plot_h = _axes(labels, top_value, unit)
+    marks = ticks(max(totals, default=0), whole=True)
+    top_value = marks[-1]
+    body, step, plot_h = _axes(labels, marks, unit, width)
     body.insert(0, _patterns(chart_id, series))
     bar_w = max(2.0, step * 0.7)
     for index in range(len(labels)):
@@ -120,7 +140,7 @@ def stacked_bars(
                 f'fill="url(#{chart_id}-p{number})" stroke="#fff" stroke-width="1">'
                 f"<title>{escape(labels[index])}: {escape(s.label)} {_number(value)}</title></rect>"
             )
-    return _frame(chart_id, title, description, body)
+    return _frame(chart_id, title, description, body, width)
 
 
 MARKERS = {
@@ -132,11 +152,18 @@ MARKERS = {
 
 
 def lines(
-    chart_id: str, title: str, description: str, labels: list[str], series: list[Series], unit: str
+    chart_id: str,
+    title: str,
+    description: str,
+    labels: list[str],
+    series: list[Series],
+    unit: str,
+    width: int = WIDTH,
 ) -> Markup:
     values = [v for s in series for v in s.values if v is not None]
-    top_value = _nice_ceiling(max(values, default=0))
-    body, step, plot_h = _axes(labels, top_value, unit)
+    marks = ticks(max(values, default=0), whole=False)
+    top_value = marks[-1]
+    body, step, plot_h = _axes(labels, marks, unit, width)
     for s in series:
         points = []
         for index, value in enumerate(s.values):
@@ -166,7 +193,7 @@ def lines(
                 f"<g>{shape}<title>{escape(label)}: {escape(s.label)} "
                 f"{_number(value)} {escape(unit)}</title></g>"
             )
-    return _frame(chart_id, title, description, body)
+    return _frame(chart_id, title, description, body, width)
 
 
 def legend_swatch(chart_id: str, index: int, s: Series, kind: str) -> Markup:
@@ -187,3 +214,8 @@ def legend_swatch(chart_id: str, index: int, s: Series, kind: str) -> Markup:
         )
         + "</svg>"
     ).format(s.colour)
+
+
+def latest(series: list[Series], months: int) -> list[Series]:
+    """The same series, their latest `months` values only (a phone's chart)."""
+    return [Series(s.label, s.colour, s.values[-months:], s.pattern, s.marker) for s in series]

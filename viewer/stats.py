@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from models import SEVERITIES, Incident
+from viewer import filters as list_filters
 from viewer import milestones
 from viewer.queries import Audience, visible
 
@@ -55,12 +56,23 @@ def percentile(values: list[int], q: float) -> int | None:
     return ordered[rank - 1]
 
 
-def load_rows(*, audience: Audience) -> list[Row]:
-    """One query, only the columns the figures use."""
+def load_rows(
+    *,
+    audience: Audience,
+    filters: list_filters.ListFilters | None = None,
+    zone: ZoneInfo | None = None,
+) -> list[Row]:
+    """One query, only the columns the figures use; only a severity and a date range of
+    the list's filters apply here."""
     ack, resolved = milestones.field_for("acknowledged"), milestones.field_for("resolved")
     columns = [Incident.severity, Incident.reported_at, Incident.report_only]
     columns += [f for f in (ack, resolved) if f]
     query = visible(Incident.select(*columns), audience)
+    if filters is not None and zone is not None:
+        narrowed = list_filters.ListFilters(
+            severity=filters.severity, date_from=filters.date_from, date_to=filters.date_to
+        )
+        query = list_filters.apply(query, narrowed, zone)
     rows = []
     for incident in query:
         rows.append(

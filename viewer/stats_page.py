@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, render_template
 
+from models import SEVERITIES
+from models.fields import utcnow
 from viewer import charts, present, stats
 from viewer.auth import audience
+from viewer.pages import read_filters
 from viewer.templating import settings
 
 bp = Blueprint("stats", __name__)
@@ -24,16 +29,66 @@ TIME_SERIES = (
     ("resolve", 50, "Median time to resolve", "#942514", "solid", "triangle"),
     ("resolve", 90, "90th percentile time to resolve", "#942514", "dashed", "diamond"),
 )
+# Acknowledging takes minutes and resolving hours: one chart each, each on its own scale.
+TIME_CHARTS = (
+    ("acknowledge", "chart-acknowledge", "Time to acknowledge, per month", "Minutes", 60),
+    ("resolve", "chart-resolve", "Time to resolve, per month", "Hours", 3600),
+)
 
 
-def _hours(seconds: int | None) -> float | None:
-    return None if seconds is None else round(seconds / 3600, 1)
+def _in(unit: int, seconds: int | None) -> float | None:
+    return None if seconds is None else round(seconds / unit, 1)
+
+
+def _time_charts(months: list[stats.Month], labels: list[str]) -> list[dict[str, Any]]:
+    charts_out: list[dict[str, Any]] = []
+    for which, chart_id, title, unit_name, unit in TIME_CHARTS:
+        series = [
+            charts.Series(
+                label,
+                colour,
+                [_in(unit, m.figure(kind, q)) for m in months],
+                pattern=pattern,
+                marker=marker,
+            )
+            for kind, q, label, colour, pattern, marker in TIME_SERIES
+            if kind == which
+        ]
+        if not any(v is not None for s in series for v in s.values):
+            continue
+        description = (
+            f"Median and 90th percentile, in {unit_name.lower()}, by the month the incident "
+            "was reported. The table below the charts gives every number."
+        )
+        phone = charts.PHONE_MONTHS
+        charts_out.append(
+            {
+                "id": chart_id,
+                "svg": charts.lines(chart_id, title, description, labels, series, unit_name),
+                "phone": charts.lines(
+                    f"{chart_id}-phone",
+                    title,
+                    description,
+                    labels[-phone:],
+                    charts.latest(series, phone),
+                    unit_name,
+                    charts.PHONE_WIDTH,
+                ),
+                "series": series,
+            }
+        )
+    return charts_out
 
 
 @bp.get("/stats")
 def stats_view() -> str:
     config = settings()
-    months = stats.by_month(stats.load_rows(audience=audience()), config.zone)
+    filters = read_filters()
+    rows = stats.load_rows(audience=audience(), filters=filters, zone=config.zone)
+    months = stats.by_month(rows, config.zone)
+    now = utcnow().astimezone(config.zone)
+    if months and months[-1].key == f"{now.year:04d}-{now.month:02d}":
+        months[-1].label += " (so far)"  # the figures of a month not over yet
     labels = [m.label for m in months]
     count_series = [
         charts.Series(
@@ -54,17 +109,7 @@ def stats_view() -> str:
         if months and busiest
         else "No incidents."
     )
-    time_series = [
-        charts.Series(
-            label,
-            colour,
-            [_hours(m.figure(which, q)) for m in months],
-            pattern=pattern,
-            marker=marker,
-        )
-        for which, q, label, colour, pattern, marker in TIME_SERIES
-    ]
-    has_times = any(v is not None for s in time_series for v in s.values)
+    time_charts = _time_charts(months, labels)
     return render_template(
         "stats.html",
         months=months,
@@ -82,22 +127,27 @@ def stats_view() -> str:
             if months
             else None
         ),
-        count_series=count_series,
-        time_chart=(
-            charts.lines(
-                "chart-times",
-                "Time to acknowledge and to resolve, per month",
-                "Median and 90th percentile times in hours, by the month the "
-                "incident was reported. The table below the chart gives every "
-                "number.",
-                labels,
-                time_series,
-                "Hours",
+        count_phone=(
+            charts.stacked_bars(
+                "chart-counts-phone",
+                "Incidents per month by severity",
+                counts_desc,
+                labels[-charts.PHONE_MONTHS :],
+                charts.latest(count_series, charts.PHONE_MONTHS),
+                "Incidents",
+                charts.PHONE_WIDTH,
             )
-            if has_times
+            if months
             else None
         ),
-        time_series=time_series,
+        count_series=count_series,
+        time_charts=time_charts,
+        time_series=[
+            charts.Series(label, colour, [], pattern=pattern, marker=marker)
+            for _, _, label, colour, pattern, marker in TIME_SERIES
+        ],
+        filters=filters,
+        severities=SEVERITIES,
         swatch=charts.legend_swatch,
         stat_keys=[(which, q) for which, q, *_ in TIME_SERIES],
     )

@@ -64,10 +64,10 @@ def test_stats_page_counts_public_incidents(make_app, seed) -> None:
     assert "3 incidents over 3 months, from Jan 2025 to Mar 2025" in html
     assert '<tr><th scope="row">Jan 2025</th><td>2</td><td>0</td><td>2</td></tr>' in html
     assert '<tr><th scope="row">Feb 2025</th><td>0</td><td>0</td><td>0</td></tr>' in html
-    assert "SEV2" not in html  # only the private incident had severity 2
+    assert '<th scope="col">SEV2 Major</th>' not in html  # only the private one had SEV2
     assert "No acknowledgement or resolution times have been recorded yet" in html
     shown = make_app(show_private=True).test_client().get("/stats").get_data(as_text=True)
-    assert "SEV2 Major" in shown
+    assert '<th scope="col">SEV2 Major</th>' in shown
 
 
 def test_stats_page_with_no_incidents(client) -> None:
@@ -100,3 +100,44 @@ def test_reports_imported_from_response_are_counted_but_have_no_response_times(
     assert "2 incidents over 1 months" in html
     assert "1 of the incidents counted above were reports imported from response" in html
     assert "<td>1 hour</td>" in html and "365 days" not in html
+
+
+def test_count_ticks_are_whole_numbers_and_time_ticks_round_steps() -> None:
+    assert charts.ticks(62.5, whole=True) == [0, 20, 40, 60, 80]
+    assert charts.ticks(3, whole=True) == [0, 1, 2, 3]
+    assert charts.ticks(1, whole=True) == [0, 1]  # never 0.25 incidents
+    assert charts.ticks(0.3, whole=False) == [0, 0.1, 0.2, 0.3]
+    svg = str(
+        charts.stacked_bars("c", "t", "d", ["Jan"], [charts.Series("SEV1", "#000", [5])], "n")
+    )
+    labels = [t.split(">")[-1] for t in svg.split("</text>") if 'text-anchor="end"' in t]
+    assert "2.5" not in svg and labels[:4] == ["0", "1", "2", "3"]
+
+
+def test_acknowledge_and_resolve_have_a_chart_each_and_the_month_so_far_is_marked(
+    make_app, seed
+) -> None:
+    from freezegun import freeze_time
+
+    day = dt.datetime(2025, 3, 4, 10, 0, tzinfo=UTC)
+    seed.incident(
+        severity=1,
+        status="resolved",
+        reported_at=day,
+        acknowledged_at=day + dt.timedelta(minutes=4),
+        resolved_at=day + dt.timedelta(hours=30),
+    )
+    seed.incident(severity=3, reported_at=dt.datetime(2025, 2, 10, tzinfo=UTC))
+    with freeze_time("2025-03-20 12:00:00"):
+        html = make_app().test_client().get("/stats").get_data(as_text=True)
+    assert 'id="chart-acknowledge"' in html and 'id="chart-resolve"' in html
+    assert "Time to acknowledge, per month" in html and "Minutes" in html
+    assert "Time to resolve, per month" in html and "Hours" in html
+    assert '<th scope="row">Mar 2025 (so far)</th>' in html
+    assert '<th scope="row">Feb 2025</th>' in html
+    # Filters: one severity, a date range.
+    with freeze_time("2025-03-20 12:00:00"):
+        only = make_app().test_client().get("/stats?severity=3&to=2025-02-28")
+    text = only.get_data(as_text=True)
+    assert "1 incidents over 1 months" in text and 'id="chart-acknowledge"' not in text
+    assert '<option value="3" selected>' in text
