@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, jsonify, url_for
 
 from models.fields import utcnow
-from viewer import openapi, queries, serialize
+from viewer import openapi, queries, search, serialize
 from viewer.auth import audience
 from viewer.filters import ListFilters
 from viewer.pages import load_or_404, names_for, read_filters
@@ -38,7 +38,8 @@ def list_incidents() -> Response:
         "prev": link(min(filters.page - 1, page.pages)) if page.has_prev else None,
         "html": url_for("pages.index", _external=True, **filters.query_args()),
     }
-    return jsonify(serialize.list_page(page, utcnow(), links))
+    matched = search.reasons(filters.text, page.incidents) if filters.text else None
+    return jsonify(serialize.list_page(page, utcnow(), links, matched))
 
 
 def _per_page(filters: ListFilters) -> dict[str, str]:

@@ -13,11 +13,11 @@ from peewee import Expression, ModelSelect
 
 from models import SEVERITIES, STATUSES, Incident
 from models.incident import Status
+from viewer import search
 
 OPEN = "open"
 STATUS_CHOICES: tuple[str, ...] = (OPEN, *STATUSES)
 MAX_QUERY_LENGTH = 200
-MAX_TERMS = 8
 
 
 @dataclass(frozen=True)
@@ -112,13 +112,9 @@ def apply(
     if filters.date_to:
         end = _start_of(filters.date_to + dt.timedelta(days=1), zone)
         conditions.append(Incident.reported_at < end)
-    # Every word must appear somewhere in the title, summary or impact.
-    for term in filters.text.split()[:MAX_TERMS]:
-        conditions.append(
-            Incident.title.contains(term)
-            | Incident.summary.contains(term)
-            | Incident.impact.contains(term)
-        )
+    found = search.condition(filters.text) if filters.text else None
+    if found is not None:
+        conditions.append(found)
     if conditions:
         query = query.where(reduce(operator.and_, conditions))
     return query

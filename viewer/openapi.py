@@ -79,6 +79,12 @@ SCHEMAS: dict[str, Json] = {
             "duration_ongoing": {"type": "boolean"},
             "url": {"type": "string", "format": "uri"},
             "html_url": {"type": "string", "format": "uri"},
+            "matched": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "With q: where the search found it (number, channel name, "
+                "person, title, summary or impact, timeline)",
+            },
         },
         "An incident as it appears in the list.",
     ),
@@ -181,10 +187,13 @@ SCHEMAS: dict[str, Json] = {
     ),
 }
 
+# Only a search's answers say where they matched.
+SCHEMAS["IncidentSummary"]["required"].remove("matched")
+
 # The full incident is the summary and more; spelled out so additionalProperties holds.
 SCHEMAS["Incident"] = _object(
     {
-        **SCHEMAS["IncidentSummary"]["properties"],
+        **{k: v for k, v in SCHEMAS["IncidentSummary"]["properties"].items() if k != "matched"},
         "summary": {"type": "string"},
         "summary_html": {"type": "string", "description": "The summary as safe HTML"},
         "impact": {"type": "string"},

@@ -29,6 +29,7 @@ from viewer import (
     queries,
     rendered,
     review,
+    search,
     timeline_view,
 )
 from viewer import filters as list_filters
@@ -59,10 +60,13 @@ def index() -> str:
     filters = read_filters()
     page = queries.list_incidents(filters, config.zone, audience=audience())
     now = utcnow()
+    matched = search.reasons(filters.text, page.incidents) if filters.text else {}
     rows = []
     for incident in page.incidents:
         seconds, ongoing = milestones.duration_seconds(incident, now)
-        rows.append((incident, page.person(incident.lead_id), seconds, ongoing))
+        rows.append(
+            (incident, page.person(incident.lead_id), seconds, ongoing, matched.get(incident.id))
+        )
 
     def page_url(number: int) -> str:
         # mypy cannot tell the str-valued query args never include url_for's `_external`.

@@ -57,9 +57,18 @@ def summary(incident: Incident, lead: Person | None, now: dt.datetime) -> Json:
     }
 
 
-def list_page(page: ListPage, now: dt.datetime, links: Json) -> Json:
+def list_page(
+    page: ListPage, now: dt.datetime, links: Json, matched: dict[int, list[str]] | None = None
+) -> Json:
+    """One page of the list; with a search, each item says where it matched."""
+    items = []
+    for incident in page.incidents:
+        item = summary(incident, page.person(incident.lead_id), now)
+        if matched is not None:
+            item["matched"] = matched.get(incident.id, [])
+        items.append(item)
     return {
-        "items": [summary(i, page.person(i.lead_id), now) for i in page.incidents],
+        "items": items,
         "page": page.page,
         "per_page": page.per_page,
         "total": page.total,

@@ -21,6 +21,7 @@ ALL_MIGRATIONS = [
     "0007_imports",
     "0008_deleted_words",
     "0009_follow_up_tickets",
+    "0010_search",
 ]
 
 
@@ -130,6 +131,16 @@ def test_upgrade_from_0001_keeps_pins_and_marks_them_pinned(tmp_path) -> None:
         entry = TimelineEvent.get()
         incident = Incident.get()
     assert (entry.text, entry.pinned, entry.reacted) == ("kept", True, False)
+    with database.connection_context():
+        # 0010 filled the search index from what was there already.
+        hits = database.execute_sql(
+            "SELECT rowid FROM timeline_fts WHERE timeline_fts MATCH 'kept'"
+        )
+        assert [row[0] for row in hits] == [entry.id]
+        titled = database.execute_sql(
+            "SELECT rowid FROM incident_fts WHERE incident_fts MATCH 'old'"
+        )
+        assert [row[0] for row in titled] == [incident.id]
     assert incident.resolved_at is None and incident.reported_at.year == 2025
 
 
