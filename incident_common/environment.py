@@ -53,3 +53,32 @@ def database_url(name: str, url: str) -> str:
             "e.g. postgresql://user:pass@host:5432/incidents"
         )
     return url
+
+
+# Minutes between updates by severity (REMINDER_UPDATE_MINUTES): the bot reminds when one is
+# due, the viewer shows when the next one is.
+DEFAULT_UPDATE_MINUTES: Mapping[int, int] = {1: 30, 2: 60}
+
+
+def update_minutes(
+    name: str, value: str, default: Mapping[int, int] = DEFAULT_UPDATE_MINUTES
+) -> dict[int, int]:
+    """'1=30,2=60' → {1: 30, 2: 60}; 'none' → no updates are asked for."""
+    value = value.strip()
+    if not value:
+        return dict(default)
+    if value.lower() in ("none", "off"):
+        return {}
+    minutes: dict[int, int] = {}
+    for part in value.split(","):
+        severity, _, length = part.strip().partition("=")
+        severity, length = severity.strip().lower().removeprefix("sev"), length.strip()
+        if severity not in ("1", "2", "3", "4") or not (length.isdigit() and len(length) <= 9):
+            raise ConfigError(
+                f"{name} must look like 1=30,2=60 (severity 1-4 = minutes), not {value!r}"
+            )
+        if int(severity) in minutes:
+            raise ConfigError(f"{name} names severity {severity} twice")
+        if int(length) > 0:
+            minutes[int(severity)] = int(length)
+    return minutes

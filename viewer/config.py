@@ -10,7 +10,13 @@ from dataclasses import dataclass, field
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from incident_common.environment import ConfigError, database_url, without_password
+from incident_common.environment import (
+    DEFAULT_UPDATE_MINUTES,
+    ConfigError,
+    database_url,
+    update_minutes,
+    without_password,
+)
 
 DEFAULT_DATABASE_URL = "sqlite:///incidents.db"
 DEFAULT_TIMEZONE = "Europe/London"
@@ -169,6 +175,9 @@ class Settings:
     # Where views of private incidents are recorded (INSERT on audit_entry is all it needs);
     # DATABASE_URL when not given.
     audit_database_url: str | None = None
+    # REMINDER_UPDATE_MINUTES, read as the bot reads it: when an open incident's next
+    # update is due.
+    update_minutes: Mapping[int, int] = field(default_factory=lambda: dict(DEFAULT_UPDATE_MINUTES))
 
     def __post_init__(self) -> None:
         # Validate here as well as in from_env, so settings built in code (tests, embedding)
@@ -218,6 +227,9 @@ class Settings:
             show_private=_flag("VIEWER_SHOW_PRIVATE", get("VIEWER_SHOW_PRIVATE")),
             auth=AuthSettings.from_env(env),
             audit_database_url=get("VIEWER_AUDIT_DATABASE_URL") or None,
+            update_minutes=update_minutes(
+                "REMINDER_UPDATE_MINUTES", get("REMINDER_UPDATE_MINUTES")
+            ),
         )
 
 

@@ -9,6 +9,7 @@ so the pages, the API, the review and the stats pick them up without further cha
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from peewee import Field
@@ -86,3 +87,14 @@ def duration_seconds(incident: Incident, now: dt.datetime) -> tuple[int | None, 
     if resolved is None:
         return None, False
     return max(0, int((resolved - reported).total_seconds())), False
+
+
+def next_update_due(incident: Incident, update_minutes: Mapping[int, int]) -> dt.datetime | None:
+    """When an open incident's next update is due (its severity's interval after the last
+    update, or after the report if none was posted): as the bot counts it for its reminder.
+    None for a resolved incident, or a severity no update is asked for."""
+    minutes = update_minutes.get(incident.severity) if incident.severity else None
+    if not incident.is_open or not minutes:
+        return None
+    last = incident.last_update_at or incident.reported_at
+    return max(last, incident.reported_at) + dt.timedelta(minutes=minutes)

@@ -219,6 +219,9 @@ SCHEMAS["Incident"] = _object(
         "last_update_at": _nullable(
             {**TIMESTAMP, "description": "When the last update was posted in Slack"}
         ),
+        "next_update_due_at": _nullable(
+            {**TIMESTAMP, "description": "When the next update is due (REMINDER_UPDATE_MINUTES)"}
+        ),
         "opened_in_slack": {"type": "boolean"},
         "open_problem": _nullable({"type": "string"}),
         "timeline": {"type": "array", "items": {"$ref": REF + "TimelineEntry"}},

@@ -195,6 +195,8 @@ def incident(number: int) -> str:
         channel_url=present.slack_channel_url(
             config.slack_workspace_url, detail.incident.channel_id
         ),
+        next_update=milestones.next_update_due(detail.incident, config.update_minutes),
+        now=utcnow(),
         followups=[followups.shown(a, detail.names, config.zone, utcnow()) for a in detail.actions],
         summary_html=mrkdwn.to_html(detail.incident.summary, names),
         impact_html=mrkdwn.to_html(detail.incident.impact, names),

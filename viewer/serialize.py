@@ -106,6 +106,9 @@ def detail(d: IncidentDetail, names: mrkdwn.Names, now: dt.datetime) -> Json:
             "participants": [person(p) for p in d.participants],
             "times": {f"{name}_at": present.iso(value) for name, value in times.items()},
             "last_update_at": present.iso(incident.last_update_at),
+            "next_update_due_at": present.iso(
+                milestones.next_update_due(incident, settings().update_minutes)
+            ),
             "durations": [
                 {"label": s.label, "from": s.start, "to": s.end, "seconds": s.seconds}
                 for s in milestones.spans_of(times)

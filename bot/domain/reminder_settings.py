@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.numbers import whole_number
-from incident_common.environment import ConfigError
+from incident_common.environment import DEFAULT_UPDATE_MINUTES, ConfigError, update_minutes
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HOURS = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
@@ -25,7 +25,7 @@ class ReminderSettings:
     no_lead_minutes: int = 5
     no_severity_minutes: int = 5
     # Severity → minutes between updates; a severity not listed gets no update reminder.
-    update_minutes: Mapping[int, int] = field(default_factory=lambda: {1: 30, 2: 60})
+    update_minutes: Mapping[int, int] = field(default_factory=lambda: dict(DEFAULT_UPDATE_MINUTES))
     open_hours: int = 24
     working_start: dt.time = dt.time(9, 0)
     working_end: dt.time = dt.time(17, 0)
@@ -81,7 +81,7 @@ class ReminderSettings:
                 get("REMINDER_NO_SEVERITY_MINUTES"),
                 defaults.no_severity_minutes,
             ),
-            update_minutes=_update_minutes(
+            update_minutes=update_minutes(
                 "REMINDER_UPDATE_MINUTES", get("REMINDER_UPDATE_MINUTES"), defaults.update_minutes
             ),
             open_hours=_whole(
@@ -139,28 +139,6 @@ def _seconds(name: str, value: str, default: float) -> float:
     if not seconds >= 1:  # also refuses nan
         raise _config_error(f"{name} must be a number of seconds, 1 or more, not {value!r}")
     return seconds
-
-
-def _update_minutes(name: str, value: str, default: Mapping[int, int]) -> Mapping[int, int]:
-    """'1=30,2=60' → {1: 30, 2: 60}; 'none' → no update reminders at all."""
-    if not value:
-        return dict(default)
-    if value.lower() in ("none", "off"):
-        return {}
-    minutes: dict[int, int] = {}
-    for part in value.split(","):
-        severity, _, length = part.strip().partition("=")
-        severity, length = severity.strip().lower().removeprefix("sev"), length.strip()
-        count = whole_number(length, digits=9)
-        if severity not in ("1", "2", "3", "4") or count is None:
-            raise _config_error(
-                f"{name} must look like 1=30,2=60 (severity 1-4 = minutes), not {value!r}"
-            )
-        if int(severity) in minutes:
-            raise _config_error(f"{name} names severity {severity} twice")
-        if count > 0:
-            minutes[int(severity)] = count
-    return minutes
 
 
 def _hours(name: str, value: str) -> tuple[dt.time, dt.time]:

@@ -363,3 +363,26 @@ def test_identified_and_the_last_update_are_key_times(client, seed) -> None:
     assert body["last_update_at"] == "2025-03-04T10:50:00Z"
     review = client.get(f"/incidents/{incident.id}/review.md").get_data(as_text=True)
     assert "| Identified | " in review and "| Time to identify | 20 minutes |" in review
+
+
+def test_an_open_incident_says_when_its_next_update_is_due(make_app, seed) -> None:
+    from freezegun import freeze_time
+
+    reported = dt.datetime(2025, 3, 4, 10, 0, tzinfo=dt.UTC)
+    sev1 = seed.incident(severity=1, reported_at=reported, last_update_at=reported)
+    sev4 = seed.incident(severity=4, reported_at=reported)
+    app = make_app(update_minutes={1: 30})
+    with freeze_time("2025-03-04 10:10:00"):
+        html = app.test_client().get(f"/incidents/{sev1.id}").get_data(as_text=True)
+        body = app.test_client().get(f"/api/incidents/{sev1.id}").get_json()
+    assert "<dt>Next update due</dt>" in html and ">Tue 4 Mar 2025, 10:30 GMT</time>" in html
+    assert "Overdue" not in html
+    assert body["next_update_due_at"] == "2025-03-04T10:30:00Z"
+    with freeze_time("2025-03-04 11:00:00"):
+        late = app.test_client().get(f"/incidents/{sev1.id}").get_data(as_text=True)
+    assert 'Next update due</dt><dd><time datetime="2025-03-04T10:30:00Z">' in late
+    assert 'tag--overdue">Overdue' in late
+    # No updates asked for at SEV4 here.
+    assert "Next update due" not in app.test_client().get(f"/incidents/{sev4.id}").get_data(
+        as_text=True
+    )
