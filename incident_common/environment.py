@@ -73,7 +73,9 @@ def update_minutes(
     for part in value.split(","):
         severity, _, length = part.strip().partition("=")
         severity, length = severity.strip().lower().removeprefix("sev"), length.strip()
-        if severity not in ("1", "2", "3", "4") or not (length.isdigit() and len(length) <= 9):
+        if severity not in ("1", "2", "3", "4") or not (
+            length.isascii() and length.isdigit() and len(length) <= 9
+        ):
             raise ConfigError(
                 f"{name} must look like 1=30,2=60 (severity 1-4 = minutes), not {value!r}"
             )

@@ -40,3 +40,14 @@ def test_a_url_that_names_no_database_is_refused_by_name(url: str, said: str) ->
     assert message.startswith("VIEWER_AUDIT_DATABASE_URL")
     assert said in message
     assert "s3cret" not in message
+
+
+def test_update_minutes_are_read_the_same_by_both_programs() -> None:
+    from incident_common.environment import update_minutes
+
+    assert update_minutes("REMINDER_UPDATE_MINUTES", "") == {1: 30, 2: 60}
+    assert update_minutes("REMINDER_UPDATE_MINUTES", "sev1=15, 3=120, 4=0") == {1: 15, 3: 120}
+    assert update_minutes("REMINDER_UPDATE_MINUTES", "none") == {}
+    for bad in ("1=³", "5=10", "1=ten", "1=5,1=6"):
+        with pytest.raises(ConfigError, match="REMINDER_UPDATE_MINUTES"):
+            update_minutes("REMINDER_UPDATE_MINUTES", bad)
