@@ -150,6 +150,8 @@ class Plan:
     timeline: list[dict[str, Any]]
     actions: list[dict[str, Any]]
     members: list[dict[str, Any]]
+    # The fork's second deliveries of a pin (its timeline event ids), left out.
+    duplicates: list[int] = field(default_factory=list)
 
 
 def _user(people: dict[int, Person], row_id: Any) -> Person | None:
@@ -197,24 +199,15 @@ def _entry(kind: str, at: dt.datetime, text: str, **extra: Any) -> dict[str, Any
     }
 
 
-def duplicate_deliveries(source: Bundle) -> list[int]:
-    """The fork's timeline events for a pin it was told of again (Slack delivered pin_added
-    twice): each message comes across once, so these are left out, and said."""
-    seen: set[str] = set()
-    twice = []
-    for event in source.timeline:
-        meta = parsed_json(event["metadata"]) or {}
-        ts = meta.get("message_ts") if event["event_type"] == "slack_pin" else None
-        if isinstance(ts, str):
-            if ts in seen:
-                twice.append(int(event["id"]))
-            seen.add(ts)
-    return twice
-
-
-def _pin_entries(source: Bundle, people: dict[int, Person]) -> list[dict[str, Any]]:
-    """Pinned messages, once each: the raw text the fork kept, else its sanitised copy."""
+def _pin_entries(
+    source: Bundle, people: dict[int, Person]
+) -> tuple[list[dict[str, Any]], list[int]]:
+    """Pinned messages, once each: the raw text the fork kept, else its sanitised copy; and
+    the fork's timeline events for a pin it was told of again (Slack delivered pin_added
+    twice), which are left out, and said."""
     entries: dict[str, dict[str, Any]] = {}
+    delivered: set[str] = set()
+    twice: list[int] = []
     for pin in sorted(source.pins, key=lambda p: p["id"]):
         author = _user(people, pin["author_id"])
         entries.setdefault(
@@ -233,7 +226,12 @@ def _pin_entries(source: Bundle, people: dict[int, Person]) -> list[dict[str, An
     for event in source.timeline:
         meta = parsed_json(event["metadata"]) or {}
         ts = meta.get("message_ts") if event["event_type"] == "slack_pin" else None
-        if not isinstance(ts, str) or ts in entries:
+        if not isinstance(ts, str):
+            continue
+        if ts in delivered:
+            twice.append(int(event["id"]))
+        delivered.add(ts)
+        if ts in entries:
             continue
         author = meta.get("author")
         snapshot: dict[str, Any] = author if isinstance(author, dict) else {}
@@ -247,7 +245,7 @@ def _pin_entries(source: Bundle, people: dict[int, Person]) -> list[dict[str, An
             pinned=True,
             details={"from": _origin(event)},
         )
-    return list(entries.values())
+    return list(entries.values()), twice
 
 
 def _origin(event: dict[str, Any]) -> str:
@@ -397,6 +395,7 @@ def plan(source: Bundle, people: dict[int, Person], announcements: str | None) -
     history, status_lines = _history(
         source, reporter.user_id if reporter else None, status, resolved_at
     )
+    pins, duplicates = _pin_entries(source, people)
     timeline = [
         _entry(
             Kind.DECLARED,
@@ -405,7 +404,7 @@ def plan(source: Bundle, people: dict[int, Person], announcements: str | None) -
             author_id=reporter.user_id if reporter else None,
             author_name=reporter.shown if reporter else "",
         ),
-        *_pin_entries(source, people),
+        *pins,
         *_update_entries(source, names),
         *status_lines,
     ]
@@ -438,6 +437,7 @@ def plan(source: Bundle, people: dict[int, Person], announcements: str | None) -
         timeline=timeline,
         actions=[_action(a, people, names) for a in sorted(source.actions, key=lambda a: a["id"])],
         members=_members(source, people, reported),
+        duplicates=duplicates,
     )
 
 

@@ -356,7 +356,7 @@ def _batch(run: _Run, bundles: list[Bundle]) -> int:
             run.report.fail("incidents", number, repr(error))
             continue
         planned.append(Planned(plan, digest, number in run.known))
-        _left_out(run.report, bundle)
+        _left_out(run.report, plan)
     if planned:
         try:
             with write_transaction():
@@ -372,13 +372,12 @@ def _batch(run: _Run, bundles: list[Bundle]) -> int:
     return _restamp(run, still_open)
 
 
-def _left_out(report: Report, bundle: Bundle) -> None:
-    number = bundle.incident["id"]
-    for event in mapping.duplicate_deliveries(bundle):
+def _left_out(report: Report, plan: mapping.Plan) -> None:
+    for event in plan.duplicates:
         report.skip(
             "timeline entries",
             f"timelineevent {event}",
-            f"a second delivery of a pin already on incident {number}'s timeline",
+            f"a second delivery of a pin already on incident {plan.number}'s timeline",
         )
 
 
