@@ -85,16 +85,20 @@ def spans_days(moments: list[dt.datetime], zone: ZoneInfo) -> bool:
     return len({moment.astimezone(zone).date() for moment in moments}) > 1
 
 
+def _units(seconds: int) -> tuple[int, int, int]:
+    """Whole days, hours and minutes."""
+    days, minutes = divmod(seconds // 60, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    return days, hours, minutes
+
+
 def format_duration(seconds: int | None) -> str:
     """Whole units in words, largest two only: '2 days 3 hours', '45 minutes'."""
     if seconds is None:
         return "Not recorded"
     if seconds < 60:
         return "Less than a minute"
-    minutes = seconds // 60
-    days, minutes = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-    parts = [(days, "day"), (hours, "hour"), (minutes, "minute")]
+    parts = zip(_units(seconds), ("day", "hour", "minute"), strict=True)
     words = [f"{n} {unit}{'' if n == 1 else 's'}" for n, unit in parts if n]
     return " ".join(words[:2])
 
@@ -105,11 +109,8 @@ def format_duration_short(seconds: int | None) -> str:
         return "–"
     if seconds < 60:
         return "< 1 min"
-    minutes = seconds // 60
-    days, minutes = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-    parts = [f"{n} {unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "min")) if n]
-    return " ".join(parts[:2])
+    parts = zip(_units(seconds), ("d", "h", "min"), strict=True)
+    return " ".join([f"{n} {unit}" for n, unit in parts if n][:2])
 
 
 def iso(moment: dt.datetime | None) -> str | None:
