@@ -3,7 +3,9 @@ each step of its life happened."""
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from peewee import AutoField, BooleanField, CharField, ForeignKeyField, IntegerField, TextField
 
@@ -170,3 +172,16 @@ class FollowUpAction(BaseModel):
     class Meta:
         table_name = "follow_up_action"
         indexes = ((("done", "due_at"), False),)
+
+    # A follow-up due on a day is due by the end of that day where the team works: due_at
+    # holds the midnight that ends it.
+    @staticmethod
+    def due_by(day: dt.date, zone: ZoneInfo) -> dt.datetime:
+        end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0, 0), zone)
+        return end.astimezone(dt.UTC)
+
+    def due_day(self, zone: ZoneInfo) -> dt.date | None:
+        """The day it is due (by the end of), where the team works."""
+        if self.due_at is None:
+            return None
+        return (self.due_at.astimezone(zone) - dt.timedelta(seconds=1)).date()

@@ -27,24 +27,17 @@ class Shown:
         return int(self.action.incident_id)  # type: ignore[attr-defined]
 
 
-def due_day(due_at: dt.datetime | None, zone: ZoneInfo) -> str | None:
-    """The day a follow-up is due, from the moment it is due by (the end of that day)."""
-    if due_at is None:
-        return None
-    day = (due_at.astimezone(zone) - dt.timedelta(seconds=1)).date()
-    return f"{day.day} {day.strftime('%b %Y')}"
-
-
 def shown(action: FollowUpAction, names: dict[str, str], zone: ZoneInfo, now: dt.datetime) -> Shown:
     def name(user_id: str | None) -> str | None:
         return (names.get(user_id) or user_id) if user_id else None
 
     overdue = bool(not action.done and action.due_at is not None and action.due_at < now)
+    day = action.due_day(zone)
     return Shown(
         action,
         name(action.owner_id),
         name(action.done_by),
-        due_day(action.due_at, zone),
+        f"{day.day} {day.strftime('%b %Y')}" if day else None,
         overdue,
         mrkdwn.safe_url(action.ticket_url or "") if action.ticket_url else None,
     )

@@ -22,17 +22,12 @@ _DUE = re.compile(r"(?:^|\s)due[: ]\s*(\S+)", re.IGNORECASE)
 _TICKET = re.compile(r"(?:^|\s)ticket[: ]\s*(\S+)", re.IGNORECASE)
 
 
-def due_by(day: dt.date, zone: ZoneInfo) -> dt.datetime:
-    """A follow-up due on `day` is due by the end of that day where the team works."""
-    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0, 0), zone).astimezone(dt.UTC)
-
-
 def parse_due(text: str, zone: ZoneInfo) -> dt.datetime:
     try:
         day = dt.date.fromisoformat(text.strip())
     except ValueError:
         raise ValueError(f"A due date is a day written YYYY-MM-DD, not {text[:40]!r}.") from None
-    return due_by(day, zone)
+    return FollowUpAction.due_by(day, zone)
 
 
 def checked_ticket(url: str) -> str:

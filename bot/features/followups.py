@@ -3,7 +3,6 @@ Done button itself, and the buttons that turn the page."""
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -35,9 +34,8 @@ TITLE_SHOWN_MAX = 300
 def details(item: FollowUpAction, zone: ZoneInfo) -> str:
     """ ", due 31 Mar 2025, <ticket>" — what else a follow-up carries, for its line."""
     parts = []
-    if item.due_at is not None:
-        # Due by the end of the day: the day shown is the one before the stored midnight.
-        day = (item.due_at.astimezone(zone) - dt.timedelta(seconds=1)).date()
+    day = item.due_day(zone)
+    if day is not None:
         parts.append(f"due {day.day} {day.strftime('%b %Y')}")
     if item.ticket_url:
         parts.append(blocks.link(item.ticket_url, "ticket"))
