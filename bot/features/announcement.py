@@ -86,11 +86,6 @@ def update(
     context["failed"] = failed
 
 
-def tell_failure(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-    if context.get("failed"):
-        answers.tell(client, Where.of(body), context["failed"])
-
-
 def resolve(
     ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext, *, deps: Deps
 ) -> None:
@@ -131,5 +126,5 @@ def ack_only(ack: Ack) -> None:
 
 def register(app: App, deps: Deps) -> None:
     app.action(blocks.JOIN)(ack=ack_only, lazy=[join])
-    app.action(blocks.UPDATE)(ack=bind(update, deps), lazy=[tell_failure])
+    app.action(blocks.UPDATE)(ack=bind(update, deps), lazy=[answers.tell_failure])
     app.action(blocks.RESOLVE)(ack=bind(resolve, deps), lazy=[bind(resolved_in_slack, deps)])

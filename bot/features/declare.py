@@ -12,7 +12,6 @@ from typing import Any
 from peewee import DatabaseError
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.domain import incidents, people, permissions
 from bot.domain.incidents import Declaration, title_problem
@@ -198,29 +197,16 @@ def open_modal(
     message it is opened from, is kept whole for the submission.
 
     Never retried: the trigger lives three seconds, and a form opened late is refused."""
-    try:
-        opened = quick.views_open(
-            trigger_id=trigger_id,
-            view=modal(text, origin_channel=origin_channel, source=source, **extra),
-        )
-    except SlackApiError as error:
-        code = error.response.get("error") or f"HTTP {error.response.status_code}"
-        log.warning("views.open failed", extra={"error": code})
-        if error.response.status_code == 429 or code in ("expired_trigger_id", "ratelimited"):
-            return (
-                f"Slack was too busy to open the declare form in time (`{code}`). Please try again."
-            )
-        return f"Slack did not open the declare form (`{code}`). Please try again."
-    except OSError as error:
-        log.warning("views.open failed", extra={"error": type(error).__name__})
-        # It may have opened all the same (the answer, not the form, may be what was lost).
-        return (
-            "Slack took too long to confirm the declare form. If it has not appeared, type "
-            "the command again."
-        )
-    if source is not None:
+    opened, failed = modals.open_modal(
+        quick,
+        trigger_id,
+        modal(text, origin_channel=origin_channel, source=source, **extra),
+        form="the declare form",
+        again="type the command again",
+    )
+    if opened is not None and source is not None:
         incidents.keep_source(str(opened["view"]["id"]), source)
-    return None
+    return failed
 
 
 def readable_name(user_id: str) -> str:
@@ -271,11 +257,6 @@ def from_message(ack: Ack, shortcut: dict[str, Any], context: BoltContext, *, de
         source=source,
         response_url=shortcut.get("response_url"),
     )
-
-
-def tell_failure(shortcut: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-    if context.get("failed"):
-        answers.tell(client, Where.of(shortcut), context["failed"])
 
 
 def _form_errors(
@@ -391,7 +372,7 @@ def retry(
 
 
 def register(app: App, deps: Deps) -> None:
-    app.shortcut(SHORTCUT_ID)(ack=bind(from_message, deps), lazy=[tell_failure])
+    app.shortcut(SHORTCUT_ID)(ack=bind(from_message, deps), lazy=[answers.tell_failure])
     app.view(CALLBACK_ID)(ack=bind(store, deps), lazy=[bind(open_incident, deps)])
     app.action(RETRY)(ack=ack_only, lazy=[bind(retry, deps)])
 

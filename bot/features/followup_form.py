@@ -5,12 +5,10 @@ tracked. Opened by the Add a follow-up button under /incident actions; the same 
 from __future__ import annotations
 
 import json
-import logging
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.domain import actions, incidents, lifecycle, permissions
 from bot.domain.numbers import whole_number
@@ -20,8 +18,6 @@ from bot.slack.actors import actor, organisation
 from bot.slack.answers import Where
 from bot.slack.people import look_up
 from models import Incident, Source
-
-log = logging.getLogger(__name__)
 
 OPEN = "followup_add"
 CALLBACK_ID = "followup_form"
@@ -87,27 +83,17 @@ def open_form(
     )
     failed = refused or (None if incident else "That incident is not in the bot's records.")
     if incident is not None and failed is None:
-        channel = Where.of(body).channel
-        view = modal(incident, channel, deps.settings.reminders.timezone)
-        try:
-            deps.quick.views_open(trigger_id=body["trigger_id"], view=view)
-        except SlackApiError as error:
-            code = error.response.get("error") or f"HTTP {error.response.status_code}"
-            log.warning("views.open failed", extra={"incident": incident.id, "error": code})
-            failed = f"Slack did not open the form (`{code}`). Please try again."
-        except OSError as error:
-            log.warning(
-                "views.open failed",
-                extra={"incident": incident.id, "error": type(error).__name__},
-            )
-            failed = "Slack took too long to open the form. Please try again."
+        view = modal(incident, Where.of(body).channel, deps.settings.reminders.timezone)
+        _, failed = modals.open_modal(
+            deps.quick,
+            body["trigger_id"],
+            view,
+            form="the follow-up form",
+            again="press the button again",
+            log_extra={"incident": incident.id},
+        )
     ack()
     context["failed"] = failed
-
-
-def tell_failure(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-    if context.get("failed"):
-        answers.tell(client, Where.of(body), context["failed"])
 
 
 def _checked(
@@ -193,5 +179,5 @@ def tell(client: WebClient, body: dict[str, Any], context: BoltContext, *, deps:
 
 
 def register(app: App, deps: Deps) -> None:
-    app.action(OPEN)(ack=bind(open_form, deps), lazy=[tell_failure])
+    app.action(OPEN)(ack=bind(open_form, deps), lazy=[answers.tell_failure])
     app.view(CALLBACK_ID)(ack=bind(store, deps), lazy=[bind(tell, deps)])

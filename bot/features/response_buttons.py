@@ -11,6 +11,7 @@ from slack_bolt import App
 
 from bot.features import announcement, declare
 from bot.features.deps import Deps, bind
+from bot.slack import answers
 
 # response's action ids (response/slack/models/headline_post.py).
 CLOSE, EDIT, CREATE_CHANNEL = (
@@ -24,5 +25,5 @@ def register(app: App, deps: Deps) -> None:
     app.action(CLOSE)(
         ack=bind(announcement.resolve, deps), lazy=[bind(announcement.resolved_in_slack, deps)]
     )
-    app.action(EDIT)(ack=bind(announcement.update, deps), lazy=[announcement.tell_failure])
+    app.action(EDIT)(ack=bind(announcement.update, deps), lazy=[answers.tell_failure])
     app.action(CREATE_CHANNEL)(ack=declare.ack_only, lazy=[bind(declare.retry, deps)])

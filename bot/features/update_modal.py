@@ -6,13 +6,11 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import logging
 from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.domain import lifecycle, permissions
 from bot.domain.incidents import title_problem
@@ -25,8 +23,6 @@ from bot.slack.answers import Where
 from bot.slack.people import look_up_together
 from models import SEVERITIES, STATUSES, Incident, Source
 from models.incident import TITLE_MAX_LENGTH
-
-log = logging.getLogger(__name__)
 
 CALLBACK_ID = "incident_update"
 ACTION = modals.ACTION
@@ -214,27 +210,16 @@ def parse(view: dict[str, Any]) -> UpdateForm:
 
 
 def open_for(quick: WebClient, trigger_id: str, incident: Incident) -> str | None:
-    """Open the modal; on failure return the words to tell the person. Never retried: the
-    trigger lives three seconds."""
-    try:
-        quick.views_open(trigger_id=trigger_id, view=modal(incident))
-    except SlackApiError as error:
-        code = error.response.get("error") or f"HTTP {error.response.status_code}"
-        log.warning("views.open failed", extra={"incident": incident.id, "error": code})
-        if error.response.status_code == 429 or code in ("expired_trigger_id", "ratelimited"):
-            return (
-                f"Slack was too busy to open the Update form in time (`{code}`). Please try again."
-            )
-        return f"Slack did not open the Update form (`{code}`). Please try again."
-    except OSError as error:
-        log.warning(
-            "views.open failed", extra={"incident": incident.id, "error": type(error).__name__}
-        )
-        return (
-            "Slack took too long to confirm the Update form. If it has not appeared, type "
-            "the command again."
-        )
-    return None
+    """Open the modal; on failure return the words to tell the person."""
+    _, failed = modals.open_modal(
+        quick,
+        trigger_id,
+        modal(incident),
+        form="the Update form",
+        again="type the command again",
+        log_extra={"incident": incident.id},
+    )
+    return failed
 
 
 def _checked_form(view: dict[str, Any]) -> tuple[UpdateForm | None, dict[str, str]]:

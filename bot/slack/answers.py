@@ -8,6 +8,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from slack_bolt import BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
@@ -117,3 +118,10 @@ def _respond(url: str, text: str, body: blocks.Blocks, thread_ts: str | None) ->
         )
         return False
     return True
+
+
+def tell_failure(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    """The lazy half of a listener whose ack half stored why it failed in
+    context["failed"] (a form Slack would not open, a refusal): the person is told."""
+    if context.get("failed"):
+        tell(client, Where.of(body), context["failed"])

@@ -4,7 +4,14 @@ form whatever shape its payload has (a field of the wrong type reads as left emp
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web import SlackResponse
+
+log = logging.getLogger(__name__)
 
 # Every input's action_id; the block_id names the field.
 ACTION = "value"
@@ -84,3 +91,30 @@ def metadata(view: dict[str, Any]) -> dict[str, Any]:
         return dict_of(json.loads(text_of(view.get("private_metadata")) or "{}"))
     except ValueError:
         return {}
+
+
+def open_modal(
+    quick: WebClient,
+    trigger_id: str,
+    view: dict[str, Any],
+    *,
+    form: str,
+    again: str,
+    log_extra: dict[str, Any] | None = None,
+) -> tuple[SlackResponse | None, str | None]:
+    """Open `view`: Slack's answer, or the words to tell the person why `form` ("the Update
+    form") did not open, `again` saying how to try again. Never retried: the trigger lives
+    three seconds, and a form opened late is refused."""
+    extra = log_extra or {}
+    try:
+        return quick.views_open(trigger_id=trigger_id, view=view), None
+    except SlackApiError as error:
+        code = error.response.get("error") or f"HTTP {error.response.status_code}"
+        log.warning("views.open failed", extra={**extra, "error": code})
+        if error.response.status_code == 429 or code in ("expired_trigger_id", "ratelimited"):
+            return None, f"Slack was too busy to open {form} in time (`{code}`). Please try again."
+        return None, f"Slack did not open {form} (`{code}`). Please try again."
+    except OSError as error:
+        log.warning("views.open failed", extra={**extra, "error": type(error).__name__})
+        # It may have opened all the same (the answer, not the form, may be what was lost).
+        return None, f"Slack took too long to confirm {form}. If it has not appeared, {again}."

@@ -219,11 +219,6 @@ def declare_anyway(
     ack()
 
 
-def tell_failure(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-    if context.get("failed"):
-        answers.tell(client, Where.of(body), context["failed"])
-
-
 def command_in(event: dict[str, Any], bot_user_id: str | None) -> str | None:
     """What a person asked of the bot in a message that begins with its mention; None for
     conversation that mentions it, and for other apps' and bots' messages."""
@@ -292,5 +287,5 @@ def answer_mention(
 
 def register(app: App, deps: Deps) -> None:
     app.command(COMMAND)(ack=bind(on_command, deps), lazy=[bind(after_command, deps)])
-    app.action(DECLARE_ANYWAY)(ack=bind(declare_anyway, deps), lazy=[tell_failure])
+    app.action(DECLARE_ANYWAY)(ack=bind(declare_anyway, deps), lazy=[answers.tell_failure])
     app.event("app_mention")(ack=bind(on_mention, deps), lazy=[bind(answer_mention, deps)])
