@@ -18,8 +18,14 @@ from models.fields import utcnow
 
 USAGE = "/incident action <text> [@owner] [due YYYY-MM-DD] [ticket <url>]"
 TICKET_MAX = 2000
-_DUE = re.compile(r"(?:^|\s)due[: ]\s*(\S+)", re.IGNORECASE)
-_TICKET = re.compile(r"(?:^|\s)ticket[: ]\s*(\S+)", re.IGNORECASE)
+# The fields end the text ("… due 2025-03-31 ticket <https://…>"), so the same words inside
+# it ("a delay due to DNS", "the ticket template") stay words. A ticket is a link: Slack's
+# <url> or <url|label> (trailing punctuation left outside it), or something with a scheme.
+_TRAILING_DUE = re.compile(r"(?:^|\s)due[: ]\s*(\S+)\s*$", re.IGNORECASE)
+_TRAILING_TICKET = re.compile(
+    r"(?:^|\s)ticket[: ]\s*(<[^<>\s|]+(?:\|[^<>]*)?>|[a-z][a-z0-9+.-]*:\S+)[.,;:!?)]*\s*$",
+    re.IGNORECASE,
+)
 
 
 def parse_due(text: str, zone: ZoneInfo) -> dt.datetime:
@@ -33,36 +39,42 @@ def parse_due(text: str, zone: ZoneInfo) -> dt.datetime:
 def checked_ticket(url: str) -> str:
     """The ticket's address if it is one people can open: http(s), no spaces."""
     url = url.strip().strip("<>")
-    if (
-        not re.match(r"https?://[^\s/]+", url, re.IGNORECASE)
-        or any(c.isspace() for c in url)
-        or len(url) > TICKET_MAX
-    ):
+    if not re.match(r"https?://[^\s/]+", url, re.IGNORECASE) or any(c.isspace() for c in url):
         raise ValueError("A ticket is a link starting with https:// (or http://).")
+    if len(url) > TICKET_MAX:
+        raise ValueError(f"A ticket link has at most {TICKET_MAX} characters.")
     return url
+
+
+def _slack_link(token: str) -> str:
+    """The address in Slack's <url|label> (or <url>), its escaping undone; else the text."""
+    if token.startswith("<") and token.endswith(">"):
+        token = token[1:-1].split("|", 1)[0]
+    return token.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 @dataclass(frozen=True)
 class Typed:
-    """A follow-up as typed after /incident action: what, and when it is due and where it
-    is tracked if the text says so ("due 2025-03-31", "ticket https://…")."""
+    """A follow-up as typed after /incident action, in Slack's markup as Slack sent it: the
+    rest (what, and whose), and when it is due and where it is tracked if the text ends by
+    saying so ("due 2025-03-31", "ticket <https://…>", in either order)."""
 
-    title: str
+    rest: str
     due_at: dt.datetime | None = None
     ticket_url: str | None = None
 
     @classmethod
     def of(cls, text: str, zone: ZoneInfo) -> Typed:
-        due = _DUE.search(text)
-        ticket = _TICKET.search(text)
-        title = text
-        for match in (m for m in (due, ticket) if m):
-            title = title.replace(match.group(0), " ")
-        return cls(
-            " ".join(title.split()),
-            parse_due(due.group(1), zone) if due else None,
-            checked_ticket(ticket.group(1)) if ticket else None,
-        )
+        rest, due_at, ticket = text, None, None
+        for _ in range(2):
+            if due_at is None and (found := _TRAILING_DUE.search(rest)):
+                due_at = parse_due(found.group(1), zone)
+            elif ticket is None and (found := _TRAILING_TICKET.search(rest)):
+                ticket = checked_ticket(_slack_link(found.group(1)))
+            else:
+                break
+            rest = rest[: found.start()]
+        return cls(rest.strip(), due_at, ticket)
 
 
 def add(

@@ -179,12 +179,14 @@ def note(inv: Invocation) -> Reply:
 def action(inv: Invocation) -> Reply:
     from bot.features import followups  # the feature owns how a follow-up reads in Slack
 
-    named = first_person(inv.rest)
+    # The fields first, from Slack's own text: a link keeps its <…> (an @ inside it is no
+    # owner), and the words before them are what needs doing and whose.
+    typed = actions.Typed.of(inv.rest, inv.zone)
+    named = first_person(typed.rest)
     owner = _person(inv, named) if (named.user_id or named.typed_name) else None
-    typed = actions.Typed.of(readable(named.rest, _name_of), inv.zone)
     item = actions.add(
         inv.incident.id,
-        typed.title,
+        readable(named.rest, _name_of).strip(),
         owner,
         inv.actor,
         key=inv.key,

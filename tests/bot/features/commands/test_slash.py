@@ -216,6 +216,47 @@ def test_a_follow_up_can_say_when_it_is_due_and_where_it_is_tracked(
         assert FollowUpAction.select().count() == 1
 
 
+def test_a_follow_ups_fields_end_its_text_and_the_same_words_inside_it_stay_words(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
+    declare(slack, "DNS")
+    incident = incident_of(database)
+    for typed, title, ticket in (
+        # As Slack sends them with "Escape channels, users, and links" on.
+        (
+            "action Explain the delay due to DNS to customers due 2026-12-18",
+            "Explain the delay due to DNS to customers",
+            None,
+        ),
+        ("action Update the ticket template", "Update the ticket template", None),
+        (
+            "action Fix it ticket <https://jira.example.com/OPS-7>.",
+            "Fix it",
+            "https://jira.example.com/OPS-7",
+        ),
+        (
+            "action Fix it ticket <https://jira.example.com/OPS-1|OPS-1>",
+            "Fix it",
+            "https://jira.example.com/OPS-1",
+        ),
+        (
+            "action Pin the package ticket <https://www.npmjs.com/package/@bob/bolt>",
+            "Pin the package",
+            "https://www.npmjs.com/package/@bob/bolt",
+        ),
+        (
+            "action Read it ticket <https://x.example/a?b=1&amp;c=2>",
+            "Read it",
+            "https://x.example/a?b=1&c=2",
+        ),
+    ):
+        said = answer(slack.slash_command(typed, channel=incident.channel_id, raw=True))
+        assert "added" in said, (typed, said)
+        with database.connection_context():
+            item = FollowUpAction.select().order_by(FollowUpAction.id.desc()).first()
+        assert (item.title, item.ticket_url, item.owner_id) == (title, ticket, None), typed
+
+
 def test_list_and_help_outside_incident_channels(
     slack: FakeSlack, bot: RunningBot, database
 ) -> None:
