@@ -137,9 +137,16 @@ def _render(client: WebClient, incident: Incident, settings: Settings, topic: st
         )
 
 
-# The announcement cannot be edited any more: it is gone, or another app posted it (an
-# imported incident's headline post from an app the bot is not). A fresh one replaces it.
-_LOST_ANNOUNCEMENT = {"message_not_found", "cant_update_message", "channel_not_found"}
+# The announcement cannot be edited any more: it is gone, another app posted it (an
+# imported incident's headline post from an app the bot is not), its channel is archived
+# (is_inactive), or the workspace's edit window has closed on it. A fresh one replaces it.
+_LOST_ANNOUNCEMENT = {
+    "message_not_found",
+    "cant_update_message",
+    "channel_not_found",
+    "is_inactive",
+    "edit_window_closed",
+}
 
 
 def _edit_announcement(

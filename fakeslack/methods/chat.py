@@ -97,7 +97,8 @@ def _own_message(ws: Workspace, p: Params, refusal: str) -> tuple[Channel, dict[
 def update(b: Backend, p: Params) -> dict[str, Any]:
     chan, msg = _own_message(b.ws, p, "cant_update_message")
     if chan.is_archived:
-        raise ApiError("is_archived")
+        # chat.update's method page: "within a frozen, archived or deleted channel".
+        raise ApiError("is_inactive")
     content = _content(p, required=True, text_max=UPDATE_TEXT_MAX)
     msg.update(content)
     if "blocks" in p.data and not content.get("blocks"):

@@ -198,8 +198,11 @@ def test_archive_and_rename(client: WebClient, slack: FakeSlack) -> None:
     assert error_of(client.conversations_rename, channel=cid, name="Bad Name") == (
         "invalid_name_specials"
     )
+    posted = client.chat_postMessage(channel=cid, text="before the archive")["ts"]
     client.conversations_archive(channel=cid)
     assert slack.channels[cid]["is_archived"] is True
+    # chat.update's own word for a message in an archived channel (its method page).
+    assert error_of(client.chat_update, channel=cid, ts=posted, text="y") == "is_inactive"
     assert error_of(client.conversations_archive, channel=cid) == "already_archived"
     assert error_of(client.chat_postMessage, channel=cid, text="x") == "is_archived"
 

@@ -218,3 +218,23 @@ def test_channels_the_fork_left_open_are_not_archived_but_one_resolved_here_is(
     assert archive_due(client, 7, soon) == 1
     [archived] = slack.calls_to("conversations.archive")
     assert archived.params["channel"] == incident.channel_id
+
+
+@pytest.mark.refusals("edit_window_closed")
+def test_a_headline_post_past_the_workspaces_edit_window_is_replaced_too(
+    slack: FakeSlack, bot: RunningBot, database, imported: None
+) -> None:
+    incident = incident_of(database, STALE)
+    channel = slack.add_channel(
+        incident.channel_name, channel_id=incident.channel_id, members=[ALICE, BOT_USER]
+    )
+    slack.app_posted_earlier(INCIDENTS, "Old headline", ts=incident.announcement_ts)
+    slack.faults.error("chat.update", "edit_window_closed")
+    shown(slack.slash_command("severity 2", channel=channel))
+    wait_until(
+        lambda: incident_of(database, STALE).announcement_ts != incident.announcement_ts,
+        10,
+        "a fresh announcement recorded",
+    )
+    told = [m["text"] for m in slack.messages(channel) if "could not be edited" in m["text"]]
+    assert len(told) == 1 and "`edit_window_closed`" in told[0]
