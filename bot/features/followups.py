@@ -29,6 +29,7 @@ PAGE = "followup_page"
 # one that adds a follow-up.
 PER_PAGE = 40
 TITLE_SHOWN_MAX = 300
+LINK_SHOWN_MAX = 2000
 
 
 def details(item: FollowUpAction, zone: ZoneInfo) -> str:
@@ -38,7 +39,11 @@ def details(item: FollowUpAction, zone: ZoneInfo) -> str:
     if day is not None:
         parts.append(f"due {day.day} {day.strftime('%b %Y')}")
     if item.ticket_url:
-        parts.append(blocks.link(item.ticket_url, "ticket"))
+        link = blocks.link(item.ticket_url, "ticket")
+        # Its escaping can make a long address longer still: past this the line would not
+        # fit a section (3,000 characters) beside the longest title shown.
+        fits = blocks.slack_len(link) <= LINK_SHOWN_MAX
+        parts.append(link if fits else "ticket (its link is too long to show here)")
     return (" — " + ", ".join(parts)) if parts else ""
 
 
