@@ -649,14 +649,18 @@ class HumanActions:
                 "interactive", payload, via=via, timeout=timeout, on_send=self._starts(trigger_id)
             )
         with self._ws.lock:
-            chan, msg, is_ephemeral = self._message_with(action_id, channel, message_ts)
+            chan, msg, is_ephemeral = self._message_with(action_id, channel, message_ts, user)
             found = payloads.find_element(msg.get("blocks") or [], action_id)
             assert found is not None
             block, element = copy.deepcopy(found)
             msg = copy.deepcopy(msg)
         trigger_id = self._modals.issue_trigger(user)
         response_url = self._hooks.issue(
-            "actions", chan.id, user, None if is_ephemeral else msg["ts"]
+            "actions",
+            chan.id,
+            user,
+            None if is_ephemeral else msg["ts"],
+            ephemeral_ts=msg["ts"] if is_ephemeral else None,
         )
         payload = payloads.block_actions(
             self._ws,
@@ -673,7 +677,7 @@ class HumanActions:
         )
 
     def _message_with(
-        self, action_id: str, channel: str | None, message_ts: str | None
+        self, action_id: str, channel: str | None, message_ts: str | None, user: str
     ) -> tuple[Channel, dict[str, Any], bool]:
         chans: Iterable[Channel] = (
             [self._channel(channel)] if channel else list(self._ws.channels.values())
@@ -683,6 +687,8 @@ class HumanActions:
             for msg in chan.messages:
                 candidates.append((msg["ts"], chan, msg, False))
         for eph in self._ws.ephemerals:
+            if eph["user"] != user:
+                continue  # an ephemeral message is seen, and clicked, by its one reader only
             if channel is None or eph["channel"] == self._channel(channel).id:
                 candidates.append((eph["ts"], self._ws.channels[eph["channel"]], eph, True))
         for _, chan, msg, is_ephemeral in sorted(candidates, key=lambda c: c[0], reverse=True):

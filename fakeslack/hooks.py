@@ -25,6 +25,9 @@ class Hook:
     user: str
     message_ts: str | None
     uses: int = 0
+    # The ephemeral message the interaction came from: response_url may replace or delete
+    # it (Slack: "replace_original" and "delete_original" work on ephemeral messages too).
+    ephemeral_ts: str | None = None
 
 
 class ResponseUrls:
@@ -34,10 +37,18 @@ class ResponseUrls:
         self.base = ""
         self._hooks: dict[str, Hook] = {}
 
-    def issue(self, kind: str, channel_id: str, user: str, message_ts: str | None = None) -> str:
+    def issue(
+        self,
+        kind: str,
+        channel_id: str,
+        user: str,
+        message_ts: str | None = None,
+        *,
+        ephemeral_ts: str | None = None,
+    ) -> str:
         path = f"/{kind}/{TEAM_ID}/{self.ws.ids.digits(13)}/{self.ws.ids.token(24)}"
         with self.ws.lock:
-            self._hooks[path] = Hook(channel_id, user, message_ts)
+            self._hooks[path] = Hook(channel_id, user, message_ts, ephemeral_ts=ephemeral_ts)
         return self.base + path
 
     def reset(self) -> None:
@@ -91,6 +102,9 @@ class ResponseUrls:
         chan = self.ws.channels.get(hook.channel_id)
         if chan is None:
             return
+        if hook.ephemeral_ts and (body.get("replace_original") or body.get("delete_original")):
+            self._apply_to_ephemeral(hook, body)
+            return
         original = chan.message(hook.message_ts) if hook.message_ts else None
         if body.get("delete_original") and original is not None:
             chan.messages.remove(original)
@@ -124,3 +138,14 @@ class ResponseUrls:
                 "thread_ts": body.get("thread_ts"),
             }
         )
+
+    def _apply_to_ephemeral(self, hook: Hook, body: dict[str, Any]) -> None:
+        for index, eph in enumerate(self.ws.ephemerals):
+            if eph["ts"] == hook.ephemeral_ts and eph["user"] == hook.user:
+                if body.get("delete_original"):
+                    del self.ws.ephemerals[index]
+                    return
+                for key in ("text", "blocks"):
+                    if key in body:
+                        eph[key] = copy.deepcopy(body[key])
+                return

@@ -164,7 +164,8 @@ def test_follow_up_actions_and_done_button(slack: FakeSlack, bot: RunningBot, da
     incident = incident_of(database)
     assert "for <@U061F7AUR>" in run(slack, incident, "action Add an alert @bob")
     run(slack, incident, "action Write the runbook")
-    listing = slack.slash_command("actions", channel=incident.channel_id)
+    # Bob asks for the list: it is his to see and click.
+    listing = slack.slash_command("actions", user=BOB, channel=incident.channel_id)
     assert "2 open follow-up action(s)" in (listing.response or {}).get("text", "")
     assert "• Add an alert — <@U061F7AUR>" in answer(listing)
     with database.connection_context():
@@ -174,12 +175,13 @@ def test_follow_up_actions_and_done_button(slack: FakeSlack, bot: RunningBot, da
         "followup_done", value=str(first.id), user=BOB, channel=incident.channel_id
     )
     assert clicked.ok
-    again = slack.click(
-        "followup_done", value=str(first.id), user=CAROL, channel=incident.channel_id
-    )
+    again = slack.click("followup_done", value=str(first.id), user=BOB, channel=incident.channel_id)
     assert again.ok
     # The click is acknowledged at once; the list is redrawn through its response_url.
     slack.wait_for_call("response_url", where=lambda c: "done by" in json.dumps(c.params))
+    # The list the click came from is redrawn in place: one list, now showing it done.
+    lists = [e for e in slack.ephemerals if "follow-up action" in (e.get("text") or "")]
+    assert len(lists) == 1 and "done by" in json.dumps(lists[0]["blocks"])
     with database.connection_context():
         first = FollowUpAction.get_by_id(first.id)
         done_audit = AuditEntry.select().where(AuditEntry.action == "action_done").count()
