@@ -238,3 +238,24 @@ def test_a_headline_post_past_the_workspaces_edit_window_is_replaced_too(
     )
     told = [m["text"] for m in slack.messages(channel) if "could not be edited" in m["text"]]
     assert len(told) == 1 and "`edit_window_closed`" in told[0]
+
+
+def test_the_forks_page_on_call_button_says_where_to_page(
+    slack: FakeSlack, bot: RunningBot, database, imported: None
+) -> None:
+    incident = incident_of(database, STALE)
+    blocks = _fork_headline(STALE)
+    blocks[1]["elements"].append(  # type: ignore[union-attr]
+        {
+            "type": "button",
+            "text": {"type": "plain_text", "text": "Page on-call"},
+            "action_id": "page-on-call-button",
+            "value": str(STALE),
+        }
+    )
+    slack.app_posted_earlier(INCIDENTS, "Lag", ts=incident.announcement_ts, blocks=blocks)
+    assert slack.click("page-on-call-button", channel=INCIDENTS, user=ALICE).ok
+    told = slack.wait_for_call(
+        "response_url", where=lambda c: "PagerDuty" in json.dumps(c.params), timeout=10
+    )
+    assert told.params.get("response_type", "ephemeral") == "ephemeral"
