@@ -9,6 +9,7 @@ import os
 import shutil
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -43,10 +44,21 @@ def browser() -> Iterator[object]:
         launched.close()
 
 
-@pytest.fixture
-def live(make_app, seed) -> Iterator[str]:
+@contextmanager
+def serving(app) -> Iterator[str]:
+    """The viewer served by waitress on a free port of 127.0.0.1, for as long as it is used."""
     from waitress.server import create_server
 
+    server = create_server(app, host="127.0.0.1", port=0, threads=2)
+    threading.Thread(target=server.run, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.socket.getsockname()[1]}"
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def live(make_app, seed) -> Iterator[str]:
     seed.user("UALICE", "Alice")
     first = seed.incident(
         title="Payments failing",
@@ -71,12 +83,8 @@ def live(make_app, seed) -> Iterator[str]:
             status="resolved",
             reported_at=T0.replace(day=1 + n % 27),
         )
-    app = make_app(slack_workspace_url="https://acme.slack.com", page_size=10)
-    server = create_server(app, host="127.0.0.1", port=0, threads=2)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.socket.getsockname()[1]}"
-    server.close()
+    with serving(make_app(slack_workspace_url="https://acme.slack.com", page_size=10)) as url:
+        yield url
 
 
 def serious_violations(page) -> list[str]:
@@ -177,8 +185,6 @@ def test_a_person_signs_in_and_out_in_a_browser(browser, live_signed) -> None:
 def test_a_message_deleted_in_slack_shows_no_words_and_an_edited_one_says_so(
     browser, make_app, seed
 ) -> None:
-    from waitress.server import create_server
-
     seed.user("UALICE", "Alice")
     seed.user("UBOB", "Bob")
     incident = seed.incident(title="Leaked credentials", channel_id="C0LEAK")
@@ -193,10 +199,7 @@ def test_a_message_deleted_in_slack_shows_no_words_and_an_edited_one_says_so(
     seed.event(
         incident, text="rotating the password now", author_id="UBOB", edited_at=T0.replace(hour=12)
     )
-    server = create_server(make_app(), host="127.0.0.1", port=0, threads=2)
-    threading.Thread(target=server.run, daemon=True).start()
-    live = f"http://127.0.0.1:{server.socket.getsockname()[1]}"
-    try:
+    with serving(make_app()) as live:
         context = browser.new_context(bypass_csp=True, java_script_enabled=True)
         page = context.new_page()
         page.goto(f"{live}/incidents/{incident.id}")
@@ -210,14 +213,10 @@ def test_a_message_deleted_in_slack_shows_no_words_and_an_edited_one_says_so(
             body = context.request.get(live + path).text()
             assert "hunter2" not in body and "deleted" in body.lower(), path
         context.close()
-    finally:
-        server.close()
 
 
 def test_a_reviewer_reads_a_long_timeline_by_day_kind_and_order(browser, make_app, seed) -> None:
     import datetime as dt
-
-    from waitress.server import create_server
 
     incident = seed.incident(title="Long night")
     kinds = ("pin", "status", "update", "note", "pin")
@@ -229,10 +228,7 @@ def test_a_reviewer_reads_a_long_timeline_by_day_kind_and_order(browser, make_ap
             occurred_at=T0 + dt.timedelta(hours=n),
             message_ts=f"1700000000.{n:06d}" if kinds[n % len(kinds)] == "pin" else None,
         )
-    server = create_server(make_app(), host="127.0.0.1", port=0, threads=2)
-    threading.Thread(target=server.run, daemon=True).start()
-    live = f"http://127.0.0.1:{server.socket.getsockname()[1]}"
-    try:
+    with serving(make_app()) as live:
         context = browser.new_context(bypass_csp=True, java_script_enabled=True)
         page = context.new_page()
         page.goto(f"{live}/incidents/{incident.id}")
@@ -259,8 +255,6 @@ def test_a_reviewer_reads_a_long_timeline_by_day_kind_and_order(browser, make_ap
         )
         assert overflow <= 0
         context.close()
-    finally:
-        server.close()
 
 
 def test_after_the_skip_link_nothing_turns_yellow_and_axe_still_passes(browser, live) -> None:
