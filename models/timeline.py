@@ -28,6 +28,7 @@ class Kind(StrEnum):
     SUMMARY = "summary"
     IMPACT = "impact"
     TITLE = "title"
+    STARTED = "started"  # when the impact started was set or changed
     DECLARED = "declared"
     RESOLVED = "resolved"
     REOPENED = "reopened"

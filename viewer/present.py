@@ -21,6 +21,7 @@ KIND_LABELS: dict[str, str] = {
     "title": "Title change",
     "summary": "Summary change",
     "impact": "Impact change",
+    "started": "Impact start change",
     "action": "Follow-up action",
 }
 

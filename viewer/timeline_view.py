@@ -27,6 +27,7 @@ GROUPS: dict[str, tuple[str, frozenset[str]]] = {
                 "title",
                 "summary",
                 "impact",
+                "started",
                 "declared",
                 "resolved",
                 "reopened",

@@ -37,6 +37,31 @@ class Declaration:
     severity: int | None = None
     lead_id: str | None = None
     is_private: bool = False
+    started_at: dt.datetime | None = None  # when the impact started, if before the report
+
+
+# Slack's clocks and ours may differ a little: an impact "starting" this far ahead is now.
+CLOCK_SKEW = dt.timedelta(minutes=2)
+
+
+class FieldProblem(ValueError):
+    """A field's value cannot be stored; `field` names it, so a form can say where."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def checked_start(started: dt.datetime, *, now: dt.datetime | None = None) -> dt.datetime:
+    """When the impact started, in UTC to the minute; FieldProblem if it is in the future."""
+    if started.tzinfo is None:
+        raise FieldProblem("started", "The time the impact started has no time zone.")
+    moment = started.astimezone(dt.UTC).replace(second=0, microsecond=0)
+    if moment > (now or utcnow()) + CLOCK_SKEW:
+        raise FieldProblem(
+            "started", "The impact cannot start in the future; pick a time before now."
+        )
+    return moment
 
 
 def title_length(title: str) -> int:
@@ -63,6 +88,7 @@ def declare(declaration: Declaration, *, key: str | None = None) -> Incident | N
     if declaration.severity is not None and declaration.severity not in SEVERITIES:
         raise ValueError(f"unknown severity {declaration.severity!r}")
     now = utcnow()
+    started = declaration.started_at and min(checked_start(declaration.started_at, now=now), now)
     try:
         with db.connection_context(), write_transaction():
             incident: Incident = Incident.create(
@@ -74,6 +100,7 @@ def declare(declaration: Declaration, *, key: str | None = None) -> Incident | N
                 reporter_id=declaration.reporter_id,
                 is_private=declaration.is_private,
                 reported_at=now,
+                started_at=started,
                 acknowledged_at=now if declaration.lead_id else None,
                 updated_at=now,
                 declare_key=key,
@@ -107,6 +134,7 @@ def declare(declaration: Declaration, *, key: str | None = None) -> Incident | N
                     "severity": declaration.severity,
                     "lead": declaration.lead_id,
                     "private": declaration.is_private,
+                    "started": started.isoformat() if started else None,
                 },
             )
     except IntegrityError:

@@ -8,6 +8,7 @@ taken and changes nothing.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 from collections.abc import Callable
@@ -16,7 +17,7 @@ from typing import Any
 
 from peewee import IntegrityError
 
-from bot.domain.incidents import title_length
+from bot.domain.incidents import FieldProblem, checked_start, title_length
 from bot.domain.metrics import DUPLICATES_SKIPPED
 from bot.domain.mrkdwn import escape_but_mentions
 from models import (
@@ -76,6 +77,14 @@ def _name(text: str) -> str:
     return text
 
 
+def _plain_time(moment: dt.datetime) -> str:
+    return f"{moment.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC"
+
+
+# A field's name where its attribute's would not read well.
+FIELD_NAMES = {"started": "Impact started"}
+
+
 @dataclass(frozen=True)
 class Markup:
     """How the parts of a change are marked up where it is shown."""
@@ -84,6 +93,7 @@ class Markup:
     words: Callable[[str, int], str] = _as_stored  # people's words, at most so many characters
     person: Callable[[str], str] = _user
     unset: str = "not set"
+    when: Callable[[dt.datetime], str] = _plain_time
 
 
 PLAIN = Markup()
@@ -98,12 +108,14 @@ def value(field: str, raw: Any, markup: Markup = PLAIN) -> str:
         return markup.person(str(raw))
     if field == "status":
         return markup.words(str(raw).capitalize(), TEXT_SHOWN_MAX)
+    if isinstance(raw, dt.datetime):
+        return markup.when(raw)
     return markup.words(str(raw), TEXT_SHOWN_MAX)
 
 
 def describe(change: Change, markup: Markup = PLAIN) -> str:
     """ "Status: Investigating → Identified"; "Summary is now: …" for the texts."""
-    name = markup.name(change.field.capitalize())
+    name = markup.name(FIELD_NAMES.get(change.field, change.field.capitalize()))
     new = value(change.field, change.new, markup)
     if change.field in TEXT_FIELDS:
         return f"{name} is now: {new}"
@@ -189,7 +201,7 @@ def _record(incident: Incident, change: Change, actor: Actor, now: Any) -> None:
         author_name=actor.name,
         occurred_at=now,
         source=actor.source,
-        details={"old": change.old, "new": change.new},
+        details={"old": _stored(change.old), "new": _stored(change.new)},
         created_at=now,
     )
     AuditEntry.create(
@@ -198,8 +210,8 @@ def _record(incident: Incident, change: Change, actor: Actor, now: Any) -> None:
         actor_id=actor.user_id,
         source=actor.source,
         action=change.field,
-        old_value=None if change.old is None else str(change.old),
-        new_value=None if change.new is None else str(change.new),
+        old_value=None if change.old is None else str(_stored(change.old)),
+        new_value=None if change.new is None else str(_stored(change.new)),
     )
 
 
@@ -231,6 +243,7 @@ class Fields:
     title: str | None = None
     summary: str | None = None
     impact: str | None = None
+    started: dt.datetime | None = None  # when the impact started (aware)
 
     def checked(self) -> dict[str, Any]:
         """The fields asked for, as they will be stored; ValueError for one that cannot be."""
@@ -248,8 +261,25 @@ class Fields:
             "title": title,
             "summary": None if self.summary is None else self.summary.strip(),
             "impact": None if self.impact is None else self.impact.strip(),
+            "started": None if self.started is None else checked_start(self.started),
         }
         return {name: value for name, value in wanted.items() if value is not None}
+
+
+def _start_problem(incident: Incident, started: dt.datetime) -> None:
+    # Impact that started after the report would make "time to detect" negative: the
+    # report came first, so the impact started then at the latest.
+    if started > incident.reported_at:
+        reported = _plain_time(incident.reported_at)
+        raise FieldProblem(
+            "started",
+            f"The impact started before it was reported ({reported}) or when it was; "
+            "pick that time or an earlier one.",
+        )
+
+
+def _stored(raw: Any) -> Any:
+    return raw.isoformat() if isinstance(raw, dt.datetime) else raw
 
 
 def _locked(number: int) -> Incident:
@@ -268,7 +298,9 @@ def _apply(incident: Incident, wanted: dict[str, Any], actor: Actor, now: Any) -
     """Set on `incident` each wanted field that differs; the changes, in the order asked."""
     changes: list[Change] = []
     for name, value in wanted.items():
-        attribute = "lead_id" if name == "lead" else name
+        attribute = ATTRIBUTES.get(name, name)
+        if name == "started":
+            _start_problem(incident, value)
         old = getattr(incident, attribute)
         if value == old:
             continue
@@ -280,6 +312,9 @@ def _apply(incident: Incident, wanted: dict[str, Any], actor: Actor, now: Any) -
         if name == "lead" and value and incident.acknowledged_at is None:
             incident.acknowledged_at = now
     return changes
+
+
+ATTRIBUTES = {"lead": "lead_id", "started": "started_at"}
 
 
 def change(number: int, actor: Actor, fields: Fields, *, key: str | None = None) -> Outcome:

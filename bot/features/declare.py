@@ -4,6 +4,7 @@ incident Slack would not open."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.domain import incidents, people, permissions
-from bot.domain.incidents import Declaration, title_problem
+from bot.domain.incidents import Declaration, FieldProblem, checked_start, title_problem
 from bot.domain.mrkdwn import readable
 from bot.domain.numbers import whole_number
 from bot.features.deps import Deps, bind
@@ -31,10 +32,11 @@ log = logging.getLogger(__name__)
 CALLBACK_ID = "incident_declare"
 SHORTCUT_ID = "declare_from_message"
 ACTION = modals.ACTION
-TITLE, SUMMARY, IMPACT, SEVERITY, LEAD, PRIVATE = (
+TITLE, SUMMARY, IMPACT, STARTED, SEVERITY, LEAD, PRIVATE = (
     "title",
     "summary",
     "impact",
+    "started",
     "severity",
     "lead",
     "private",
@@ -56,6 +58,7 @@ class DeclareForm:
     origin_channel: str | None
     source: dict[str, Any] | None
     response_url: str | None
+    started: dt.datetime | None = None  # when the impact started, if it was picked
 
 
 def split_text(text: str) -> tuple[str, str]:
@@ -147,6 +150,12 @@ def modal(
                 hint="Who or what is affected, and how badly.",
             ),
             modals.input_block(
+                STARTED,
+                "Impact started at",
+                modals.time_picker(),
+                hint="If it began before now (in your time zone); leave empty if not known.",
+            ),
+            modals.input_block(
                 SEVERITY,
                 "Severity",
                 {
@@ -176,6 +185,7 @@ def parse(view: dict[str, Any]) -> DeclareForm:
         severity=severity if severity in SEVERITIES else None,
         lead_id=modals.user(view, LEAD),
         is_private="private" in modals.ticked(view, PRIVATE),
+        started=modals.picked_time(view, STARTED),
         origin_channel=origin if isinstance(origin, str) else None,
         source=source if isinstance(source, dict) and source.get("ts") else None,
         response_url=url
@@ -266,6 +276,11 @@ def _form_errors(
     problem = title_problem(form.title)
     if problem:
         return {TITLE: problem}
+    if form.started is not None:
+        try:
+            checked_start(form.started)
+        except FieldProblem as error:
+            return {STARTED: str(error)}
     user = body["user"]["id"]
     known = look_up_together(deps.quick, (user, form.lead_id), deps.fanout)
     _, refused = actor(
@@ -291,6 +306,7 @@ def _declaration(form: DeclareForm, reporter: str) -> Declaration:
         lead_id=form.lead_id,
         reporter_id=reporter,
         is_private=form.is_private,
+        started_at=form.started,
     )
 
 

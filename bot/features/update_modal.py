@@ -4,6 +4,7 @@ opened by /incident in an incident channel or the announcement's Update button."
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
@@ -26,13 +27,14 @@ from models.incident import TITLE_MAX_LENGTH
 
 CALLBACK_ID = "incident_update"
 ACTION = modals.ACTION
-TITLE, STATUS, SEVERITY, LEAD, SUMMARY, IMPACT, MESSAGE = (
+TITLE, STATUS, SEVERITY, LEAD, SUMMARY, IMPACT, STARTED, MESSAGE = (
     "title",
     "status",
     "severity",
     "lead",
     "summary",
     "impact",
+    "started",
     "message",
 )
 
@@ -47,6 +49,7 @@ class UpdateForm:
     summary: str | None  # None: not in the form (too long to edit there), left as it is
     impact: str | None
     message: str
+    started: dt.datetime | None = None  # None: left empty (a start once set is never cleared)
     # What each field showed when the form was opened (fingerprints); None for a form
     # opened before they were kept.
     was: dict[str, Any] | None = None
@@ -62,6 +65,7 @@ class UpdateForm:
             lead=self.lead_id,
             summary=self.summary,
             impact=self.impact,
+            started=self.started,
         )
         if self.was is None:
             return asked
@@ -79,6 +83,8 @@ def fingerprint(name: str, value: Any) -> Any:
     texts (up to 3,000 characters each) by a short hash, so the metadata stays small."""
     if value is None or name in ("status", "severity", "lead"):
         return value
+    if isinstance(value, dt.datetime):
+        return int(value.timestamp())
     return hashlib.sha256(str(value).strip().encode()).hexdigest()[:16]
 
 
@@ -90,6 +96,7 @@ def shown_values(incident: Incident) -> dict[str, Any]:
         "lead": incident.lead_id,
         "summary": fingerprint("summary", incident.summary),
         "impact": fingerprint("impact", incident.impact),
+        "started": fingerprint("started", incident.started_at),
     }
 
 
@@ -150,6 +157,12 @@ def modal(incident: Incident) -> dict[str, Any]:
             modals.input_block(LEAD, "Lead", lead),
             *texts,
             modals.input_block(
+                STARTED,
+                "Impact started at",
+                modals.time_picker(incident.started_at),
+                hint="In your time zone; when the impact began, if before it was reported.",
+            ),
+            modals.input_block(
                 MESSAGE,
                 "Update for everyone following",
                 {
@@ -165,6 +178,8 @@ def modal(incident: Incident) -> dict[str, Any]:
 
 
 TEXT_INPUT_MAX = 3000  # Slack's most for a plain_text_input
+# The block a field's problem is shown under.
+FIELD_BLOCKS = {"started": STARTED}
 
 
 def _too_long(label: str, value: str) -> dict[str, Any]:
@@ -204,6 +219,7 @@ def parse(view: dict[str, Any]) -> UpdateForm:
         lead_id=modals.user(view, LEAD),
         summary=text_or_none(SUMMARY),
         impact=text_or_none(IMPACT),
+        started=modals.picked_time(view, STARTED),
         message=modals.typed(view, MESSAGE).strip(),
         was=was,
     )
@@ -269,6 +285,9 @@ def store(
         )
     except lifecycle.Duplicate:
         ack()
+        return
+    except lifecycle.FieldProblem as error:
+        ack(response_action="errors", errors={FIELD_BLOCKS.get(error.field, MESSAGE): str(error)})
         return
     except (ValueError, LookupError) as error:  # LookupError: no such incident
         ack(response_action="errors", errors={MESSAGE: str(error)})

@@ -269,5 +269,11 @@ def _bold(text: str) -> str:
     return f"*{text}*"
 
 
+def slack_when(moment: dt.datetime) -> str:
+    """A date and time each reader sees in their own zone; the fallback in UTC."""
+    fallback = f"{moment.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC"
+    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
+
+
 # A change as Slack shows it: names in bold, people's words escaped, the lead mentioned.
-MRKDWN = Markup(name=_bold, words=shown, person=mention, unset="_not set_")
+MRKDWN = Markup(name=_bold, words=shown, person=mention, unset="_not set_", when=slack_when)

@@ -3,6 +3,7 @@ form whatever shape its payload has (a field of the wrong type reads as left emp
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from typing import Any
@@ -76,6 +77,25 @@ def typed(view: dict[str, Any], block_id: str) -> str:
 def user(view: dict[str, Any], block_id: str) -> str | None:
     """The person a users_select names, if any."""
     return text_of(field(view, block_id).get("selected_user")) or None
+
+
+def picked_time(view: dict[str, Any], block_id: str) -> dt.datetime | None:
+    """The moment a datetimepicker holds (Slack sends Unix seconds), if any."""
+    seconds = field(view, block_id).get("selected_date_time")
+    if isinstance(seconds, bool) or not isinstance(seconds, int) or seconds <= 0:
+        return None
+    try:
+        return dt.datetime.fromtimestamp(seconds, dt.UTC)
+    except (OverflowError, OSError, ValueError):  # a timestamp no calendar holds
+        return None
+
+
+def time_picker(initial: dt.datetime | None = None) -> dict[str, Any]:
+    """A datetimepicker: each person picks in their own time zone, Slack sends Unix seconds."""
+    element: dict[str, Any] = {"type": "datetimepicker"}
+    if initial is not None:
+        element["initial_date_time"] = int(initial.timestamp())
+    return element
 
 
 def ticked(view: dict[str, Any], block_id: str) -> list[str]:

@@ -99,6 +99,19 @@ def test_the_hour_the_clocks_go_back_says_which_one(client, seed) -> None:
     assert review.index("### 01:55 BST:") < review.index("### 01:10 GMT:")
 
 
+def test_a_change_of_when_the_impact_started_is_a_change(client, seed) -> None:
+    incident = seed.incident()
+    entry = seed.event(
+        incident,
+        kind="started",
+        text="Impact started: not set → 2025-03-04 09:15 UTC",
+        message_ts=None,
+    )
+    html = client.get(f"/incidents/{incident.id}?kind=changes").get_data(as_text=True)
+    assert f'class="timeline__entry timeline__entry--changes" id="entry-{entry.id}"' in html
+    assert "Impact start change" in html
+
+
 def test_a_long_timeline_can_be_filtered_turned_round_and_linked_to(client, seed) -> None:
     incident = seed.incident()
     pin = seed.event(incident, kind="pin", text="restarted the pool")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
 from bot.domain import timeline
 from bot.slack.blocks import fit
 from fakeslack import FakeSlack
-from models import Incident
+from models import AuditEntry, Incident
 from testkit.harness import ALICE, BOB, BOT_USER, GENERAL, INCIDENTS, RunningBot
 from tests.bot.flows import (
     ack_body,
@@ -42,6 +43,7 @@ def test_whole_flow_declare_pin_unpin(slack: FakeSlack, bot: RunningBot, databas
         "title",
         "summary",
         "impact",
+        "started",
         "severity",
         "lead",
         "private",
@@ -308,3 +310,36 @@ def test_declaring_from_a_message(slack: FakeSlack, bot: RunningBot, database) -
     )
     assert first.shortcut and first.permalink.endswith("p" + ts.replace(".", ""))
     assert first.added_by_id == ALICE
+
+
+def test_the_time_the_impact_started_is_asked_and_kept(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
+    view = open_declare_modal(slack, "Checkout latency above 2s")
+    started = next(b for b in view["blocks"] if b["block_id"] == "started")
+    assert started["element"]["type"] == "datetimepicker" and started["optional"]
+    ahead = int(time.time()) + 3600
+    refused = submit_declare(slack, view, started=ahead)
+    assert refused["response_action"] == "errors"
+    assert "future" in refused["errors"]["started"]
+    with database.connection_context():
+        assert Incident.select().count() == 0
+
+    forty_minutes_ago = int(time.time()) - 40 * 60
+    assert submit_declare(slack, view, started=forty_minutes_ago) is None
+    wait_for_confirmation(slack)
+    incident = only_incident(database)
+    assert incident.started_at is not None
+    # Kept to the minute, before the report.
+    assert incident.started_at.timestamp() == forty_minutes_ago - forty_minutes_ago % 60
+    assert incident.started_at < incident.reported_at
+    with database.connection_context():
+        audit = AuditEntry.get(AuditEntry.action == "declared")
+    assert audit.details["started"] == incident.started_at.isoformat()
+
+
+def test_a_declaration_without_a_start_time_leaves_it_unknown(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
+    declare(slack, "Checkout latency above 2s")
+    assert only_incident(database).started_at is None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.domain import timeline
 from fakeslack import FakeSlack
-from models import StatusChange
+from models import AuditEntry, StatusChange
 from testkit.harness import BOB, CAROL, INCIDENTS, RunningBot
 from tests.bot.flows import ack_body, declare, incident_of
 
@@ -89,3 +89,52 @@ def test_a_redelivered_update_submission_changes_and_posts_once(
     updates = [e for e in timeline.entries(incident.id) if e.kind == "update"]
     posted = [m for m in slack.messages(incident.channel_id) if "Fix deployed" in m["text"]]
     assert (changes, len(updates), len(posted)) == (1, 1, 1)
+
+
+def test_the_update_form_sets_when_the_impact_started(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
+    declare(slack, "Latency")
+    incident = incident_of(database)
+    reported = int(incident.reported_at.timestamp())
+    assert ack_body(slack.slash_command("", channel=incident.channel_id)) is None
+    view = slack.wait_for_view(callback_id="incident_update")
+    block = next(b for b in view["blocks"] if b["block_id"] == "started")
+    assert block["element"]["type"] == "datetimepicker"
+    assert "initial_date_time" not in block["element"]
+
+    later = ack_body(slack.submit_view(view["id"], {"started": reported + 60}, user=BOB))
+    assert later["response_action"] == "errors"
+    assert "before it was reported" in later["errors"]["started"]
+    assert incident_of(database).started_at is None
+
+    started = reported - reported % 60 - 25 * 60
+    assert ack_body(slack.submit_view(view["id"], {"started": started}, user=BOB)) is None
+    line = slack.wait_for_call(
+        "chat.postMessage",
+        where=lambda c: (
+            c.params.get("channel") == incident.channel_id and "Impact started" in str(c.params)
+        ),
+        timeout=10,
+    )
+    assert f"<!date^{started}^" in str(line.params)
+    incident = incident_of(database)
+    assert int(incident.started_at.timestamp()) == started
+    [entry] = [e for e in timeline.entries(incident.id) if e.kind == "started"]
+    assert entry.text.startswith("Impact started: not set → ")
+    assert entry.details["new"] == incident.started_at.isoformat()
+    with database.connection_context():
+        audit = AuditEntry.get(AuditEntry.action == "started")
+    assert (audit.actor_id, audit.old_value) == (BOB, None)
+
+    # Opened again, the form shows the time, and leaving it as it was changes nothing.
+    assert ack_body(slack.slash_command("", channel=incident.channel_id)) is None
+    again = slack.wait_for_view(callback_id="incident_update")
+    assert again["id"] != view["id"]
+    block = next(b for b in again["blocks"] if b["block_id"] == "started")
+    assert block["element"]["initial_date_time"] == started
+    assert ack_body(slack.submit_view(again["id"], {"message": "Still on it"}, user=BOB)) is None
+    slack.wait_for_call(
+        "chat.postMessage", where=lambda c: "Still on it" in str(c.params), timeout=10
+    )
+    assert len([e for e in timeline.entries(incident.id) if e.kind == "started"]) == 1
