@@ -301,3 +301,45 @@ def test_on_a_phone_the_filters_fold_and_each_incident_takes_three_lines(browser
     wide.goto(live + "/")
     assert wide.is_visible("#filter-q") and not wide.is_visible("text=Filter incidents")
     context.close()
+
+
+# What a Tab stop may be: a control, or a box that scrolls (so keys can scroll it).
+TAB_STOPS = """() => {
+    const el = document.activeElement;
+    const native = ['A', 'BUTTON', 'INPUT', 'SELECT', 'TEXTAREA', 'SUMMARY'].includes(el.tagName);
+    const scrolls = el.scrollWidth > el.clientWidth || el.scrollHeight > el.clientHeight;
+    return {tag: el.tagName, cls: el.className, native, scrolls,
+            body: el === document.body, text: (el.textContent || '').slice(0, 40)};
+}"""
+# Boxes that scroll sideways or up and down; each must be reachable by Tab.
+SCROLLERS = """() => [...document.querySelectorAll('body *')].filter(el => {
+    const style = getComputedStyle(el);
+    const x = ['auto', 'scroll'].includes(style.overflowX) && el.scrollWidth > el.clientWidth;
+    const y = ['auto', 'scroll'].includes(style.overflowY) && el.scrollHeight > el.clientHeight;
+    return x || y;
+}).map(el => ({cls: el.className, focusable: el.tabIndex >= 0}))"""
+
+
+def test_only_controls_and_scrolling_regions_are_tab_stops_and_axe_passes_at_each(
+    browser, live
+) -> None:
+    context = browser.new_context(bypass_csp=True, java_script_enabled=True)
+    for width in (1280, 375):
+        page = context.new_page()
+        page.set_viewport_size({"width": width, "height": 800})
+        for path in ("/", "/incidents/1", "/stats", "/actions?state=all"):
+            page.goto(live + path)
+            for scroller in page.evaluate(SCROLLERS):
+                assert scroller["focusable"], (path, width, scroller)
+            for _ in range(200):
+                page.keyboard.press("Tab")
+                stop = page.evaluate(TAB_STOPS)
+                if stop["body"]:
+                    break  # past the last stop
+                assert stop["native"] or stop["scrolls"], (path, width, stop)
+                if not stop["native"]:
+                    assert serious_violations(page) == [], (path, width, "in", stop)
+            else:
+                raise AssertionError(f"Tab never left {path} at {width} px")
+            assert serious_violations(page) == [], (path, width, "after every tab")
+    context.close()
