@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from fakeslack import payloads
+from fakeslack import clock, payloads
 from fakeslack.blockkit import message_problems
 from fakeslack.calls import Call, CallLog
 from fakeslack.composer import command_text, mentioned_users
@@ -145,7 +145,7 @@ class HumanActions:
         it, undelivered: for tests that deliver it themselves (to a chosen replica, twice)."""
         _, event = self._pinned(channel, ts, user)
         return payloads.event_callback(
-            event, event_id=self._ws.ids.event_id(), event_time=int(time.time())
+            event, event_id=self._ws.ids.event_id(), event_time=int(clock.now())
         )
 
     def _pinned(self, channel: str, ts: str, user: str) -> tuple[Channel, dict[str, Any]]:
@@ -461,7 +461,7 @@ class HumanActions:
         wrapper = payloads.event_callback(
             event,
             event_id=event_id or self._ws.ids.event_id(),
-            event_time=int(time.time()),
+            event_time=int(clock.now()),
             ext_shared=shared,
         )
         return self.deliver("events_api", wrapper, retry_num=retry_num, via=via, timeout=timeout)

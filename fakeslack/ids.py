@@ -5,7 +5,8 @@ from __future__ import annotations
 import random
 import string
 import threading
-import time
+
+from fakeslack import clock
 
 _ALNUM = string.ascii_uppercase + string.digits
 _MIXED = string.ascii_letters + string.digits
@@ -46,7 +47,7 @@ class IdFactory:
     def ts(self) -> str:
         """A message timestamp, strictly increasing even within one second."""
         with self._lock:
-            now = int(time.time())
+            now = int(clock.now())
             if now > self._last_sec:
                 self._last_sec, self._seq = now, 100
             else:

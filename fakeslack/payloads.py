@@ -7,10 +7,10 @@ from __future__ import annotations
 import base64
 import copy
 import json
-import time
 from collections.abc import Iterator
 from typing import Any
 
+from fakeslack import clock
 from fakeslack.state import (
     APP_ID,
     BOT_USER_ID,
@@ -58,7 +58,7 @@ def user_ref(ws: Workspace, user_id: str) -> dict[str, str]:
 
 
 def action_ts() -> str:
-    return f"{time.time():.6f}"
+    return f"{clock.now():.6f}"
 
 
 # -- element values ------------------------------------------------------------------------

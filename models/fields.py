@@ -11,8 +11,18 @@ from peewee import DateTimeField, TextField
 UTC = dt.UTC
 
 
+_replay = dt.timedelta(0)
+
+
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(UTC)
+    return dt.datetime.now(UTC) + _replay
+
+
+def replay_at(offset: dt.timedelta) -> None:
+    """Move this process's clock `offset` from real time: `incident-bot demo` plays an
+    incident as if it began an hour ago, so its stored times read like a real one's."""
+    global _replay
+    _replay = offset
 
 
 class UTCDateTimeField(DateTimeField):

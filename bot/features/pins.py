@@ -8,7 +8,6 @@ and the late delivery must not bring it back.
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 from slack_bolt import App, BoltRequest
@@ -18,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 from bot.domain import incidents, timeline
 from bot.features.deps import Deps, bind
 from bot.slack.messages import fill_in_author, message_entry, unnamed
+from models.fields import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,8 @@ def is_redelivery(request: BoltRequest, event_time: Any) -> bool:
     retries = request.headers.get("x-slack-retry-num") or ["0"]
     if str(retries[0]) not in ("", "0"):
         return True
-    return isinstance(event_time, int | float) and time.time() - event_time > LATE_SECONDS
+    late = isinstance(event_time, int | float) and utcnow().timestamp() - event_time > LATE_SECONDS
+    return late
 
 
 def still_pinned(quick: WebClient, channel: str, ts: str) -> bool:

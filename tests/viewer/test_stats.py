@@ -62,8 +62,15 @@ def test_stats_page_counts_public_incidents(make_app, seed) -> None:
     html = make_app().test_client().get("/stats").get_data(as_text=True)
     assert '<svg class="chart" id="chart-counts"' in html
     assert "3 incidents over 3 months, from Jan 2025 to Mar 2025" in html
-    assert '<tr><th scope="row">Jan 2025</th><td>2</td><td>0</td><td>2</td></tr>' in html
-    assert '<tr><th scope="row">Feb 2025</th><td>0</td><td>0</td><td>0</td></tr>' in html
+    # Each cell says what it counts: on a phone a row is read as label and figure.
+    assert (
+        '<tr><th scope="row">Jan 2025</th><td data-label="SEV1 Critical">2</td>'
+        '<td data-label="SEV3 Minor">0</td><td data-label="Total">2</td></tr>'
+    ) in html
+    assert (
+        '<tr><th scope="row">Feb 2025</th><td data-label="SEV1 Critical">0</td>'
+        '<td data-label="SEV3 Minor">0</td><td data-label="Total">0</td></tr>'
+    ) in html
     assert '<th scope="col">SEV2 Major</th>' not in html  # only the private one had SEV2
     assert "No acknowledgement or resolution times have been recorded yet" in html
     shown = make_app(show_private=True).test_client().get("/stats").get_data(as_text=True)
@@ -99,7 +106,8 @@ def test_reports_imported_from_response_are_counted_but_have_no_response_times(
     html = make_app().test_client().get("/stats").get_data(as_text=True)
     assert "2 incidents over 1 months" in html
     assert "1 of the incidents counted above were reports imported from response" in html
-    assert "<td>1 hour</td>" in html and "365 days" not in html
+    assert '<td data-label="Median time to resolve">1 hour</td>' in html
+    assert "365 days" not in html
 
 
 def test_count_ticks_are_whole_numbers_and_time_ticks_round_steps() -> None:
