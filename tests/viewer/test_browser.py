@@ -203,7 +203,7 @@ def test_a_message_deleted_in_slack_shows_no_words_and_an_edited_one_says_so(
         context = browser.new_context(bypass_csp=True, java_script_enabled=True)
         page = context.new_page()
         page.goto(f"{live}/incidents/{incident.id}")
-        entries = page.locator(".timeline__entry")
+        entries = page.locator(".entry")
         deleted, edited = entries.nth(0).inner_text(), entries.nth(1).inner_text()
         assert "Message deleted in Slack at" in deleted and "Alice had put it" in deleted
         assert "hunter2" not in page.content()
@@ -236,15 +236,15 @@ def test_a_reviewer_reads_a_long_timeline_by_day_kind_and_order(browser, make_ap
         assert serious_violations(page) == []
         page.click("text=Updates (12)")
         assert "kind=updates" in page.url
-        assert page.locator(".timeline__entry").count() == 12
+        assert page.locator(".entry").count() == 12
         page.click("text=Newest first")
         assert "kind=updates" in page.url and "order=newest" in page.url
-        assert page.locator(".timeline__entry .prose").first.inner_text() == "Entry 57"
+        assert page.locator(".entry .prose").first.inner_text() == "Entry 57"
         page.click("text=All (60)")
         assert "order=newest" in page.url  # the order chosen is kept
         page.click("text=Oldest first")
         page.click("text=Jump to the latest entry")
-        last = page.locator(".timeline__entry").last.get_attribute("id")
+        last = page.locator(".entry").last.get_attribute("id")
         assert page.url.endswith(f"#{last}")
         narrow = context.new_page()
         narrow.set_viewport_size({"width": 375, "height": 700})

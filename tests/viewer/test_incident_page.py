@@ -64,8 +64,8 @@ def test_timeline_in_time_order_with_kind_author_and_local_time(client, seed) ->
     html = client.get(f"/incidents/{incident.id}").get_data(as_text=True)
     assert html.index(f'id="entry-{earlier.id}"') < html.index(f'id="entry-{later.id}"')
     assert "Pinned message" in html and "Note</span>" in html
-    assert '<span class="timeline__author">alice</span>' in html
-    assert '<span class="timeline__author">bob</span>' in html
+    assert '<span class="author">alice</span>' in html
+    assert '<span class="author">bob</span>' in html
     # All on one day: times only.
     assert '<time datetime="2025-03-10T10:00:00Z">10:00</time>' in html
 
@@ -108,7 +108,7 @@ def test_a_change_of_when_the_impact_started_is_a_change(client, seed) -> None:
         message_ts=None,
     )
     html = client.get(f"/incidents/{incident.id}?kind=changes").get_data(as_text=True)
-    assert f'class="timeline__entry timeline__entry--changes" id="entry-{entry.id}"' in html
+    assert f'class="entry k-changes" id="entry-{entry.id}"' in html
     assert "Impact start change" in html
 
 
@@ -122,14 +122,14 @@ def test_a_long_timeline_can_be_filtered_turned_round_and_linked_to(client, seed
     note = seed.event(incident, kind="note", text="call with vendor", message_ts=None)
     page = f"/incidents/{incident.id}"
     html = client.get(page).get_data(as_text=True)
-    assert f'class="timeline__entry timeline__entry--changes" id="entry-{change.id}"' in html
-    assert f'class="timeline__entry timeline__entry--updates" id="entry-{update.id}"' in html
+    assert f'class="entry k-changes" id="entry-{change.id}"' in html
+    assert f'class="entry k-updates" id="entry-{update.id}"' in html
     assert 'aria-current="page">All (4)</a>' in html
     assert f'<a href="{page}?kind=messages">Messages (1)</a>' in html
     assert f'<a href="{page}?kind=changes">Changes (1)</a>' in html
     assert "Follow-ups (" not in html  # no entries of that kind: no link
     # Every entry has a link of its own (in the view it is shown in).
-    assert f'class="timeline__permalink" href="#entry-{pin.id}"' in html
+    assert f'class="permalink" href="#entry-{pin.id}"' in html
     assert f'<a href="{page}#entry-{note.id}">Jump to the latest entry</a>' in html
 
     only = client.get(f"{page}?kind=updates&order=newest").get_data(as_text=True)
