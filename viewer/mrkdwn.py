@@ -143,7 +143,7 @@ def _control_html(control: _Control, names: Names) -> Markup:
     if control.kind in ("user", "channel", "special"):
         return Markup(f'<span class="mention">{text}</span>')
     if control.kind == "link":
-        return Markup(f'<a href="{escape(control.target)}" rel="noreferrer">{text}</a>')
+        return Markup(f'<a href="{escape(control.target)}">{text}</a>')
     return text
 
 

@@ -1,7 +1,8 @@
 """Everything the viewer reads from the database, each view in a fixed number of queries.
 
 Pages and the API call these and never build queries themselves, so the query count of a
-view is visible here: the list is a count, a page of rows and one look-up of names; an
+view is visible here: the list is a count, a page of rows and one look-up of names (a
+search counts its matches on the page's rows, so its match runs once); an
 incident is the row, its timeline, actions and status history, and one look-up each of
 names and channels.
 """
@@ -14,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from peewee import Case, ModelSelect, fn
+from peewee import SQL, Case, ModelSelect, fn
 
 from models import (
     ChannelMember,
@@ -162,13 +163,18 @@ def list_incidents(
     """One page of incidents: open ones first, the most severe first (unset last), then
     the resolved ones; newest first within each."""
     query = list_filters.apply(visible(Incident.select(), audience), filters, zone)
-    total = query.count()
     rank = Case(None, ((Incident.status == Status.RESOLVED, 9),), fn.COALESCE(Incident.severity, 5))
-    rows = list(
-        query.order_by(rank, Incident.reported_at.desc(), Incident.id.desc()).paginate(
-            filters.page, filters.per_page
-        )
-    )
+    ordered = query.order_by(rank, Incident.reported_at.desc(), Incident.id.desc())
+    if not filters.text:
+        # A count is cheap without a search, and cheaper than a window over every row.
+        total = query.count()
+        rows = list(ordered.paginate(filters.page, filters.per_page))
+        return ListPage(rows, total, filters, names_of(i.lead_id for i in rows))
+    # A search's total rides on the page's rows (a window count), so its match runs once.
+    counted = ordered.select_extend(fn.COUNT(SQL("*")).over().alias("matching"))
+    rows = list(counted.paginate(filters.page, filters.per_page))
+    # Only a page past the end has no row to carry the total.
+    total = int(rows[0].matching) if rows else query.count()  # type: ignore[attr-defined]
     return ListPage(rows, total, filters, names_of(i.lead_id for i in rows))
 
 
@@ -220,8 +226,15 @@ def names_of(user_ids: Iterable[str | None]) -> dict[str, str]:
     wanted = sorted({user_id for user_id in user_ids if user_id})
     if not wanted:
         return {}
-    users = SlackUser.select().where(SlackUser.user_id.in_(wanted))
-    return {user.user_id: user.shown_name for user in users}
+    # Tuples, not models: a page may name hundreds of people, and only their names are read.
+    users: Iterable[tuple[str, str | None, str | None, str | None]] = (
+        SlackUser.select(
+            SlackUser.user_id, SlackUser.display_name, SlackUser.real_name, SlackUser.name
+        )
+        .where(SlackUser.user_id.in_(wanted))
+        .tuples()  # type: ignore[assignment]
+    )
+    return {user_id: shown or real or name or user_id for user_id, shown, real, name in users}
 
 
 def channel_names(channel_ids: set[str], *, audience: Audience) -> dict[str, str]:
@@ -231,12 +244,8 @@ def channel_names(channel_ids: set[str], *, audience: Audience) -> dict[str, str
     query = visible(Incident.select(Incident.channel_id, Incident.channel_name), audience).where(
         Incident.channel_id.in_(sorted(channel_ids))
     )
-    # Every row has a channel_id (the query matches on it); the check tells mypy so.
-    return {
-        row.channel_id: row.channel_name or row.channel_id
-        for row in query
-        if row.channel_id is not None
-    }
+    found: Iterable[tuple[str, str | None]] = query.tuples()  # type: ignore[assignment]
+    return {channel_id: name or channel_id for channel_id, name in found}
 
 
 ACTION_STATES = ("open", "done", "all")

@@ -34,7 +34,7 @@ def test_an_incidents_follow_ups_show_owner_due_ticket_and_who_finished(client, 
     first, late, _, done, _ = _world(seed)
     html = client.get(f"/incidents/{first.id}").get_data(as_text=True)
     assert 'owner: Alice; due 28 Feb 2025 <strong class="tag tag--overdue">Overdue</strong>' in html
-    assert '<a href="https://jira.example.com/browse/OPS-1" rel="noreferrer">ticket' in html
+    assert '<a href="https://jira.example.com/browse/OPS-1">ticket' in html
     assert "owner: Bob; done by Alice" in html
     body = client.get(f"/api/incidents/{first.id}").get_json()
     by_id = {a["id"]: a for a in body["actions"]}

@@ -154,6 +154,8 @@ def test_xss_corpus_renders_inert_on_every_page(client, seed) -> None:
         assert response.status_code in (200, 400), path
         html = response.get_data(as_text=True)
         assert _live_markup(html) == [], path
+        # Links leave no referrer (an incident's URL names it), also from a saved copy.
+        assert '<meta name="referrer" content="no-referrer">' in html, path
         for name, value in SECURITY_HEADERS.items():
             assert response.headers.get(name) == value, (path, name)
     # The words are shown, escaped: the page is about them, it just does not run them.

@@ -54,11 +54,11 @@ NAMES = Names(
         ),
         (
             "<https://example.com/a?b=1&amp;c=2|the docs>",
-            '<p><a href="https://example.com/a?b=1&amp;c=2" rel="noreferrer">the docs</a></p>',
+            '<p><a href="https://example.com/a?b=1&amp;c=2">the docs</a></p>',
         ),
         (
             "*<https://x.example|bold link>*",
-            '<p><strong><a href="https://x.example" rel="noreferrer">bold link</a></strong></p>',
+            '<p><strong><a href="https://x.example">bold link</a></strong></p>',
         ),
         ("snake_case_name and 2*3*4", "<p>snake_case_name and 2*3*4</p>"),
         ("* not bold *", "<ul><li>not bold *</li></ul>"),
