@@ -1,8 +1,9 @@
-"""Prometheus metrics of the viewer at GET /metrics: requests by endpoint and status, their
-latency, sign-ins, audited views, and the process metrics prometheus-client adds itself.
+"""Prometheus metrics of the viewer: requests by endpoint and status, their latency,
+sign-ins, audited views, and the process metrics prometheus-client adds itself.
 
-/metrics needs no sign-in: like /healthz it is for the cluster (Prometheus scrapes the pod
-directly); the Ingress should not route it. It shows counts, never incident data.
+GET /metrics is served by an app of its own (`metrics_app`), on an internal port that no
+Ingress routes (`incident-viewer --metrics-port`); the viewer's own port answers 404 there.
+It needs no sign-in and shows counts, never incident data.
 """
 
 from __future__ import annotations
@@ -42,7 +43,17 @@ def metrics() -> Response:
     return Response(generate_latest(REGISTRY), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
+def metrics_app() -> Flask:
+    """GET /metrics and nothing else, for the internal port."""
+    app = Flask("viewer.metrics")
+    app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False
+    app.register_blueprint(bp)
+    return app
+
+
 def register(app: Flask) -> None:
+    """Count and time every request of the viewer's own app."""
+
     @app.before_request
     def start_timer() -> None:
         g.metrics_started = time.perf_counter()
@@ -59,5 +70,3 @@ def register(app: Flask) -> None:
         if started is not None:
             LATENCY.labels(endpoint).observe(time.perf_counter() - started)
         return response
-
-    app.register_blueprint(bp)

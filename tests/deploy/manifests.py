@@ -28,11 +28,13 @@ def tool(name: str) -> str | None:
 
 
 @functools.cache
-def render(overlay: str) -> tuple[Doc, ...]:
+def render(overlay: str | Path) -> tuple[Doc, ...]:
+    """A shipped overlay by name, or any kustomization folder by path."""
     kubectl = tool("kubectl")
     assert kubectl is not None, "callers skip when kubectl is missing"
+    folder = overlay if isinstance(overlay, Path) else DEPLOY / "overlays" / overlay
     result = subprocess.run(
-        [kubectl, "kustomize", str(DEPLOY / "overlays" / overlay)],
+        [kubectl, "kustomize", str(folder)],
         capture_output=True,
         text=True,
         timeout=60,
@@ -44,6 +46,12 @@ def render(overlay: str) -> tuple[Doc, ...]:
 
 def load_yaml(path: Path) -> list[Doc]:
     return [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
+
+
+def image_name(image: str) -> str:
+    """The image without its tag (or digest)."""
+    name = image.split("@", 1)[0]
+    return name.rpartition(":")[0] if ":" in name.rpartition("/")[2] else name
 
 
 def of_kind(docs: tuple[Doc, ...], kind: str) -> list[Doc]:

@@ -189,4 +189,6 @@ def test_default_commands_are_accepted_by_the_real_cli() -> None:
     assert bot_parser().parse_args(json.loads(bot_cmd)).command == "run"
     (viewer_cmd,) = parse(REPO / "Dockerfile.viewer")[-1].args("CMD")
     exposed = parse(REPO / "Dockerfile.viewer")[-1].args("EXPOSE")
-    assert exposed == [str(viewer_parse_args(json.loads(viewer_cmd)).port)]
+    viewer = viewer_parse_args(json.loads(viewer_cmd))
+    assert " ".join(exposed).split() == [str(viewer.port), str(viewer.metrics_port)]
+    assert viewer.host == "0.0.0.0"  # inside a container 127.0.0.1 would reach no one

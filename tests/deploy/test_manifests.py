@@ -6,6 +6,11 @@ every document is checked; nothing reaches a cluster.
 
 from __future__ import annotations
 
+import os
+import re
+import tomllib
+from pathlib import Path
+
 import pytest
 
 from tests.deploy.manifests import (
@@ -17,6 +22,7 @@ from tests.deploy.manifests import (
     all_containers_in,
     container_port,
     dockerfile_user,
+    image_name,
     load_yaml,
     named,
     of_kind,
@@ -42,17 +48,37 @@ if tool("kubectl") is None:
         allow_module_level=True,
     )
 
-# The oldest Kubernetes these manifests promise to run on, and the newest schema shipped.
-OLDEST_KUBERNETES = "1.30"
-SCHEMA_VERSIONS = (OLDEST_KUBERNETES, latest_version())
+# The Kubernetes releases these manifests promise to run on (AKS's supported range when they
+# were written), and the newest schema shipped.
+SCHEMA_VERSIONS = ("1.29", "1.30", "1.31", latest_version())
 SECRET_EXAMPLE = DEPLOY / "base" / "secret.example.yaml"
 SECRET_NAME = "incident-bot-secrets"
 IMAGE_USER = dockerfile_user(REPO / "Dockerfile.bot")
 # The only paths that answer health checks; liveness must not depend on the database.
 HEALTH_PATHS = {"/livez", "/readyz", "/healthz"}
 DATABASE_DEPENDENT_PATHS = {"/readyz", "/healthz"}
-ALLOWED_EGRESS = {(53, "UDP"), (53, "TCP"), (5432, "TCP"), (443, "TCP")}
-INGRESS_CONTROLLER = {"kubernetes.io/metadata.name": "ingress-nginx"}
+CLUSTER_DNS = {
+    "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+    "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
+}
+PRIVATE_RANGES = {
+    "10.0.0.0/8",
+    "100.64.0.0/10",
+    "169.254.0.0/16",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+}
+INGRESS_NGINX = {
+    "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}},
+    "podSelector": {"matchLabels": {"app.kubernetes.io/name": "ingress-nginx"}},
+}
+RELEASE = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
+COMMON_LABELS = {
+    "app.kubernetes.io/part-of": "incident-bot",
+    "app.kubernetes.io/instance": "incident-bot",
+    "app.kubernetes.io/version": RELEASE,
+    "app.kubernetes.io/managed-by": "kustomize",
+}
 
 overlays = pytest.mark.parametrize("overlay", OVERLAYS)
 
@@ -208,13 +234,47 @@ def test_config_and_secret_references_resolve(overlay: str) -> None:
 
 
 @overlays
-def test_images_are_pinned_and_match_their_command(overlay: str) -> None:
+def test_images_keep_their_plain_names_at_this_release(overlay: str) -> None:
+    """Plain names, so an overlay's `images:` (or Flux's) can match them; the release's tag."""
     for where, container, _ in all_containers_in(render(overlay)):
-        image = container["image"]
-        name, _, tag = image.rpartition(":")
-        assert name and tag and tag != "latest" and "/" in name, f"{where}: image {image}"
         expected = "incident-viewer" if container["name"] == "viewer" else "incident-bot"
-        assert name.endswith("/" + expected), f"{where}: runs {image}"
+        assert container["image"] == f"{expected}:{RELEASE}", f"{where}: runs {container['image']}"
+
+
+def _own_overlay(tmp_path: Path, text: str) -> Path:
+    """A kustomization of someone's own, outside the repository; `{deploy}` in `text` is the
+    path to deploy/ from there (kustomize takes relative paths only)."""
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "kustomization.yaml").write_text(text.replace("{deploy}", _from(folder)))
+    return folder
+
+
+def _from(folder: Path) -> str:
+    return os.path.relpath(DEPLOY, folder)
+
+
+@overlays
+def test_an_overlay_of_your_own_sets_the_images(overlay: str, tmp_path: Path) -> None:
+    """What the README says to write (and what `kustomize edit set image` writes)."""
+    mine = _own_overlay(
+        tmp_path,
+        "apiVersion: kustomize.config.k8s.io/v1beta1\n"
+        "kind: Kustomization\n"
+        f"resources:\n  - {{deploy}}/overlays/{overlay}\n"
+        "images:\n"
+        "  - name: incident-bot\n"
+        "    newName: acme.azurecr.io/platform/incident-bot\n"
+        "    newTag: 1.4.2\n"
+        "  - name: incident-viewer\n"
+        "    newName: acme.azurecr.io/platform/incident-viewer\n"
+        '    digest: "sha256:' + "ab" * 32 + '"\n',
+    )
+    images = {c["image"] for _, c, _ in all_containers_in(render(mine))}
+    assert images == {
+        "acme.azurecr.io/platform/incident-bot:1.4.2",
+        "acme.azurecr.io/platform/incident-viewer@sha256:" + "ab" * 32,
+    }
 
 
 @overlays
@@ -238,6 +298,26 @@ def test_services_and_ingresses_reach_a_declared_port(overlay: str) -> None:
                 assert backend["port"].get("name") in names
 
 
+def _egress_by_port(spec: Doc) -> dict[tuple[int, str], list[Doc]]:
+    found: dict[tuple[int, str], list[Doc]] = {}
+    for rule in spec["egress"]:
+        assert rule.get("to"), f"egress without a destination: {rule}"
+        for port in rule["ports"]:
+            found.setdefault((port["port"], port.get("protocol", "TCP")), []).extend(rule["to"])
+    return found
+
+
+def _assert_egress_is_narrow(name: str, spec: Doc) -> None:
+    by_port = _egress_by_port(spec)
+    assert set(by_port) == {(53, "UDP"), (53, "TCP"), (5432, "TCP"), (443, "TCP")}, name
+    assert by_port[(53, "UDP")] == by_port[(53, "TCP")] == [CLUSTER_DNS], f"{name}: DNS"
+    (database,) = by_port[(5432, "TCP")]
+    assert set(database) == {"ipBlock"} and "except" not in database["ipBlock"], name
+    (public,) = by_port[(443, "TCP")]
+    assert public["ipBlock"]["cidr"] == "0.0.0.0/0", name
+    assert set(public["ipBlock"]["except"]) == PRIVATE_RANGES, f"{name}: 443 to private ranges"
+
+
 @overlays
 def test_network_policies_confine_every_pod(overlay: str) -> None:
     docs = render(overlay)
@@ -248,21 +328,67 @@ def test_network_policies_confine_every_pod(overlay: str) -> None:
         assert len(mine) == 1, f"{name}: {len(mine)} NetworkPolicies"
         spec = mine[0]["spec"]
         assert set(spec["policyTypes"]) == {"Ingress", "Egress"}, name
-        for rule in spec["egress"]:
-            assert "to" not in rule or rule["to"], name
-            ports = {(p["port"], p.get("protocol", "TCP")) for p in rule["ports"]}
-            assert ports and ports <= ALLOWED_EGRESS, f"{name}: egress to {ports}"
-        container_ports = (
-            {int(p["containerPort"]) for c in pod_spec(workload)["containers"] for p in c["ports"]}
-            if workload["kind"] == "Deployment"
-            else set()
-        )
+        _assert_egress_is_narrow(name, spec)
+        container_ports = {
+            int(p["containerPort"]) for c in pod_spec(workload)["containers"] for p in c["ports"]
+        }
         for rule in spec.get("ingress", []):
-            assert rule["from"] == [{"namespaceSelector": {"matchLabels": INGRESS_CONTROLLER}}]
+            # Only the ingress controller's own pods (the shipped overlays use ingress-nginx).
+            assert rule["from"] == [INGRESS_NGINX], name
             ports = {p["port"] for p in rule["ports"]}
             assert ports and ports <= container_ports, f"{name}: ingress on {ports}"
     viewer_policy = named(docs, "NetworkPolicy", "incident-viewer")["spec"]
     assert [p["port"] for p in viewer_policy["ingress"][0]["ports"]] == [8080]
+
+
+@pytest.mark.parametrize("overlay", ["socket", "http"])
+def test_the_traefik_component_swaps_the_controller(overlay: str, tmp_path: Path) -> None:
+    text = (DEPLOY / "overlays" / overlay / "kustomization.yaml").read_text()
+    mine = _own_overlay(
+        tmp_path,
+        text.replace("../../components/ingress-nginx", "../../components/traefik").replace(
+            "../../", "{deploy}/"
+        ),
+    )
+    docs = render(mine)
+    assert {i["spec"]["ingressClassName"] for i in of_kind(docs, "Ingress")} == {"traefik"}
+    admitting = [p for p in of_kind(docs, "NetworkPolicy") if p["spec"]["ingress"]]
+    assert len(admitting) == (2 if overlay == "http" else 1)
+    for policy in admitting:
+        assert policy["spec"]["ingress"][0]["from"] == [
+            {
+                "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "traefik"}},
+                "podSelector": {"matchLabels": {"app.kubernetes.io/name": "traefik"}},
+            }
+        ]
+
+
+def test_the_base_alone_admits_no_traffic() -> None:
+    """Until a component names the ingress controller, nothing may reach the viewer."""
+    docs = render(DEPLOY / "base")
+    for policy in of_kind(docs, "NetworkPolicy"):
+        for rule in policy["spec"]["ingress"]:
+            (source,) = rule["from"]
+            assert source == {
+                "namespaceSelector": {
+                    "matchLabels": {"incident-bot/ingress-controller": "not-chosen"}
+                }
+            }
+
+
+@overlays
+def test_every_object_carries_the_recommended_labels(overlay: str) -> None:
+    for doc in render(overlay):
+        where = f"{doc['kind']}/{doc['metadata']['name']}"
+        labels = doc["metadata"].get("labels", {})
+        assert COMMON_LABELS.items() <= labels.items(), where
+        assert labels.get("app.kubernetes.io/name") in ("incident-bot", "incident-viewer"), where
+        if doc["kind"] in ("Deployment",):
+            assert COMMON_LABELS.items() <= pod_labels(doc).items(), where
+            # Selectors stay as they were: they cannot change on a live Deployment.
+            assert doc["spec"]["selector"] == {
+                "matchLabels": {"app.kubernetes.io/name": doc["metadata"]["name"]}
+            }
 
 
 @overlays
@@ -294,15 +420,17 @@ def _bot_services(docs: tuple[Doc, ...]) -> list[Doc]:
 
 
 @pytest.mark.parametrize("overlay", ["socket", "http"])
-def test_production_overlays_run_two_of_each_and_an_upgrade_job(overlay: str) -> None:
+def test_production_overlays_run_two_of_each_and_no_job(overlay: str) -> None:
+    """Migration is the init container's: no Job whose immutable template GitOps would fight."""
     docs = render(overlay)
     assert {d["metadata"]["name"]: d["spec"]["replicas"] for d in of_kind(docs, "Deployment")} == {
         "incident-bot": 2,
         "incident-viewer": 2,
     }
-    job = named(docs, "Job", "incident-bot-migrate")
-    assert pod_spec(job)["containers"][0]["args"] == ["migrate"]
+    assert not of_kind(docs, "Job") and not of_kind(docs, "CronJob")
     assert not of_kind(docs, "PersistentVolumeClaim")
+    for deployment in of_kind(docs, "Deployment"):
+        assert deployment["spec"].get("strategy", {}).get("type", "RollingUpdate") != "Recreate"
 
 
 def test_socket_overlay_accepts_no_traffic_for_the_bot() -> None:
@@ -359,6 +487,8 @@ def test_embedded_overlay_shares_one_sqlite_volume_on_one_node() -> None:
         "incident-viewer": 1,
     }
     assert not of_kind(docs, "Job")
+    # Never two pods on the one ReadWriteOnce volume, not even during a rollout.
+    assert {d["spec"]["strategy"]["type"] for d in deployments} == {"Recreate"}
     (claim,) = of_kind(docs, "PersistentVolumeClaim")
     assert claim["spec"]["accessModes"] == ["ReadWriteOnce"]
 
@@ -394,9 +524,11 @@ def test_every_command_line_is_accepted_by_the_real_cli(overlay: str) -> None:
 
     for where, container, _ in all_containers_in(render(overlay)):
         args = container["args"]
-        if container["image"].rpartition(":")[0].endswith("/incident-viewer"):
+        if image_name(container["image"]).endswith("incident-viewer"):
             parsed = viewer_parse_args(args)
-            assert container_port(container, parsed.port) == parsed.port, where
+            declared = sorted(p["containerPort"] for p in container["ports"])
+            assert declared == sorted([parsed.port, parsed.metrics_port]), where
+            assert container_port(container, "metrics") == parsed.metrics_port, where
             continue
         parsed = bot_parser().parse_args(args)
         if parsed.command != "run":
@@ -404,3 +536,20 @@ def test_every_command_line_is_accepted_by_the_real_cli(overlay: str) -> None:
         served = parsed.port if parsed.mode == "http" else parsed.health_port
         declared = [p["containerPort"] for p in container["ports"]]
         assert declared == [served], f"{where}: serves {served}, declares {declared}"
+
+
+def test_the_readmes_own_overlay_and_postgres_range_patch_work(tmp_path: Path) -> None:
+    blocks = re.findall(r"```yaml\n(.*?)```", (REPO / "README.md").read_text(), re.S)
+    (overlay,) = [b for b in blocks if b.startswith("# my-overlay/kustomization.yaml")]
+    (patch,) = [b for b in blocks if "/ipBlock/cidr" in b]
+    docs = render(_own_overlay(tmp_path, overlay.replace("../deploy/", "{deploy}/") + patch))
+    images = {c["image"] for _, c, _ in all_containers_in(docs)}
+    assert images == {
+        "acme.azurecr.io/platform/incident-bot:1.4.2",
+        "acme.azurecr.io/platform/incident-viewer:1.4.2",
+    }
+    assert {d["metadata"]["namespace"] for d in docs} == {"incident-bot"}
+    for policy in of_kind(docs, "NetworkPolicy"):
+        assert _egress_by_port(policy["spec"])[(5432, "TCP")] == [
+            {"ipBlock": {"cidr": "10.20.3.0/28"}}
+        ]

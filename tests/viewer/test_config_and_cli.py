@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
 
 import pytest
 
 from incident_common.environment import ConfigError
+from models import init_database, migrate
+from testkit.net import free_port, wait_for
 from viewer import cli
 from viewer.config import AuthSettings, Settings
 
@@ -52,17 +62,52 @@ def test_cli_reports_bad_configuration_and_exits_2(capsys) -> None:
     assert "VIEWER_TIMEZONE" in capsys.readouterr().err
 
 
-def test_cli_serves_with_waitress(monkeypatch, tmp_path) -> None:
-    served = {}
+def test_without_sign_in_it_listens_on_this_machine_only() -> None:
+    assert cli.listen_address(None, Settings()) == "127.0.0.1"
+    signed = Settings(auth=AuthSettings(mode="header", trusted_proxies=("10.0.0.0/8",)))
+    assert cli.listen_address(None, signed) == "0.0.0.0"
+    assert cli.listen_address("0.0.0.0", Settings()) == "0.0.0.0"  # when told otherwise
 
-    def fake_serve(app, **options):
-        served.update(options, app=app)
 
-    monkeypatch.setattr("waitress.serve", fake_serve)
-    url = f"sqlite:///{tmp_path / 'x.db'}"
-    assert cli.main(["--port", "8123", "--host", "127.0.0.1"], env={"DATABASE_URL": url}) == 0
-    assert served["port"] == 8123 and served["host"] == "127.0.0.1"
-    assert served["app"].name == "viewer"
+def _status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as answer:
+            return int(answer.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+
+
+def test_the_real_command_serves_metrics_apart_and_stops_on_sigterm(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'viewer.db'}"
+    migrate(init_database(url))
+    port, internal = free_port(), free_port()
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "incident-viewer"),
+            *("--port", str(port), "--metrics-port", str(internal)),
+        ],
+        env={**os.environ, "DATABASE_URL": url, "VIEWER_AUTH": "none"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        wait_for(f"http://127.0.0.1:{port}/healthz")
+        assert _status(f"http://127.0.0.1:{port}/") == 200
+        # /metrics on the internal port only: the port an Ingress routes has none.
+        assert _status(f"http://127.0.0.1:{port}/metrics") == 404
+        assert _status(f"http://127.0.0.1:{internal}/metrics") == 200
+        assert _status(f"http://127.0.0.1:{internal}/") == 404
+        stopping = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+        # Well inside the 30 s grace period: no SIGKILL at the end of a rollout.
+        assert time.monotonic() - stopping < 5
+    finally:
+        if process.poll() is None:
+            process.kill()
+        output = process.communicate()[0]
+    assert "stopping on SIGTERM" in output
 
 
 OIDC_ENV = {

@@ -1,14 +1,16 @@
-"""GET /metrics: Prometheus text with request counts, latency and process metrics."""
+"""GET /metrics on the internal port: Prometheus text with request counts, latency and
+process metrics; the viewer's own port has no /metrics."""
 
 from __future__ import annotations
 
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.viewer.conftest import oidc_auth, sign_in
+from viewer.metrics import metrics_app
 
 
-def samples(client) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    response = client.get("/metrics")
+def samples() -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    response = metrics_app().test_client().get("/metrics")
     assert response.status_code == 200
     assert response.mimetype == "text/plain"
     return {
@@ -28,12 +30,12 @@ def requests(before, after, endpoint: str, status: str, method: str = "GET") -> 
 
 def test_requests_are_counted_by_endpoint_and_status(client, seed) -> None:
     incident = seed.incident()
-    before = samples(client)
+    before = samples()
     client.get("/")
     client.get(f"/incidents/{incident.id}")
     client.get("/incidents/4242")
     client.post("/")
-    after = samples(client)
+    after = samples()
     assert requests(before, after, "pages.index", "200") == 1
     assert requests(before, after, "pages.incident", "200") == 1
     assert requests(before, after, "pages.incident", "404") == 1
@@ -48,12 +50,17 @@ def test_requests_are_counted_by_endpoint_and_status(client, seed) -> None:
 def test_metrics_need_no_sign_in_and_count_sign_ins(make_app, oidc) -> None:
     app = make_app(auth=oidc_auth(oidc))
     client = app.test_client()
-    before = samples(client)
+    before = samples()
     sign_in(client)
     oidc.token_changes["aud"] = "someone-else"
     sign_in(app.test_client())
-    after = samples(client)
+    after = samples()
     ok = ("incident_viewer_sign_ins_total", (("outcome", "ok"),))
     refused = ("incident_viewer_sign_ins_total", (("outcome", "id_token"),))
     assert after[ok] - before.get(ok, 0) == 1
     assert after[refused] - before.get(refused, 0) == 1
+
+
+def test_the_viewers_own_port_has_no_metrics(client) -> None:
+    assert client.get("/metrics").status_code == 404
+    assert metrics_app().test_client().get("/").status_code == 404

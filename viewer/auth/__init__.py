@@ -22,7 +22,7 @@ HEADER_KEY = "viewer.header_auth"
 # Open without sign-in: probes and Prometheus (both reached only inside the cluster), the
 # sign-in routes themselves, and the stylesheet the sign-in pages use.
 PUBLIC_ENDPOINTS = frozenset(
-    {"pages.healthz", "metrics.metrics", "auth.login", "auth.callback", "auth.logout", "static"}
+    {"pages.healthz", "auth.login", "auth.callback", "auth.logout", "static"}
 )
 
 
