@@ -54,7 +54,11 @@ def run_demo(database_path: Path, viewer_port: int, stop: threading.Event) -> in
         handler = make_socket_handler(app, settings.app_token)
         handler.connect()
         viewer = subprocess.Popen(
-            [sys.executable, "-m", "viewer.cli", "--host", "127.0.0.1", "--port", str(viewer_port)],
+            [
+                sys.executable,
+                *("-m", "viewer.cli", "--host", "127.0.0.1", "--port", str(viewer_port)),
+                *("--metrics-port", "0"),  # nothing scrapes a demo; its port may be taken
+            ],
             env={**os.environ, "DATABASE_URL": database_url},
         )
         try:

@@ -66,9 +66,17 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
 
     app = create_app(settings)
     host = listen_address(args.host, settings)
-    server = create_server(app, host=host, port=args.port, threads=args.threads, ident="viewer")
-    if args.metrics_port:
-        internal = create_server(metrics_app(), host=host, port=args.metrics_port, threads=1)
+    server = internal = None
+    try:
+        server = create_server(app, host=host, port=args.port, threads=args.threads, ident="viewer")
+        if args.metrics_port:
+            internal = create_server(metrics_app(), host=host, port=args.metrics_port, threads=1)
+    except OSError as error:
+        if server is not None:
+            server.close()
+        print(f"incident-viewer: cannot listen on {host}: {error}", file=sys.stderr)
+        return 2
+    if internal is not None:
         # A daemon: it holds no request worth finishing, and ends with the process.
         threading.Thread(target=internal.run, name="metrics", daemon=True).start()
     log = logging.getLogger(__name__)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -189,3 +190,14 @@ def test_no_sign_in_is_a_warning_at_start(make_app, caplog) -> None:
     with caplog.at_level(logging.WARNING, logger="viewer.auth"):
         make_app(auth=AuthSettings(mode="header", trusted_proxies=("10.0.0.1",)))
     assert "VIEWER_AUTH=none" not in caplog.text
+
+
+def test_a_port_in_use_is_a_clear_error(tmp_path, capsys) -> None:
+    url = f"sqlite:///{tmp_path / 'viewer.db'}"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        argv = ["--port", str(free_port()), "--metrics-port", str(port)]
+        assert cli.main(argv, env={"DATABASE_URL": url}) == 2
+    assert "cannot listen on 127.0.0.1" in capsys.readouterr().err
