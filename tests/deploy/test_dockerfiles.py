@@ -7,7 +7,9 @@ import glob
 import json
 import re
 import shlex
+import shutil
 import subprocess
+import sys
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,15 +53,26 @@ def parse(path: Path) -> list[Stage]:
         pending = ""
     assert not pending, f"{path.name} ends inside a continued line"
     stages: list[Stage] = []
+    global_args: dict[str, str] = {}
     for op, rest in instructions:
         if op == "FROM":
             words = rest.split()
             alias = words[2] if len(words) == 3 and words[1].upper() == "AS" else None
-            stages.append(Stage(words[0], alias))
+            base = re.sub(r"\$\{(\w+)\}", lambda m: global_args[m.group(1)], words[0])
+            stages.append(Stage(base, alias))
+        elif not stages:
+            # Only ARGs may come before the first FROM; they name the base image.
+            assert op == "ARG", f"{path.name}: {op} before FROM"
+            key, _, value = rest.partition("=")
+            global_args[key] = value
         else:
-            assert stages, f"{path.name}: {op} before FROM"
             stages[-1].instructions.append((op, rest))
     return stages
+
+
+def global_args(path: Path) -> dict[str, str]:
+    before = path.read_text().split("\nFROM ", 1)[0]
+    return dict(m.groups() for m in re.finditer(r"^ARG (\w+)=(\S+)", before, re.M))
 
 
 def env_of(stage: Stage) -> dict[str, str]:
@@ -102,6 +115,12 @@ def test_multi_stage_from_pinned_bases(name: str) -> None:
             continue
         image, _, tag = stage.base.partition("@")[0].rpartition(":")
         assert image and tag and tag != "latest", f"{stage.base} is not pinned"
+        assert re.search(r"@sha256:[0-9a-f]{64}$", stage.base), f"{stage.base}: no digest"
+    # One base for every stage, a build argument (for a mirror), so they never drift apart.
+    assert set(global_args(REPO / name)) == {"PYTHON_IMAGE"}
+    assert {s.base for s in stages if s.base not in aliases} == {
+        global_args(REPO / name)["PYTHON_IMAGE"]
+    }
     runtime = stages[-1]
     takes_from_builder = [
         rest
@@ -192,3 +211,160 @@ def test_default_commands_are_accepted_by_the_real_cli() -> None:
     viewer = viewer_parse_args(json.loads(viewer_cmd))
     assert " ".join(exposed).split() == [str(viewer.port), str(viewer.metrics_port)]
     assert viewer.host == "0.0.0.0"  # inside a container 127.0.0.1 would reach no one
+
+
+# --- the builder stage, run for real --------------------------------------------------------
+
+
+def _replay_builder(name: str, root: Path) -> Path:
+    """Run the builder stage's COPY and RUN instructions in `root` (its absolute paths mapped
+    into it), as `docker build` would; the venv the runtime stage copies, returned."""
+    places = {"/opt/venv": root / "venv", "/build": root / "build", "/wheels": root / "wheels"}
+    source = root / "src"
+    source.mkdir()
+    builder = parse(REPO / name)[0]
+    env = {
+        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+        "HOME": str(root),
+        **env_of(builder),
+    }
+    for op, rest in builder.instructions:
+        if op == "COPY":
+            *sources, target = shlex.split(rest)
+            for item in sources:
+                destination = source / target if target not in ("./", ".") else source
+                if (REPO / item).is_dir():
+                    shutil.copytree(REPO / item, destination, ignore=_not_in_context)
+                else:
+                    shutil.copy(REPO / item, source)
+        elif op == "RUN":
+            command = rest
+            for path, local in places.items():
+                command = re.sub(rf"(?<![\w/]){re.escape(path)}(?=[/\s]|$)", str(local), command)
+            done = subprocess.run(
+                command,
+                shell=True,
+                cwd=source,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=300,
+                check=False,
+            )
+            assert done.returncode == 0, f"RUN {command}\n{done.stdout}\n{done.stderr}"
+    return places["/opt/venv"]
+
+
+def _not_in_context(folder: str, names: list[str]) -> set[str]:
+    return {n for n in names if n == "__pycache__" or n.endswith((".pyc", ".egg-info"))}
+
+
+@dockerfiles
+def test_the_builder_installs_only_hashed_pins_and_leaves_pip_out(name: str, tmp_path) -> None:
+    venv = _replay_builder(name, tmp_path)
+    python = venv / "bin" / "python"
+    # Run from tmp_path: `python -c` puts the working directory first on sys.path.
+    no_pip = subprocess.run(
+        [python, "-c", "import pip"], capture_output=True, timeout=60, cwd=tmp_path
+    )
+    assert no_pip.returncode != 0, "the runtime venv has pip"
+    assert not list((venv / "lib").glob("python3*/site-packages/setuptools"))
+    # What the image runs: both commands, from that venv alone.
+    for script in ("incident-bot", "incident-viewer"):
+        shown = subprocess.run(
+            [venv / "bin" / script, "--help"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=tmp_path,
+        )
+        assert shown.returncode == 0 and "usage:" in shown.stdout, shown.stderr
+    database = f"sqlite:///{tmp_path / 'image.db'}"
+    migrated = subprocess.run(
+        [venv / "bin" / "incident-bot", "migrate"],
+        env={"DATABASE_URL": database, "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert migrated.returncode == 0, migrated.stderr
+    # fakeslack/ stays out of the image.
+    absent = subprocess.run(
+        [python, "-c", "import fakeslack"], capture_output=True, timeout=60, cwd=tmp_path
+    )
+    assert absent.returncode != 0
+
+
+def _locked() -> dict[str, str]:
+    text = (REPO / "requirements.lock").read_text()
+    return {
+        m.group(1).lower(): m.group(2)
+        for m in re.finditer(r"^([A-Za-z0-9_.-]+)==(\S+)", text, re.M)
+    }
+
+
+def test_the_lock_pins_every_dependency_within_pyproject_with_hashes() -> None:
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    locked = {canonicalize_name(k): v for k, v in _locked().items()}
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())
+    for line in project["project"]["dependencies"]:
+        wanted = Requirement(line)
+        name = canonicalize_name(wanted.name)
+        assert name in locked, f"{name} is not in requirements.lock: refresh it (README)"
+        assert wanted.specifier.contains(locked[name]), f"{name}=={locked[name]} vs {wanted}"
+    for lock in ("requirements.lock", "build-requirements.lock"):
+        for block in re.split(r"\n(?=[A-Za-z0-9_.-]+==)", (REPO / lock).read_text()):
+            if re.match(r"[A-Za-z0-9_.-]+==", block):
+                assert "--hash=sha256:" in block, f"{lock}: {block.splitlines()[0]} has no hash"
+        # No index of this machine's written into the lock: pip takes the image's own.
+        assert not re.search(
+            r"^--(extra-)?index-url|^--find-links", (REPO / lock).read_text(), re.M
+        )
+    (build,) = project["build-system"]["requires"]
+    assert build in (REPO / "build-requirements.in").read_text()
+
+
+@dockerfiles
+def test_the_runtime_stage_carries_the_oci_labels(name: str) -> None:
+    runtime = parse(REPO / name)[-1]
+    labels = dict(
+        word.split("=", 1) for rest in runtime.args("LABEL") for word in shlex.split(rest)
+    )
+    assert labels["org.opencontainers.image.title"] == DOCKERFILES[name]
+    assert labels["org.opencontainers.image.version"] == "${VERSION}"
+    assert labels["org.opencontainers.image.revision"] == "${REVISION}"
+    assert labels["org.opencontainers.image.licenses"] == "MIT"
+    assert labels["org.opencontainers.image.description"]
+    declared = {rest.partition("=")[0] for rest in runtime.args("ARG")}
+    assert {"VERSION", "REVISION"} <= declared
+
+
+def _renovate() -> dict:
+    return json.loads((REPO / "renovate.json").read_text())
+
+
+def _pattern(text: str) -> re.Pattern[str]:
+    assert text.startswith("/") and text.endswith("/"), text
+    return re.compile(text[1:-1])
+
+
+def test_renovate_keeps_the_base_image_locks_and_manifests_current() -> None:
+    config = _renovate()
+    (docker,) = config["customManagers"]
+    for name in DOCKERFILES:
+        assert any(_pattern(p).search(name) for p in docker["managerFilePatterns"]), name
+        (match_string,) = docker["matchStrings"]
+        # Renovate's named groups are JavaScript's; Python spells them (?P<name>…).
+        found = re.search(match_string.replace("(?<", "(?P<"), (REPO / name).read_text())
+        assert found, f"{name}: Renovate would not see the base image"
+        assert found.group("currentDigest").startswith("sha256:")
+    for lock in ("requirements.lock", "build-requirements.lock"):
+        assert any(_pattern(p).search(lock) for p in config["pip-compile"]["managerFilePatterns"])
+    manifests = [str(p.relative_to(REPO)) for p in (REPO / "deploy").rglob("*.yaml")]
+    patterns = [_pattern(p) for p in config["kubernetes"]["managerFilePatterns"]]
+    assert all(any(p.search(m) for p in patterns) for m in manifests)
+    ours = [r for r in config["packageRules"] if "incident-bot" in r.get("matchPackageNames", [])]
+    assert ours and ours[0]["enabled"] is False  # built here, never pulled
