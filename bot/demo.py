@@ -95,7 +95,7 @@ def _wait_for_viewer(url: str, process: subprocess.Popen[bytes], timeout: float 
 IMPACT_STARTED, DECLARED = 70, 62
 MESSAGES = (
     (58, 57, BOB, "Connection pool on orders-db primary is exhausted."),
-    (52, 50, ALICE, "The 13:00 deploy raised the worker count from 8 to 32."),
+    (52, 50, ALICE, "Deploy 4812 raised the worker count from 8 to 32."),
 )
 COMMANDS = (
     (45, BOB, "status identified"),

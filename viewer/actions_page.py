@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from flask import Blueprint, Response, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
 
 from models.fields import utcnow
 from viewer import followups, queries
@@ -36,6 +36,20 @@ class Choice:
             args.get("overdue") == "1",
             int(page) if page.isdigit() and 0 < int(page) < 10**6 else 1,
         )
+
+    @staticmethod
+    def problem(args: Mapping[str, str]) -> str | None:
+        """What is wrong with the parameters, for the API (the page shows the default view)."""
+        state, page, owner = args.get("state"), args.get("page"), args.get("owner")
+        if state is not None and state not in queries.ACTION_STATES:
+            return f"state: must be one of {', '.join(queries.ACTION_STATES)}"
+        if page is not None and not (page.isdigit() and 0 < int(page) < 10**6):
+            return "page: must be a whole number, 1 or more"
+        if owner is not None and not (owner.strip().isalnum() and len(owner.strip()) <= 32):
+            return "owner: must be a Slack user id"
+        if args.get("overdue") not in (None, "1", "0", ""):
+            return "overdue: must be 1 or 0"
+        return None
 
     def query(self, **changed: object) -> dict[str, str]:
         values: dict[str, object] = {
@@ -81,6 +95,10 @@ def actions() -> str:
 
 @bp.get("/api/actions")
 def api_actions() -> Response:
+    problem = Choice.problem(request.args)
+    if problem:
+        # A program should hear about a bad parameter, not get the default list.
+        abort(400, problem)
     choice = Choice.of(request.args)
     page = _page(choice)
     now, zone = utcnow(), settings().zone

@@ -13,7 +13,9 @@ from markupsafe import Markup, escape
 
 WIDTH, HEIGHT = 720, 340
 PHONE_WIDTH, PHONE_MONTHS = 360, 6  # a phone's chart: the latest months, readable text
-LEFT, RIGHT, TOP, BOTTOM = 64, 16, 16, 70
+# BOTTOM holds a month's label turned -55°, "Dec 2026 (so far)" included.
+LEFT, RIGHT, TOP, BOTTOM = 64, 16, 16, 120
+LABEL_ANGLE = -55
 
 
 @dataclass(frozen=True)
@@ -102,7 +104,7 @@ def _axes(
         y = HEIGHT - BOTTOM + 18
         out.append(
             f'<text x="{x:.1f}" y="{y}" font-size="13" fill="#0b0c0c" text-anchor="end" '
-            f'transform="rotate(-40 {x:.1f} {y})">{escape(label)}</text>'
+            f'transform="rotate({LABEL_ANGLE} {x:.1f} {y})">{escape(label)}</text>'
         )
     out.append(
         f'<line x1="{LEFT}" x2="{width - RIGHT}" y1="{TOP + plot_h}" y2="{TOP + plot_h}" '
@@ -161,7 +163,8 @@ def lines(
     width: int = WIDTH,
 ) -> Markup:
     values = [v for s in series for v in s.values if v is not None]
-    marks = ticks(max(values, default=0), whole=False)
+    # Whole minutes and hours too: a 58-minute resolve reads against 0 and 1 hour.
+    marks = ticks(max(values, default=0), whole=True)
     top_value = marks[-1]
     body, step, plot_h = _axes(labels, marks, unit, width)
     for s in series:

@@ -89,7 +89,7 @@ def parse(args: Mapping[str, str], *, per_page: int, max_per_page: int) -> ListF
     page = _positive_int(args, "page", 1, errors)
     size = _positive_int(args, "per_page", per_page, errors)
     if size > max_per_page:
-        errors["per_page"] = f"per_page must be {max_per_page} or fewer"
+        errors["per_page"] = f"The page size must be {max_per_page} or fewer"
         size = max_per_page
 
     typed = {name: str(args.get(name, ""))[:200] for name in ("from", "to")}
@@ -124,15 +124,31 @@ def _start_of(day: dt.date, zone: ZoneInfo) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=zone).astimezone(dt.UTC)
 
 
+# Far enough either side of any incident, and far enough from the calendar's ends that a
+# day's end in any time zone is still a date.
+EARLIEST, LATEST = dt.date(1970, 1, 1), dt.date(9998, 12, 31)
+_DATE_NAMES = {"from": "The start date", "to": "The end date"}
+# Fields a person can correct on the page; other parameters only come in a URL.
+FIELDS = frozenset({"status", "severity", "from", "to", "q"})
+
+
 def _date(args: Mapping[str, str], name: str, errors: dict[str, str]) -> dt.date | None:
     raw = args.get(name, "").strip()
     if not raw:
         return None
     try:
-        return dt.date.fromisoformat(raw)
+        day = dt.date.fromisoformat(raw)
     except ValueError:
-        errors[name] = "Dates must be real dates written as YYYY-MM-DD, for example 2025-03-31"
+        errors[name] = (
+            f"{_DATE_NAMES[name]} must be a real date written as YYYY-MM-DD, for example 2025-03-31"
+        )
         return None
+    if not EARLIEST <= day <= LATEST:
+        errors[name] = (
+            f"{_DATE_NAMES[name]} must be between {EARLIEST.isoformat()} and {LATEST.isoformat()}"
+        )
+        return None
+    return day
 
 
 def _positive_int(args: Mapping[str, str], name: str, default: int, errors: dict[str, str]) -> int:
@@ -141,5 +157,6 @@ def _positive_int(args: Mapping[str, str], name: str, default: int, errors: dict
         return default
     if raw.isdigit() and 0 < int(raw) < 1_000_000:
         return int(raw)
-    errors[name] = f"{name} must be a whole number, 1 or more"
+    what = {"page": "The page number", "per_page": "The page size"}.get(name, name)
+    errors[name] = f"{what} must be a whole number, 1 or more"
     return default

@@ -5,7 +5,9 @@ where it is tracked, and who finished it when."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
+from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
 from models import FollowUpAction
@@ -20,6 +22,7 @@ class Shown:
     due_day: str | None  # "18 Dec 2026": due by the end of that day
     overdue: bool
     ticket: str | None  # a safe http(s) link, or None
+    title: str = ""  # the title as it reads (mentions as names)
 
     @property
     def incident_id(self) -> int:
@@ -40,7 +43,21 @@ def shown(action: FollowUpAction, names: dict[str, str], zone: ZoneInfo, now: dt
         f"{day.day} {day.strftime('%b %Y')}" if day else None,
         overdue,
         mrkdwn.safe_url(action.ticket_url or "") if action.ticket_url else None,
+        mrkdwn.to_plain(action.title, mrkdwn.Names(users=names)),
     )
+
+
+_TICKET_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]*-\d+|#?\d+")
+
+
+def ticket_label(url: str) -> str:
+    """What a ticket link says: its key where the address ends in one (OPS-1, 4812), else
+    where it lives."""
+    parsed = urlparse(url)
+    last = parsed.path.rstrip("/").rsplit("/", 1)[-1]
+    if _TICKET_KEY.fullmatch(last):
+        return f"ticket {last}"
+    return f"ticket on {parsed.hostname}" if parsed.hostname else "ticket"
 
 
 def as_json(item: Shown) -> dict[str, object]:
@@ -53,6 +70,7 @@ def as_json(item: Shown) -> dict[str, object]:
         "id": action.id,
         "incident": item.incident_id,
         "title": action.title,
+        "title_text": item.title,
         "done": bool(action.done),
         "owner": person(action.owner_id, item.owner),
         "created_at": present.iso(action.created_at),

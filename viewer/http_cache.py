@@ -7,6 +7,8 @@ time (`no-cache`): an incident changes while people read it."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, Response, g, request
 from flask_compress import Compress
 
@@ -19,6 +21,33 @@ REVALIDATED = "no-cache"
 def shown_private() -> None:
     """The response being built shows a private incident."""
     g.shown_private = True
+
+
+class WithoutRefusedCodings:
+    """Drops the codings a client refuses (`gzip;q=0`) from Accept-Encoding before
+    Flask-Compress reads it: it takes any coding it finds named, whatever its weight."""
+
+    def __init__(self, wsgi_app: Any) -> None:
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        header = environ.get("HTTP_ACCEPT_ENCODING")
+        if header and "q=0" in header.replace(" ", ""):
+            environ["HTTP_ACCEPT_ENCODING"] = ", ".join(
+                part for part in header.split(",") if not _refused(part)
+            )
+        return self.wsgi_app(environ, start_response)
+
+
+def _refused(coding: str) -> bool:
+    for parameter in coding.split(";")[1:]:
+        name, _, value = parameter.strip().partition("=")
+        if name.strip().lower() == "q":
+            try:
+                return float(value) == 0
+            except ValueError:
+                return False
+    return False
 
 
 def register(app: Flask) -> None:
@@ -36,13 +65,16 @@ def register(app: Flask) -> None:
         COMPRESS_EVALUATE_CONDITIONAL_REQUEST=True,
     )
     Compress(app)
+    app.wsgi_app = WithoutRefusedCodings(app.wsgi_app)  # type: ignore[method-assign]
 
     # Registered after Compress, so it runs before it (Flask runs these last-first).
     @app.after_request
     def policy(response: Response) -> Response:
         if request.path.startswith("/static/"):
             return response  # Flask's own validators and max-age
-        if settings().auth.mode != "none" or g.get("shown_private"):
+        config = settings()
+        # With private incidents shown to all, any page may hold one (a list, a search).
+        if config.auth.mode != "none" or config.show_private or g.get("shown_private"):
             response.headers["Cache-Control"] = NEVER_STORED
             return response
         response.headers.setdefault("Cache-Control", REVALIDATED)

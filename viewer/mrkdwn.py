@@ -276,6 +276,16 @@ def to_html(text: str, names: Names | None = None) -> Markup:
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
 
 
+def to_plain(text: str, names: Names | None = None) -> str:
+    """One line of Slack mrkdwn as the words it shows (mentions as names, links as their
+    labels, no markup): for titles, wherever they appear."""
+    names = names or Names()
+    resolved = _CONTROL.sub(
+        lambda m: _control_text(_parse_control(m.group(1)), names), _clean(text or "")
+    )
+    return " ".join(_unslack(resolved).split())
+
+
 def markdown_escape(text: str) -> str:
     """Plain text made literal in Markdown (and inert as HTML: `<` is always escaped)."""
     return _MD_SPECIAL.sub(r"\\\1", text)

@@ -53,7 +53,11 @@ SCHEMAS: dict[str, Json] = {
     "IncidentSummary": _object(
         {
             "number": {"type": "integer", "minimum": 1},
-            "title": {"type": "string"},
+            "title": {"type": "string", "description": "As stored (Slack's markup)"},
+            "title_text": {
+                "type": "string",
+                "description": "The title as it reads: mentions as names, no markup",
+            },
             "severity": {"$ref": REF + "Severity"},
             "status": {"type": "string", "enum": list(STATUSES)},
             "status_label": {"type": "string"},
@@ -157,7 +161,8 @@ SCHEMAS: dict[str, Json] = {
         {
             "id": {"type": "integer"},
             "incident": {"type": "integer"},
-            "title": {"type": "string"},
+            "title": {"type": "string", "description": "As stored (Slack's markup)"},
+            "title_text": {"type": "string", "description": "As it reads: mentions as names"},
             "done": {"type": "boolean"},
             "owner": _nullable({"$ref": REF + "Person"}),
             "created_at": _nullable(TIMESTAMP),
@@ -332,11 +337,26 @@ def document(server_url: str) -> Json:
                             "open (the default), done or all",
                             {"type": "string", "enum": ["open", "done", "all"]},
                         ),
-                        _query("owner", "One person's (a Slack user id)", {"type": "string"}),
-                        _query("overdue", "1: only those past due", {"type": "string"}),
-                        _query("page", "Page number", {"type": "integer", "minimum": 1}),
+                        _query(
+                            "owner",
+                            "One person's (a Slack user id)",
+                            {"type": "string", "pattern": "^[A-Za-z0-9]{1,32}$"},
+                        ),
+                        _query(
+                            "overdue",
+                            "1: only those past due",
+                            {"type": "string", "enum": ["0", "1", ""]},
+                        ),
+                        _query(
+                            "page",
+                            "Page number",
+                            {"type": "integer", "minimum": 1, "maximum": 999999},
+                        ),
                     ],
-                    "responses": {"200": _json("ActionPage", "One page of follow-ups")},
+                    "responses": {
+                        "200": _json("ActionPage", "One page of follow-ups"),
+                        "400": _json("Error", "A parameter was not understood"),
+                    },
                 }
             },
         },

@@ -157,7 +157,10 @@ def _entries(
                     present.clock(event.occurred_at, zone),
                     author.name if author else "",
                     adder.name if adder else "",
-                    present.format_time(event.edited_at, zone) if event.edited_at else "",
+                    # A deleted message's edits are gone with its words.
+                    present.format_time(event.edited_at, zone)
+                    if event.edited_at and not event.deleted_at
+                    else "",
                     present.format_time(event.deleted_at, zone) if event.deleted_at else "",
                     present.format_time(event.occurred_at, zone),
                 )

@@ -27,7 +27,7 @@ from models import (
 )
 from models.incident import Status
 from viewer import filters as list_filters
-from viewer import mrkdwn
+from viewer import mrkdwn, search
 
 
 @dataclass(frozen=True)
@@ -164,18 +164,29 @@ def list_incidents(
     the resolved ones; newest first within each."""
     query = list_filters.apply(visible(Incident.select(), audience), filters, zone)
     rank = Case(None, ((Incident.status == Status.RESOLVED, 9),), fn.COALESCE(Incident.severity, 5))
-    ordered = query.order_by(rank, Incident.reported_at.desc(), Incident.id.desc())
+    order = [rank, Incident.reported_at.desc(), Incident.id.desc()]
+    number = search.number_in(filters.text) if filters.text else None
+    if number is not None:
+        # The incident with that number first: "50" is also in inc-150, inc-500 and more.
+        order.insert(0, Case(None, ((Incident.id == number, 0),), 1))
+    ordered = query.order_by(*order)
     if not filters.text:
         # A count is cheap without a search, and cheaper than a window over every row.
         total = query.count()
         rows = list(ordered.paginate(filters.page, filters.per_page))
-        return ListPage(rows, total, filters, names_of(i.lead_id for i in rows))
+        return ListPage(rows, total, filters, _list_names(rows))
     # A search's total rides on the page's rows (a window count), so its match runs once.
     counted = ordered.select_extend(fn.COUNT(SQL("*")).over().alias("matching"))
     rows = list(counted.paginate(filters.page, filters.per_page))
     # Only a page past the end has no row to carry the total.
     total = int(rows[0].matching) if rows else query.count()  # type: ignore[attr-defined]
-    return ListPage(rows, total, filters, names_of(i.lead_id for i in rows))
+    return ListPage(rows, total, filters, _list_names(rows))
+
+
+def _list_names(rows: list[Incident]) -> dict[str, str]:
+    """The leads, and anyone a title mentions (older and imported titles hold raw ids)."""
+    titled = mrkdwn.user_ids_in(i.title or "" for i in rows)
+    return names_of({*(i.lead_id for i in rows), *titled})
 
 
 def load_incident(number: int, *, audience: Audience) -> IncidentDetail | None:
@@ -204,7 +215,13 @@ def load_incident(number: int, *, audience: Audience) -> IncidentDetail | None:
             # before that (or by hand) still shows none.
             event.text, event.files = "", []
     # Everything shown as Slack's markup: a mention in any of it reads as a name.
-    texts = [incident.summary or "", incident.impact or "", *(event.text for event in timeline)]
+    texts = [
+        incident.title or "",
+        incident.summary or "",
+        incident.impact or "",
+        *(event.text for event in timeline),
+        *(action.title or "" for action in actions),
+    ]
     ids = {
         incident.reporter_id,
         incident.lead_id,
@@ -299,5 +316,7 @@ def list_actions(
             FollowUpAction.id.desc(),
         ).paginate(page, per_page)
     )
-    names = names_of([a.owner_id for a in rows] + [a.done_by for a in rows])
+    titled = mrkdwn.user_ids_in(t for a in rows for t in (a.title or "", a.incident.title or ""))
+    people = {*(a.owner_id for a in rows), *(a.done_by for a in rows), owner}
+    names = names_of(people | titled)
     return ActionPage(rows, total, page, per_page, names)

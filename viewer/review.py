@@ -6,7 +6,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from viewer import followups, milestones, present
-from viewer.mrkdwn import Names, markdown_escape, to_markdown
+from viewer.mrkdwn import Names, markdown_escape, to_markdown, to_plain
 from viewer.queries import IncidentDetail
 
 
@@ -25,7 +25,7 @@ def render(detail: IncidentDetail, names: Names, zone: ZoneInfo, now: dt.datetim
     seconds, ongoing = milestones.duration_seconds(incident, now)
     multi_day = present.spans_days([e.occurred_at for e in detail.timeline], zone)
     out: list[str] = [
-        f"# Post-incident review: incident {incident.id}, {_line(incident.title)}",
+        f"# Post-incident review: incident {incident.id}, {_line(to_plain(incident.title, names))}",
         "",
         f"_Draft generated {present.format_time(now, zone)}. Edit before sharing._",
         "",
@@ -78,7 +78,13 @@ def render(detail: IncidentDetail, names: Names, zone: ZoneInfo, now: dt.datetim
         out.append(f"### {when}: {present.kind_label(event.kind)}{who}")
         if event.deleted_at:
             deleted = present.format_time(event.deleted_at, zone)
-            out += ["", f"_Message deleted in Slack at {deleted}; its text is no longer kept._", ""]
+            adder = detail.person(event.added_by_id)
+            put = f"; {_person(adder)} had put it on the timeline" if adder else ""
+            out += [
+                "",
+                f"_Message deleted in Slack at {deleted}; its text is no longer kept{put}._",
+                "",
+            ]
             continue
         edited = (
             f" _(edited {present.format_time(event.edited_at, zone)})_" if event.edited_at else ""
@@ -101,7 +107,7 @@ def render(detail: IncidentDetail, names: Names, zone: ZoneInfo, now: dt.datetim
             extra.append(f"[ticket]({item.ticket.replace('(', '%28').replace(')', '%29')})")
         if action.done and item.done_by:
             extra.append(f"done by {_line(item.done_by)}")
-        out.append(f"- [{'x' if action.done else ' '}] {_line(action.title)} — {'; '.join(extra)}")
+        out.append(f"- [{'x' if action.done else ' '}] {_line(item.title)} — {'; '.join(extra)}")
     out += [
         "",
         "## What went well",

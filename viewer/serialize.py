@@ -35,11 +35,14 @@ def channel(incident: Incident) -> Json | None:
     }
 
 
-def summary(incident: Incident, lead: Person | None, now: dt.datetime) -> Json:
+def summary(
+    incident: Incident, lead: Person | None, now: dt.datetime, names: dict[str, str]
+) -> Json:
     seconds, ongoing = milestones.duration_seconds(incident, now)
     return {
         "number": incident.id,
         "title": incident.title,
+        "title_text": mrkdwn.to_plain(incident.title, mrkdwn.Names(users=names)),
         "severity": severity(incident.severity),
         "status": incident.status,
         "status_label": present.status_label(incident.status, bool(incident.report_only)),
@@ -63,7 +66,7 @@ def list_page(
     """One page of the list; with a search, each item says where it matched."""
     items = []
     for incident in page.incidents:
-        item = summary(incident, page.person(incident.lead_id), now)
+        item = summary(incident, page.person(incident.lead_id), now, page.names)
         if matched is not None:
             item["matched"] = matched.get(incident.id, [])
         items.append(item)
@@ -93,7 +96,7 @@ def files(raw: object) -> list[Json]:
 def detail(d: IncidentDetail, names: mrkdwn.Names, now: dt.datetime) -> Json:
     incident = d.incident
     times = milestones.times_of(incident)
-    body = summary(incident, d.lead, now)
+    body = summary(incident, d.lead, now, d.names)
     body.update(
         {
             "summary": incident.summary,

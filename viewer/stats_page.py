@@ -36,6 +36,10 @@ TIME_CHARTS = (
 )
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
 def _in(unit: int, seconds: int | None) -> float | None:
     return None if seconds is None else round(seconds / unit, 1)
 
@@ -103,7 +107,8 @@ def stats_view() -> str:
     total = sum(m.total for m in months)
     busiest = max(months, key=lambda m: m.total, default=None)
     counts_desc = (
-        f"{total} incidents over {len(months)} months, from {labels[0]} to {labels[-1]}. "
+        f"{_count(total, 'incident')} over {_count(len(months), 'month')}, "
+        f"from {labels[0]} to {labels[-1]}. "
         f"The busiest month was {busiest.label} with {busiest.total}. "
         "The table below the chart gives every number."
         if months and busiest

@@ -8,7 +8,8 @@ from typing import Any
 from flask import Flask, current_app
 from jinja2 import StrictUndefined
 
-from viewer import milestones, present
+from viewer import filters as list_filters
+from viewer import followups, milestones, mrkdwn, present
 from viewer.config import Settings
 
 
@@ -20,6 +21,11 @@ def settings_of(app: Flask) -> Settings:
     from viewer import SETTINGS_KEY
 
     return app.extensions[SETTINGS_KEY]
+
+
+def plain_title(text: str | None, names: dict[str, str]) -> str:
+    """A title as it reads: mentions as names (older and imported titles hold raw ids)."""
+    return mrkdwn.to_plain(text or "", mrkdwn.Names(users=names))
 
 
 def register(app: Flask) -> None:
@@ -36,6 +42,8 @@ def register(app: Flask) -> None:
         format_duration_short=present.format_duration_short,
         iso=present.iso,
         milestone_label=milestones.label,
+        plain=plain_title,
+        ticket_label=followups.ticket_label,
     )
 
     @app.context_processor
@@ -53,4 +61,5 @@ def register(app: Flask) -> None:
             "when": when,
             "when_short": when_short,
             "zone_name": settings().timezone,
+            "filter_fields": list_filters.FIELDS,
         }

@@ -8,14 +8,16 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from bot.domain.lifecycle import Actor, claim
-from models import AuditEntry, FollowUpAction, db
+from models import AuditEntry, FollowUpAction, TimelineEvent, db
 from models.db import write_transaction
 from models.fields import utcnow
+from models.timeline import Kind
 
 # The attr-defined ignores below: Peewee adds the implicit "id" primary key and the
 # foreign key's "incident_id" accessor at runtime, and peewee-stubs cannot see either.
 
 
+UTC = ZoneInfo("UTC")
 USAGE = "/incident action <text> [@owner] [due YYYY-MM-DD] [ticket <url>]"
 TICKET_MAX = 2000
 # The fields end the text ("… due 2025-03-31 ticket <https://…>"), so the same words inside
@@ -86,7 +88,10 @@ def add(
     key: str | None = None,
     due_at: dt.datetime | None = None,
     ticket_url: str | None = None,
+    zone: ZoneInfo = UTC,
 ) -> FollowUpAction:
+    """A new follow-up, with its audit row and its timeline entry; `zone` is where the team
+    works, for the due day the entry names."""
     if not title.strip():
         raise ValueError(f"Say what needs doing: {USAGE}")
     ticket = checked_ticket(ticket_url) if ticket_url else None
@@ -102,6 +107,7 @@ def add(
             due_at=due_at,
             ticket_url=ticket,
         )
+        _on_timeline(number, _added_text(action, zone), actor, now)
         AuditEntry.create(
             incident=number,
             at=now,
@@ -145,6 +151,8 @@ def complete(action_id: int, actor: Actor) -> FollowUpAction | None:
         action = FollowUpAction.get_or_none(FollowUpAction.id == action_id)
         if not marked or action is None:
             return None
+        number = action.incident_id  # type: ignore[attr-defined]
+        _on_timeline(number, f"Follow-up done: {action.title}", actor, now)
         AuditEntry.create(
             incident=action.incident_id,  # type: ignore[attr-defined]
             at=now,
@@ -155,3 +163,28 @@ def complete(action_id: int, actor: Actor) -> FollowUpAction | None:
             details={"action": action.id},
         )
     return action
+
+
+def _added_text(action: FollowUpAction, zone: ZoneInfo) -> str:
+    """The timeline's line for a new follow-up, in Slack's markup (the owner a mention)."""
+    details = [f"owner <@{action.owner_id}>" if action.owner_id else "no owner"]
+    day = action.due_day(zone)
+    if day is not None:
+        details.append(f"due {day.isoformat()}")
+    if action.ticket_url:
+        details.append(f"ticket <{action.ticket_url}>")
+    return f"Follow-up added: {action.title} ({'; '.join(details)})"
+
+
+def _on_timeline(number: int, text: str, actor: Actor, now: dt.datetime) -> None:
+    """Follow-ups are part of the story: added and done, each an entry (kind `action`)."""
+    TimelineEvent.create(
+        incident=number,
+        kind=Kind.ACTION,
+        text=text,
+        author_id=actor.user_id,
+        author_name=actor.name,
+        occurred_at=now,
+        source=actor.source,
+        created_at=now,
+    )

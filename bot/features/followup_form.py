@@ -148,6 +148,7 @@ def store(
             fields.pop("owner"),
             who,
             key=f"view:{view['id']}",
+            zone=deps.settings.reminders.zone,
             **fields,
         )
     except lifecycle.Duplicate:

@@ -33,9 +33,14 @@ def _world(seed):
 def test_an_incidents_follow_ups_show_owner_due_ticket_and_who_finished(client, seed) -> None:
     first, late, _, done, _ = _world(seed)
     html = client.get(f"/incidents/{first.id}").get_data(as_text=True)
-    assert 'owner: Alice; due 28 Feb 2025 <strong class="tag tag--overdue">Overdue</strong>' in html
-    assert '<a href="https://jira.example.com/browse/OPS-1">ticket' in html
-    assert "owner: Bob; done by Alice" in html
+    # The title on a line of its own, the details below it.
+    assert (
+        '<p class="followup__title"><strong>Open</strong>: Add an alert '
+        '<strong class="tag tag--overdue">Overdue</strong></p>'
+    ) in html
+    assert '<p class="followup__details small">Owner: Alice · due 28 Feb 2025 · ' in html
+    assert '<a href="https://jira.example.com/browse/OPS-1">ticket OPS-1' in html
+    assert "Owner: Bob · done by Alice" in html
     body = client.get(f"/api/incidents/{first.id}").get_json()
     by_id = {a["id"]: a for a in body["actions"]}
     assert by_id[late.id]["owner"] == {"id": "UALICE", "name": "Alice"}
@@ -59,6 +64,13 @@ def test_follow_ups_across_incidents_open_first_and_private_ones_hidden(client, 
     assert "1 follow-up" in overdue and "Write the runbook" not in overdue
     bobs = client.get("/actions?owner=UBOB&state=all").get_data(as_text=True)
     assert "2 follow-ups of Bob" in bobs and "Add an alert" not in bobs
+    assert "Open ones first, then those done; the soonest due first within each" in bobs
+    assert "The soonest due first; those with no due date last." in html
+    assert "every follow-up of Alice</a>" in html
+    done_only = client.get("/actions?state=done").get_data(as_text=True)
+    assert "Open ones first" not in done_only
+    nobody = client.get("/actions?owner=UNOBODY").get_data(as_text=True)
+    assert "0 follow-ups of the Slack user UNOBODY" in nobody
     body = client.get("/api/actions?state=all").get_json()
     assert [a["id"] for a in body["items"]] == [late.id, later.id, done.id]
     assert body["total"] == 3
@@ -71,3 +83,13 @@ def test_private_follow_ups_are_shown_to_who_may_see_them(make_app, seed) -> Non
     *_, secret = _world(seed)
     shown = make_app(show_private=True).test_client().get("/actions").get_data(as_text=True)
     assert "Rotate the secret" in shown
+
+
+def test_the_api_refuses_parameters_it_does_not_understand(client, seed) -> None:
+    for query in ("state=bogus", "page=0", "page=x", "overdue=yes", "owner=%3Cscript%3E"):
+        answer = client.get(f"/api/actions?{query}")
+        assert answer.status_code == 400, query
+        assert answer.get_json()["error"]["status"] == 400
+    assert client.get("/api/actions?state=done&page=1&overdue=1&owner=UALICE").status_code == 200
+    # The page shows its default view instead: a person followed an old link.
+    assert client.get("/actions?state=bogus").status_code == 200

@@ -5,6 +5,7 @@ Skips, saying why, where Chromium or Playwright is absent.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import threading
@@ -276,31 +277,60 @@ def test_after_the_skip_link_nothing_turns_yellow_and_axe_still_passes(browser, 
     context.close()
 
 
-def test_on_a_phone_the_filters_fold_and_each_incident_takes_three_lines(browser, live) -> None:
-    context = browser.new_context(bypass_csp=True, java_script_enabled=True)
-    page = context.new_page()
-    page.set_viewport_size({"width": 375, "height": 800})
-    page.goto(live + "/")
-    assert not page.is_visible("#filter-q")
-    page.click("text=Filter incidents")
-    assert page.is_visible("#filter-q")
-    lines = page.evaluate(
-        """() => [...document.querySelectorAll('.incident-table tbody tr')].map(row => {
-            const tops = [...row.querySelectorAll('td')].map(td => td.getBoundingClientRect().top);
-            const lines = [];
-            for (const top of tops.sort((a, b) => a - b)) {
-                if (!lines.length || top - lines[lines.length - 1] > 8) lines.push(top);
-            }
-            return lines.length;
-        })"""
-    )
-    assert lines and max(lines) <= 3, lines
-    assert serious_violations(page) == []
-    wide = context.new_page()
-    wide.set_viewport_size({"width": 1280, "height": 800})
-    wide.goto(live + "/")
-    assert wide.is_visible("#filter-q") and not wide.is_visible("text=Filter incidents")
-    context.close()
+# How many lines of text each row of the list shows: the tops of every piece of text.
+ROW_LINES = """() => [...document.querySelectorAll('.incident-table tbody tr')].map(row => {
+    const tops = [];
+    const walker = document.createTreeWalker(row, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+        if (!walker.currentNode.textContent.trim()) continue;
+        const range = document.createRange();
+        range.selectNodeContents(walker.currentNode);
+        for (const rect of range.getClientRects()) {
+            if (rect.width > 1 && rect.height > 1) tops.push(rect.top);
+        }
+    }
+    const lines = [];
+    for (const top of tops.sort((a, b) => a - b)) {
+        if (!lines.length || top - lines[lines.length - 1] > 6) lines.push(top);
+    }
+    return lines.length;
+})"""
+
+
+def test_on_a_phone_the_filters_fold_and_each_incident_takes_three_lines(
+    browser, make_app, seed
+) -> None:
+    seed.user("ULONG", "Bartholomew Featherstonehaugh-Montgomery")
+    for n in range(4):
+        seed.incident(
+            title=f"Checkout down {n}: card payments failing for every customer in the EU and UK",
+            severity=1 + n % 4,
+            status="investigating" if n % 2 else "resolved",
+            lead_id="ULONG",
+            is_private=n == 3,
+            reported_at=T0 - dt.timedelta(days=1015),
+        )
+    with serving(make_app(show_private=True)) as url:
+        context = browser.new_context(bypass_csp=True, java_script_enabled=True)
+        page = context.new_page()
+        for width in (375, 320):
+            page.set_viewport_size({"width": width, "height": 800})
+            for path in ("/", "/?q=checkout"):
+                page.goto(url + path)
+                lines = page.evaluate(ROW_LINES)
+                assert len(lines) == 4 and max(lines) <= 3, (width, path, lines)
+                # Nothing wider than the screen.
+                assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.goto(url + "/")
+        assert not page.is_visible("#filter-q")
+        page.click("text=Filter incidents")
+        assert page.is_visible("#filter-q")
+        assert serious_violations(page) == []
+        wide = context.new_page()
+        wide.set_viewport_size({"width": 1280, "height": 800})
+        wide.goto(url + "/")
+        assert wide.is_visible("#filter-q") and not wide.is_visible("text=Filter incidents")
+        context.close()
 
 
 # What a Tab stop may be: a control, or a box that scrolls (so keys can scroll it).
@@ -343,3 +373,34 @@ def test_only_controls_and_scrolling_regions_are_tab_stops_and_axe_passes_at_eac
                 raise AssertionError(f"Tab never left {path} at {width} px")
             assert serious_violations(page) == [], (path, width, "after every tab")
     context.close()
+
+
+def test_every_word_of_the_charts_is_inside_them_on_a_phone(browser, make_app, seed) -> None:
+    for month in range(1, 8):
+        seed.incident(
+            title=f"Month {month}",
+            severity=1 + month % 4,
+            status="resolved",
+            reported_at=T0.replace(month=month, day=3),
+            acknowledged_at=T0.replace(month=month, day=3, hour=10),
+            resolved_at=T0.replace(month=month, day=3, hour=11),
+        )
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    seed.incident(title="This month", reported_at=now)  # labelled "(so far)", the longest
+    with serving(make_app()) as url:
+        page = browser.new_page()
+        for width in (375, 1280):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.goto(url + "/stats")
+            outside = page.evaluate(
+                """() => [...document.querySelectorAll('svg.chart')].filter(
+                    svg => svg.getBoundingClientRect().width > 0).flatMap(svg => {
+                    const box = svg.getBoundingClientRect();
+                    return [...svg.querySelectorAll('text')].map(t => [t.textContent,
+                        t.getBoundingClientRect()]).filter(([_, r]) =>
+                        r.left < box.left - 1 || r.right > box.right + 1 ||
+                        r.top < box.top - 1 || r.bottom > box.bottom + 1).map(([w]) => w);
+                })"""
+            )
+            assert outside == [], (width, outside)
+        page.close()

@@ -192,12 +192,23 @@ def test_no_sign_in_is_a_warning_at_start(make_app, caplog) -> None:
     assert "VIEWER_AUTH=none" not in caplog.text
 
 
-def test_a_port_in_use_is_a_clear_error(tmp_path, capsys) -> None:
+def test_a_port_in_use_is_a_clear_error(tmp_path) -> None:
+    # A real process: waitress leaves the socket of a failed bind open for the collector.
     url = f"sqlite:///{tmp_path / 'viewer.db'}"
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        argv = ["--port", str(free_port()), "--metrics-port", str(port)]
-        assert cli.main(argv, env={"DATABASE_URL": url}) == 2
-    assert "cannot listen on 127.0.0.1" in capsys.readouterr().err
+        done = subprocess.run(
+            [
+                str(Path(sys.executable).parent / "incident-viewer"),
+                *("--port", str(free_port()), "--metrics-port", str(port)),
+            ],
+            env={**os.environ, "DATABASE_URL": url, "VIEWER_AUTH": "none"},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 2
+    assert "incident-viewer: cannot listen on 127.0.0.1" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -45,10 +45,21 @@ def test_an_unchanged_page_asked_for_again_is_a_304(client, seed) -> None:
 def test_private_incidents_and_signed_in_viewers_are_never_stored(make_app, seed) -> None:
     public = seed.incident(title="Public")
     private = seed.incident(title="Private", is_private=True)
+    anonymous = make_app().test_client()  # private incidents hidden: nothing to protect
+    assert anonymous.get(f"/incidents/{public.id}").headers["Cache-Control"] == "no-cache"
     app = make_app(show_private=True)
     client = app.test_client()
-    assert client.get(f"/incidents/{public.id}").headers["Cache-Control"] == "no-cache"
-    for path in (f"/incidents/{private.id}", f"/api/incidents/{private.id}"):
+    # With private incidents shown, any page may hold one: a list, a search, the follow-ups.
+    for path in (
+        f"/incidents/{private.id}",
+        f"/api/incidents/{private.id}",
+        "/",
+        "/?q=private",
+        "/api/incidents?q=private",
+        "/actions",
+        "/api/actions",
+        f"/incidents/{public.id}",
+    ):
         response = client.get(path)
         assert response.headers["Cache-Control"] == "private, no-store", path
         assert "ETag" not in response.headers
@@ -57,3 +68,15 @@ def test_private_incidents_and_signed_in_viewers_are_never_stored(make_app, seed
     ).test_client()
     response = signed_in.get("/", headers={"X-Forwarded-Email": "alice@example.com"})
     assert response.headers["Cache-Control"] == "private, no-store"
+
+
+def test_a_coding_refused_with_q_0_is_not_used(client, seed) -> None:
+    incident = seed.incident(title="Refused coding")
+    for n in range(40):
+        seed.event(incident, text=f"step {n} of the rollback, nothing unusual to report")
+    path = f"/incidents/{incident.id}"
+    for header in ("gzip;q=0", "gzip; q=0.0, identity", "br;q=0, gzip;q=0"):
+        answer = client.get(path, headers={"Accept-Encoding": header})
+        assert "Content-Encoding" not in answer.headers, header
+    chosen = client.get(path, headers={"Accept-Encoding": "br;q=0, gzip"})
+    assert chosen.headers["Content-Encoding"] == "gzip"

@@ -299,6 +299,7 @@ def test_a_deleted_message_keeps_its_place_but_not_its_words(client, seed) -> No
         files=[{"name": "xoxb-123.txt", "url": "https://f.example/x"}],
         author_id="UBOB",
         added_by_id="UALICE",
+        edited_at=T0 + dt.timedelta(minutes=30),  # edited, then deleted
         deleted_at=T0 + dt.timedelta(hours=1),
     )
     edited = seed.event(incident, text="fixed wording", edited_at=T0 + dt.timedelta(hours=2))
@@ -315,8 +316,12 @@ def test_a_deleted_message_keeps_its_place_but_not_its_words(client, seed) -> No
     for path in (f"/incidents/{incident.id}", f"/incidents/{incident.id}/review.md"):
         assert "xoxb-123" not in client.get(path).get_data(as_text=True), path
     review = client.get(f"/incidents/{incident.id}/review.md").get_data(as_text=True)
-    assert "_Message deleted in Slack at" in review
+    assert "no longer kept; Alice had put it on the timeline._" in review
     assert "fixed wording _(edited" in review
+    # The deleted message's edit went with its words.
+    page = client.get(f"/incidents/{incident.id}").get_data(as_text=True)
+    entry = page.split(f'id="entry-{gone.id}"')[1].split("</li>")[0]
+    assert "Edited" not in entry and "Alice had put it on the timeline" in entry
 
 
 def test_an_entry_rendered_before_shows_what_changed_since(client, seed) -> None:
@@ -399,3 +404,30 @@ def test_an_open_incident_says_when_its_next_update_is_due(make_app, seed) -> No
     assert "Next update due" not in app.test_client().get(f"/incidents/{sev4.id}").get_data(
         as_text=True
     )
+
+
+def test_mentions_in_titles_read_as_names_everywhere(client, seed) -> None:
+    """Titles stored before the bot made them readable (or imported) still hold raw ids."""
+    seed.user("UALICE", "alice")
+    incident = seed.incident(title="Checkout down for <@UALICE>'s team <!here>")
+    seed.action(incident, "Ask <@UALICE> for the runbook", owner_id="UALICE")
+    wanted = "Checkout down for @alice's team @here"
+    page = client.get(f"/incidents/{incident.id}").get_data(as_text=True)
+    assert f"<title>Incident {incident.id}: {wanted} " in page.replace("&#39;", "'")
+    assert f'<h1 class="heading-l">{wanted}</h1>' in page.replace("&#39;", "'")
+    assert "Ask @alice for the runbook" in page
+    listed = client.get("/").get_data(as_text=True).replace("&#39;", "'")
+    assert wanted in listed and "UALICE" not in listed
+    actions = client.get("/actions").get_data(as_text=True).replace("&#39;", "'")
+    assert wanted in actions and "Ask @alice for the runbook" in actions
+    assert "&lt;@UALICE" not in actions and "UALICE" not in actions.split("owner=")[0]
+    review = client.get(f"/incidents/{incident.id}/review.md").get_data(as_text=True)
+    assert "Checkout down for @alice's team @here" in review.replace("\\", "")
+    assert "UALICE" not in review
+    api = client.get(f"/api/incidents/{incident.id}").get_json()
+    assert api["title"] == "Checkout down for <@UALICE>'s team <!here>"  # as stored
+    assert api["title_text"] == wanted
+    [item] = client.get("/api/incidents").get_json()["items"]
+    assert item["title_text"] == wanted
+    [action] = client.get("/api/actions").get_json()["items"]
+    assert action["title_text"] == "Ask @alice for the runbook"

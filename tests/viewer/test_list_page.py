@@ -194,8 +194,8 @@ def test_a_bad_date_keeps_what_was_typed_with_its_error_beside_it(client, seed) 
     html = client.get("/?from=31/03/2025&to=2025-04-01").get_data(as_text=True)
     # GOV.UK's pattern: the summary links to the field, the field says what is wrong and
     # still holds what was typed; the good one is kept as it was.
-    assert '<a href="#filter-from">Dates must be real dates' in html
-    assert 'id="filter-from-error"><span class="visually-hidden">Error: </span>Dates' in html
+    assert '<a href="#filter-from">The start date must be a real date' in html
+    assert 'id="filter-from-error"><span class="visually-hidden">Error: </span>The start' in html
     assert 'value="31/03/2025"' in html and 'value="2025-04-01"' in html
     assert 'aria-describedby="filter-from-hint filter-from-error"' in html
     assert 'type="date"' not in html  # a text field in the stated format, not mm/dd/yyyy
@@ -208,3 +208,33 @@ def test_the_filters_fold_away_unless_filtering(client, seed) -> None:
     filtered = client.get("/?severity=2").get_data(as_text=True)
     assert '<details class="filters-fold" open>' in filtered
     assert "Filter incidents (filters on)" in filtered
+
+
+def test_dates_out_of_range_are_field_errors_not_crashes(make_app, seed) -> None:
+    seed.incident()
+    for zone in ("Europe/London", "Asia/Tokyo", "America/Los_Angeles"):
+        client = make_app(timezone=zone).test_client()
+        for query in ("to=9999-12-31", "from=0001-01-01", "from=0001-01-01&to=9999-12-31"):
+            for path in ("/", "/stats"):
+                page = client.get(f"{path}?{query}")
+                assert page.status_code == 200, (zone, path, query)
+                assert "must be between 1970-01-01 and 9998-12-31" in page.get_data(as_text=True)
+            assert client.get(f"/api/incidents?{query}").status_code == 400, (zone, query)
+
+
+def test_the_error_summary_names_each_field_and_says_what_was_applied(client, seed) -> None:
+    seed.incident(title="Disk full", severity=2)
+    html = client.get("/?from=2024-02-30&to=yesterday&severity=2&page=x").get_data(as_text=True)
+    assert "<title>Error: Incidents" in html
+    assert '<a href="#filter-from">The start date must be a real date written as YYYY-MM-DD' in html
+    assert '<a href="#filter-to">The end date must be a real date written as YYYY-MM-DD' in html
+    # A URL parameter has no field to link to.
+    assert "<li>The page number must be a whole number, 1 or more</li>" in html
+    assert "Those filters were left out; the other filters were applied." in html
+    assert "Those filters were not applied" not in html
+
+
+def test_one_result_reads_in_the_singular(client, seed) -> None:
+    seed.incident(title="Only one")
+    html = client.get("/?q=only").get_data(as_text=True)
+    assert "1 incident matches the filters" in html

@@ -76,7 +76,7 @@ def test_anyone_else_does_not_learn_it_exists(make_app, seed, secret, slack_id) 
     assert [item["title"] for item in listing["items"]] == ["Public outage"]
     assert "Secret breach" not in person.get("/").get_data(as_text=True)
     assert "Secret breach" not in person.get("/?q=breach").get_data(as_text=True)
-    assert "1 incidents over" in person.get("/stats").get_data(as_text=True)
+    assert "1 incident over" in person.get("/stats").get_data(as_text=True)
     # A mention of the private channel in a public incident does not give its name away.
     assert "inc-secret" not in person.get(f"/incidents/{public.id}").get_data(as_text=True)
     assert seed.audit_entries() == []

@@ -76,3 +76,16 @@ def test_the_api_says_where_each_result_matched(client, seed) -> None:
     [item] = [i for i in body["items"] if i["number"] == queue.id]
     assert item["matched"] == ["number"]
     assert "matched" not in client.get("/api/incidents").get_json()["items"][0]
+
+
+def test_the_incident_with_that_number_comes_first(client, seed) -> None:
+    made = [
+        seed.incident(title=f"Alert {n}", channel_name=f"inc-{n}", channel_id=f"C{n:04d}")
+        for n in range(1, 60)
+    ]
+    target = made[4]  # number 5: "5" is also in the channel names inc-15, inc-50 …
+    for query in (str(target.id), f"inc-{target.id}", f"#{target.id}"):
+        found = list(_found(client, query))
+        assert found[0] == target.id, (query, found[:5])
+    # The others still match, by channel name, after it.
+    assert len(_found(client, str(target.id))) > 1

@@ -104,7 +104,7 @@ def test_reports_imported_from_response_are_counted_but_have_no_response_times(
         resolved_at=day + dt.timedelta(days=365),
     )
     html = make_app().test_client().get("/stats").get_data(as_text=True)
-    assert "2 incidents over 1 months" in html
+    assert "2 incidents over 1 month," in html
     assert "1 of the incidents counted above were reports imported from response" in html
     assert '<td data-label="Median time to resolve">1 hour</td>' in html
     assert "365 days" not in html
@@ -115,6 +115,10 @@ def test_count_ticks_are_whole_numbers_and_time_ticks_round_steps() -> None:
     assert charts.ticks(3, whole=True) == [0, 1, 2, 3]
     assert charts.ticks(1, whole=True) == [0, 1]  # never 0.25 incidents
     assert charts.ticks(0.3, whole=False) == [0, 0.1, 0.2, 0.3]
+    # A 58-minute resolve, in hours: 0 and 1, never 0.2, 0.4 …
+    resolve = str(charts.lines("r", "t", "d", ["Jan"], [charts.Series("m", "#000", [0.97])], "h"))
+    ticks = [t.split(">")[-1] for t in resolve.split("</text>") if 'text-anchor="end"' in t]
+    assert ticks[:2] == ["0", "1"] and not any("." in t for t in ticks)
     svg = str(
         charts.stacked_bars("c", "t", "d", ["Jan"], [charts.Series("SEV1", "#000", [5])], "n")
     )
@@ -147,5 +151,5 @@ def test_acknowledge_and_resolve_have_a_chart_each_and_the_month_so_far_is_marke
     with freeze_time("2025-03-20 12:00:00"):
         only = make_app().test_client().get("/stats?severity=3&to=2025-02-28")
     text = only.get_data(as_text=True)
-    assert "1 incidents over 1 months" in text and 'id="chart-acknowledge"' not in text
+    assert "1 incident over 1 month," in text and 'id="chart-acknowledge"' not in text
     assert '<option value="3" selected>' in text

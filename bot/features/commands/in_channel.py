@@ -192,6 +192,7 @@ def action(inv: Invocation) -> Reply:
         key=inv.key,
         due_at=typed.due_at,
         ticket_url=typed.ticket_url,
+        zone=inv.zone,
     )
     who = f" for {blocks.mention(owner)}" if owner else ""
     extra = followups.details(item, inv.zone)

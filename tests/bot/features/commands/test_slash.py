@@ -11,6 +11,7 @@ import pytest
 from bot.domain import timeline
 from fakeslack import FakeSlack
 from models import AuditEntry, FollowUpAction, Incident, StatusChange, TimelineEvent
+from models.timeline import Kind
 from testkit.harness import ALICE, BOB, CAROL, GENERAL, INCIDENTS, RunningBot
 from tests.bot.flows import declare
 
@@ -187,6 +188,19 @@ def test_follow_up_actions_and_done_button(slack: FakeSlack, bot: RunningBot, da
         done_audit = AuditEntry.select().where(AuditEntry.action == "action_done").count()
     assert (first.done, first.done_by) == (True, BOB)
     assert done_audit == 1
+    # Each follow-up is on the timeline when added and when done, by who did it.
+    with database.connection_context():
+        entries = [
+            (e.text, e.author_id)
+            for e in TimelineEvent.select()
+            .where(TimelineEvent.kind == Kind.ACTION)
+            .order_by(TimelineEvent.id)
+        ]
+    assert entries == [
+        (f"Follow-up added: Add an alert (owner <@{BOB}>)", ALICE),
+        ("Follow-up added: Write the runbook (no owner)", ALICE),
+        ("Follow-up done: Add an alert", BOB),
+    ]
 
 
 def test_a_follow_up_can_say_when_it_is_due_and_where_it_is_tracked(
@@ -207,6 +221,12 @@ def test_a_follow_up_can_say_when_it_is_due_and_where_it_is_tracked(
     # Due by the end of that day where the team works (Europe/London by default).
     assert item.due_at == dt.datetime(2026, 12, 19, 0, 0, tzinfo=dt.UTC)
     assert item.ticket_url == "https://jira.example.com/browse/OPS-12"
+    with database.connection_context():
+        entry = TimelineEvent.get(TimelineEvent.kind == Kind.ACTION)
+    assert entry.text == (
+        f"Follow-up added: Add an alert (owner <@{BOB}>; due 2026-12-18; "
+        "ticket <https://jira.example.com/browse/OPS-12>)"
+    )
     listing = answer(slack.slash_command("actions", channel=incident.channel_id))
     assert "due 18 Dec 2026" in listing
     for bad, told in (
