@@ -115,12 +115,18 @@ def condition(text: str) -> Expression | None:
     typed = text.strip()
     if not typed:
         return None
-    found = fn.LOWER(Incident.channel_name).contains(typed.lower()) | _with_people(_people(typed))
+    # As Slack writes them: "#inc-checkout" is a channel, "@alice" a person.
+    bare = _bare(typed)
+    found = fn.LOWER(Incident.channel_name).contains(bare.lower()) | _with_people(_people(bare))
     terms = words(typed)
     if terms:  # punctuation alone is no word: only a channel or a person can hold it
         found = found | Incident.id.in_(_by_text(terms)) | Incident.id.in_(_by_timeline(terms))
     number = number_in(typed)
     return found | (Incident.id == number) if number is not None else found
+
+
+def _bare(typed: str) -> str:
+    return typed[1:].strip() if typed[:1] in ("#", "@") and len(typed) > 1 else typed
 
 
 def reasons(text: str, incidents: Iterable[Incident]) -> dict[int, list[str]]:
@@ -132,7 +138,7 @@ def reasons(text: str, incidents: Iterable[Incident]) -> dict[int, list[str]]:
     if not shown or not text.strip():
         return out
     number = number_in(text)
-    lowered = text.strip().lower()
+    lowered = _bare(text.strip()).lower()
     for incident in shown.values():
         if incident.id == number:
             out[incident.id].append(NUMBER)
@@ -150,7 +156,7 @@ def reasons(text: str, incidents: Iterable[Incident]) -> dict[int, list[str]]:
             out[incident.id].append(CHANNEL)
     people = {
         p.user_id: p.shown_name
-        for p in SlackUser.select().where(SlackUser.user_id.in_(_people(text.strip())))
+        for p in SlackUser.select().where(SlackUser.user_id.in_(_people(_bare(text.strip()))))
     }
     if people:
         _who(out, shown, people, page)

@@ -89,3 +89,10 @@ def test_the_incident_with_that_number_comes_first(client, seed) -> None:
         assert found[0] == target.id, (query, found[:5])
     # The others still match, by channel name, after it.
     assert len(_found(client, str(target.id))) > 1
+
+
+def test_a_channel_or_person_written_as_in_slack(client, seed) -> None:
+    payments, queue, _ = _world(seed)
+    assert "channel name" in _found(client, "#inc-payments-eu")[payments.id]
+    assert list(_found(client, "@priya")) == [payments.id]
+    assert "person: omar.k (lead)" in _found(client, "@omar.k")[queue.id]
