@@ -55,24 +55,63 @@ class OwnPostgres:
         self.data = self.directory / "data"
         self.port = free_port()
         self.as_postgres = os.geteuid() == 0  # initdb refuses to run as root
-        if self.as_postgres:
-            shutil.chown(self.directory, "postgres", "postgres")
-        self._run(
-            PG_BIN / "initdb",
-            "-D",
-            str(self.data),
-            "-U",
-            "postgres",
-            "-A",
-            "trust",
-            "--no-sync",
-            "-E",
-            "UTF8",
-        )
+        try:
+            if self.as_postgres:
+                shutil.chown(self.directory, "postgres", "postgres")
+            self._run(
+                PG_BIN / "initdb",
+                "-D",
+                str(self.data),
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "--no-sync",
+                "-E",
+                "UTF8",
+            )
+        except BaseException:
+            # No object for a caller's `finally` to remove: the directory goes now.
+            shutil.rmtree(self.directory, ignore_errors=True)
+            raise
 
     @property
     def url(self) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def write(self, name: str, content: bytes, mode: int = 0o600) -> Path:
+        """A file in the data directory, the server's own and readable by it alone (the
+        server refuses a private key that others can read)."""
+        path = self.data / name
+        path.write_bytes(content)
+        path.chmod(mode)
+        if self.as_postgres:
+            shutil.chown(path, "postgres", "postgres")
+        return path
+
+    def configure(self, **settings: str) -> None:
+        """Server settings for the next start, appended to postgresql.conf (later lines win)."""
+        lines = "".join(f"{name} = '{value}'\n" for name, value in settings.items())
+        with (self.data / "postgresql.conf").open("a") as conf:
+            conf.write(lines)
+
+    def use_tls(self, certificate: bytes, key: bytes) -> None:
+        """TLS only from the next start, as Azure Database for PostgreSQL with
+        require_secure_transport: `ssl=on` with this certificate (PEM, its chain after it)
+        and key, and a pg_hba.conf that lets in TLS connections on loopback (trusted) and
+        nothing else: a TCP connection without TLS is rejected by name, and no Unix-socket
+        connection has an entry."""
+        self.write("server.crt", certificate, 0o644)
+        self.write("server.key", key, 0o600)
+        self.write(
+            "pg_hba.conf",
+            b"# TLS only (written by testkit.postgres.OwnPostgres.use_tls)\n"
+            b"hostssl   all all 127.0.0.1/32 trust\n"
+            b"hostssl   all all ::1/128      trust\n"
+            b"hostnossl all all all          reject\n",
+            0o600,
+        )
+        self.configure(ssl="on", ssl_cert_file="server.crt", ssl_key_file="server.key")
 
     def _run(self, *command: object) -> None:
         argv = [str(c) for c in command]
@@ -98,6 +137,12 @@ class OwnPostgres:
 
     def stop(self) -> None:
         self._run(PG_BIN / "pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def log(self) -> str:
+        """What the server has logged so far (empty before its first start)."""
+        with contextlib.suppress(OSError):
+            return (self.directory / "server.log").read_text(errors="replace")
+        return ""
 
     def pid(self) -> int | None:
         pidfile = self.data / "postmaster.pid"

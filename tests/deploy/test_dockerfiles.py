@@ -185,6 +185,8 @@ def test_runtime_stage_is_non_root_without_build_tools(name: str) -> None:
     assert env.get("PYTHONUNBUFFERED") == "1"
     assert env.get("PYTHONDONTWRITEBYTECODE") == "1"
     assert env.get("PATH", "").startswith("/opt/venv/bin:")
+    # sslrootcert=system finds the system's roots (tests/deploy/test_postgres_tls.py).
+    assert env.get("SSL_CERT_FILE") == "/etc/ssl/certs/ca-certificates.crt"
 
 
 @dockerfiles
