@@ -12,6 +12,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from bot.config import Mode, Settings, database_url_from_env, incidents_channel_from_env
 from incident_common.environment import (
@@ -22,7 +23,16 @@ from incident_common.environment import (
 )
 from incident_common.logs import configure_logging
 
+if TYPE_CHECKING:
+    from slack_bolt import App
+    from slack_sdk import WebClient
+
 log = logging.getLogger("incident_bot")
+
+# bot.transport.serving.DRAIN_SECONDS, repeated here so `--help` needs no Slack imports
+# (tests/bot/transport/test_lifecycle.py keeps the two equal).
+DRAIN_SECONDS = 10.0
+MAX_DRAIN_SECONDS = 300.0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -40,7 +50,14 @@ def _parser() -> argparse.ArgumentParser:
         "--health-port",
         type=int,
         default=8081,
-        help="socket mode: port for /livez, /readyz and /metrics (0: none)",
+        help="port for /livez, /readyz, /metrics and GET /drain, in both modes (0: none)",
+    )
+    run.add_argument(
+        "--drain-seconds",
+        type=_seconds,
+        default=DRAIN_SECONDS,
+        help="http mode: after GET /drain or SIGTERM, how long to go on answering while "
+        f"/readyz says 503, before the port closes (default: {DRAIN_SECONDS:g})",
     )
     imports = sub.add_parser(
         "import-response",
@@ -52,6 +69,16 @@ def _parser() -> argparse.ArgumentParser:
     imports.add_argument("--dry-run", action="store_true", help="do everything but the writes")
     imports.add_argument("--report", help="also write the report to this file, as JSON")
     return parser
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 <= value <= MAX_DRAIN_SECONDS:
+        raise argparse.ArgumentTypeError(f"must be between 0 and {MAX_DRAIN_SECONDS:g}")
+    return value
 
 
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
@@ -72,10 +99,22 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
 
 def _migrate(env: Mapping[str, str]) -> int:
     configure_logging(log_format_from_env(env))
+    from peewee import OperationalError
+
     from models import init_database, migrate
 
     init_database(database_url_from_env(env))
-    applied = migrate()
+    try:
+        applied = migrate()
+    except OperationalError as error:
+        # What libpq says (a refused certificate, a wrong password, no route) is the answer;
+        # a traceback around it only hides it.
+        reason = " ".join(str(error).split())
+        print(
+            f"incident-bot: cannot migrate, the database refused or was not reached: {reason}",
+            file=sys.stderr,
+        )
+        return 1
     log.info("schema up to date", extra={"applied": applied})
     return 0
 
@@ -135,6 +174,17 @@ def _write_report(path: str, body: dict[str, object]) -> bool:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    import importlib.util
+
+    if importlib.util.find_spec("fakeslack") is None:
+        # The container images leave the fake Slack out: the demo is for a checkout.
+        print(
+            "incident-bot: the demo needs the fake Slack (fakeslack), which this installation "
+            "leaves out, as the container images do. Run it from a checkout: "
+            "pip install . && incident-bot demo",
+            file=sys.stderr,
+        )
+        return 2
     configure_logging("text", level=logging.WARNING)
     from pathlib import Path
 
@@ -162,38 +212,23 @@ def _run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     from bot.jobs.scheduler import Scheduler
     from bot.slack.client import make_client
     from bot.transport.app import build_app
-    from bot.transport.serving import serve_http, serve_socket
+    from bot.transport.health import Health
+    from bot.transport.serving import (
+        AFTER_ACK_SECONDS,
+        SCHEDULER_SECONDS,
+        Step,
+        serve,
+        worst_case_shutdown_seconds,
+    )
     from models import init_database
 
     init_database(settings.database_url)
     deps = Deps.create(settings)
-    app = build_app(settings, make_client(settings.bot_token, settings.slack_api_url), deps)
     scheduler_client = make_client(settings.bot_token, settings.slack_api_url)
-    from bot.jobs.member_sync import sync_private_members
-
-    synced_at: dict[int, dt.datetime] = {}
-
-    def sync_members(now: dt.datetime) -> int:
-        return sync_private_members(scheduler_client, now, synced_at)
-
-    from bot.jobs.headline_posts import adopt_headline_posts
-
-    adopted: set[int] = set()
-
-    def take_over_headline_posts(now: dt.datetime) -> int:
-        return adopt_headline_posts(scheduler_client, settings, now, adopted)
-
-    jobs: tuple[Callable[[dt.datetime], int], ...] = (sync_members, take_over_headline_posts)
-    if settings.archive_after_days:
-        from bot.jobs.archiver import archive_due
-
-        days = settings.archive_after_days
-
-        def archive_channels(now: dt.datetime) -> int:
-            return archive_due(scheduler_client, days, now)
-
-        jobs = (*jobs, archive_channels)
-    scheduler = Scheduler(scheduler_client, settings.reminders, jobs=jobs)
+    scheduler = Scheduler(
+        scheduler_client, settings.reminders, jobs=_jobs(settings, scheduler_client)
+    )
+    health = Health()
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: object) -> None:
@@ -202,26 +237,82 @@ def _run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    scheduler.start()
-    # Everything built so far lives as long as the process: keep it out of the collector's
-    # scans so a collection during a request stays short.
-    gc.freeze()
-    try:
-        if args.mode == Mode.SOCKET:
-            serve_socket(
-                app,
-                settings.app_token,
-                stop=stop,
-                health_host=args.host,
-                health_port=args.health_port or None,
-            )
-        else:
-            serve_http(app, host=args.host, port=args.port, stop=stop)
-    finally:
-        scheduler.stop()  # lets a run in progress finish
-        deps.close()
-        log.info("stopped")
+
+    def build() -> App:
+        # Bolt calls auth.test here: it raises while Slack cannot be reached, and is tried again.
+        return build_app(settings, make_client(settings.bot_token, settings.slack_api_url), deps)
+
+    def on_started() -> None:
+        scheduler.start()
+        if scheduler.running:
+            # Its thread is alive (a run waiting on Slack's rate limits is alive, not stuck).
+            health.watch("scheduler", lambda: scheduler.running or stop.is_set())
+        # Everything built so far lives as long as the process: keep it out of the
+        # collector's scans so a collection during a request stays short.
+        gc.freeze()
+
+    log.info(
+        "starting",
+        extra={
+            "mode": str(args.mode),
+            "health_port": args.health_port or None,
+            "drain_seconds": args.drain_seconds,
+            "worst_case_shutdown_seconds": worst_case_shutdown_seconds(args.drain_seconds),
+        },
+    )
+    finished = serve(
+        args.mode,
+        build,
+        stop=stop,
+        health=health,
+        app_token=settings.app_token,
+        host=args.host,
+        port=args.port,
+        health_port=args.health_port or None,
+        drain_seconds=args.drain_seconds,
+        on_started=on_started,
+        afterwards=(
+            # Lets a run in progress finish.
+            Step("scheduler", lambda: scheduler.stop(SCHEDULER_SECONDS), SCHEDULER_SECONDS),
+            # Lets work after an ack finish (a declaration half-opened in Slack helps nobody).
+            Step("work after ack", deps.close, AFTER_ACK_SECONDS),
+        ),
+    )
+    log.info("stopped", extra={"finished": finished})
+    if not finished:
+        # Threads still at work would hold up the interpreter's exit (it joins the pools'
+        # workers) past the bound the orchestrator's grace period counts on.
+        logging.shutdown()
+        sys.stderr.flush()
+        os._exit(0)
     return 0
+
+
+def _jobs(settings: Settings, client: WebClient) -> tuple[Callable[[dt.datetime], int], ...]:
+    """The scheduler's periodic work besides reminders."""
+    from bot.jobs.headline_posts import adopt_headline_posts
+    from bot.jobs.member_sync import sync_private_members
+
+    synced_at: dict[int, dt.datetime] = {}
+    adopted: set[int] = set()
+
+    def sync_members(now: dt.datetime) -> int:
+        return sync_private_members(client, now, synced_at)
+
+    def take_over_headline_posts(now: dt.datetime) -> int:
+        return adopt_headline_posts(client, settings, now, adopted)
+
+    jobs: tuple[Callable[[dt.datetime], int], ...] = (sync_members, take_over_headline_posts)
+    if settings.archive_after_days:
+        from bot.jobs.archiver import archive_due
+
+        days = settings.archive_after_days
+
+        def archive_channels(now: dt.datetime) -> int:
+            return archive_due(client, days, now)
+
+        jobs = (*jobs, archive_channels)
+    return jobs
 
 
 if __name__ == "__main__":

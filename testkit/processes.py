@@ -24,15 +24,29 @@ from testkit.harness import (
 from testkit.net import free_port, get
 from testkit.slack import ReplicaSlack
 
+# What the health port serves (in both modes); everything else is on the main port.
+HEALTH_PATHS = frozenset({"/livez", "/readyz", "/healthz", "/metrics", "/drain"})
+# A loopback replica's drain before an HTTP stop, unless asked for another: no ingress is in
+# front of it, and the production default (10 s) would only make every stop that slower.
+TEST_DRAIN_SECONDS = 1.0
+
 
 def bot_command(*args: str) -> list[str]:
     """`incident-bot ARGS`, run by this interpreter from the checkout."""
     return [sys.executable, "-m", "bot.cli", *args]
 
 
-def run_command(mode: str, *, port: int, health_port: int = 0) -> list[str]:
+def run_command(
+    mode: str,
+    *,
+    port: int,
+    health_port: int = 0,
+    drain_seconds: float | None = TEST_DRAIN_SECONDS,
+) -> list[str]:
     """`incident-bot run` on loopback: Slack's requests on `port` in HTTP mode, health on
-    `health_port` in Socket Mode (0: none)."""
+    `health_port` in both modes (0: none), draining `drain_seconds` before an HTTP stop
+    (None: the bot's own default)."""
+    drain = [] if drain_seconds is None else ["--drain-seconds", str(drain_seconds)]
     return bot_command(
         "run",
         "--mode",
@@ -43,6 +57,7 @@ def run_command(mode: str, *, port: int, health_port: int = 0) -> list[str]:
         str(port),
         "--health-port",
         str(health_port),
+        *drain,
     )
 
 
@@ -66,7 +81,7 @@ def bot_env(api_url: str, database_url: str, extra: dict[str, str] | None = None
 
 @dataclass
 class Replica:
-    """One `incident-bot run` process; HTTP mode serves health on its own port."""
+    """One `incident-bot run` process; health on its own port in both modes."""
 
     name: str
     mode: str
@@ -80,8 +95,17 @@ class Replica:
         return f"http://127.0.0.1:{self.port}/slack/events"
 
     def url(self, path: str) -> str:
-        port = self.port if self.mode == "http" else self.health_port
-        return f"http://127.0.0.1:{port}{path}"
+        """Health paths on the health port (when it has one), the rest on the main port."""
+        if path.split("?", 1)[0] in HEALTH_PATHS and self.health_port:
+            return self.health_url(path)
+        return self.main_url(path)
+
+    def main_url(self, path: str) -> str:
+        """On the port Slack's requests reach in HTTP mode (its /healthz, /livez, /readyz)."""
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def health_url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.health_port}{path}"
 
     def status(self, path: str) -> int | None:
         try:
@@ -132,14 +156,17 @@ class Replicas:
         env: dict[str, str] | None = None,
         wait: bool = True,
         port: int | None = None,
+        drain_seconds: float | None = TEST_DRAIN_SECONDS,
     ) -> Replica:
+        """Start one; with `wait`, until it is ready (/readyz 200: the database answers and,
+        in Socket Mode, the connection is up; liveness alone says nothing of Slack)."""
         name = f"{mode}-{len(self.started) + 1}"
         self.slack.use_manifest(manifest_for(mode))
         port, health = port or free_port(), free_port()
         log_path = self.directory / f"{name}.log"
         with log_path.open("wb") as log_file:
             process = subprocess.Popen(
-                run_command(mode, port=port, health_port=health),
+                run_command(mode, port=port, health_port=health, drain_seconds=drain_seconds),
                 env=self.env(env),
                 stdout=subprocess.DEVNULL,
                 stderr=log_file,
@@ -147,7 +174,7 @@ class Replicas:
         replica = Replica(name, mode, process, port, health, log_path)
         self.started.append(replica)
         if wait:
-            replica.wait_status("/livez" if mode == "socket" else "/healthz", 200, 30)
+            replica.wait_status("/readyz", 200, 30)
         return replica
 
     def stop_all(self) -> None:

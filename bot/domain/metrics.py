@@ -2,8 +2,8 @@
 fast events are handled, what was deduplicated, and how reminders keep time. (No Slack
 imports here: the domain counts duplicates and declarations too.)
 
-One registry per process (the default one); `/metrics` on the health port (Socket Mode) or
-beside /slack/events (HTTP mode) serves it.
+One registry per process (the default one); `/metrics` on the health port serves it, in
+both modes (never on the port an Ingress routes to /slack/events).
 """
 
 from __future__ import annotations

@@ -291,6 +291,16 @@ def test_the_builder_installs_only_hashed_pins_and_leaves_pip_out(name: str, tmp
         cwd=tmp_path,
     )
     assert migrated.returncode == 0, migrated.stderr
+    # The demo is not offered there: it says so, no traceback.
+    demo = subprocess.run(
+        [venv / "bin" / "incident-bot", "demo"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert demo.returncode == 2 and "Traceback" not in demo.stderr
+    assert "the demo needs the fake Slack" in demo.stderr
     # fakeslack/ stays out of the image.
     absent = subprocess.run(
         [python, "-c", "import fakeslack"], capture_output=True, timeout=60, cwd=tmp_path

@@ -456,12 +456,15 @@ def test_socket_overlay_accepts_no_traffic_for_the_bot() -> None:
 def test_http_overlay_exposes_only_slack_events() -> None:
     docs = render("http")
     bot = _bot(docs)
-    assert bot["args"] == ["run", "--mode", "http", "--port", "3000"]
-    assert [p["containerPort"] for p in bot["ports"]] == [3000]
+    assert bot["args"][:5] == ["run", "--mode", "http", "--port", "3000"]
+    assert sorted(p["containerPort"] for p in bot["ports"]) == [3000, 8081]
     env = {e["name"] for e in bot["env"]}
     assert "SLACK_SIGNING_SECRET" in env and "SLACK_APP_TOKEN" not in env
-    assert container_port(bot, bot["readinessProbe"]["httpGet"]["port"]) == 3000
-    assert bot["readinessProbe"]["httpGet"]["path"] == "/healthz"
+    # Probes, metrics and the drain on the health port, which nothing routes to.
+    for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
+        assert container_port(bot, bot[probe]["httpGet"]["port"]) == 8081, probe
+    assert bot["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert bot["lifecycle"]["preStop"]["httpGet"] == {"path": "/drain", "port": "health"}
 
     (service,) = _bot_services(docs)
     bot_paths = [
@@ -535,9 +538,10 @@ def test_every_command_line_is_accepted_by_the_real_cli(overlay: str) -> None:
         parsed = bot_parser().parse_args(args)
         if parsed.command != "run":
             continue
-        served = parsed.port if parsed.mode == "http" else parsed.health_port
-        declared = [p["containerPort"] for p in container["ports"]]
-        assert declared == [served], f"{where}: serves {served}, declares {declared}"
+        served = sorted({parsed.health_port, *([parsed.port] if parsed.mode == "http" else [])})
+        declared = sorted(p["containerPort"] for p in container["ports"])
+        assert declared == served, f"{where}: serves {served}, declares {declared}"
+        assert container_port(container, "health") == parsed.health_port, where
 
 
 def test_the_readmes_own_overlay_and_postgres_range_patch_work(tmp_path: Path) -> None:
@@ -605,3 +609,16 @@ def test_anonymous_access_has_to_be_asked_for(tmp_path: Path) -> None:
     assert not {"OIDC_CLIENT_SECRET", "VIEWER_SESSION_SECRET"} & {e["name"] for e in viewer["env"]}
     # Still listening on all addresses in the pod, as the Service needs.
     assert viewer["args"][:2] == ["--host", "0.0.0.0"]
+
+
+@overlays
+def test_every_stop_fits_in_the_grace_period(overlay: str) -> None:
+    """The bot's bounded shutdown (its drain included) ends before the kubelet's SIGKILL."""
+    from bot.cli import _parser as bot_parser
+    from bot.transport.serving import worst_case_shutdown_seconds
+
+    bot = named(render(overlay), "Deployment", "incident-bot")
+    parsed = bot_parser().parse_args(_bot(render(overlay))["args"])
+    drain = parsed.drain_seconds if parsed.mode == "http" else 0
+    grace = pod_spec(bot)["terminationGracePeriodSeconds"]
+    assert worst_case_shutdown_seconds(drain) + 5 <= grace, (overlay, grace)

@@ -216,7 +216,7 @@ def test_a_ca_that_did_not_sign_the_server_certificate_is_refused(
             PGSSLROOTCERT=str(tls_postgres.foreign_bundle),
         )
     )
-    assert migrated.returncode != 0
+    _refused_clearly(migrated)
     assert "SSL error: certificate verify failed" in migrated.stderr, migrated.stderr
 
 
@@ -232,7 +232,7 @@ def test_a_name_the_certificate_does_not_hold_is_refused(tls_postgres: TlsPostgr
             PGSSLROOTCERT=str(tls_postgres.bundle),
         )
     )
-    assert migrated.returncode != 0
+    _refused_clearly(migrated)
     assert f'server certificate for "localhost" (and 1 other name) {mismatch}' in (
         migrated.stderr
     ), migrated.stderr
@@ -244,7 +244,7 @@ def test_a_connection_without_tls_is_refused_by_the_server(tls_postgres: TlsPost
     assert rejected in error and "no encryption" in error, error
 
     migrated = _migrate(tls_postgres.env(DATABASE_URL=tls_postgres.url(sslmode="disable")))
-    assert migrated.returncode != 0
+    _refused_clearly(migrated)
     assert rejected in migrated.stderr, migrated.stderr
 
 
@@ -253,6 +253,15 @@ def test_verify_full_without_a_root_certificate_names_the_file_it_looked_for(
 ) -> None:
     """An image without PGSSLROOTCERT: libpq looks in ~/.postgresql and says so."""
     migrated = _migrate(tls_postgres.env(DATABASE_URL=tls_postgres.url(sslmode="verify-full")))
-    assert migrated.returncode != 0
+    _refused_clearly(migrated)
     missing = f'root certificate file "{tls_postgres.home}/.postgresql/root.crt" does not exist'
     assert missing in migrated.stderr, migrated.stderr
+
+
+def _refused_clearly(migrated: subprocess.CompletedProcess[str]) -> None:
+    """One line naming the cause, no traceback."""
+    assert migrated.returncode == 1
+    assert "Traceback" not in migrated.stderr, migrated.stderr
+    assert "incident-bot: cannot migrate, the database refused or was not reached:" in (
+        migrated.stderr
+    )

@@ -1,6 +1,7 @@
 """SIGTERM while events are in flight: the process exits 0, everything it acknowledged is
 stored, and what it did not acknowledge reaches the replacement (Slack's retry, Socket Mode
-redelivery), so in the end every event is stored exactly once."""
+redelivery), so in the end every event is stored exactly once. (A rollout under an ingress's
+load, with the drain, is tests/faults/test_rollout_drain.py.)"""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from bot.transport.serving import worst_case_shutdown_seconds
 from models import Incident
 from testkit.net import wait_until
-from testkit.processes import Replicas
+from testkit.processes import TEST_DRAIN_SECONDS, Replicas
 from testkit.replica_flows import declare_via, opened, stored_pins, stored_ts, ts_of
-from testkit.slack import ReplicaSlack, pin_added, post_signed_to
+from testkit.slack import ReplicaSlack, post_signed_to
 
 EVENTS = 80
 RATE = 40
@@ -34,8 +36,10 @@ def test_sigterm_under_load_loses_nothing_acked(
     slack.faults.latency("users.info", 0.4)
     events = []
     for i in range(EVENTS):
-        ts = slack.post_message(incident.channel_id, slack.BOB, f"in flight {i}")
-        events.append(pin_added(incident.channel_id, ts, f"in flight {i}", author=f"UNEW{i:04d}"))
+        ts = slack.post_message(incident.channel_id, f"UNEW{i:04d}", f"in flight {i}")
+        # Pinned in the workspace too: a redelivered pin (what the first process read but
+        # could not ack) is checked against pins.list, and stored by the replacement.
+        events.append(slack.pin_event(incident.channel_id, ts))
     if mode == "socket":
         slack.socket_ack_timeout = 4.0
 
@@ -79,7 +83,8 @@ def test_sigterm_under_load_loses_nothing_acked(
         for future in futures:
             future.result(timeout=60)
 
-    assert stopped_in < 15
+    # Within the bound the pod's grace period is sized by (HTTP mode drains first).
+    assert stopped_in <= worst_case_shutdown_seconds(TEST_DRAIN_SECONDS)
     assert len(acked) == EVENTS, f"{EVENTS - len(acked)} events never acknowledged"
     assert stored_pins(incident.id) == (EVENTS, EVENTS)
     assert sorted(stored_ts(incident.id)) == sorted(ts_of(e) for e in events)

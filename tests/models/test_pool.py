@@ -106,3 +106,15 @@ def test_many_openers_of_a_fresh_sqlite_file_all_connect(tmp_path) -> None:
         for database in databases:
             database.close_all()
         assert errors == [], trial
+
+
+def test_the_pool_size_and_tls_settings_come_from_the_url() -> None:
+    """DATABASE_URL carries the pool's size (max_connections, 32 unless given) and libpq's
+    own settings, passed through as they are (README, Azure Database for PostgreSQL)."""
+    url = "postgresql://bot@db.example.com/incidents?sslmode=verify-full&sslrootcert=system"
+    assert make_database(url)._max_connections == 32
+    sized = make_database(url + "&max_connections=8")
+    assert sized._max_connections == 8
+    assert sized.connect_params["sslmode"] == "verify-full"
+    assert sized.connect_params["sslrootcert"] == "system"
+    assert "max_connections" not in sized.connect_params  # the pool's, not libpq's
