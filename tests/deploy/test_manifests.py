@@ -622,3 +622,51 @@ def test_every_stop_fits_in_the_grace_period(overlay: str) -> None:
     drain = parsed.drain_seconds if parsed.mode == "http" else 0
     grace = pod_spec(bot)["terminationGracePeriodSeconds"]
     assert worst_case_shutdown_seconds(drain) + 5 <= grace, (overlay, grace)
+
+
+# Each component as an overlay of someone's own would use it, with the overlay it needs.
+COMPONENT_CASES = {
+    "traefik": ("base", ["traefik", "common-labels"]),
+    "http-mode+traefik": ("base", ["http-mode", "traefik", "common-labels"]),
+    "viewer-anonymous": ("overlays/socket", ["viewer-anonymous"]),
+    "monitoring": ("overlays/socket", ["monitoring"]),
+    "egress-proxy": ("overlays/http", ["egress-proxy"]),
+}
+OPERATOR_KINDS = {"PodMonitor", "SecretProviderClass"}
+
+
+def _with_components(tmp_path: Path, base: str, components: list[str]) -> tuple[Doc, ...]:
+    listed = "".join(f"  - {{deploy}}/components/{c}\n" for c in components)
+    return render(
+        _own_overlay(
+            tmp_path,
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+            f"resources:\n  - {{deploy}}/{base}\ncomponents:\n{listed}",
+        )
+    )
+
+
+@pytest.mark.parametrize("case", COMPONENT_CASES)
+def test_every_component_renders_and_is_valid_in_strict_mode(case: str, tmp_path: Path) -> None:
+    docs = _with_components(tmp_path, *COMPONENT_CASES[case])
+    problems = []
+    for doc in docs:
+        if doc["kind"] in OPERATOR_KINDS:
+            continue  # an operator's kind: no schema here (tests/deploy/test_examples.py)
+        for version in SCHEMA_VERSIONS:
+            try:
+                kubernetes_validate.validate(doc, version, strict=True)
+            except kubernetes_validate.ValidationError as error:
+                problems.append(f"{version} {doc['kind']}/{doc['metadata']['name']}: {error}")
+    assert not problems, "\n".join(problems[:5])
+
+
+def test_behind_an_egress_proxy_https_goes_only_to_the_proxy(tmp_path: Path) -> None:
+    docs = _with_components(tmp_path, *COMPONENT_CASES["egress-proxy"])
+    for policy in of_kind(docs, "NetworkPolicy"):
+        ports = {p["port"] for r in policy["spec"]["egress"] for p in r["ports"]}
+        assert 443 not in ports, policy["metadata"]["name"]
+        (proxy,) = [r for r in policy["spec"]["egress"] if r["ports"][0]["port"] == 3128]
+        assert proxy["to"] == [{"ipBlock": {"cidr": "10.30.0.10/32"}}]
+    for config in of_kind(docs, "ConfigMap"):
+        assert config["data"]["HTTPS_PROXY"] == "http://10.30.0.10:3128"
