@@ -10,7 +10,7 @@ from typing import Any
 
 from peewee import IntegrityError, fn
 
-from bot.domain.metrics import DUPLICATES_SKIPPED, INCIDENTS_DECLARED
+from bot.domain.metrics import DUPLICATES_SKIPPED
 from models import (
     SEVERITIES,
     AuditEntry,
@@ -143,7 +143,6 @@ def declare(declaration: Declaration, *, key: str | None = None) -> Incident | N
         log.info("declaration already stored", extra={"declare_key": key})
         DUPLICATES_SKIPPED.inc()
         return None
-    INCIDENTS_DECLARED.inc()
     log.info("incident declared", extra={"incident": incident.id})
     return incident
 

@@ -14,7 +14,7 @@ from typing import Any, cast
 
 from peewee import DatabaseError, fn
 from prometheus_client import Counter, Histogram
-from prometheus_client.core import REGISTRY, GaugeMetricFamily
+from prometheus_client.core import REGISTRY, CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from models import Incident, db
@@ -22,7 +22,6 @@ from models.incident import Status
 
 log = logging.getLogger(__name__)
 
-INCIDENTS_DECLARED = Counter("incident_bot_incidents_declared_total", "Incidents declared.")
 SLACK_CALLS = Counter(
     "incident_bot_slack_api_calls_total",
     "Slack Web API attempts by method and outcome (ok, an error code, ratelimited, "
@@ -48,10 +47,12 @@ REMINDER_LAG = Histogram(
 
 
 class OpenIncidents(Collector):
-    """Open incidents by severity, counted in the database at scrape time (so every replica
-    reports the same truth, not what it happened to handle)."""
+    """Open incidents by severity, and every incident declared and resolved, counted in the
+    database at scrape time: every replica reports the same truth, and a restart does not
+    set the counters back to zero (a process's own count would, and would only count what
+    that replica happened to handle)."""
 
-    def collect(self) -> Iterator[GaugeMetricFamily]:
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         family = GaugeMetricFamily(
             "incident_bot_open_incidents", "Open incidents by severity.", labels=["severity"]
         )
@@ -74,6 +75,27 @@ class OpenIncidents(Collector):
         for label, count in counts.items():
             family.add_metric([label], count)
         yield family
+        try:
+            with db.connection_context():
+                declared = Incident.select().where(Incident.imported_from.is_null()).count()
+                resolved = (
+                    Incident.select()
+                    .where(Incident.imported_from.is_null() & Incident.resolved_at.is_null(False))
+                    .count()
+                )
+        except DatabaseError:
+            log.warning("incidents not counted: database unavailable")
+            return
+        yield CounterMetricFamily(
+            "incident_bot_incidents_declared",
+            "Incidents declared in Slack, all time (imported ones left out), from the database.",
+            value=declared,
+        )
+        yield CounterMetricFamily(
+            "incident_bot_incidents_resolved",
+            "Incidents declared in Slack and resolved, all time, from the database.",
+            value=resolved,
+        )
 
 
 _registered = False

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
-from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 
 from bot.config import Mode, Settings
@@ -20,34 +18,20 @@ from bot.slack.client import ack_deadline
 log = logging.getLogger(__name__)
 
 
-class Timing(Middleware):
-    """How long each delivery takes to answer, for /metrics. An object, not a function: Bolt
-    calls a Middleware directly, where for a function it first builds every argument a
-    listener could ask for, on every delivery."""
-
-    def process(
-        self,
-        *,
-        req: BoltRequest,
-        resp: BoltResponse,
-        next: Callable[[], BoltResponse],  # noqa: A002 (Bolt's own name for it)
-    ) -> BoltResponse | None:
-        started = time.perf_counter()
-        try:
-            return next()
-        finally:
-            observe_handling(req.body, time.perf_counter() - started)
-
-
 class IncidentApp(App):
     """Bolt's App, with each delivery's answer on a clock: the listeners' ack part runs in
     the dispatching thread, and the quick Slack calls it makes share the time Slack gives
-    for the answer (bot.slack.client.ack_deadline). (A middleware cannot do this: Bolt runs
-    the listeners after every middleware has returned.)"""
+    for the answer (bot.slack.client.ack_deadline). The handling time for /metrics is taken
+    here too, around the listeners (a middleware cannot do either: Bolt runs the listeners
+    after every middleware has returned)."""
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
-        with ack_deadline():
-            return super().dispatch(req)
+        started = time.perf_counter()
+        try:
+            with ack_deadline():
+                return super().dispatch(req)
+        finally:
+            observe_handling(req.body, time.perf_counter() - started)
 
 
 def build_app(settings: Settings, client: WebClient, deps: Deps | None = None) -> App:
@@ -70,7 +54,6 @@ def build_app(settings: Settings, client: WebClient, deps: Deps | None = None) -
         logger=logging.getLogger("slack_bolt"),
     )
     register_collectors()
-    app.use(Timing())
     register_all(app, deps)
 
     @app.error

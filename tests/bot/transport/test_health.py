@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+import time
 import urllib.request
 
 import pytest
 
-from fakeslack import FakeSlack
+from fakeslack import FakeSlack, payloads
 from models import Incident
-from testkit.harness import RunningBot
+from testkit.harness import ALICE, RunningBot
 from tests.bot.flows import declare
 
 
@@ -49,3 +50,20 @@ def test_metrics_count_what_happened(slack: FakeSlack, bot: RunningBot, database
     assert after['incident_bot_open_incidents{severity="1"}'] == 0
     assert delta('incident_bot_request_handling_seconds_count{kind="view_submission"}') == 1
     assert delta('incident_bot_request_handling_seconds_count{kind="command"}') >= 3
+
+
+@pytest.mark.parametrize("mode", ["http"])
+def test_handling_time_is_measured_around_the_listener(slack: FakeSlack, bot: RunningBot) -> None:
+    """Around the listener itself: Bolt's middleware chain returns before listeners run."""
+    url = slack.http_target.replace("/slack/events", "/metrics")
+
+    @bot.app.event("app_home_opened")
+    def slow() -> None:
+        time.sleep(0.3)  # a listener that takes a known time
+
+    key = 'incident_bot_request_handling_seconds_sum{kind="event:app_home_opened"}'
+    before = scrape(url).get(key, 0.0)
+    event = {"type": "app_home_opened", "user": ALICE, "channel": "D0ALICE", "tab": "home"}
+    payload = payloads.event_callback(event, event_id="Ev0HOME1", event_time=int(time.time()))
+    assert slack.deliver("events_api", payload).ok
+    assert scrape(url)[key] - before >= 0.3
