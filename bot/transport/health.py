@@ -7,7 +7,7 @@ import logging
 import threading
 from collections.abc import Callable
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, request
 from peewee import DatabaseError
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
@@ -16,6 +16,7 @@ from models import db
 log = logging.getLogger(__name__)
 
 Check = Callable[[], bool]
+LOOPBACK = frozenset({"127.0.0.1", "::1"})
 
 
 def database_ready() -> bool:
@@ -136,6 +137,11 @@ def health_blueprint(
 
         @blueprint.get("/drain")
         def drain_now() -> tuple[dict[str, object], int]:
+            # It stops the process: only from this machine (a preStop `exec`, an operator
+            # on the pod), never from Prometheus or anything else that reaches the port.
+            # SIGTERM drains the same way, so Kubernetes needs no hook for it.
+            if request.remote_addr not in LOOPBACK:
+                return {"status": "refused: only from this machine"}, 403
             waited = hold()
             return {"status": "drained", "waited_seconds": round(waited, 3)}, 200
 

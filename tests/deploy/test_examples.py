@@ -49,9 +49,9 @@ CUSTOM = {
 FLUX_KINDS = {
     ("source.toolkit.fluxcd.io/v1", "GitRepository"),
     ("kustomize.toolkit.fluxcd.io/v1", "Kustomization"),
-    ("image.toolkit.fluxcd.io/v1beta2", "ImageRepository"),
-    ("image.toolkit.fluxcd.io/v1beta2", "ImagePolicy"),
-    ("image.toolkit.fluxcd.io/v1beta2", "ImageUpdateAutomation"),
+    ("image.toolkit.fluxcd.io/v1", "ImageRepository"),
+    ("image.toolkit.fluxcd.io/v1", "ImagePolicy"),
+    ("image.toolkit.fluxcd.io/v1", "ImageUpdateAutomation"),
 }
 MARKER = re.compile(r'^(\s*new(?:Name|Tag): )(\S+)(\s+# \{"\$imagepolicy": "([^"]+)"\})$', re.M)
 

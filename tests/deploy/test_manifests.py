@@ -209,6 +209,8 @@ def test_every_deployment_has_a_pdb_that_never_blocks_a_drain(overlay: str) -> N
         covering = [b for b in budgets if deployment in pods_selected(docs, b["spec"]["selector"])]
         assert len(covering) == 1, f"{name}: {len(covering)} PodDisruptionBudgets"
         spec = covering[0]["spec"]
+        # Unready pods (Slack or the database away) may be evicted, or drains would wait.
+        assert spec["unhealthyPodEvictionPolicy"] == "AlwaysAllow", name
         if "minAvailable" in spec:
             assert int(spec["minAvailable"]) < deployment["spec"]["replicas"], name
         else:
@@ -354,6 +356,10 @@ def test_the_traefik_component_swaps_the_controller(overlay: str, tmp_path: Path
     )
     docs = render(mine)
     assert {i["spec"]["ingressClassName"] for i in of_kind(docs, "Ingress")} == {"traefik"}
+    for ingress in of_kind(docs, "Ingress"):  # HTTPS only, never Traefik's plain :80
+        annotations = ingress["metadata"]["annotations"]
+        assert annotations["traefik.ingress.kubernetes.io/router.entrypoints"] == "websecure"
+        assert annotations["traefik.ingress.kubernetes.io/router.tls"] == "true"
     admitting = [p for p in of_kind(docs, "NetworkPolicy") if p["spec"]["ingress"]]
     assert len(admitting) == (2 if overlay == "http" else 1)
     for policy in admitting:
@@ -464,7 +470,10 @@ def test_http_overlay_exposes_only_slack_events() -> None:
     for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
         assert container_port(bot, bot[probe]["httpGet"]["port"]) == 8081, probe
     assert bot["readinessProbe"]["httpGet"]["path"] == "/readyz"
-    assert bot["lifecycle"]["preStop"]["httpGet"] == {"path": "/drain", "port": "health"}
+    # SIGTERM drains (the bot keeps answering while readiness says 503): no hook calls the
+    # drain over the network, which the bot refuses from anywhere but its own loopback.
+    assert "lifecycle" not in bot
+    assert "--drain-seconds" in bot["args"]
 
     (service,) = _bot_services(docs)
     bot_paths = [
@@ -670,3 +679,14 @@ def test_behind_an_egress_proxy_https_goes_only_to_the_proxy(tmp_path: Path) -> 
         assert proxy["to"] == [{"ipBlock": {"cidr": "10.30.0.10/32"}}]
     for config in of_kind(docs, "ConfigMap"):
         assert config["data"]["HTTPS_PROXY"] == "http://10.30.0.10:3128"
+
+
+@overlays
+def test_the_viewer_keeps_serving_until_the_ingress_has_let_it_go(overlay: str) -> None:
+    viewer = named(render(overlay), "Deployment", "incident-viewer")
+    (container,) = pod_spec(viewer)["containers"]
+    pause = container["lifecycle"]["preStop"]["exec"]["command"]
+    assert (
+        pause[0] == "sleep"
+        and 0 < int(pause[1]) < pod_spec(viewer)["terminationGracePeriodSeconds"]
+    )

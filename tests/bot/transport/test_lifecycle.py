@@ -201,6 +201,20 @@ def test_metrics_and_drain_only_where_asked() -> None:
     assert port.get("/drain").get_json() == {"status": "drained", "waited_seconds": 0.25}
 
 
+def test_only_this_machine_may_ask_for_the_drain() -> None:
+    """It stops the process: Prometheus, or anyone else reaching the health port, may not."""
+    asked: list[bool] = []
+    port = create_health_app(
+        Health(database=lambda: True), drain=lambda: asked.append(True) or 0.0
+    ).test_client()
+    for outside in ("10.244.1.7", "192.168.0.2"):
+        refused = port.get("/drain", environ_base={"REMOTE_ADDR": outside})
+        assert refused.status_code == 403
+    assert asked == []
+    assert port.get("/drain", environ_base={"REMOTE_ADDR": "::1"}).status_code == 200
+    assert asked == [True]
+
+
 def test_the_drain_begins_once_and_its_end_does_not_move() -> None:
     now = [100.0]
     health, stop = Health(database=lambda: True), threading.Event()
