@@ -131,6 +131,10 @@ def test_each_workload_has_its_own_identity() -> None:
 def test_traefik_admits_only_slack_events_and_prometheus_only_the_metrics_ports() -> None:
     docs = _aks()
     assert {i["spec"]["ingressClassName"] for i in of_kind(docs, "Ingress")} == {"traefik"}
+    for ingress in of_kind(docs, "Ingress"):  # the example's own annotations add, not replace
+        annotations = ingress["metadata"]["annotations"]
+        assert annotations["traefik.ingress.kubernetes.io/router.entrypoints"] == "websecure"
+        assert annotations["cert-manager.io/cluster-issuer"] == "letsencrypt"
     bot_paths = [
         p["path"]
         for p in named(docs, "Ingress", "incident-bot")["spec"]["rules"][0]["http"]["paths"]
