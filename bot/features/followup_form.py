@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 from bot.domain import actions, incidents, lifecycle, permissions
 from bot.domain.numbers import whole_number
 from bot.features.deps import Deps, bind
-from bot.slack import answers, blocks, modals
+from bot.slack import answers, blocks, heard, modals
 from bot.slack.actors import actor, organisation
 from bot.slack.answers import Where
 from bot.slack.people import look_up
@@ -163,20 +163,17 @@ def store(
 
 
 def tell(client: WebClient, body: dict[str, Any], context: BoltContext, *, deps: Deps) -> None:
-    """After the ack: the person sees what was added, in the channel they opened it from."""
+    """After the ack: the incident's channel hears what was added, the person with it; only
+    if Slack would not take that line is the person told apart (in the channel they opened
+    the form from)."""
     item = actions.get(context.get("added") or 0)
     if item is None:
         return
     from bot.features import followups  # the feature owns how a follow-up reads in Slack
 
-    owner = f" for {blocks.mention(item.owner_id)}" if item.owner_id else ""
-    text = (
-        f"Follow-up action {item.id} added{owner}: {blocks.shown(item.title, 2000)}"
-        + followups.details(item, deps.settings.reminders.zone)
-    )
     channel = context.get("channel")
     where = Where(body["user"]["id"], channel=channel if isinstance(channel, str) else None)
-    answers.tell(client, where, text)
+    heard.say(client, followups.added_line(item, deps.settings.reminders.zone), where)
 
 
 def register(app: App, deps: Deps) -> None:

@@ -1,5 +1,6 @@
 """Follow-up actions: the list (a page at a time, each open one with a Done button), the
-Done button itself, and the buttons that turn the page."""
+Done button itself, the buttons that turn the page, and the line the incident's channel
+hears when one is added or done."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from bot.domain import actions
 from bot.domain.numbers import whole_number
 from bot.features import followup_form
 from bot.features.deps import Deps, bind
-from bot.slack import answers, blocks
+from bot.slack import answers, blocks, heard
 from bot.slack.actors import actor
 from bot.slack.answers import Where
 from models import FollowUpAction, Source
@@ -45,6 +46,35 @@ def details(item: FollowUpAction, zone: ZoneInfo) -> str:
         fits = blocks.slack_len(link) <= LINK_SHOWN_MAX
         parts.append(link if fits else "ticket (its link is too long to show here)")
     return (" — " + ", ".join(parts)) if parts else ""
+
+
+def added_line(item: FollowUpAction, zone: ZoneInfo) -> heard.Line:
+    """ ":clipboard: *Follow-up added* by alice for @bob: …" — who added it is named, the
+    owner mentioned (they are the one asked to do it), unless they added it themselves."""
+    if item.owner_id and item.owner_id != item.created_by:
+        owner = f" for {blocks.mention(item.owner_id)}"
+    else:
+        owner = ", who owns it" if item.owner_id else ""
+    return heard.Line(
+        incident_id=item.incident_id,  # type: ignore[attr-defined]
+        key=f"action:{item.id}",
+        lead=":clipboard: *Follow-up added* by ",
+        by=item.created_by,
+        rest=f"{owner}: {blocks.shown(item.title, TITLE_SHOWN_MAX)}{details(item, zone)}",
+        stored=f"Follow-up action {item.id} is added",
+    )
+
+
+def done_line(item: FollowUpAction) -> heard.Line:
+    """ ":white_check_mark: *Follow-up done* by bob: …" — named, nobody pinged."""
+    return heard.Line(
+        incident_id=item.incident_id,  # type: ignore[attr-defined]
+        key=f"action-done:{item.id}",
+        lead=":white_check_mark: *Follow-up done* by ",
+        by=item.done_by,
+        rest=f": {blocks.shown(item.title, TITLE_SHOWN_MAX)}",
+        stored=f"Follow-up action {item.id} is marked done",
+    )
 
 
 def action_list(
@@ -134,7 +164,8 @@ def done(
     *,
     deps: Deps,
 ) -> None:
-    """After the ack: mark the action done and show the same page of the list again."""
+    """After the ack: mark the action done, show the same page of the list again, and tell
+    the channel."""
     pair = _pair(action.get("value"))
     if pair is None:
         return  # not one of our buttons' values
@@ -156,6 +187,7 @@ def done(
     number = item.incident_id  # type: ignore[attr-defined]
     text, body_blocks = action_list(number, pair[1], deps.settings.reminders.zone)
     respond(text=text, blocks=body_blocks, replace_original=True)
+    heard.say(client, done_line(item), where)
 
 
 def turn(action: dict[str, Any], respond: Respond, *, deps: Deps) -> None:

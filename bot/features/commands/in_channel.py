@@ -1,11 +1,14 @@
 """The words after /incident (or an @-mention) inside an incident channel, and what each does.
 
 Each handler stores its change through the domain and returns the reply for the person who
-typed it, plus the stored outcome so the caller can bring Slack in step after answering.
+typed it, plus the stored outcome so the caller can bring Slack in step after answering, and
+the line the channel hears of a note or a follow-up. An unknown word gets one line naming
+the closest command.
 """
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,7 +20,7 @@ from slack_sdk.errors import SlackApiError
 from bot.domain import actions, durations, incidents, lifecycle, people, permissions
 from bot.domain.lifecycle import Actor, NotAllowed, Outcome, describe
 from bot.domain.mrkdwn import readable
-from bot.slack import blocks
+from bot.slack import blocks, heard
 from bot.slack.channels import channel_name, rename_target
 from bot.slack.command_text import Named, first_person
 from bot.slack.people import look_up
@@ -31,8 +34,9 @@ HELP = """*In an incident channel*
 • `/incident status <investigating | identified | monitoring | resolved>`
 • `/incident summary [text]`, `/incident impact [text]` — show or set
 • `/incident rename <name>` — rename the channel (keeps its `inc-<number>-` prefix)
-• `/incident note <text>` — add a note to the timeline
-• `/incident action <text> [@owner] [due YYYY-MM-DD] [ticket <url>]` — a follow-up action
+• `/incident note <text>` — add a note to the timeline; the channel sees it
+• `/incident action <text> [@owner] [due YYYY-MM-DD] [ticket <url>]` — a follow-up action; \
+the channel sees it, and the owner is notified
 • `/incident actions` — the follow-up actions, each open one with a Done button
 • `/incident duration`, `/incident close`, `/incident reopen`
 *Anywhere*
@@ -46,6 +50,8 @@ class Reply:
     text: str
     blocks: list[dict[str, Any]] | None = None
     outcome: Outcome | None = None
+    # What the channel hears of it, posted after the answer (bot.slack.heard).
+    channel_line: heard.Line | None = None
     # The delivery was a repeat: its change was made (and answered) the first time.
     duplicate: bool = False
 
@@ -171,9 +177,29 @@ def duration(inv: Invocation) -> Reply:
     return Reply(" ".join(lines))
 
 
+# A note is shown in the channel up to this many characters, so its line is one section.
+NOTE_SHOWN_MAX = 2800
+
+
+def note_line(number: int, entry_id: int, text: str, by: str | None) -> heard.Line:
+    """ ":memo: *Note* from alice: …" — the channel hears every note, once."""
+    shown = blocks.shown(text, NOTE_SHOWN_MAX)
+    if shown != blocks.escape(text):
+        shown += " _(the rest is on the timeline)_"
+    return heard.Line(
+        incident_id=number,
+        key=f"note:{entry_id}",
+        lead=":memo: *Note* from ",
+        by=by,
+        rest=f": {shown}",
+        stored="Your note is on the timeline",
+    )
+
+
 def note(inv: Invocation) -> Reply:
-    lifecycle.add_entry(inv.incident.id, Kind.NOTE, inv.text, inv.actor, key=inv.key)
-    return Reply("Added to the timeline.")
+    entry = lifecycle.add_entry(inv.incident.id, Kind.NOTE, inv.text, inv.actor, key=inv.key)
+    line = note_line(inv.incident.id, entry.id, entry.text, inv.actor.user_id)
+    return Reply("Added to the timeline.", channel_line=line)
 
 
 def action(inv: Invocation) -> Reply:
@@ -194,9 +220,9 @@ def action(inv: Invocation) -> Reply:
         ticket_url=typed.ticket_url,
         zone=inv.zone,
     )
-    who = f" for {blocks.mention(owner)}" if owner else ""
-    extra = followups.details(item, inv.zone)
-    return Reply(f"Follow-up action {item.id} added{who}: {blocks.shown(item.title, 2000)}{extra}")
+    # The channel line says what, whose and by when; the answer need not say it again.
+    line = followups.added_line(item, inv.zone)
+    return Reply(f"Added as follow-up action {item.id}.", channel_line=line)
 
 
 def list_actions(inv: Invocation) -> Reply:
@@ -268,6 +294,23 @@ HANDLERS: dict[str, Handler] = {
 
 
 READS = {"duration", "actions", "help"}
+# Words /incident takes anywhere, answered before an incident's own (bot.features.commands.slash).
+ANYWHERE = ("list", "new")
+# How alike a typed word and a command must be (difflib's ratio) to suggest it: "staus" and
+# "status" are 0.91, "nots" and "note" 0.75; "is" and "list" (0.67) are not alike enough.
+CLOSE_ENOUGH = 0.7
+
+
+def unknown_word(word: str) -> str:
+    """One line for a word that is no command: the closest one, else where the list is."""
+    typed = blocks.shown(readable(word), 40)
+    close = difflib.get_close_matches(word, [*HANDLERS, *ANYWHERE], n=1, cutoff=CLOSE_ENOUGH)
+    if close:
+        return (
+            f"No command “{typed}”. Did you mean `/incident {close[0]}`? "
+            "(`/incident help` lists them all)"
+        )
+    return f"No command “{typed}”: `/incident help` lists them all."
 
 
 def changes_something(name: str, inv: Invocation) -> bool:
@@ -280,7 +323,7 @@ def run(name: str, inv: Invocation) -> Reply:
     if handler is not None and inv.refused and changes_something(name, inv):
         return Reply(inv.refused)
     if handler is None:
-        return Reply(f"I do not know `{blocks.escape(name[:40])}`.\n\n{HELP}")
+        return Reply(unknown_word(name))
     try:
         return handler(inv)
     except lifecycle.Duplicate:

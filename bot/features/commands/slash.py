@@ -1,5 +1,6 @@
 """/incident and @-mentions of the bot: route the words to declaring, the Update form, or a
-subcommand, answer the person, then bring Slack in step.
+subcommand, answer the person, then bring Slack in step (and post in the channel the line a
+note or a follow-up makes: for a mention, that line is the answer).
 
 An @-mention is a command only when the message begins with the bot's own mention; any
 other message that mentions the bot is conversation, and the bot stays out of it.
@@ -19,7 +20,7 @@ from bot.features import declare, update_modal
 from bot.features.commands import in_channel
 from bot.features.commands.in_channel import Invocation, Reply
 from bot.features.deps import Deps, bind
-from bot.slack import answers, blocks, mirror
+from bot.slack import answers, blocks, heard, mirror
 from bot.slack.actors import actor, organisation
 from bot.slack.answers import Where
 from bot.slack.command_text import CommandText, after_bot_mention, parse
@@ -191,13 +192,23 @@ def on_command(ack: Ack, body: dict[str, Any], context: BoltContext, *, deps: De
             zone=deps.settings.reminders.zone,
         )
         mirror.keep(context, reply.outcome)
+        _keep_line(context, reply)
     ack(text=reply.text, blocks=reply.blocks or blocks.notice(reply.text))
+
+
+def _keep_line(context: BoltContext, reply: Reply) -> None:
+    if reply.channel_line is not None:
+        context[heard.LINE] = reply.channel_line
 
 
 def after_command(
     body: dict[str, Any], client: WebClient, context: BoltContext, *, deps: Deps
 ) -> None:
-    mirror.show(client, context, deps.settings, body["user_id"], where=Where.of(body))
+    where = Where.of(body)
+    line = context.get(heard.LINE)
+    if isinstance(line, heard.Line):
+        heard.say(client, line, where)
+    mirror.show(client, context, deps.settings, body["user_id"], where=where)
 
 
 def declare_anyway(
@@ -268,6 +279,7 @@ def on_mention(
         if reply.duplicate:
             return  # a redelivered mention: it was answered the first time
         mirror.keep(context, reply.outcome)
+        _keep_line(context, reply)
     # Plain values: Bolt copies the context for the lazy listener and drops what it cannot.
     context["reply"] = {"text": reply.text, "blocks": reply.blocks}
 
@@ -280,7 +292,13 @@ def answer_mention(
         return
     # In the thread it was asked in, if it was.
     where = Where(event["user"], None, event["channel"], event.get("thread_ts"))
-    answers.tell(client, where, reply["text"], reply["blocks"])
+    line = context.get(heard.LINE)
+    if isinstance(line, heard.Line):
+        # The channel's line, under the person's own message, is their answer: they are
+        # told apart only if Slack would not take it.
+        heard.say(client, line, where)
+    else:
+        answers.tell(client, where, reply["text"], reply["blocks"])
     # The answer reaching them or not, Slack is brought in step with the change.
     mirror.show(client, context, deps.settings, event["user"], where=where)
 

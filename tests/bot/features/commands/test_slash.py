@@ -10,10 +10,12 @@ import pytest
 
 from bot.domain import timeline
 from fakeslack import FakeSlack
+from fakeslack.calls import Call
+from fakeslack.mrkdwn import mentions_in
 from models import AuditEntry, FollowUpAction, Incident, StatusChange, TimelineEvent
 from models.timeline import Kind
-from testkit.harness import ALICE, BOB, CAROL, GENERAL, INCIDENTS, RunningBot
-from tests.bot.flows import declare
+from testkit.harness import ALICE, BOB, BOT_USER, CAROL, GENERAL, INCIDENTS, RunningBot
+from tests.bot.flows import declare, mention_event, settle
 
 
 def incident_of(database) -> Incident:
@@ -35,6 +37,33 @@ def answer(delivery: Any) -> str:
 
 def run(slack: FakeSlack, incident: Incident, text: str, user: str = ALICE) -> str:
     return answer(slack.slash_command(text, user=user, channel=incident.channel_id))
+
+
+def heard(slack: FakeSlack, incident: Incident, marker: str, count: int = 1) -> Call:
+    """The `count`-th post in the incident's channel whose text holds `marker`, once made."""
+    return slack.wait_for_call(
+        "chat.postMessage",
+        where=lambda c: (
+            c.params.get("channel") == incident.channel_id
+            and marker in str(c.params.get("text", ""))
+        ),
+        count=count,
+        timeout=10,
+    )
+
+
+def lines(slack: FakeSlack, incident: Incident, marker: str) -> list[str]:
+    """What the incident's channel shows of the bot's posts holding `marker`."""
+    return [
+        str(m.get("text"))
+        for m in slack.messages(incident.channel_id)
+        if m.get("user") == BOT_USER and marker in str(m.get("text"))
+    ]
+
+
+def pings(message: dict[str, Any]) -> set[str]:
+    """Whom a posted message notifies: people's mentions and broadcasts, not links."""
+    return {t for t in mentions_in(message) if t.startswith(("<@", "<!"))}
 
 
 def test_status_changes_are_stored_with_history_and_milestones(
@@ -129,13 +158,14 @@ def test_severity_lead_summary_impact_and_topic(
     assert "SEV1 Critical" in str(opening["blocks"]) and "Search takes 10 s" in str(opening)
 
 
-def test_unknown_subcommand_gets_help_and_notes_go_to_the_timeline(
+def test_unknown_subcommand_gets_one_line_and_notes_go_to_the_timeline(
     slack: FakeSlack, bot: RunningBot, database
 ) -> None:
     declare(slack, "Cache stampede")
     incident = incident_of(database)
-    reply = run(slack, incident, "frobnicate")
-    assert "I do not know `frobnicate`" in reply and "/incident lead" in reply
+    assert run(slack, incident, "frobnicate") == (
+        "No command “frobnicate”: `/incident help` lists them all."
+    )
     assert "/incident note" in run(slack, incident, "help")
     assert "empty note" in run(slack, incident, "note")
     assert "Added" in run(slack, incident, "note Disabled the cron job at 14:02")
@@ -163,7 +193,7 @@ def test_rename_keeps_the_prefix(slack: FakeSlack, bot: RunningBot, database) ->
 def test_follow_up_actions_and_done_button(slack: FakeSlack, bot: RunningBot, database) -> None:
     declare(slack, "Backups failing")
     incident = incident_of(database)
-    assert "for <@U061F7AUR>" in run(slack, incident, "action Add an alert @bob")
+    assert run(slack, incident, "action Add an alert @bob").startswith("Added as follow-up action")
     run(slack, incident, "action Write the runbook")
     # Bob asks for the list: it is his to see and click.
     listing = slack.slash_command("actions", user=BOB, channel=incident.channel_id)
@@ -181,7 +211,7 @@ def test_follow_up_actions_and_done_button(slack: FakeSlack, bot: RunningBot, da
     # The click is acknowledged at once; the list is redrawn through its response_url.
     slack.wait_for_call("response_url", where=lambda c: "done by" in json.dumps(c.params))
     # The list the click came from is redrawn in place: one list, now showing it done.
-    lists = [e for e in slack.ephemerals if "follow-up action" in (e.get("text") or "")]
+    lists = [e for e in slack.ephemerals if "open follow-up action" in (e.get("text") or "")]
     assert len(lists) == 1 and "done by" in json.dumps(lists[0]["blocks"])
     with database.connection_context():
         first = FollowUpAction.get_by_id(first.id)
@@ -208,11 +238,12 @@ def test_a_follow_up_can_say_when_it_is_due_and_where_it_is_tracked(
 ) -> None:
     declare(slack, "Backups failing")
     incident = incident_of(database)
-    said = run(
+    run(
         slack,
         incident,
         "action Add an alert @bob due 2026-12-18 ticket https://jira.example.com/browse/OPS-12",
     )
+    said = heard(slack, incident, "*Follow-up added*").params["text"]
     assert "for <@U061F7AUR>: Add an alert" in said
     assert "due 18 Dec 2026" in said and "<https://jira.example.com/browse/OPS-12|ticket>" in said
     with database.connection_context():
@@ -273,7 +304,7 @@ def test_a_follow_ups_fields_end_its_text_and_the_same_words_inside_it_stay_word
         ),
     ):
         said = answer(slack.slash_command(typed, channel=incident.channel_id, raw=True))
-        assert "added" in said, (typed, said)
+        assert said.startswith("Added as follow-up action"), (typed, said)
         with database.connection_context():
             item = FollowUpAction.select().order_by(FollowUpAction.id.desc()).first()
         assert (item.title, item.ticket_url, item.owner_id) == (title, ticket, None), typed
@@ -312,6 +343,10 @@ def test_a_retried_command_changes_nothing_twice(
     assert "Already done" in answer(again)
     with database.connection_context():
         assert TimelineEvent.select().where(TimelineEvent.kind == "note").count() == 1
+    # The channel hears it once.
+    heard(slack, incident, "*Note* from")
+    settle()
+    assert lines(slack, incident, "*Note*") == [":memo: *Note* from alice: only once"]
 
 
 def test_mentions_take_the_same_words_and_redelivery_is_ignored(
@@ -378,3 +413,275 @@ def test_commands_in_an_incident_channel_renamed_by_hand_still_work(
     view = slack.wait_for_view(callback_id="incident_declare")
     title = next(b for b in view["blocks"] if b["block_id"] == "title")
     assert title["element"]["initial_value"] == "status of payments is bad"
+
+
+# -- what the channel hears of notes and follow-ups ------------------------------------------
+
+
+def test_a_note_is_heard_in_the_channel_naming_its_author_without_a_ping(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
+    declare(slack, "Deploy 4812 broke checkout")
+    incident = incident_of(database)
+    assert run(slack, incident, "note Rolling back deploy 4812 now") == "Added to the timeline."
+    posted = heard(slack, incident, "*Note* from")
+    assert posted.params["text"] == ":memo: *Note* from alice: Rolling back deploy 4812 now"
+    assert pings(posted.params) == set()
+    # Words typed to ping, link or break the markup are shown as typed, and act on nothing.
+    typed = f"<!here> ask <@{BOB}|bob> about <https://evil.example|the docs> & <#C0OPS|ops> *"
+    assert answer(slack.slash_command(f"note {typed}", channel=incident.channel_id, raw=True))
+    posted = heard(slack, incident, "ask @bob")
+    assert posted.params["text"] == (
+        ":memo: *Note* from alice: @here ask @bob about the docs (https://evil.example) "
+        "&amp; #ops *"
+    )
+    assert pings(posted.params) == set() and mentions_in(posted.params) == set()
+    with database.connection_context():
+        notes = [e.text for e in TimelineEvent.select().where(TimelineEvent.kind == Kind.NOTE)]
+    assert notes == [
+        "Rolling back deploy 4812 now",
+        "@here ask @bob about the docs (https://evil.example) & #ops *",
+    ]
+
+
+def test_a_note_by_mention_is_answered_by_the_channel_line_alone_and_once(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
+    declare(slack, "Cache cold")
+    incident = incident_of(database)
+    text = f"<@{BOT_USER}> note Cache warmed from the replica"
+    event = {
+        "type": "app_mention",
+        "user": BOB,
+        "channel": incident.channel_id,
+        "text": text,
+        "ts": slack.post_message(incident.channel_id, BOB, text, raw=True),
+    }
+    assert slack.send_event(event, event_id="Ev0NOTE00001").ok
+    heard(slack, incident, "*Note* from")
+    assert slack.send_event(event, event_id="Ev0NOTE00001", retry_num=1).ok
+    settle()
+    assert lines(slack, incident, "*Note*") == [
+        ":memo: *Note* from bob: Cache warmed from the replica"
+    ]
+    # Its own message and the channel's line say it: no ephemeral besides.
+    assert not [e for e in slack.ephemerals if e.get("user") == BOB]
+    with database.connection_context():
+        assert TimelineEvent.select().where(TimelineEvent.kind == Kind.NOTE).count() == 1
+
+
+def test_a_long_note_is_one_section_in_the_channel_and_whole_on_the_timeline(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
+    declare(slack, "Long notes")
+    incident = incident_of(database)
+    long = " ".join(["findings<&>"] * 900)  # 10,799 characters, each escaped ones longer
+    assert mention_event(slack, incident.channel_id, ALICE, f"<@{BOT_USER}> note {long}").ok
+    posted = heard(slack, incident, "*Note* from")
+    [section] = posted.params["blocks"]
+    assert posted.params["text"].endswith("… _(the rest is on the timeline)_")
+    assert len(posted.params["text"]) <= 3000 and section["text"]["text"] == posted.params["text"]
+    with database.connection_context():
+        assert TimelineEvent.get(TimelineEvent.kind == Kind.NOTE).text == long
+
+
+def test_a_note_whose_post_answer_is_lost_is_in_the_channel_once(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
+    declare(slack, "Lossy network")
+    incident = incident_of(database)
+    slack.faults.lose_answer("chat.postMessage")
+    assert run(slack, incident, "note Traffic moved to eu-west") == "Added to the timeline."
+    # The bot looks for its own post before posting again, and finds it.
+    slack.wait_for_call(
+        "conversations.history",
+        where=lambda c: c.params.get("channel") == incident.channel_id,
+        timeout=10,
+    )
+    settle()
+    said = lines(slack, incident, "*Note*")
+    assert said == [":memo: *Note* from alice: Traffic moved to eu-west"]
+    assert not [c for c in slack.calls_to("response_url") if "Your note" in str(c.params)]
+
+
+@pytest.mark.parametrize("mode", ["http"])
+@pytest.mark.parametrize(
+    ("code", "told"),
+    [
+        ("not_in_channel", "the bot is not in the channel; invite it with `/invite`"),
+        (
+            "channel_not_found",
+            "Slack cannot find the channel (deleted, or private without the bot)",
+        ),
+        ("is_archived", "the channel is archived"),
+        ("ratelimited", "Slack is rate limiting the app just now"),
+    ],
+)
+def test_a_note_the_channel_could_not_hear_is_stored_and_its_author_told(
+    slack: FakeSlack, bot: RunningBot, database, code: str, told: str
+) -> None:
+    declare(slack, "Slack says no")
+    incident = incident_of(database)
+    if code == "ratelimited":
+        # Longer than the bot waits out for one post: it gives up and says so.
+        slack.faults.rate_limit("chat.postMessage", retry_after=900)
+    else:
+        slack.faults.error("chat.postMessage", code)
+    assert run(slack, incident, "note Failover started") == "Added to the timeline."
+    # Through the command's response_url: only the person who typed it sees it.
+    said = slack.wait_for_call(
+        "response_url", where=lambda c: "Your note" in str(c.params.get("text")), timeout=10
+    ).params["text"]
+    assert said == (
+        f"Your note is on the timeline, but <#{incident.channel_id}> was not told: "
+        f"{told} (`{code}`)."
+    )
+    assert not lines(slack, incident, "*Note*")
+    with database.connection_context():
+        assert [e.text for e in TimelineEvent.select().where(TimelineEvent.kind == Kind.NOTE)] == [
+            "Failover started"
+        ]
+
+
+def test_a_mentioned_note_the_channel_could_not_hear_is_told_in_its_thread(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
+    declare(slack, "Archived under us")
+    incident = incident_of(database)
+    parent = slack.post_message(incident.channel_id, BOB, "what happened at 14:00?")
+    slack.faults.error("chat.postMessage", "is_archived")
+    assert mention_event(
+        slack, incident.channel_id, BOB, f"<@{BOT_USER}> note DNS flapped", thread_ts=parent
+    ).ok
+    told = slack.wait_for_call(
+        "chat.postEphemeral", where=lambda c: c.params.get("user") == BOB, timeout=10
+    )
+    assert told.params["text"] == (
+        f"Your note is on the timeline, but <#{incident.channel_id}> was not told: "
+        "the channel is archived (`is_archived`)."
+    )
+    assert told.params["thread_ts"] == parent
+    with database.connection_context():
+        assert TimelineEvent.get(TimelineEvent.kind == Kind.NOTE).text == "DNS flapped"
+
+
+def test_follow_ups_added_and_done_are_heard_in_the_channel(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
+    declare(slack, "Backups failing")
+    incident = incident_of(database)
+    run(slack, incident, "action Add an alert @bob due 2026-12-18 ticket https://t.example/OPS-1")
+    added = heard(slack, incident, "*Follow-up added*")
+    # The owner is asked to do it: mentioned, once. Who added it is named.
+    assert added.params["text"] == (
+        f":clipboard: *Follow-up added* by alice for <@{BOB}>: Add an alert — due 18 Dec 2026, "
+        "<https://t.example/OPS-1|ticket>"
+    )
+    assert pings(added.params) == {f"<@{BOB}>"}
+    run(slack, incident, "action Write the runbook")
+    assert heard(slack, incident, "*Follow-up added*", 2).params["text"] == (
+        ":clipboard: *Follow-up added* by alice: Write the runbook"
+    )
+    run(slack, incident, "action Page the DBA @channel @alice", user=ALICE)
+    mine = heard(slack, incident, "*Follow-up added*", 3)
+    assert mine.params["text"] == (
+        ":clipboard: *Follow-up added* by alice, who owns it: Page the DBA @channel"
+    )
+    assert pings(mine.params) == set()
+
+    slack.slash_command("actions", user=BOB, channel=incident.channel_id)
+    with database.connection_context():
+        first = FollowUpAction.select().order_by(FollowUpAction.id).first()
+    for _ in range(2):  # a second click changes nothing, and says nothing
+        assert slack.click(
+            "followup_done", value=f"{first.id}:0", user=BOB, channel=incident.channel_id
+        ).ok
+    done = heard(slack, incident, "*Follow-up done*")
+    assert done.params["text"] == ":white_check_mark: *Follow-up done* by bob: Add an alert"
+    assert pings(done.params) == set()
+    settle()
+    assert len(lines(slack, incident, "*Follow-up done*")) == 1
+    assert len(lines(slack, incident, "*Follow-up added*")) == 3
+
+
+def test_a_follow_up_by_mention_is_answered_by_the_channel_line(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
+    declare(slack, "Mentioned follow-ups")
+    incident = incident_of(database)
+    assert slack.say(incident.channel_id, BOB, "@incident-bot action Rotate the keys @carol").ok
+    assert heard(slack, incident, "*Follow-up added*").params["text"] == (
+        f":clipboard: *Follow-up added* by bob for <@{CAROL}>: Rotate the keys"
+    )
+    settle()
+    assert not [e for e in slack.ephemerals if e.get("user") == BOB]
+
+
+@pytest.mark.parametrize("mode", ["http"])
+def test_done_the_channel_could_not_hear_is_stored_and_the_clicker_told(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
+    declare(slack, "Done, quietly")
+    incident = incident_of(database)
+    run(slack, incident, "action Add an alert")
+    heard(slack, incident, "*Follow-up added*")
+    slack.slash_command("actions", user=BOB, channel=incident.channel_id)
+    with database.connection_context():
+        item = FollowUpAction.get()
+    slack.faults.error("chat.postMessage", "not_in_channel")
+    assert slack.click("followup_done", value=f"{item.id}:0", user=BOB, channel=incident.channel_id)
+    told = slack.wait_for_call(
+        "response_url", where=lambda c: "marked done" in str(c.params.get("text")), timeout=10
+    )
+    assert told.params["text"] == (
+        f"Follow-up action {item.id} is marked done, but <#{incident.channel_id}> was not told: "
+        "the bot is not in the channel; invite it with `/invite` (`not_in_channel`)."
+    )
+    with database.connection_context():
+        assert FollowUpAction.get_by_id(item.id).done_by == BOB
+
+
+# -- a word that is no command -------------------------------------------------------------
+
+
+def test_a_typo_gets_one_line_with_the_closest_command(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
+    declare(slack, "Typos")
+    incident = incident_of(database)
+    assert run(slack, incident, "staus identified") == (
+        "No command “staus”. Did you mean `/incident status`? (`/incident help` lists them all)"
+    )
+    assert incident_of(database).status == "investigating"
+    assert run(slack, incident, "nots the cache is warm").startswith(
+        "No command “nots”. Did you mean `/incident note`?"
+    )
+    assert "Did you mean `/incident list`?" in run(slack, incident, "lsit")
+    # Nothing close: where the list is, in one line.
+    assert run(slack, incident, "please close it") == (
+        "No command “please”: `/incident help` lists them all."
+    )
+    # What was typed is shown, never acted on.
+    odd = answer(slack.slash_command("<!here>", channel=incident.channel_id, raw=True))
+    assert odd == "No command “@here”: `/incident help` lists them all."
+    # Help itself is still the whole help.
+    full = run(slack, incident, "help")
+    assert full.startswith("*In an incident channel*") and "/incident list" in full
+    assert len(full.splitlines()) > 10
+    with database.connection_context():
+        assert TimelineEvent.select().where(TimelineEvent.kind == Kind.NOTE).count() == 0
+
+
+def test_a_typo_after_a_mention_gets_the_same_one_line(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
+    declare(slack, "Typos by mention")
+    incident = incident_of(database)
+    assert slack.say(incident.channel_id, BOB, "@incident-bot clsoe").ok
+    told = slack.wait_for_call(
+        "chat.postEphemeral", where=lambda c: c.params.get("user") == BOB, timeout=10
+    )
+    assert told.params["text"] == (
+        "No command “clsoe”. Did you mean `/incident close`? (`/incident help` lists them all)"
+    )
+    assert incident_of(database).status == "investigating"
