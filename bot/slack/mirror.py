@@ -27,6 +27,7 @@ from bot.config import Settings
 from bot.domain import incidents, lifecycle
 from bot.domain.lifecycle import Change, Outcome
 from bot.slack import answers, blocks, posting
+from bot.slack.heard import named
 from bot.slack.invites import invite
 from bot.slack.people import shown_name
 from models import Incident
@@ -213,10 +214,11 @@ def _announce_again(
     )
 
 
-def describe(changes: Iterable[Change], actor_id: str | None) -> str:
-    """One line per change, as the channel should read it."""
+def describe(changes: Iterable[Change], actor: str | None) -> str:
+    """One line per change, as the channel should read it; `actor` is who made them, as
+    named (not mentioned: a mention would notify them of their own change)."""
     lines = [lifecycle.describe(change, blocks.MRKDWN) for change in changes]
-    who = f" (by {blocks.mention(actor_id)})" if actor_id else ""
+    who = f" (by {actor})" if actor else ""
     return "\n".join(lines) + who
 
 
@@ -328,7 +330,7 @@ def _after_change(
         tell_channel(
             client,
             incident,
-            describe(others, actor_id),
+            describe(others, named(client, actor_id) if actor_id else None),
             key=f"change:{incident.id}:{stored.revision}",
         )
     if status and status.new == Status.RESOLVED:

@@ -685,3 +685,14 @@ def test_a_typo_after_a_mention_gets_the_same_one_line(
         "No command “clsoe”. Did you mean `/incident close`? (`/incident help` lists them all)"
     )
     assert incident_of(database).status == "investigating"
+
+
+def test_a_change_line_names_who_made_it_without_a_ping(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
+    declare(slack, "Queue backlog")
+    incident = incident_of(database)
+    run(slack, incident, "severity 1", user=BOB)
+    posted = heard(slack, incident, "*Severity*")
+    assert posted.params["text"].endswith("(by bob)")
+    assert pings(posted.params) == set()
