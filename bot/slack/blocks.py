@@ -128,12 +128,15 @@ def incident_card(incident: Incident, now: dt.datetime | None = None) -> Blocks:
     return blocks
 
 
-def opening_message(incident: Incident, viewer_link: str | None) -> tuple[str, Blocks]:
-    """The first message in the incident channel: the incident, and how the channel works.
-    Kept in step with every change, like the announcement."""
+def opening_message(
+    incident: Incident, viewer_link: str | None, reaction: str = "pushpin"
+) -> tuple[str, Blocks]:
+    """The first message in the incident channel: the incident, and how the channel works
+    (`reaction`: the emoji that puts a message on the timeline, TIMELINE_REACTION). Kept in
+    step with every change, like the announcement."""
     how = (
         "*How this channel works*\n"
-        "• Pin a message (or react with :pushpin:) to add it to the timeline.\n"
+        f"• Pin a message (or react with :{reaction}:) to add it to the timeline.\n"
         "• `/incident` here opens the Update form; `/incident help` lists every command.\n"
         "• Keep the conversation here so the timeline tells the whole story."
     )

@@ -122,7 +122,7 @@ def _render(client: WebClient, incident: Incident, settings: Settings, topic: st
     announcement_channel = incident.announcement_channel_id
     announcement_ts = incident.announcement_ts
     if channel_id and opening_ts:
-        text, body = blocks.opening_message(incident, link)
+        text, body = blocks.opening_message(incident, link, settings.timeline_reaction)
         _quietly(
             "opening message",
             incident,

@@ -220,7 +220,9 @@ class _Steps:
         )
 
     def post_opening(self) -> None:
-        text, body = blocks.opening_message(self.incident, self.link)
+        text, body = blocks.opening_message(
+            self.incident, self.link, self.settings.timeline_reaction
+        )
         key = f"opening:{self.incident.id}"
         response = posting.post(
             self.client, channel=self.channel_id, key=key, text=text, blocks=body

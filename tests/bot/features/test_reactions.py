@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -137,6 +138,15 @@ def test_the_reaction_is_configurable(slack: FakeSlack, star_bot: RunningBot, da
     assert slack.react(incident.channel_id, ts, ALICE, "star::skin-tone-3").ok
     [entry] = _rows(database)
     assert entry.message_ts == ts and entry.reacted
+    # The opening message tells the channel the emoji that works here.
+    opening = [
+        c.params
+        for c in slack.calls_to("chat.postMessage")
+        if c.params.get("channel") == incident.channel_id
+        and "How this channel works" in json.dumps(c.params.get("blocks"))
+    ]
+    assert opening and "react with :star:" in json.dumps(opening[0]["blocks"])
+    assert ":pushpin:" not in json.dumps(opening[0]["blocks"])
 
 
 @pytest.mark.parametrize("mode", ["http"])
