@@ -51,11 +51,24 @@ def serving(app) -> Iterator[str]:
     from waitress.server import create_server
 
     server = create_server(app, host="127.0.0.1", port=0, threads=2)
-    threading.Thread(target=server.run, daemon=True).start()
+    loop = threading.Thread(target=server.run, daemon=True)
+    loop.start()
     try:
         yield f"http://127.0.0.1:{server.socket.getsockname()[1]}"
     finally:
-        server.close()
+        # Closed from its own loop (through waitress's trigger): closing the sockets from
+        # this thread races the loop's select(), which then fails on a closed descriptor.
+        def close_in_loop() -> None:
+            for channel in list(server._map.values()):
+                if channel is server.trigger:
+                    server.trigger.del_channel()  # an empty map ends the loop
+                else:
+                    channel.close()
+
+        server.trigger.pull_trigger(close_in_loop)
+        loop.join(5)
+        server.task_dispatcher.shutdown()
+        server.trigger.close()
 
 
 @pytest.fixture
