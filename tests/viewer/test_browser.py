@@ -56,19 +56,24 @@ def serving(app) -> Iterator[str]:
     try:
         yield f"http://127.0.0.1:{server.socket.getsockname()[1]}"
     finally:
-        # Closed from its own loop (through waitress's trigger): closing the sockets from
-        # this thread races the loop's select(), which then fails on a closed descriptor.
-        def close_in_loop() -> None:
-            for channel in list(server._map.values()):
-                if channel is server.trigger:
-                    server.trigger.del_channel()  # an empty map ends the loop
-                else:
-                    channel.close()
+        stop(server, loop)
 
-        server.trigger.pull_trigger(close_in_loop)
-        loop.join(5)
-        server.task_dispatcher.shutdown()
-        server.trigger.close()
+
+def stop(server, loop: threading.Thread) -> None:  # type: ignore[no-untyped-def]
+    """Close a waitress server from its own loop (through its trigger): closing the sockets
+    from another thread races the loop's select(), which then fails on a closed descriptor."""
+
+    def close_in_loop() -> None:
+        for channel in list(server._map.values()):
+            if channel is server.trigger:
+                server.trigger.del_channel()  # an empty map ends the loop
+            else:
+                channel.close()
+
+    server.trigger.pull_trigger(close_in_loop)
+    loop.join(5)
+    server.task_dispatcher.shutdown()
+    server.trigger.close()
 
 
 @pytest.fixture
@@ -176,7 +181,7 @@ def live_signed(make_app, seed, oidc) -> Iterator[str]:
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     yield url
-    server.close()
+    stop(server, thread)
 
 
 def test_a_person_signs_in_and_out_in_a_browser(browser, live_signed) -> None:
