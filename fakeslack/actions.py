@@ -440,6 +440,30 @@ class HumanActions:
         self._emit(message_subscription(chan), chan, message, via, timeout)
         return result
 
+    def unarchive_channel(
+        self,
+        channel: str,
+        user: str = ALICE,
+        *,
+        via: str | None = None,
+        timeout: float = 5.0,
+    ) -> Delivery:
+        """A person unarchives a channel in Slack (an app cannot: conversations.unarchive
+        refuses bot tokens): `channel_unarchive` {channel, user} for a public channel,
+        `group_unarchive` {channel} for a private one (docs events/channel_unarchive,
+        events/group_unarchive)."""
+        with self._ws.lock:
+            chan = self._channel(channel)
+            if not chan.is_archived:
+                raise ValueError(f"{chan.id} is not archived")
+            chan.is_archived = False
+            kind = "group_unarchive" if chan.is_private else "channel_unarchive"
+            event: dict[str, Any] = {"type": kind, "channel": chan.id}
+            if not chan.is_private:
+                event["user"] = user
+            event["event_ts"] = self._ws.ids.ts()
+        return self._emit(kind, chan, event, via, timeout)
+
     def send_event(
         self,
         event: dict[str, Any],

@@ -15,7 +15,9 @@ KNOWN_BOT_EVENTS = frozenset(
     {
         "app_mention",
         "channel_rename",
+        "channel_unarchive",
         "group_rename",
+        "group_unarchive",
         "member_joined_channel",
         "member_left_channel",
         "message.channels",

@@ -57,6 +57,7 @@ METHOD_SCOPES: dict[str, Rule] = {
     "chat.postEphemeral": _same("chat:write"),
     "conversations.create": _MANAGE,
     "conversations.archive": _MANAGE,
+    "conversations.unarchive": _MANAGE,
     "conversations.rename": _MANAGE,
     "conversations.invite": _INVITE,
     "conversations.setTopic": _TOPIC,
@@ -94,6 +95,8 @@ EVENT_SCOPES: dict[str, Rule] = {
     "member_left_channel": _READ,
     "channel_rename": _same("channels:read"),
     "group_rename": _same("groups:read"),
+    "channel_unarchive": _same("channels:read"),
+    "group_unarchive": _same("groups:read"),
 }
 
 ALL_BOT_SCOPES = frozenset(

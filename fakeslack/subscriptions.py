@@ -4,7 +4,8 @@ scope it needs), and most events reach an app only from conversations its bot is
 Sources: docs.slack.dev/reference/events/member_joined_channel ("requires membership in the
 conversation"; public channels with channels:read, private with groups:read), the message.*
 event pages (one subscription per kind of conversation), app_mention (channels the app is in),
-channel_rename ("sent to all connections for a workspace", so no membership).
+channel_rename and channel_unarchive ("sent to all connections for a workspace", so no
+membership); group_unarchive goes to members of the private channel.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from fakeslack.manifest import AppManifest
 from fakeslack.state import BOT_USER_ID, Channel
 
 # Events Slack sends for a conversation whether or not the bot is in it.
-_NO_MEMBERSHIP = frozenset({"channel_rename"})
+_NO_MEMBERSHIP = frozenset({"channel_rename", "channel_unarchive"})
 
 
 def kind_of(chan: Channel) -> str:

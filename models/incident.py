@@ -45,11 +45,16 @@ TITLE_MAX_LENGTH = 150
 class Source(StrEnum):
     """Where a change came from, as the audit, the timeline and the status history say."""
 
-    COMMAND = "command"  # /incident and @-mentions
+    COMMAND = "command"  # /incident
+    MENTION = "mention"  # the same words after an @-mention of the bot
     MODAL = "modal"  # the declare and Update forms
     BUTTON = "button"
+    SHORTCUT = "shortcut"  # the "Add to incident timeline" message shortcut
+    PIN = "pin"  # a message pinned or unpinned in the incident channel
+    REACTION = "reaction"  # the timeline reaction added or removed
     DECLARE = "declare"  # what the declaration itself stored
-    SLACK = "slack"  # Slack told the bot (a pin, an edit, a deletion)
+    SLACK = "slack"  # Slack told the bot (an edit, a deletion, a rename, a member joining)
+    SCHEDULER = "scheduler"  # the bot's own periodic work (archiving a channel)
     IMPORT = "import"  # brought in from another tool's database
     VIEWER = "viewer"  # a page of a private incident was read
 
@@ -97,6 +102,8 @@ class Incident(BaseModel):
     # Why the last attempt to open it in Slack failed, while it has no channel.
     open_problem = TextField(null=True)
     archive_claimed_at = UTCDateTimeField(null=True)
+    # When the channel was told it would be archived (the archive waits a day after it).
+    archive_warned_at = UTCDateTimeField(null=True)
     # Slack's answer when archiving was refused for good (not tried again).
     archive_error = CharField(max_length=64, null=True)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from enum import StrEnum
 from typing import Any
 
@@ -10,7 +9,7 @@ from peewee import AutoField, BooleanField, CharField, ForeignKeyField, TextFiel
 
 from models.db import BaseModel
 from models.fields import JSONTextField, UTCDateTimeField, utcnow
-from models.incident import Incident, Source
+from models.incident import Incident
 
 
 class Kind(StrEnum):
@@ -34,6 +33,8 @@ class Kind(StrEnum):
     REOPENED = "reopened"
     ACTION = "action"
     RENAMED = "renamed"  # the incident channel's name changed
+    ARCHIVED = "archived"  # the incident channel was archived
+    UNARCHIVED = "unarchived"  # and brought back
 
 
 class TimelineEvent(BaseModel):
@@ -60,29 +61,15 @@ class TimelineEvent(BaseModel):
     details = JSONTextField(null=True)
     edited_at = UTCDateTimeField(null=True)
     deleted_at = UTCDateTimeField(null=True)
+    # Taken off the timeline (unpinned, its reaction removed): kept, marked, out of view.
+    removed_at = UTCDateTimeField(null=True)
+    removed_by_id = CharField(max_length=32, null=True)
 
     class Meta:
         table_name = "timeline_event"
         indexes = ((("incident", "message_ts"), True), (("incident", "occurred_at"), False))
 
 
-_HOLD_COLUMNS = (
-    "incident_id",
-    "kind",
-    "message_ts",
-    "text",
-    "author_id",
-    "author_name",
-    "occurred_at",
-    "permalink",
-    "files",
-    "added_by_id",
-    "source",
-    "pinned",
-    "reacted",
-    "shortcut",
-    "created_at",
-)
 _FLAGS = ("pinned", "reacted", "shortcut")
 
 
@@ -99,43 +86,58 @@ def hold_message(
     permalink: str,
     files: list[dict[str, str]],
     added_by_id: str | None,
-) -> None:
+    source: str,
+) -> bool:
     """Put a Slack message on an incident's timeline held by `flag`, or, when it is there
-    already, only set that flag.
+    already, only set that flag (and bring it back if it had been taken off).
 
-    Hand-written SQL on purpose: every pin, reaction and shortcut runs it, and building the
-    upsert through the ORM costs more than running it. Values go through the fields'
-    db_value, exactly as the ORM would send them.
+    True when this call is what put it on the timeline (new, or back after a removal),
+    False when it was there already: a repeated or concurrent delivery writes nothing new.
+    Each step is decided by the database, not by a read before it: the UPDATE's WHERE and
+    the INSERT's unique key leave no window for a second replica to slip through.
     """
     if flag not in _FLAGS:
         raise ValueError(f"unknown timeline flag {flag!r}")
-    database = TimelineEvent._meta.database
-    param = database.param
-    values = [
-        incident_id,
-        kind,
-        message_ts,
-        text,
-        author_id,
-        author_name,
-        TimelineEvent.occurred_at.db_value(occurred_at),
-        permalink,
-        TimelineEvent.files.db_value(files),
-        added_by_id,
-        Source.SLACK.value,
-        flag == "pinned",
-        flag == "reacted",
-        flag == "shortcut",
-        TimelineEvent.created_at.db_value(utcnow()),
-    ]
-    database.execute_sql(_hold_sql(flag, param), (*values, True))
-
-
-@functools.cache
-def _hold_sql(flag: str, param: str) -> str:
-    columns = ", ".join(f'"{column}"' for column in _HOLD_COLUMNS)
-    placeholders = ", ".join([param] * len(_HOLD_COLUMNS))
-    return (
-        f'INSERT INTO "timeline_event" ({columns}) VALUES ({placeholders}) '
-        f'ON CONFLICT ("incident_id", "message_ts") DO UPDATE SET "{flag}" = {param}'
+    held = getattr(TimelineEvent, flag)
+    this = (TimelineEvent.incident == incident_id) & (TimelineEvent.message_ts == message_ts)
+    # Back after a removal: put there again, by whoever did it this time.
+    back = (
+        TimelineEvent.update(
+            {
+                held: True,
+                TimelineEvent.removed_at: None,
+                TimelineEvent.removed_by_id: None,
+                TimelineEvent.added_by_id: added_by_id,
+                TimelineEvent.source: source,
+            }
+        )
+        .where(this & TimelineEvent.removed_at.is_null(False))
+        .execute()
     )
+    if back:
+        return True
+    if TimelineEvent.update({held: True}).where(this & (held == False)).execute():  # noqa: E712
+        return False  # there already, held by another source: one more hold, not news
+    inserted = (
+        TimelineEvent.insert(
+            incident=incident_id,
+            kind=kind,
+            message_ts=message_ts,
+            text=text,
+            author_id=author_id,
+            author_name=author_name,
+            occurred_at=occurred_at,
+            permalink=permalink,
+            files=files,
+            added_by_id=added_by_id,
+            source=source,
+            pinned=flag == "pinned",
+            reacted=flag == "reacted",
+            shortcut=flag == "shortcut",
+            created_at=utcnow(),
+        )
+        .on_conflict_ignore()
+        .as_rowcount()
+        .execute()
+    )
+    return bool(inserted)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,3 +138,11 @@ def _http_server(app: App) -> Iterator[str]:
     finally:
         server.stop()
         thread.join(5)
+
+
+def eventually(check: Callable[[], bool], timeout: float, what: str) -> None:
+    """Wait for something the bot does after Slack has its answer (a row, a second post)."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"never happened: {what}"
+        time.sleep(0.05)

@@ -123,6 +123,15 @@ SCHEMAS: dict[str, Json] = {
             "occurred_at": TIMESTAMP,
             "author": _nullable({"$ref": REF + "Person"}),
             "added_by": _nullable({"$ref": REF + "Person"}),  # who put it on the timeline
+            "source": _nullable(
+                {
+                    "type": "string",
+                    "description": "How it got on the timeline: pin, reaction, shortcut, "
+                    "command, mention, modal, button, declare, slack, import",
+                }
+            ),
+            "edited": {"type": "boolean", "description": "Edited in Slack since it was added"},
+            "deleted": {"type": "boolean", "description": "Deleted in Slack (its words gone)"},
             "text": _nullable(
                 {"type": "string", "description": "As stored: Slack mrkdwn; null once deleted"}
             ),
@@ -176,7 +185,12 @@ SCHEMAS: dict[str, Json] = {
     "StatusChange": _object(
         {
             "status": {"type": "string"},
+            "from_status": _nullable({"type": "string"}),
             "changed_at": TIMESTAMP,
+            "changed_by": _nullable({"$ref": REF + "Person"}),
+            "source": _nullable(
+                {"type": "string", "description": "command, mention, modal, button, import…"}
+            ),
         }
     ),
     "Error": _object(
@@ -191,6 +205,14 @@ SCHEMAS: dict[str, Json] = {
         }
     ),
 }
+
+SCHEMAS["RemovedTimelineEntry"] = _object(
+    {
+        **SCHEMAS["TimelineEntry"]["properties"],
+        "removed_at": TIMESTAMP,
+        "removed_by": _nullable({"$ref": REF + "Person"}),
+    }
+)
 
 # Only a search's answers say where they matched.
 SCHEMAS["IncidentSummary"]["required"].remove("matched")
@@ -230,6 +252,12 @@ SCHEMAS["Incident"] = _object(
         "opened_in_slack": {"type": "boolean"},
         "open_problem": _nullable({"type": "string"}),
         "timeline": {"type": "array", "items": {"$ref": REF + "TimelineEntry"}},
+        "removed_from_timeline": {
+            "type": "array",
+            "items": {"$ref": REF + "RemovedTimelineEntry"},
+            "description": "Messages taken off the timeline (unpinned, the reaction removed): "
+            "not on it any more, kept in the record with who took them off and when",
+        },
         "actions": {"type": "array", "items": {"$ref": REF + "Action"}},
         "status_history": {"type": "array", "items": {"$ref": REF + "StatusChange"}},
     },

@@ -92,12 +92,37 @@ def names_for(detail: queries.IncidentDetail) -> mrkdwn.Names:
     )
 
 
+def not_found_reason(number: int, seen_by: queries.Audience) -> str:
+    """Why a number shows nothing, in words that say what would help, without saying whether
+    a private incident of that number exists: links to private incidents are posted in
+    Slack, and whoever follows one should learn what they need to see it."""
+    if seen_by.show_private:
+        return f"There is no incident {number}."
+    if settings().auth.mode == "none":
+        return (
+            f"There is no incident {number}, or it is private: this viewer has no sign-in, "
+            "so it shows no private incidents (its operators can add sign-in, or set "
+            "VIEWER_SHOW_PRIVATE where everyone who reaches it may see them)."
+        )
+    if seen_by.user_id is None and seen_by.email is None:
+        return (
+            f"There is no incident {number}, or it is private: a private incident is shown "
+            "to the members of its Slack channel, and this viewer does not know who you are "
+            "in Slack."
+        )
+    return (
+        f"There is no incident {number}, or it is private and you are not in its Slack "
+        "channel: ask someone in the channel to add you, then reload this page."
+    )
+
+
 def load_or_404(number: int) -> queries.IncidentDetail:
     """One incident for the page, the review or the API; a private one is shown only once
     its view is in the audit log (if that cannot be written, the view fails: 503)."""
-    detail = queries.load_incident(number, audience=audience())
+    seen_by = audience()
+    detail = queries.load_incident(number, audience=seen_by)
     if detail is None:
-        abort(404, f"There is no incident {number}, or you cannot see it.")
+        abort(404, not_found_reason(number, seen_by))
     if detail.incident.is_private:
         audit.record_view(detail.incident, current_user())
         http_cache.shown_private()

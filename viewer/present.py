@@ -23,6 +23,9 @@ KIND_LABELS: dict[str, str] = {
     "impact": "Impact change",
     "started": "Impact start change",
     "action": "Follow-up action",
+    "renamed": "Channel renamed",
+    "archived": "Channel archived",
+    "unarchived": "Channel unarchived",
 }
 
 

@@ -94,6 +94,8 @@ class IncidentDetail:
     channels: dict[str, str]
     actions: list[FollowUpAction] = field(default_factory=list)
     status_history: list[StatusChange] = field(default_factory=list)
+    # Messages taken off the timeline (unpinned, reaction removed): not shown on it, kept.
+    removed: list[TimelineEvent] = field(default_factory=list)
 
     def person(self, user_id: str | None, fallback: str = "") -> Person | None:
         if not user_id:
@@ -194,11 +196,13 @@ def load_incident(number: int, *, audience: Audience) -> IncidentDetail | None:
     if incident is None:
         return None
     # The attr-defined ignores: Peewee's implicit "id" primary key is not in peewee-stubs.
-    timeline = list(
+    every = list(
         TimelineEvent.select()
         .where(TimelineEvent.incident == incident.id)
         .order_by(TimelineEvent.occurred_at, TimelineEvent.id)
     )
+    timeline = [event for event in every if event.removed_at is None]
+    removed = [event for event in every if event.removed_at is not None]
     actions = list(
         FollowUpAction.select()
         .where(FollowUpAction.incident == incident.id)
@@ -209,7 +213,7 @@ def load_incident(number: int, *, audience: Audience) -> IncidentDetail | None:
         .where(StatusChange.incident == incident.id)
         .order_by(StatusChange.changed_at, StatusChange.id)
     )
-    for event in timeline:
+    for event in every:
         if event.deleted_at is not None:
             # Deleted in Slack: its words were taken away when Slack said so; a row written
             # before that (or by hand) still shows none.
@@ -219,14 +223,15 @@ def load_incident(number: int, *, audience: Audience) -> IncidentDetail | None:
         incident.title or "",
         incident.summary or "",
         incident.impact or "",
-        *(event.text for event in timeline),
+        *(event.text for event in every),
         *(action.title or "" for action in actions),
     ]
     ids = {
         incident.reporter_id,
         incident.lead_id,
-        *(e.author_id for e in timeline),
-        *(e.added_by_id for e in timeline),
+        *(e.author_id for e in every),
+        *(e.added_by_id for e in every),
+        *(e.removed_by_id for e in removed),
         *(a.owner_id for a in actions),
         *(a.done_by for a in actions),
         *(c.changed_by for c in history),
@@ -235,7 +240,7 @@ def load_incident(number: int, *, audience: Audience) -> IncidentDetail | None:
     channels = channel_names(mrkdwn.channel_ids_in(texts), audience=audience)
     if incident.channel_id:
         channels.setdefault(incident.channel_id, incident.channel_name or incident.channel_id)
-    return IncidentDetail(incident, timeline, names, channels, actions, history)
+    return IncidentDetail(incident, timeline, names, channels, actions, history, removed)
 
 
 def names_of(user_ids: Iterable[str | None]) -> dict[str, str]:

@@ -19,6 +19,17 @@ def _person(person: object) -> str:
     return _line(getattr(person, "name", "")) if person else "Not set"
 
 
+# How a change was made, in words (models.Source).
+SOURCE_WORDS = {
+    "command": "/incident",
+    "mention": "@-mention",
+    "modal": "form",
+    "button": "button",
+    "declare": "declared",
+    "import": "imported",
+}
+
+
 def render(detail: IncidentDetail, names: Names, zone: ZoneInfo, now: dt.datetime) -> str:
     incident = detail.incident
     times = milestones.times_of(incident)
@@ -63,9 +74,16 @@ def render(detail: IncidentDetail, names: Names, zone: ZoneInfo, now: dt.datetim
     if detail.status_history:
         out += ["", "## Status history", ""]
         for change in detail.status_history:
+            by = detail.person(change.changed_by)
+            who = f" by {_person(by)}" if by else ""
+            how = (
+                f" ({_line(SOURCE_WORDS.get(change.source, change.source))})"
+                if change.source
+                else ""
+            )
             out.append(
                 f"- {present.format_time(change.changed_at, zone)}: "
-                f"{present.status_label(change.status)}"
+                f"{present.status_label(change.status)}{who}{how}"
             )
 
     out += ["", "## Timeline", ""]
@@ -93,6 +111,19 @@ def render(detail: IncidentDetail, names: Names, zone: ZoneInfo, now: dt.datetim
         for item in event.files or []:
             if isinstance(item, dict):
                 out.append(f"- File: {_line(str(item.get('name') or 'Unnamed file'))}")
+        out.append("")
+
+    if detail.removed:
+        out += ["## Taken off the timeline", ""]
+        for event in detail.removed:
+            when = present.format_time(event.occurred_at, zone, with_date=multi_day)
+            gone = present.format_time(event.removed_at, zone, with_date=multi_day)
+            remover = detail.person(event.removed_by_id)
+            took = f" by {_person(remover)}" if remover else ""
+            text = _line(to_plain(event.text, names)) if not event.deleted_at else "(deleted)"
+            out.append(
+                f"- {when}, {present.kind_label(event.kind).lower()}: {text} — removed {gone}{took}"
+            )
         out.append("")
 
     out += ["## Follow-up actions", ""]

@@ -81,7 +81,8 @@ def _by_timeline(terms: list[str]) -> ModelSelect[TimelineEvent]:
         )
         found = TimelineEvent.select(TimelineEvent.incident).where(TimelineEvent.id.in_(ids))
     # Deleted messages keep no words, so they match none.
-    return found.where(TimelineEvent.deleted_at.is_null())
+    # Words deleted in Slack are gone; words taken off the timeline are not on the page.
+    return found.where(TimelineEvent.deleted_at.is_null() & TimelineEvent.removed_at.is_null())
 
 
 def _people(text: str) -> ModelSelect[SlackUser]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import url_for
 
-from models import Incident
+from models import Incident, TimelineEvent
 from viewer import followups, milestones, mrkdwn, present
 from viewer.queries import IncidentDetail, ListPage, Person
 from viewer.templating import settings
@@ -93,6 +93,28 @@ def files(raw: object) -> list[Json]:
     return shown
 
 
+def entry(d: IncidentDetail, event: TimelineEvent, names: mrkdwn.Names) -> Json:
+    return {
+        "id": event.id,
+        "kind": event.kind,
+        "kind_label": present.kind_label(event.kind),
+        "occurred_at": present.iso(event.occurred_at),
+        "author": person(d.author(event)),
+        "added_by": person(d.person(event.added_by_id)),
+        # How it got here: a pin, a reaction, the shortcut, a command, a form…
+        "source": event.source,
+        # Deleted in Slack: no words, only that it was and when.
+        "text": None if event.deleted_at else event.text,
+        "html": None if event.deleted_at else str(mrkdwn.to_html(event.text, names)),
+        "edited": event.edited_at is not None,
+        "edited_at": present.iso(event.edited_at),
+        "deleted": event.deleted_at is not None,
+        "deleted_at": present.iso(event.deleted_at),
+        "permalink": mrkdwn.safe_url(event.permalink or ""),
+        "files": files(event.files),
+    }
+
+
 def detail(d: IncidentDetail, names: mrkdwn.Names, now: dt.datetime) -> Json:
     incident = d.incident
     times = milestones.times_of(incident)
@@ -119,30 +141,27 @@ def detail(d: IncidentDetail, names: mrkdwn.Names, now: dt.datetime) -> Json:
             # No channel yet: Slack did not open it (the reporter was given a Retry button).
             "opened_in_slack": incident.channel_id is not None,
             "open_problem": None if incident.channel_id else incident.open_problem,
-            "timeline": [
+            "timeline": [entry(d, event, names) for event in d.timeline],
+            "removed_from_timeline": [
                 {
-                    "id": event.id,
-                    "kind": event.kind,
-                    "kind_label": present.kind_label(event.kind),
-                    "occurred_at": present.iso(event.occurred_at),
-                    "author": person(d.author(event)),
-                    "added_by": person(d.person(event.added_by_id)),
-                    # Deleted in Slack: no words, only that it was and when.
-                    "text": None if event.deleted_at else event.text,
-                    "html": None if event.deleted_at else str(mrkdwn.to_html(event.text, names)),
-                    "edited_at": present.iso(event.edited_at),
-                    "deleted_at": present.iso(event.deleted_at),
-                    "permalink": mrkdwn.safe_url(event.permalink or ""),
-                    "files": files(event.files),
+                    **entry(d, event, names),
+                    "removed_at": present.iso(event.removed_at),
+                    "removed_by": person(d.person(event.removed_by_id)),
                 }
-                for event in d.timeline
+                for event in d.removed
             ],
             "actions": [
                 followups.as_json(followups.shown(a, d.names, settings().zone, now))
                 for a in d.actions
             ],
             "status_history": [
-                {"status": c.status, "changed_at": present.iso(c.changed_at)}
+                {
+                    "status": c.status,
+                    "from_status": c.from_status,
+                    "changed_at": present.iso(c.changed_at),
+                    "changed_by": person(d.person(c.changed_by)),
+                    "source": c.source,
+                }
                 for c in d.status_history
             ],
         }

@@ -32,6 +32,8 @@ GROUPS: dict[str, tuple[str, frozenset[str]]] = {
                 "resolved",
                 "reopened",
                 "renamed",
+                "archived",
+                "unarchived",
             }
         ),
     ),

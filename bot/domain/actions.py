@@ -165,6 +165,41 @@ def complete(action_id: int, actor: Actor) -> FollowUpAction | None:
     return action
 
 
+def assign(
+    number: int, action_id: int, owner_id: str, actor: Actor, *, key: str | None = None
+) -> tuple[FollowUpAction, str | None] | None:
+    """Give follow-up `action_id` of incident `number` to `owner_id`; the follow-up and
+    its previous owner, or None when it already was theirs. LookupError when the incident
+    has no such follow-up, ValueError when it is done."""
+    with db.connection_context(), write_transaction():
+        claim(key)
+        action = FollowUpAction.get_or_none(
+            (FollowUpAction.id == action_id) & (FollowUpAction.incident == number)
+        )
+        if action is None:
+            raise LookupError(f"Incident {number} has no follow-up action {action_id}.")
+        if action.done:
+            raise ValueError(f"Follow-up action {action_id} is done already.")
+        previous = action.owner_id
+        if previous == owner_id:
+            return None
+        now = utcnow()
+        FollowUpAction.update(owner_id=owner_id).where(FollowUpAction.id == action_id).execute()
+        action.owner_id = owner_id
+        _on_timeline(number, f"Follow-up assigned to <@{owner_id}>: {action.title}", actor, now)
+        AuditEntry.create(
+            incident=number,
+            at=now,
+            actor_id=actor.user_id,
+            source=actor.source,
+            action="action_assigned",
+            old_value=previous,
+            new_value=owner_id,
+            details={"action": action.id},
+        )
+    return action, previous
+
+
 def _added_text(action: FollowUpAction, zone: ZoneInfo) -> str:
     """The timeline's line for a new follow-up, in Slack's markup (the owner a mention)."""
     details = [f"owner <@{action.owner_id}>" if action.owner_id else "no owner"]

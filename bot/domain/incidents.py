@@ -24,6 +24,7 @@ from models import (
 from models.db import generation, write_transaction
 from models.fields import utcnow
 from models.incident import TITLE_MAX_LENGTH, Source, Status
+from models.membership import ChannelMember
 
 log = logging.getLogger(__name__)
 
@@ -161,13 +162,54 @@ def attach_channel(incident_id: int, channel_id: str, channel_name: str) -> None
         ).where(Incident.id == incident_id).execute()
 
 
-def rename_channel(channel_id: str, channel_name: str) -> int | None:
-    """The incident channel was renamed (by the bot or in Slack); its number, if it is one."""
-    with db.connection_context():
-        Incident.update(channel_name=channel_name[:80], revision=Incident.revision + 1).where(
-            Incident.channel_id == channel_id
-        ).execute()
-        return Incident.number_in_channel(channel_id)
+def rename_channel(
+    channel_id: str,
+    channel_name: str,
+    *,
+    by: str | None = None,
+    source: Source = Source.SLACK,
+) -> int | None:
+    """The incident channel was renamed (by the bot or in Slack); its number, if it is one.
+
+    A new name goes on the timeline and in the audit (who, from where), once: the bot's own
+    rename comes back as Slack's rename event, which then finds the name already stored.
+    """
+    name = channel_name[:80]
+    with db.connection_context(), write_transaction():
+        incident = Incident.get_or_none(Incident.channel_id == channel_id)
+        if incident is None:
+            return None
+        old = incident.channel_name
+        changed = (
+            Incident.update(channel_name=name, revision=Incident.revision + 1)
+            .where(
+                (Incident.id == incident.id)
+                & (Incident.channel_name.is_null() | (Incident.channel_name != name))
+            )
+            .execute()
+        )
+        if changed:
+            now = utcnow()
+            TimelineEvent.create(
+                incident=incident.id,
+                kind=Kind.RENAMED,
+                text=f"Channel renamed: #{old} → #{name}" if old else f"Channel named #{name}",
+                author_id=by,
+                occurred_at=now,
+                source=source,
+                details={"old": old, "new": name},
+                created_at=now,
+            )
+            AuditEntry.create(
+                incident=incident.id,
+                at=now,
+                actor_id=by,
+                source=source,
+                action="renamed",
+                old_value=old,
+                new_value=name,
+            )
+    return int(incident.id)
 
 
 # How long one attempt to open an incident in Slack may hold its claim: far longer than any
@@ -288,6 +330,23 @@ def open_incidents() -> list[Incident]:
         )
 
 
+def open_incidents_for(user_id: str, channel_id: str | None) -> list[Incident]:
+    """The open incidents `user_id` may be told of: every public one, and the private ones
+    whose channel they are in (as the bot last heard), or that are asked about from inside."""
+    with db.connection_context():
+        theirs = ChannelMember.select(ChannelMember.channel_id).where(
+            ChannelMember.user_id == user_id
+        )
+        allowed = ~Incident.is_private | Incident.channel_id.in_(theirs)
+        if channel_id:
+            allowed = allowed | (Incident.channel_id == channel_id)
+        return list(
+            Incident.select()
+            .where((Incident.status != Status.RESOLVED) & allowed)
+            .order_by(Incident.severity.asc(nulls="LAST"), Incident.reported_at.desc())
+        )
+
+
 def imported_open_announcements() -> list[int]:
     """Open incidents imported from another tool whose announcement is that tool's post
     (public ones: a private incident's announcement is not kept in step)."""
@@ -347,12 +406,95 @@ def claim_archive(number: int, now: dt.datetime) -> bool:
     return bool(taken)
 
 
-def archived(number: int, now: dt.datetime) -> None:
-    """Slack archived the channel."""
+def claim_archive_warning(number: int, now: dt.datetime) -> bool:
+    """The right to tell the channel it is about to be archived: True once per resolution
+    (any replica, any run); reopening the incident clears it."""
     with db.connection_context():
-        Incident.update(channel_archived_at=now, archive_claimed_at=None).where(
-            Incident.id == number
-        ).execute()
+        taken = (
+            Incident.update(archive_warned_at=now)
+            .where(
+                (Incident.id == number)
+                & (Incident.status == Status.RESOLVED)
+                & Incident.archive_warned_at.is_null()
+                & Incident.channel_archived_at.is_null()
+            )
+            .execute()
+        )
+    return bool(taken)
+
+
+def archive_warning_failed(number: int) -> None:
+    """The heads-up did not reach Slack: it is posted again on a later run, and the archive
+    waits for it."""
+    with db.connection_context():
+        Incident.update(archive_warned_at=None).where(Incident.id == number).execute()
+
+
+def archived(number: int, now: dt.datetime) -> None:
+    """Slack archived the channel: on the timeline and in the audit, by the scheduler."""
+    _channel_event(
+        number,
+        now,
+        Kind.ARCHIVED,
+        "Channel archived",
+        None,
+        Source.SCHEDULER,
+        channel_archived_at=now,
+        archive_claimed_at=None,
+    )
+
+
+def unarchived(number: int, by: str | None, source: Source) -> None:
+    """The channel is open again (someone unarchived it): on the timeline and in the
+    audit; it may be archived again after the incident is next resolved."""
+    _channel_event(
+        number,
+        utcnow(),
+        Kind.UNARCHIVED,
+        "Channel unarchived",
+        by,
+        source,
+        channel_archived_at=None,
+        archive_warned_at=None,
+        archive_error=None,
+    )
+
+
+def _channel_event(
+    number: int,
+    now: dt.datetime,
+    kind: Kind,
+    text: str,
+    by: str | None,
+    source: Source,
+    **fields: Any,
+) -> None:
+    with db.connection_context(), write_transaction():
+        done = (
+            Incident.update(**fields, revision=Incident.revision + 1)
+            .where(
+                (Incident.id == number)
+                & (
+                    Incident.channel_archived_at.is_null()
+                    if kind == Kind.ARCHIVED
+                    else Incident.channel_archived_at.is_null(False)
+                )
+            )
+            .execute()
+        )
+        if not done:
+            return  # recorded already (a second replica, a repeated event)
+        TimelineEvent.create(
+            incident=number,
+            kind=kind,
+            text=text,
+            author_id=by,
+            occurred_at=now,
+            source=source,
+            created_at=now,
+        )
+        AuditEntry.create(incident=number, at=now, actor_id=by, source=source, action=str(kind))
+    log.info(text.lower(), extra={"incident": number})
 
 
 def archive_failed(number: int, error: str | None) -> None:

@@ -133,6 +133,8 @@ class Actor:
 class Outcome:
     incident: Incident
     changes: list[Change] = field(default_factory=list)
+    # How the change was made (the actor's source), for what Slack does because of it.
+    source: str = ""
 
     @property
     def changed(self) -> bool:
@@ -223,6 +225,8 @@ def _apply_status(incident: Incident, status: str, actor: Actor, now: Any) -> No
         setattr(incident, milestone, now)
     if previous == Status.RESOLVED and status != Status.RESOLVED:
         incident.resolved_at = None
+        # The archive it was told of is off: a later resolution announces its own.
+        incident.archive_warned_at = None
     StatusChange.create(
         incident=incident,
         from_status=previous,
@@ -315,6 +319,10 @@ def _apply(incident: Incident, wanted: dict[str, Any], actor: Actor, now: Any) -
 
 
 ATTRIBUTES = {"lead": "lead_id", "started": "started_at"}
+# Changing these tells people where the incident stands: it counts as an update for the
+# "update due" reminder, as a posted update or note does.
+NEWS_FIELDS = frozenset({"status", "summary", "impact"})
+NEWS_KINDS = frozenset({Kind.UPDATE, Kind.NOTE})
 
 
 def change(number: int, actor: Actor, fields: Fields, *, key: str | None = None) -> Outcome:
@@ -328,6 +336,9 @@ def change(number: int, actor: Actor, fields: Fields, *, key: str | None = None)
         if changes:
             incident.updated_at = now
             incident.revision += 1
+            if any(c.field in NEWS_FIELDS for c in changes):
+                # Telling everyone where it stands is an update, whichever way it is told.
+                incident.last_update_at = now
             incident.save()
             for item in changes:
                 _record(incident, item, actor, now)
@@ -335,7 +346,7 @@ def change(number: int, actor: Actor, fields: Fields, *, key: str | None = None)
         log.info(
             "incident changed", extra={"incident": number, "fields": [c.field for c in changes]}
         )
-    return Outcome(incident, changes)
+    return Outcome(incident, changes, actor.source)
 
 
 def reopen(number: int, actor: Actor, *, key: str | None = None) -> Outcome:
@@ -389,7 +400,7 @@ def add_entry(
             action=kind,
             new_value=text.strip(),
         )
-        if kind == Kind.UPDATE:
+        if kind in NEWS_KINDS:
             Incident.update(last_update_at=now).where(Incident.id == number).execute()
     return entry
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from models import db
+from models import AuditEntry, Incident, db
 from models.db import write_transaction
 from models.fields import utcnow
 from models.membership import ChannelMember
@@ -17,6 +17,24 @@ def joined(channel_id: str, *user_ids: str) -> None:
     rows = [{"channel_id": channel_id, "user_id": user, "joined_at": now} for user in user_ids]
     with db.connection_context():
         ChannelMember.insert_many(rows).on_conflict_ignore().execute()
+
+
+def invited(channel_id: str, user_ids: list[str], *, by: str | None, source: str) -> None:
+    """The bot invited these people to an incident's channel: one audit row saying so."""
+    if not user_ids:
+        return
+    with db.connection_context():
+        number = Incident.number_in_channel(channel_id)
+        if number is None:
+            return
+        AuditEntry.create(
+            incident=number,
+            at=utcnow(),
+            actor_id=by,
+            source=source,
+            action="invited",
+            new_value=",".join(user_ids),
+        )
 
 
 def left(channel_id: str, user_id: str) -> None:

@@ -6,9 +6,11 @@ number of replicas and on SQLite too, but a SQLite deployment is one process by 
 (one file, one bot), so the PostgreSQL case is the one that matters.
 
 Rules, per open incident and kind:
-- no_lead / no_severity: once, `REMINDER_NO_*_MINUTES` after the declaration, if still unset.
+- no_lead / no_severity: `REMINDER_NO_*_MINUTES` after the declaration if still unset, then
+  again after twice the previous wait, at most an hour apart, until set or dismissed.
 - update_overdue: every `interval` (by severity) since the last update, or since the
-  declaration when there has been none; an update starts the count again.
+  declaration when there has been none; an update, a note, or a change of status, summary
+  or impact starts the count again.
 - open_long: open longer than `open_hours`: once per working day, in working hours.
 A snooze silences a kind until `snoozed_until`, then it comes back once if still true. A
 dismissal silences a kind while its basis holds: until the next update for update_overdue,
@@ -47,6 +49,9 @@ class DueReminder:
     ask: str  # the user to mention: the lead, or the reporter while there is no lead
     title: str
     severity: int | None
+    # The incident's opening message: reminders are threaded under it, out of the way of
+    # the conversation (None while it is not known: then posted in the channel).
+    thread_ts: str | None
     # How long the thing has been missing (no update since…, open since…), for the text.
     elapsed: dt.timedelta
 
@@ -96,6 +101,7 @@ def due(now: dt.datetime, settings: ReminderSettings) -> list[DueReminder]:
                     ask=incident.lead_id or incident.reporter_id,
                     title=incident.title,
                     severity=incident.severity,
+                    thread_ts=incident.opening_message_ts,
                     elapsed=now - situation.basis,
                 )
             )
@@ -112,8 +118,8 @@ def _situations(
         (NO_LEAD, incident.lead_id is None, settings.no_lead_minutes),
         (NO_SEVERITY, incident.severity is None, settings.no_severity_minutes),
     ):
-        at = reported + dt.timedelta(minutes=minutes)
-        if missing and minutes and now >= at:
+        at = backed_off(reported, dt.timedelta(minutes=minutes), now) if minutes else None
+        if missing and at is not None:
             found[kind] = _Situation(at, reported)
     interval = settings.update_interval(incident.severity)
     if interval:
@@ -129,6 +135,27 @@ def _situations(
         # Today's working-day start identifies today's reminder, whenever it goes out.
         found[OPEN_LONG] = _Situation(settings.day_start(now), reported)
     return found
+
+
+# The longest wait between two reminders of something still missing (a lead, a severity).
+BACKOFF_CAP = dt.timedelta(hours=1)
+
+
+def backed_off(start: dt.datetime, first: dt.timedelta, now: dt.datetime) -> dt.datetime | None:
+    """The latest occurrence at or before `now` of a reminder due `first` after `start` and
+    then again after twice the previous wait, never more than BACKOFF_CAP apart (5 min
+    first: 5, 15, 35, 75, 135, 195… minutes in); None before the first."""
+    at, wait = start + first, first
+    if now < at:
+        return None
+    while at + min(wait * 2, BACKOFF_CAP) <= now:
+        wait = min(wait * 2, BACKOFF_CAP)
+        at += wait
+        if wait == BACKOFF_CAP:
+            # Hourly from here: jump straight to the last one before now.
+            at += ((now - at) // wait) * wait
+            break
+    return at
 
 
 def _next_due(situation: _Situation, rows: list[Reminder], now: dt.datetime) -> dt.datetime | None:

@@ -695,7 +695,10 @@ def _reminded(plan: Plan, now: dt.datetime, settings: ReminderSettings) -> list[
     """For an open incident, the reminders due at the import (no lead, no severity, open
     for long) as if sent then: the fork reminded people already, and the cut-over does not
     greet the team with a reminder for every old incident. Today's open-for-long counts as
-    sent even before working hours: the daily one starts on the next working day."""
+    sent even before working hours: the daily one starts on the next working day. No lead
+    and no severity count as dismissed: they repeat until settled, and for an incident run
+    without one in the fork that would be a reminder an hour for good; the daily open-for-
+    long reminder still asks about it."""
     incident = plan.incident
     if incident["status"] == Status.RESOLVED:
         return []
@@ -718,6 +721,9 @@ def _reminded(plan: Plan, now: dt.datetime, settings: ReminderSettings) -> list[
             "claimed_at": now,
             "claimed_by": IMPORTED_BY,
             "sent_at": now,
+            # Every row with the same keys: they go in as one insert.
+            "dismissed_at": None if kind == ReminderKind.OPEN_LONG else now,
+            "dismissed_by": None if kind == ReminderKind.OPEN_LONG else IMPORTED_BY,
         }
         for kind in missing
     ]

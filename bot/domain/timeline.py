@@ -1,6 +1,6 @@
 """Timeline entries from Slack messages: added by a pin, a reaction or a shortcut, kept while
-any of those holds them, updated when edited (each earlier text kept in the audit), marked
-when deleted."""
+any of those holds them, marked removed (never deleted) when none does, updated when edited
+(each edit audited: who and when, not the words), marked when deleted."""
 
 from __future__ import annotations
 
@@ -48,14 +48,18 @@ def ts_to_datetime(ts: str) -> dt.datetime:
     return dt.datetime.fromtimestamp(float(ts), dt.UTC)
 
 
-def add_message(incident_id: int, message: SlackMessage, source: Kind) -> None:
+# Who put a message on the timeline, or took it off, as the audit names the way they did it.
+SOURCE_OF = {Kind.PIN: Source.PIN, Kind.REACTION: Source.REACTION, Kind.SHORTCUT: Source.SHORTCUT}
+
+
+def add_message(incident_id: int, message: SlackMessage, source: Kind) -> bool:
     """Put a message on the timeline for `source`; a repeat only re-asserts the source.
 
-    The unique (incident, message_ts) key makes a duplicate an update of the same row, with
-    no window between a check and an insert for a second replica to slip through.
+    True when the message newly went on the timeline (or came back after being taken
+    off): then, and only then, an audit row says who put it there and how.
     """
-    with db.connection_context():
-        hold_message(
+    with db.connection_context(), write_transaction():
+        added = hold_message(
             incident_id=incident_id,
             flag=SOURCE_FLAGS[source],
             kind=source,
@@ -67,35 +71,69 @@ def add_message(incident_id: int, message: SlackMessage, source: Kind) -> None:
             permalink=message.permalink,
             files=message.files,
             added_by_id=message.added_by,
+            source=SOURCE_OF[source],
         )
+        if added:
+            _audit_entry(incident_id, "timeline_add", message.added_by, source, message.message_ts)
     log.info(
         "message on timeline",
-        extra={"incident": incident_id, "source": source, "message_ts": message.message_ts},
+        extra={
+            "incident": incident_id,
+            "source": source,
+            "message_ts": message.message_ts,
+            "new": added,
+        },
+    )
+    return added
+
+
+def _audit_entry(
+    incident_id: int, action: str, actor_id: str | None, source: Kind, message_ts: str
+) -> None:
+    found = TimelineEvent.get_or_none(
+        (TimelineEvent.incident == incident_id) & (TimelineEvent.message_ts == message_ts)
+    )
+    AuditEntry.create(
+        incident=incident_id,
+        at=utcnow(),
+        actor_id=actor_id,
+        source=SOURCE_OF[source],
+        action=action,
+        details={
+            "timeline_event": found.get_id() if found is not None else None,
+            "message_ts": message_ts,
+        },
     )
 
 
-def remove_message(incident_id: int, message_ts: str, source: Kind) -> bool:
-    """Drop `source`'s hold on a message; the entry goes when no source holds it.
+def remove_message(
+    incident_id: int, message_ts: str, source: Kind, *, by: str | None = None
+) -> bool:
+    """Drop `source`'s hold on a message; when no source holds it, it leaves the timeline.
 
-    Returns True when the entry left the timeline.
+    It leaves the page, not the record: the row stays, marked removed (by whom, when), and
+    an audit row says so. Returns True when the entry left the timeline.
     """
     flag = getattr(TimelineEvent, SOURCE_FLAGS[source])
     this = (TimelineEvent.incident == incident_id) & (TimelineEvent.message_ts == message_ts)
-    with db.connection_context(), db.atomic():
+    with db.connection_context(), write_transaction():
         TimelineEvent.update({flag: False}).where(this).execute()
         removed = (
-            TimelineEvent.delete()
+            TimelineEvent.update(removed_at=utcnow(), removed_by_id=by)
             .where(
                 this
                 & TimelineEvent.kind.in_(MESSAGE_KINDS)
                 & ~TimelineEvent.pinned
                 & ~TimelineEvent.reacted
                 & ~TimelineEvent.shortcut
-                # A message deleted in Slack stays, marked: the record must not vanish with it.
+                & TimelineEvent.removed_at.is_null()
+                # A message deleted in Slack stays as it is, marked deleted.
                 & TimelineEvent.deleted_at.is_null()
             )
             .execute()
         )
+        if removed:
+            _audit_entry(incident_id, "timeline_remove", by, source, message_ts)
     log.info(
         "message source removed",
         extra={
@@ -119,19 +157,20 @@ def name_author(incident_id: int, message_ts: str, author_id: str, name: str) ->
         ).execute()
 
 
-def add_pin(incident_id: int, pin: SlackMessage) -> None:
-    add_message(incident_id, pin, Kind.PIN)
+def add_pin(incident_id: int, pin: SlackMessage) -> bool:
+    return add_message(incident_id, pin, Kind.PIN)
 
 
-def remove_pin(incident_id: int, message_ts: str) -> bool:
-    return remove_message(incident_id, message_ts, Kind.PIN)
+def remove_pin(incident_id: int, message_ts: str, *, by: str | None = None) -> bool:
+    return remove_message(incident_id, message_ts, Kind.PIN, by=by)
 
 
 def entries(incident_id: int) -> list[TimelineEvent]:
+    """The entries on the timeline now (not those taken off it), oldest first."""
     with db.connection_context():
         return list(
             TimelineEvent.select()
-            .where(TimelineEvent.incident == incident_id)
+            .where((TimelineEvent.incident == incident_id) & TimelineEvent.removed_at.is_null())
             .order_by(TimelineEvent.occurred_at, TimelineEvent.id)
         )
 

@@ -7,6 +7,7 @@ from slack_bolt import App
 
 from bot.features import (
     announcement,
+    channel_archive,
     channel_names,
     commands,
     declare,
@@ -42,6 +43,7 @@ ORDER = (
     reminders,
     timeline_shortcut,
     channel_names,
+    channel_archive,
     response_buttons,
 )
 

@@ -1,4 +1,4 @@
-"""The announcement's buttons: Join channel, Update, Resolve.
+"""The announcement's buttons: Join channel, Update, Resolve; Reopen once resolved.
 
 The announcement lives in INCIDENTS_CHANNEL, where the bot may post without being a member:
 answers to a click go through the click's response_url, which works there too."""
@@ -38,7 +38,7 @@ def _joined_answer(client: WebClient, channel: str, user: str) -> str:
     """Invite `user` to `channel` and say how it went, in the words the person sees."""
     link = blocks.channel_link(channel)
     try:
-        invited = invite(client, channel, [user])
+        invited = invite(client, channel, [user], by=user, source=Source.BUTTON)
     except SlackApiError as error:
         return f"Slack did not add you to {link} (`{error.response.get('error')}`)."
     except OSError:
@@ -110,6 +110,29 @@ def resolve(
     mirror.keep(context, outcome)
 
 
+def reopen(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext, *, deps: Deps
+) -> None:
+    """The resolved announcement's Reopen: stored before the ack, as Resolve is."""
+    number, user = _number(action), body["user"]["id"]
+    who, refused = actor(deps.quick, user, Source.BUTTON, context, team_hint=_team(body))
+    ack()
+    if refused:
+        context["refused"] = refused
+        return
+    try:
+        outcome = lifecycle.reopen(number, who, key=f"action:{action.get('action_ts')}:{user}")
+    except lifecycle.Duplicate:
+        return
+    except LookupError:
+        context["refused"] = "That incident is not in the bot's records."
+        return
+    except lifecycle.NotAllowed as error:
+        context["refused"] = str(error)
+        return
+    mirror.keep(context, outcome)
+
+
 def resolved_in_slack(
     body: dict[str, Any], client: WebClient, context: BoltContext, *, deps: Deps
 ) -> None:
@@ -128,3 +151,4 @@ def register(app: App, deps: Deps) -> None:
     app.action(blocks.JOIN)(ack=ack_only, lazy=[join])
     app.action(blocks.UPDATE)(ack=bind(update, deps), lazy=[answers.tell_failure])
     app.action(blocks.RESOLVE)(ack=bind(resolve, deps), lazy=[bind(resolved_in_slack, deps)])
+    app.action(blocks.REOPEN)(ack=bind(reopen, deps), lazy=[bind(resolved_in_slack, deps)])

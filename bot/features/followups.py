@@ -65,6 +65,21 @@ def added_line(item: FollowUpAction, zone: ZoneInfo) -> heard.Line:
     )
 
 
+def assigned_line(item: FollowUpAction, by: str | None) -> heard.Line:
+    """ ":clipboard: *Follow-up assigned* by alice to @bob: …" — the new owner mentioned
+    (they are asked to do it), unless they took it themselves."""
+    owner = item.owner_id or ""
+    to = "themselves" if owner == by else blocks.mention(owner)
+    return heard.Line(
+        incident_id=item.incident_id,  # type: ignore[attr-defined]
+        key=f"action-assigned:{item.id}:{owner}",
+        lead=":clipboard: *Follow-up assigned* by ",
+        by=by,
+        rest=f" to {to}: {blocks.shown(item.title, TITLE_SHOWN_MAX)}",
+        stored=f"Follow-up action {item.id} is assigned",
+    )
+
+
 def done_line(item: FollowUpAction) -> heard.Line:
     """ ":white_check_mark: *Follow-up done* by bob: …" — named, nobody pinged."""
     return heard.Line(
@@ -110,7 +125,8 @@ def action_list(
                 {
                     "type": "section",
                     "block_id": f"followup_{item_id}",
-                    "text": blocks.mrkdwn(f"• {title}{owner}"),
+                    # Its number, for `/incident assign <number> @person`.
+                    "text": blocks.mrkdwn(f"• `{item_id}` {title}{owner}"),
                     "accessory": {
                         "type": "button",
                         "text": {"type": "plain_text", "text": "Done"},

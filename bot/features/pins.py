@@ -1,4 +1,5 @@
-"""Pinned messages in an incident channel become timeline entries; unpinning removes them.
+"""Pinned messages in an incident channel become timeline entries; unpinning takes them off
+(kept in the record as removed, by whom and when).
 
 A pin is stored before Slack hears it was received. A redelivered or late pin_added is
 checked against the channel's pins first: the message may have been unpinned meanwhile,
@@ -98,7 +99,7 @@ def pin_removed(event: dict[str, Any]) -> None:
         return
     number = incidents.number_for_channel(channel)
     if number is not None:
-        timeline.remove_pin(number, message["ts"])
+        timeline.remove_pin(number, message["ts"], by=event.get("user"))
 
 
 def register(app: App, deps: Deps) -> None:

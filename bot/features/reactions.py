@@ -84,7 +84,9 @@ def reconcile(event: dict[str, Any], client: WebClient, *, deps: Deps) -> None:
         return
     holders = _holders(message, reaction)
     if not holders:
-        timeline.remove_message(number, ts, Kind.REACTION)
+        # Whoever took the last reaction away took the message off the timeline.
+        by = event.get("user") if event.get("type") == "reaction_removed" else None
+        timeline.remove_message(number, ts, Kind.REACTION, by=by)
         return
     entry = message_entry(deps.quick, channel, message, holders[0])
     timeline.add_message(number, entry, Kind.REACTION)

@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from bot.domain import reminders
 from bot.domain.numbers import whole_number
 from bot.features.deps import Deps, bind
-from bot.slack import answers
+from bot.slack import answers, heard
 from bot.slack.actors import actor
 from bot.slack.answers import Where
 from bot.slack.blocks import mention
@@ -55,7 +55,8 @@ def snooze(
         context["refused"] = _settled_already(reminder_id)
         return
     log.info("reminder snoozed", extra={"reminder": reminder_id, "user": user})
-    context["note"] = f"Snoozed by {mention(user)} until {slack_time(until, settings.zone)}"
+    # "{who}" is named in `settle`, after the ack: looking a name up may wait on Slack.
+    context["note"] = "Snoozed by {who} until " + slack_time(until, settings.zone)
 
 
 def dismiss(
@@ -69,7 +70,7 @@ def dismiss(
         context["refused"] = _settled_already(reminder_id)
         return
     log.info("reminder dismissed", extra={"reminder": reminder_id, "user": user})
-    context["note"] = f"Dismissed by {mention(user)}"
+    context["note"] = "Dismissed by {who}"
 
 
 def settle(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -77,7 +78,9 @@ def settle(body: dict[str, Any], client: WebClient, context: BoltContext) -> Non
     if context.get("refused"):
         answers.tell(client, Where.of(body), context["refused"])
     elif context.get("note"):
-        _settle(client, body, context["note"])
+        # Named, not mentioned: the channel reads who did it without pinging them.
+        who = heard.named(client, body["user"]["id"])
+        _settle(client, body, context["note"].replace("{who}", who, 1))
 
 
 def register(app: App, deps: Deps) -> None:

@@ -36,9 +36,10 @@ def add(shortcut: dict[str, Any], client: WebClient, respond: Respond) -> None:
             response_type="ephemeral",
         )
         return
-    already = timeline.entry(incident.id, message["ts"])
-    timeline.add_message(incident.id, message_entry(client, channel, message, user), Kind.SHORTCUT)
-    if already is None:
+    added = timeline.add_message(
+        incident.id, message_entry(client, channel, message, user), Kind.SHORTCUT
+    )
+    if added:
         text = f"Added to the timeline of incident {incident.id}."
     else:
         text = f"That message is already on the timeline of incident {incident.id}."

@@ -15,6 +15,7 @@ from slack_sdk.errors import SlackApiError
 from bot.config import Settings
 from bot.domain import incidents, lifecycle, membership, timeline
 from bot.domain.timeline import ts_to_datetime
+from bot.features import channel_archive
 from bot.features.deps import Deps, bind
 from bot.slack import blocks
 from bot.slack.people import learn
@@ -61,7 +62,7 @@ def welcome_message(
     """The incident card, the latest update and what a newcomer can do."""
     if update is not None:
         by = f" by {blocks.shown(update.author_name, 80)}" if update.author_name else ""
-        when = update.occurred_at.strftime("%d %b %H:%M UTC")
+        when = blocks.slack_when(update.occurred_at)  # in the newcomer's own time zone
         latest = f"*Latest update* ({when}{by})\n" + blocks.shown(update.text, UPDATE_TEXT_MAX)
     else:
         latest = "*Latest update*\nNone posted yet."
@@ -99,7 +100,12 @@ def joined(event: dict[str, Any], context: BoltContext) -> None:
     """Before the ack: the record of who is in the channel. The welcome comes after."""
     user, channel = event.get("user"), event.get("channel")
     # Bolt lets this event through even for the bot itself (it joins what it creates).
-    if not user or not channel or user == context.bot_user_id:
+    if not user or not channel:
+        return
+    if user == context.bot_user_id:
+        # Invited back to an incident channel someone unarchived (Slack takes apps out of
+        # archived channels, and does not let them unarchive one).
+        channel_archive.back_in_use(channel, event.get("inviter"))
         return
     if incidents.number_for_channel(channel) is None:
         return

@@ -67,7 +67,7 @@ class Scheduler:
         text, blocks = reminder_message(item, reminder_id, self.settings.snooze_minutes)
         try:
             response = self.client.chat_postMessage(
-                channel=item.channel_id, text=text, blocks=blocks
+                channel=item.channel_id, text=text, blocks=blocks, thread_ts=item.thread_ts
             )
         except SlackApiError as error:
             code = str(error.response.get("error") or "slack_error")

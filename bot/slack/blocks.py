@@ -111,8 +111,16 @@ def _fields(incident: Incident, now: dt.datetime | None = None) -> list[dict[str
         mrkdwn(f"*Status*\n{status_label(incident)}"),
         mrkdwn(f"*Lead*\n{mention(incident.lead_id)}"),
         mrkdwn(f"*Reporter*\n{mention(incident.reporter_id)}"),
-        mrkdwn(f"*Duration*\n{duration_text(incident, now)}"),
+        mrkdwn(_how_long(incident, now)),
     ]
+
+
+def _how_long(incident: Incident, now: dt.datetime | None) -> str:
+    """An open incident shows when it began, in each reader's own time zone (a number of
+    minutes here would be stale by the next look); a resolved one, how long it lasted."""
+    if incident.resolved_at is None:
+        return f"*Open since*\n{slack_when(incident.reported_at)}"
+    return f"*Duration*\n{duration_text(incident, now)}"
 
 
 def incident_card(incident: Incident, now: dt.datetime | None = None) -> Blocks:
@@ -171,6 +179,7 @@ def _button(
 
 # Button action ids on the announcement, handled by bot.features.announcement.
 JOIN, UPDATE, RESOLVE = "incident_join", "incident_update", "incident_resolve"
+REOPEN = "incident_reopen"
 
 
 def announcement(incident: Incident, viewer_link: str | None) -> tuple[str, Blocks]:
@@ -204,6 +213,23 @@ def announcement(incident: Incident, viewer_link: str | None) -> tuple[str, Bloc
                 ],
             }
         )
+    elif incident.channel_id:
+        confirm = {
+            "title": {"type": "plain_text", "text": "Reopen the incident?"},
+            "text": {
+                "type": "plain_text",
+                "text": f"Incident {incident.id} will be open again, back to Investigating.",
+            },
+            "confirm": {"type": "plain_text", "text": "Reopen"},
+            "deny": {"type": "plain_text", "text": "Cancel"},
+        }
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": "incident_buttons",
+                "elements": [_button("Reopen", REOPEN, str(incident.id), None, confirm)],
+            }
+        )
     state = "declared" if incident.is_open else "resolved"
     return f"Incident {state}: {headline_mrkdwn(incident)} ({status_label(incident)})", blocks
 
@@ -215,12 +241,14 @@ def private_placeholder(text: str) -> tuple[str, Blocks]:
 def topic(incident: Incident, lead_name: str) -> str:
     """Plain text (Slack renders no formatting in topics), at most 250 characters. Slack
     repeats it in the channel ("set the channel topic: …"), so no markup of the title's
-    survives in it: a typed <!here> reads @here and pings nobody."""
+    survives in it: a typed <!here> reads @here and pings nobody.
+
+    What changes seldom and helps anyone arriving (how bad, who leads, what it is); not the
+    status, which changes most often: each topic change is a line of Slack's in the channel
+    beside the bot's own, and the status is in the opening message and the change lines."""
     title = readable(incident.title).replace("<", "‹").replace(">", "›")
-    text = (
-        f"{incident.severity_label} | {status_label(incident)} | "
-        f"Lead: {lead_name or 'not set'} | {title}"
-    )
+    severity = incident.severity_label if incident.severity else "Severity not set"
+    text = f"{severity} | Lead: {lead_name or 'not set'} | {title}"
     return clip(text, TOPIC_MAX)
 
 

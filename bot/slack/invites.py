@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.domain import membership
+from models import Source
 
 log = logging.getLogger(__name__)
 
@@ -39,11 +40,19 @@ class Invited:
     already: frozenset[str] = frozenset()  # were in the channel before
 
 
-def invite(client: WebClient, channel: str, users: Iterable[str]) -> Invited:
+def invite(
+    client: WebClient,
+    channel: str,
+    users: Iterable[str],
+    *,
+    by: str | None = None,
+    source: str = Source.SLACK,
+) -> Invited:
     """Invite `users`; say who could not be invited and why (in words), and who was in.
 
     `force` has Slack invite the valid ones and report the rest, instead of refusing all.
-    The people now in the channel are recorded as its members.
+    The people now in the channel are recorded as its members, and those it invited in the
+    incident's audit (`by` whom, how: `source`).
     """
     wanted = sorted({u for u in users if u})
     if not wanted:
@@ -72,6 +81,7 @@ def invite(client: WebClient, channel: str, users: Iterable[str]) -> Invited:
                 refused[str(item["user"])] = reason(code)
     joined = [u for u in wanted if u not in refused]
     membership.joined(channel, *joined)
+    membership.invited(channel, [u for u in joined if u not in already], by=by, source=source)
     if refused:
         log.info("some not invited", extra={"channel": channel, "refused": sorted(refused)})
     return Invited(refused, frozenset(already))

@@ -30,14 +30,14 @@ from bot.slack import answers, blocks, posting
 from bot.slack.heard import named
 from bot.slack.invites import invite
 from bot.slack.people import shown_name
-from models import Incident
+from models import Incident, Source
 from models.incident import Status
 
 log = logging.getLogger(__name__)
 
 # Fields shown in the topic: a change to anything else leaves the topic (and the "set the
 # channel topic" line Slack posts with it) alone.
-TOPIC_FIELDS = {"status", "severity", "lead", "title"}
+TOPIC_FIELDS = {"severity", "lead", "title"}
 # Renders of one incident in a row by one thread. Every round renders a real change (made
 # here while the last round was on its way, or by another replica), so a burst of changes
 # during a slow Slack takes as many rounds as it needs; the cap only guards against a fault
@@ -92,7 +92,7 @@ def refresh(
                 return
             topic = blocks.topic(incident, shown_name(client, incident.lead_id))
             unknown = _UNKNOWN in fields
-            needed = bool(TOPIC_FIELDS & fields) or (unknown and topic != topic_set)
+            needed = (bool(TOPIC_FIELDS & fields) or unknown) and topic != topic_set
             _render(client, incident, settings, topic if needed else None)
             if needed:
                 topic_set = topic
@@ -131,11 +131,23 @@ def _render(client: WebClient, incident: Incident, settings: Settings, topic: st
     if announcement_channel and announcement_ts and not incident.is_private:
         _edit_announcement(client, incident, settings, link)
     if channel_id and topic is not None:
-        _quietly(
-            "topic",
-            incident,
-            lambda: client.conversations_setTopic(channel=channel_id, topic=topic),
-        )
+
+        def set_topic() -> None:
+            # Slack posts a line in the channel for every topic set, the same text or not:
+            # asked first (by any replica's change), a topic already right is left alone.
+            if _topic_now(client, channel_id) != topic:
+                client.conversations_setTopic(channel=channel_id, topic=topic)
+
+        _quietly("topic", incident, set_topic)
+
+
+def _topic_now(client: WebClient, channel_id: str) -> str | None:
+    """The channel's topic as Slack has it; None when Slack cannot say (then it is set)."""
+    try:
+        info = client.conversations_info(channel=channel_id)
+    except (SlackApiError, OSError):
+        return None
+    return str(((info.get("channel") or {}).get("topic") or {}).get("value") or "")
 
 
 # The announcement cannot be edited any more: it is gone, another app posted it (an
@@ -229,12 +241,13 @@ def tell_channel(
     *,
     key: str,
     thread_under_announcement: bool = False,
+    in_channel: bool = True,
 ) -> str | None:
     """Post in the incident channel (and optionally under the announcement) once each, even
     if an answer is lost (`key` names the post); return the channel post's ts."""
     posted: str | None = None
     channel_id = incident.channel_id
-    if channel_id:
+    if channel_id and in_channel:
 
         def post() -> None:
             nonlocal posted
@@ -275,7 +288,7 @@ def resolved(
         client,
         incident,
         f":white_check_mark: Incident {incident.id} is *resolved* by "
-        f"{blocks.mention(actor_id)}. {duration}.",
+        f"{named(client, actor_id)}. {duration}.",
         key=f"resolved:{incident.id}:{incident.revision}",
         thread_under_announcement=True,
     )
@@ -286,22 +299,53 @@ def resolved(
         if link
         else "Time to write up the review while it is fresh."
     )
+    if link and incident.is_private:
+        review += (
+            " (It is private: the page opens for members of its channel signed in to the "
+            "incident viewer.)"
+        )
     text = (
         f"Incident {incident.id} ({blocks.escape(incident.title)}) is resolved. {duration}. "
         f"{review}"
     )
+    # One review DM per resolution, however often Slack repeats what resolved it.
+    resolved_at = int(incident.resolved_at.timestamp()) if incident.resolved_at else 0
+    key = f"review-dm:{incident.id}:{resolved_at}"
+    if not lifecycle.claim_once(key):
+        return
     if not answers.dm(client, owner, text):
+        lifecycle.release(key)
         log.warning("review DM not sent", extra={"incident": incident.id})
 
 
-def reopened(client: WebClient, incident: Incident, actor_id: str | None) -> None:
+def reopened(
+    client: WebClient, incident: Incident, actor_id: str | None, where: answers.Where | None
+) -> None:
+    text = (
+        f":rotating_light: Incident {incident.id} is *reopened* by "
+        f"{named(client, actor_id)}: back to Investigating."
+    )
+    archived = incident.channel_archived_at is not None and incident.channel_id is not None
+    if archived:
+        # Slack documents that a bot token cannot unarchive a channel (and nothing can be
+        # posted in an archived one): whoever reopened it is told how to bring it back, and
+        # the bot notices when someone does (bot.features.channel_archive).
+        how = (
+            f"Its channel {blocks.channel_link(incident.channel_id)} is archived, and Slack "
+            "does not let apps unarchive channels: anyone in it can (open the channel, then "
+            "*Unarchive* at its foot), then add the bot back with `/invite` so it can "
+            "follow the incident."
+        )
+        text += " " + how
+        if where is not None:
+            answers.tell(client, where, how)
     tell_channel(
         client,
         incident,
-        f":rotating_light: Incident {incident.id} is *reopened* by "
-        f"{blocks.mention(actor_id)}: back to investigating.",
+        text,
         key=f"reopened:{incident.id}:{incident.revision}",
         thread_under_announcement=True,
+        in_channel=not archived,
     )
 
 
@@ -322,7 +366,7 @@ def _after_change(
         by_field.setdefault(c.field, c)
     lead, status = by_field.get("lead"), by_field.get("status")
     if lead and lead.new and incident.channel_id:
-        _invite_lead(client, incident, str(lead.new), where)
+        _invite_lead(client, incident, str(lead.new), where, actor_id, stored.source)
     others = [c for c in changes if c.field != "status"]
     if status and Status.RESOLVED not in (status.old, status.new):
         others.insert(0, status)
@@ -336,15 +380,22 @@ def _after_change(
     if status and status.new == Status.RESOLVED:
         resolved(client, incident, settings, actor_id)
     elif status and status.old == Status.RESOLVED:
-        reopened(client, incident, actor_id)
+        reopened(client, incident, actor_id, where)
 
 
 def _invite_lead(
-    client: WebClient, incident: Incident, lead: str, where: answers.Where | None
+    client: WebClient,
+    incident: Incident,
+    lead: str,
+    where: answers.Where | None,
+    actor_id: str | None,
+    source: str,
 ) -> None:
     assert incident.channel_id is not None
     try:
-        refused = invite(client, incident.channel_id, [lead]).refused
+        refused = invite(
+            client, incident.channel_id, [lead], by=actor_id, source=source or Source.SLACK
+        ).refused
     except SlackApiError as error:
         refused = {lead: str(error.response.get("error"))}
     except OSError as error:
@@ -376,11 +427,19 @@ class Stored:
     # An update posted with the change (the Update form's message), and its delivery key.
     update: str = ""
     update_key: str = ""
+    source: str = ""  # how it was made (models.Source)
 
     @classmethod
     def of(cls, outcome: Outcome, update: str = "", update_key: str = "") -> Stored:
         incident = outcome.incident
-        return cls(incident.id, incident.revision, tuple(outcome.changes), update, update_key)
+        return cls(
+            incident.id,
+            incident.revision,
+            tuple(outcome.changes),
+            update,
+            update_key,
+            outcome.source,
+        )
 
 
 def keep(
@@ -419,7 +478,7 @@ def show(
             client,
             incident,
             # Whole: as many sections as it needs (the form takes up to 3,000 characters).
-            f":memo: *Update* from {blocks.mention(actor_id)}:\n{blocks.escape(stored.update)}",
+            f":memo: *Update* from {named(client, actor_id)}:\n{blocks.escape(stored.update)}",
             key=f"update:{stored.update_key}",
             thread_under_announcement=True,
         )

@@ -27,7 +27,7 @@ from bot.slack.invites import invite
 from bot.slack.messages import message_entry
 from bot.slack.mirror import TOPIC_FIELDS, refresh
 from bot.slack.people import learn, shown_name
-from models import Incident, Kind
+from models import Incident, Kind, Source
 from models.fields import utcnow
 
 log = logging.getLogger(__name__)
@@ -199,7 +199,13 @@ class _Steps:
         return sorted({p for p in wanted if p and p != self.bot_user_id})
 
     def invite_people(self) -> None:
-        refused = invite(self.client, self.channel_id, self.people).refused
+        refused = invite(
+            self.client,
+            self.channel_id,
+            self.people,
+            by=self.incident.reporter_id,
+            source=Source.DECLARE,
+        ).refused
         for user, why in refused.items():
             fix = why[:1].upper() + why[1:] + "."
             self.refused.append(Problem(f"invite {blocks.mention(user)}", "refused", fix))
@@ -215,8 +221,10 @@ class _Steps:
         learn(self.client, self.people)
 
     def bookmark(self) -> None:
+        # A private incident's page opens only for its channel's members, signed in.
+        title = "Incident page (sign in)" if self.incident.is_private else "Incident page"
         self.client.bookmarks_add(
-            channel_id=self.channel_id, title="Incident page", type="link", link=self.link
+            channel_id=self.channel_id, title=title, type="link", link=self.link
         )
 
     def post_opening(self) -> None:

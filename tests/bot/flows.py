@@ -100,9 +100,12 @@ def incident_of(database: Any, number: int = 1) -> Incident:
 
 
 def timeline_of(database: Any, number: int, kind: str | None = None) -> list[TimelineEvent]:
-    """Incident `number`'s timeline entries (of `kind`), oldest first."""
+    """Incident `number`'s timeline entries (of `kind`), oldest first; not those taken off
+    it (kept in the record as removed)."""
     with database.connection_context():
-        query = TimelineEvent.select().where(TimelineEvent.incident == number)
+        query = TimelineEvent.select().where(
+            (TimelineEvent.incident == number) & TimelineEvent.removed_at.is_null()
+        )
         if kind is not None:
             query = query.where(TimelineEvent.kind == kind)
         return list(query.order_by(TimelineEvent.occurred_at, TimelineEvent.id))

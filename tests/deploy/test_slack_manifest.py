@@ -48,6 +48,8 @@ EVENT_SCOPES: dict[str, set[str]] = {
     "app_mention": {"app_mentions:read"},
     "channel_rename": {"channels:read"},
     "group_rename": {"groups:read"},
+    "channel_unarchive": {"channels:read"},
+    "group_unarchive": {"groups:read"},
     "member_joined_channel": {"channels:read", "groups:read"},
     "member_left_channel": {"channels:read", "groups:read"},
     "message.channels": {"channels:history"},

@@ -22,6 +22,7 @@ ALL_MIGRATIONS = [
     "0008_deleted_words",
     "0009_follow_up_tickets",
     "0010_search",
+    "0011_removed_entries",
 ]
 
 

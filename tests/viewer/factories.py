@@ -19,6 +19,7 @@ from models import (
     FollowUpAction,
     Incident,
     SlackUser,
+    StatusChange,
     TimelineEvent,
 )
 
@@ -58,6 +59,10 @@ class Seeder:
     def action(self, incident: Incident, title: str, **fields: Any) -> FollowUpAction:
         with self.bound():
             return FollowUpAction.create(incident=incident.id, title=title, **fields)
+
+    def status_change(self, incident: Incident, **fields: Any) -> StatusChange:
+        with self.bound():
+            return StatusChange.create(incident=incident.id, **fields)
 
     def member(self, channel_id: str, *user_ids: str) -> None:
         with self.bound():

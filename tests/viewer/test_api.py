@@ -113,6 +113,58 @@ def test_incident_matches_the_schema(client, seed, document) -> None:
     assert body["actions"] == [] and body["status_history"] == []
 
 
+def test_the_api_says_how_each_entry_came_and_what_was_taken_off(client, seed, document) -> None:
+    """As complete as the page: each entry's source and flags, who changed each status from
+    where, and the messages taken off the timeline, kept with who took them off."""
+    seed.user("UREP", "Ada")
+    seed.user("ULEAD", "Grace")
+    incident = seed.incident(title="Queue", reporter_id="UREP", channel_id="C0Q")
+    seed.event(incident, kind="pin", source="pin", added_by_id="UREP", edited_at=T0)
+    seed.event(
+        incident,
+        kind="reaction",
+        source="reaction",
+        text="a guess that was wrong",
+        added_by_id="ULEAD",
+        removed_at=T0 + dt.timedelta(hours=1),
+        removed_by_id="ULEAD",
+    )
+    seed.status_change(
+        incident,
+        from_status="investigating",
+        status="identified",
+        changed_at=T0 + dt.timedelta(minutes=30),
+        changed_by="ULEAD",
+        source="mention",
+    )
+    body = client.get(f"/api/incidents/{incident.id}").get_json()
+    assert schema_check.response_errors(document, "/api/incidents/{number}", 200, body) == []
+    [entry] = body["timeline"]
+    assert (entry["source"], entry["edited"], entry["deleted"]) == ("pin", True, False)
+    assert entry["added_by"] == {"id": "UREP", "name": "Ada"}
+    [removed] = body["removed_from_timeline"]
+    assert removed["text"] == "a guess that was wrong" and removed["source"] == "reaction"
+    assert removed["removed_by"] == {"id": "ULEAD", "name": "Grace"}
+    assert removed["removed_at"] == "2025-03-10T10:00:00Z"
+    assert body["status_history"] == [
+        {
+            "status": "identified",
+            "from_status": "investigating",
+            "changed_at": "2025-03-10T09:30:00Z",
+            "changed_by": {"id": "ULEAD", "name": "Grace"},
+            "source": "mention",
+        }
+    ]
+    # Not on the page either: it left the timeline.
+    page = client.get(f"/incidents/{incident.id}").get_data(as_text=True)
+    assert "a guess that was wrong" not in page
+    # The review says the same: who changed the status and how, what was taken off.
+    review = client.get(f"/incidents/{incident.id}/review.md").get_data(as_text=True)
+    assert "- Mon 10 Mar 2025, 09:30 GMT: Identified by Grace (@-mention)" in review
+    taken = review.split("## Taken off the timeline", 1)[1].split("##", 1)[0]
+    assert "a guess that was wrong — removed" in taken and taken.strip().endswith("by Grace")
+
+
 def test_unknown_and_private_incidents_are_404_json(make_app, seed, document) -> None:
     private = seed.incident(is_private=True)
     client = make_app().test_client()

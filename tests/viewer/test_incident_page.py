@@ -70,6 +70,21 @@ def test_timeline_in_time_order_with_kind_author_and_local_time(client, seed) ->
     assert '<time datetime="2025-03-10T10:00:00Z">10:00</time>' in html
 
 
+def test_a_message_entry_says_who_put_it_on_the_timeline(client, seed) -> None:
+    """The author wrote it; someone else pinned or marked it: both are named."""
+    seed.user("UALICE", "alice")
+    seed.user("UBOB", "bob")
+    incident = seed.incident()
+    seed.event(incident, kind="reaction", text="db at 100%", author_id="UBOB", added_by_id="UALICE")
+    seed.event(incident, kind="pin", text="own pin", author_id="UBOB", added_by_id="UBOB")
+    html = client.get(f"/incidents/{incident.id}").get_data(as_text=True)
+    assert (
+        'Marked message</span> <span class="author">bob</span> '
+        '<span class="adder">marked by alice</span>'
+    ) in html
+    assert html.count('class="adder"') == 1  # bob pinning his own message says it once
+
+
 def test_a_timeline_over_days_has_a_heading_per_day(client, seed) -> None:
     incident = seed.incident()
     seed.event(incident, occurred_at=dt.datetime(2025, 3, 10, 23, 0, tzinfo=dt.UTC))
@@ -189,7 +204,14 @@ def test_unknown_incident_is_a_proper_404_page(client) -> None:
 def test_private_incident_is_404_unless_configured(make_app, seed) -> None:
     incident = seed.incident(title="Secret", is_private=True)
     hidden = make_app().test_client()
-    assert hidden.get(f"/incidents/{incident.id}").status_code == 404
+    refused = hidden.get(f"/incidents/{incident.id}")
+    assert refused.status_code == 404
+    # Someone who followed a link from Slack learns what would let them see it, and not
+    # whether it exists: a number with no incident reads the same.
+    reason = refused.get_data(as_text=True).split("<h1", 1)[1]
+    assert "this viewer has no sign-in, so it shows no private incidents" in reason
+    nothing = hidden.get("/incidents/4242").get_data(as_text=True).split("<h1", 1)[1]
+    assert nothing.replace("4242", str(incident.id)) == reason
     assert hidden.get(f"/incidents/{incident.id}/review.md").status_code == 404
     shown = make_app(show_private=True).test_client()
     page = shown.get(f"/incidents/{incident.id}")

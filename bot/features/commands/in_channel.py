@@ -20,6 +20,7 @@ from slack_sdk.errors import SlackApiError
 from bot.domain import actions, durations, incidents, lifecycle, people, permissions
 from bot.domain.lifecycle import Actor, NotAllowed, Outcome, describe
 from bot.domain.mrkdwn import readable
+from bot.domain.numbers import whole_number
 from bot.slack import blocks, heard
 from bot.slack.channels import channel_name, rename_target
 from bot.slack.command_text import Named, first_person
@@ -38,6 +39,7 @@ HELP = """*In an incident channel*
 • `/incident action <text> [@owner] [due YYYY-MM-DD] [ticket <url>]` — a follow-up action; \
 the channel sees it, and the owner is notified
 • `/incident actions` — the follow-up actions, each open one with a Done button
+• `/incident assign <number> @person` — give a follow-up to someone; the channel sees it
 • `/incident duration`, `/incident close`, `/incident reopen`
 *Anywhere*
 • `/incident [what is happening]` or `/incident new [text]` — declare an incident
@@ -157,7 +159,7 @@ def close(inv: Invocation) -> Reply:
 
 def reopen(inv: Invocation) -> Reply:
     outcome = lifecycle.reopen(inv.incident.id, inv.actor, key=inv.key)
-    return Reply(f"Incident {inv.incident.id} is reopened: investigating.", outcome=outcome)
+    return Reply(f"Incident {inv.incident.id} is reopened: back to Investigating.", outcome=outcome)
 
 
 def duration(inv: Invocation) -> Reply:
@@ -225,6 +227,31 @@ def action(inv: Invocation) -> Reply:
     return Reply(f"Added as follow-up action {item.id}.", channel_line=line)
 
 
+ASSIGN_USAGE = "/incident assign <follow-up number> @person (the numbers are in /incident actions)"
+
+
+def assign(inv: Invocation) -> Reply:
+    from bot.features import followups  # the feature owns how a follow-up reads in Slack
+
+    first, _, rest = inv.rest.strip().partition(" ")
+    action_id = whole_number(first.lstrip("#"))
+    if action_id is None:
+        raise ValueError(f"Which follow-up? {ASSIGN_USAGE}")
+    named = first_person(rest)
+    if not (named.user_id or named.typed_name):
+        raise ValueError(f"To whom? {ASSIGN_USAGE}")
+    owner = _person(inv, named)
+    try:
+        done = actions.assign(inv.incident.id, action_id, owner, inv.actor, key=inv.key)
+    except LookupError as error:
+        raise ValueError(f"{error} {ASSIGN_USAGE}") from error
+    if done is None:
+        return Reply(f"Follow-up action {action_id} is {blocks.mention(owner)}'s already.")
+    item, _previous = done
+    line = followups.assigned_line(item, inv.actor.user_id)
+    return Reply(f"Follow-up action {action_id} is assigned.", channel_line=line)
+
+
 def list_actions(inv: Invocation) -> Reply:
     from bot.features.followups import action_list  # the feature owns its Done button
 
@@ -259,7 +286,7 @@ def rename(inv: Invocation) -> Reply:
                 f"Slack did not answer in time; the channel may be #{name} already. If it is "
                 "not, try the rename again."
             ) from error
-    incidents.rename_channel(channel_id, name)
+    incidents.rename_channel(channel_id, name, by=inv.actor.user_id, source=inv.actor.source)
     return Reply(f"Renamed to #{name}.")
 
 
@@ -286,6 +313,7 @@ HANDLERS: dict[str, Handler] = {
     "note": note,
     "action": action,
     "actions": list_actions,
+    "assign": assign,
     "close": close,
     "resolve": close,
     "reopen": reopen,

@@ -34,16 +34,20 @@ RETRIES_LISTED = 10
 DECLARE_HINT = "To declare an incident, type `/incident` followed by what is happening.\n\n"
 
 
-def open_incidents_reply() -> Reply:
-    found = [i for i in incidents.open_incidents() if not i.is_private]
+def open_incidents_reply(user: str, channel: str | None) -> Reply:
+    """The open incidents, to `user` only (an ephemeral answer): private ones too where they
+    are in its channel, or asked from inside it."""
+    found = incidents.open_incidents_for(user, channel)
     if not found:
         return Reply("No open incidents. :tada:")
     lines = []
     for i in found:
         where = blocks.channel_link(i.channel_id) if i.channel_id else "_not opened in Slack_"
+        private = " :lock: private" if i.is_private else ""
         lines.append(
             f"• {where} *{blocks.shown(f'{i.id}: {i.title}', LIST_TITLE_MAX)}* — "
             f"{i.severity_label}, {blocks.status_label(i)}, lead {blocks.mention(i.lead_id)}"
+            f"{private}"
         )
     heading = f"*{len(found)} open incident(s)*"
     body = blocks.notice(heading + "\n" + "\n".join(lines))
@@ -114,8 +118,11 @@ def answer_in_incident(
     *,
     zone: ZoneInfo,
     team_hint: str | None = None,
+    source: Source = Source.COMMAND,
 ) -> Reply:
-    who, refused = actor(quick, user, Source.COMMAND, context, team_hint=team_hint)
+    """`source`: how the words came, as the audit and the timeline record it (the slash
+    command, or an @-mention of the bot)."""
+    who, refused = actor(quick, user, source, context, team_hint=team_hint)
     return in_channel.run(
         words.name,
         Invocation(
@@ -132,10 +139,12 @@ def answer_in_incident(
     )
 
 
-def _answered_anywhere(name: str, incident: Incident | None, typed: str) -> Reply | None:
+def _answered_anywhere(
+    name: str, incident: Incident | None, typed: str, user: str, channel: str | None
+) -> Reply | None:
     """/incident list and help, and an in-channel word typed elsewhere."""
     if name == "list":
-        return open_incidents_reply()
+        return open_incidents_reply(user, channel)
     if name == "help":
         return Reply(in_channel.HELP)
     if incident is None and name in IN_CHANNEL_ONLY:
@@ -174,7 +183,7 @@ def on_command(ack: Ack, body: dict[str, Any], context: BoltContext, *, deps: De
     # By the channel's id: an incident channel renamed in Slack is still the incident's.
     number = incidents.number_for_channel(channel) if channel else None
     incident = incidents.get(number) if number is not None and words.name != "new" else None
-    reply = _answered_anywhere(words.name, incident, text)
+    reply = _answered_anywhere(words.name, incident, text, body["user_id"], channel)
     if reply is None and (incident is None or not words.name):
         failed = _open_form(body, words, incident, context, deps)
         ack(failed) if failed else ack()
@@ -241,9 +250,11 @@ def command_in(event: dict[str, Any], bot_user_id: str | None) -> str | None:
     return after_bot_mention(text, bot_user_id)
 
 
-def _mention_reply(words: CommandText, incident: Incident | None, typed: str) -> Reply | None:
+def _mention_reply(
+    words: CommandText, incident: Incident | None, typed: str, user: str, channel: str
+) -> Reply | None:
     if words.name == "list":
-        return open_incidents_reply()
+        return open_incidents_reply(user, channel)
     if incident is None and words.name in IN_CHANNEL_ONLY:
         return not_here(words.name, typed)
     if incident is None:
@@ -262,7 +273,7 @@ def on_mention(
         return
     words = parse(rest)
     incident = incidents.for_channel(event["channel"])
-    reply = _mention_reply(words, incident, rest)
+    reply = _mention_reply(words, incident, rest, event["user"], event["channel"])
     if reply is None:
         assert incident is not None  # _mention_reply answers without one
         key = f"event:{body.get('event_id')}"
@@ -275,6 +286,7 @@ def on_mention(
             context,
             zone=deps.settings.reminders.zone,
             team_hint=event.get("user_team"),
+            source=Source.MENTION,
         )
         if reply.duplicate:
             return  # a redelivered mention: it was answered the first time

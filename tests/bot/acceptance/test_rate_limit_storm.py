@@ -11,26 +11,18 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from fakeslack import FakeSlack
 from models import Incident, TimelineEvent
-from testkit.harness import ALICE, BOB, INCIDENTS, RunningBot, running_bot
+from testkit.harness import ALICE, BOB, INCIDENTS, RunningBot, eventually, running_bot
 from tests.bot.flows import declare
 
 STORM_SECONDS = float(os.environ.get("INCIDENT_TEST_STORM_SECONDS", "60"))
 STORMY = ("users.info", "chat.postMessage", "chat.update")
 DAVE = "U0DAVE00001"  # never looked up before the storm: naming him needs users.info
-
-
-def eventually(check: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"never happened: {what}"
-        time.sleep(0.25)
 
 
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)

@@ -25,6 +25,7 @@ from tests.bot.flows import (
     settle,
     shown,
     submit_declare,
+    timeline_of,
     wait_for_confirmation,
 )
 
@@ -305,8 +306,8 @@ def test_every_follow_up_action_can_be_reached_page_by_page(
         for block in blocks:
             text = (block.get("text") or {}).get("text") or ""
             assert len(text) <= 3000
-            if text.startswith("• Action number"):
-                seen.add(text.split()[3])
+            if text.startswith("• `") and "Action number" in text:
+                seen.add(text.split()[4])
         turns = [
             e
             for b in blocks
@@ -372,7 +373,10 @@ def test_a_late_pin_of_a_message_since_unpinned_is_not_stored(
     # Slack retries the pin_added it thinks was lost, after the unpin.
     assert slack.deliver("events_api", pinned.payload, retry_num=1).ok
     with database.connection_context():
-        assert TimelineEvent.select().where(TimelineEvent.message_ts == ts).count() == 0
+        [kept] = TimelineEvent.select().where(TimelineEvent.message_ts == ts)
+    # It stays off the timeline: in the record as removed, not brought back.
+    assert kept.removed_at is not None and not kept.pinned
+    assert [e for e in timeline_of(database, incident.id) if e.message_ts == ts] == []
 
 
 # -- 10. a renamed channel is still the incident's ------------------------------------------
@@ -393,6 +397,11 @@ def test_a_channel_renamed_in_slack_keeps_its_incident_and_its_name_follows(
     }
     assert slack.send_event(event).ok
     assert incident_of(database).channel_name == "payments-war-room"
+    [entry] = timeline_of(database, incident.id, "renamed")
+    assert entry.text == f"Channel renamed: #{incident.channel_name} → #payments-war-room"
+    assert (entry.author_id, entry.source) == (None, "slack")  # Slack's event names no one
+    assert slack.send_event(event).ok  # Slack says it again: nothing new
+    assert len(timeline_of(database, incident.id, "renamed")) == 1
     assert ack_body(slack.slash_command("", channel=incident.channel_id)) is None
     assert slack.wait_for_view(callback_id="incident_update")
 

@@ -101,12 +101,12 @@ def test_a_deactivated_lead_is_refused_even_when_slack_is_slow_to_say(
 
 
 @ON_POSTGRES
-def test_topic_follows_a_status_change_made_while_another_change_renders(
+def test_topic_follows_a_severity_change_made_while_another_change_renders(
     slack: FakeSlack, bot: RunningBot, database
 ) -> None:
-    """Alice sets the summary and, a moment later, Bob sets the status, both by @-mention.
-    Slack is a little slow (ephemerals 1 s, edits 0.6 s). The topic shows the status, so
-    it must end showing `Identified`."""
+    """Alice sets the summary and, a moment later, Bob sets the severity, both by
+    @-mention. Slack is a little slow (ephemerals 1 s, edits 0.6 s). The topic shows the
+    severity, so it must end showing `SEV1 Critical`."""
     declare(slack, "Topic race", lead=BOB)
     incident = incident_of(database)
     channel = incident.channel_id
@@ -115,16 +115,16 @@ def test_topic_follows_a_status_change_made_while_another_change_renders(
     assert mention_event(
         slack, channel, ALICE, f"<@{BOT_USER}> summary the cache is cold", raw=True
     ).ok
-    assert mention_event(slack, channel, BOB, f"<@{BOT_USER}> status identified", raw=True).ok
-    assert incident_of(database).status == "identified"
-    # Everything after the acks: the channel line for the status change is the last post.
+    assert mention_event(slack, channel, BOB, f"<@{BOT_USER}> severity 1", raw=True).ok
+    assert incident_of(database).severity == 1
+    # Everything after the acks: the channel line for the severity change is the last post.
     slack.wait_for_call(
         "chat.postMessage",
-        where=lambda c: "Identified" in str(c.params.get("text")),
+        where=lambda c: "SEV1 Critical" in str(c.params.get("text")),
         timeout=15,
     )
     settle(2.5)
-    assert "Identified" in topic_of(slack, channel), topic_of(slack, channel)
+    assert "SEV1 Critical" in topic_of(slack, channel), topic_of(slack, channel)
 
 
 @ON_POSTGRES

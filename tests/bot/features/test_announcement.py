@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from fakeslack import FakeSlack
-from models import StatusChange
-from testkit.harness import ALICE, BOB, CAROL, INCIDENTS, RunningBot
+from models import AuditEntry, StatusChange
+from testkit.harness import ALICE, BOB, CAROL, INCIDENTS, RunningBot, eventually
 from tests.bot.flows import declare, incident_of
 
 
@@ -25,7 +25,9 @@ def test_resolve_button_resolves_once_and_removes_the_buttons(
     with database.connection_context():
         assert StatusChange.get(StatusChange.source != "declare").source == "button"
     announcement = next(m for m in slack.messages(INCIDENTS) if m["ts"] == incident.announcement_ts)
-    assert not any(b["type"] == "actions" for b in announcement["blocks"])
+    # Resolve and the others are gone; what is left is the way back.
+    [actions] = [b for b in announcement["blocks"] if b["type"] == "actions"]
+    assert [e["action_id"] for e in actions["elements"]] == ["incident_reopen"]
 
 
 def test_join_button_invites_the_person(slack: FakeSlack, bot: RunningBot, database) -> None:
@@ -39,6 +41,20 @@ def test_join_button_invites_the_person(slack: FakeSlack, bot: RunningBot, datab
         "conversations.invite", where=lambda c: c.params.get("users") == CAROL, timeout=10
     )
     assert CAROL in slack.channels[incident.channel_id]["members"]
+    # Each invitation is in the audit: the reporter's at the declaration, Carol's by the button.
+    eventually(lambda: len(_invitations(database, incident.id)) == 2, 5, "Carol's invitation")
+    assert _invitations(database, incident.id) == [
+        (ALICE, "declare", ALICE),
+        (CAROL, "button", CAROL),
+    ]
+
+
+def _invitations(database, number: int) -> list[tuple[str | None, str, str | None]]:
+    with database.connection_context():
+        rows = AuditEntry.select().where(
+            (AuditEntry.incident == number) & (AuditEntry.action == "invited")
+        )
+        return [(r.actor_id, r.source, r.new_value) for r in rows.order_by(AuditEntry.id)]
 
 
 def test_update_button_opens_the_modal(slack: FakeSlack, bot: RunningBot, database) -> None:

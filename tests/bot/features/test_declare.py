@@ -68,8 +68,7 @@ def test_whole_flow_declare_pin_unpin(slack: FakeSlack, bot: RunningBot, databas
     assert channel is not None and not channel["is_private"]
     assert incident.channel_id == channel["id"]
     assert {ALICE, BOB, BOT_USER} <= set(channel["members"])
-    assert "SEV2 Major" in channel["topic"]["value"] and "bob" in channel["topic"]["value"]
-    assert "Investigating" in channel["topic"]["value"]
+    assert channel["topic"]["value"] == "SEV2 Major | Lead: bob | Checkout latency above 2s"
     assert [b["link"] for b in channel["bookmarks"]] == [
         f"https://incidents.example.com/incidents/{incident.id}"
     ]
@@ -85,8 +84,12 @@ def test_whole_flow_declare_pin_unpin(slack: FakeSlack, bot: RunningBot, databas
         "p95 jumped",
         "EU customers",
         "Pin a message",
+        # When it began, in each reader's own time zone: never a number of minutes that is
+        # stale by the next look.
+        f"*Open since*\\n<!date^{int(incident.reported_at.timestamp())}^",
     ):
         assert expected in opening_text
+    assert "Open for" not in opening_text
 
     announcement = [m for m in slack.messages(INCIDENTS) if m["ts"] == incident.announcement_ts]
     assert len(announcement) == 1

@@ -29,5 +29,6 @@ def test_a_ticket_link_too_long_for_a_section_is_named_not_linked() -> None:
     item = FollowUpAction(title="x" * 300, ticket_url=url)
     shown = followups.details(item, LONDON)
     assert "too long to show here" in shown and "jira.example.com" not in shown
-    line = f"• {blocks.shown(item.title, followups.TITLE_SHOWN_MAX)} — <@U0123456789>{shown}"
+    title = blocks.shown(item.title, followups.TITLE_SHOWN_MAX)
+    line = f"• `{10**9}` {title} — <@U0123456789>{shown}"  # with the longest number
     assert blocks.slack_len(line) <= blocks.SECTION_TEXT_MAX

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.domain import timeline
 from fakeslack import FakeSlack
-from models import Incident, TimelineEvent
+from models import AuditEntry, Incident, TimelineEvent
 from testkit.harness import ALICE, BOB, GENERAL, RunningBot
 from tests.bot.flows import declare
 
@@ -46,7 +46,28 @@ def test_pin_unpin_pin_again(slack: FakeSlack, bot: RunningBot, database) -> Non
     assert slack.unpin(incident.channel_id, ts, ALICE).ok
     assert slack.pin(incident.channel_id, ts, BOB).ok
     [entry] = pins_of(incident.id)
-    assert entry.added_by_id == BOB
+    assert entry.added_by_id == BOB and entry.source == "pin"
+
+
+def test_an_unpinned_message_leaves_the_timeline_but_not_the_record(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
+    declare(slack, "Unpinned")
+    incident = _incident(database)
+    ts = slack.post_message(incident.channel_id, BOB, "we failed over to eu-west-2")
+    assert slack.pin(incident.channel_id, ts, ALICE).ok
+    assert slack.unpin(incident.channel_id, ts, BOB).ok
+    assert pins_of(incident.id) == []
+    with database.connection_context():
+        [kept] = TimelineEvent.select().where(TimelineEvent.message_ts == ts)
+        audit = [
+            (a.actor_id, a.source, a.action, a.details["message_ts"])
+            for a in AuditEntry.select().order_by(AuditEntry.id)
+            if a.action.startswith("timeline_")
+        ]
+    assert kept.text == "we failed over to eu-west-2" and kept.added_by_id == ALICE
+    assert kept.removed_by_id == BOB and kept.removed_at is not None
+    assert audit == [(ALICE, "pin", "timeline_add", ts), (BOB, "pin", "timeline_remove", ts)]
 
 
 def test_pins_outside_incident_channels_are_ignored(

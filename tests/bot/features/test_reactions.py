@@ -9,7 +9,7 @@ import pytest
 
 from bot.domain import timeline
 from fakeslack import FakeSlack
-from models import Incident, TimelineEvent
+from models import AuditEntry, Incident, TimelineEvent
 from testkit.harness import ALICE, BOB, CAROL, GENERAL, RunningBot, running_bot
 from tests.bot.flows import declare
 
@@ -19,14 +19,31 @@ def _incident(database) -> Incident:
         return Incident.get()
 
 
-def _rows(database) -> list[TimelineEvent]:
-    """Entries for Slack messages (the bot writes others, such as "declared")."""
+def _rows(database, *, removed: bool = False) -> list[TimelineEvent]:
+    """Entries for Slack messages (the bot writes others, such as "declared") on the
+    timeline, or (`removed`) taken off it."""
     with database.connection_context():
         return list(
             TimelineEvent.select()
-            .where(TimelineEvent.kind.in_(timeline.MESSAGE_KINDS))
+            .where(
+                TimelineEvent.kind.in_(timeline.MESSAGE_KINDS)
+                & (
+                    TimelineEvent.removed_at.is_null(False)
+                    if removed
+                    else TimelineEvent.removed_at.is_null()
+                )
+            )
             .order_by(TimelineEvent.id)
         )
+
+
+def _audit(database) -> list[tuple[str | None, str, str]]:
+    with database.connection_context():
+        return [
+            (row.actor_id, row.source, row.action)
+            for row in AuditEntry.select().order_by(AuditEntry.id)
+            if row.action.startswith("timeline_")
+        ]
 
 
 def _chat_posts(slack: FakeSlack, since: int = 0) -> list[str]:
@@ -64,6 +81,19 @@ def test_reaction_adds_the_message_and_the_last_one_removed_takes_it_off(
     assert slack.unreact(channel, ts, CAROL).ok
     assert _rows(database) == []
     assert _chat_posts(slack, before) == []
+    # Off the timeline, not out of the record: who took it off and when, and the audit.
+    [gone] = _rows(database, removed=True)
+    assert gone.id == entry.id and gone.removed_by_id == CAROL and gone.removed_at is not None
+    assert gone.text == "orders-db primary at 100% connections"
+    assert _audit(database) == [
+        (ALICE, "reaction", "timeline_add"),
+        (CAROL, "reaction", "timeline_remove"),
+    ]
+    # Reacting again brings the same entry back, audited again.
+    assert slack.react(channel, ts, BOB).ok
+    [back] = _rows(database)
+    assert back.id == entry.id and back.removed_at is None and back.removed_by_id is None
+    assert _audit(database)[-1] == (BOB, "reaction", "timeline_add")
 
 
 def test_retried_reaction_deliveries_store_one_entry(

@@ -9,9 +9,9 @@ from slack_sdk import WebClient
 from bot.jobs.archiver import archive_due
 from bot.slack.client import make_client
 from fakeslack import FakeSlack
-from models import Incident
-from testkit.harness import BOT_TOKEN, RunningBot
-from tests.bot.flows import declare
+from models import AuditEntry, Incident, TimelineEvent
+from testkit.harness import BOB, BOT_TOKEN, CAROL, INCIDENTS, RunningBot, eventually
+from tests.bot.flows import declare, incident_of
 
 
 def resolve(slack: FakeSlack, incident: Incident) -> None:
@@ -39,6 +39,16 @@ def test_resolved_channels_are_archived_once_after_the_delay(
         resolved_at = Incident.get_by_id(first.id).resolved_at
     assert resolved_at is not None
     client = make_client(BOT_TOKEN, slack.api_url)
+    assert archive_due(client, 3, resolved_at + dt.timedelta(days=1, hours=23)) == 0
+    assert heads_up(slack, first) == []
+    # A day before, the channel hears it is coming, once, and how to keep it.
+    for _ in range(2):
+        assert archive_due(client, 3, resolved_at + dt.timedelta(days=2, minutes=1)) == 0
+    [warning] = heads_up(slack, first)
+    # The archive is a day after the heads-up (here a minute past the due moment).
+    archive_at = int((resolved_at + dt.timedelta(days=3, minutes=1)).timestamp())
+    assert f"will be archived <!date^{archive_at}^" in warning
+    assert "`/incident reopen`" in warning and "*Reopen* on its announcement" in warning
     assert archive_due(client, 3, resolved_at + dt.timedelta(days=2, hours=23)) == 0
     later = resolved_at + dt.timedelta(days=3, minutes=1)
     assert archive_due(client, 3, later) == 1
@@ -46,8 +56,58 @@ def test_resolved_channels_are_archived_once_after_the_delay(
     assert slack.channels[first.channel_id]["is_archived"]
     assert not slack.channels[second.channel_id]["is_archived"]
     assert len(slack.calls_to("conversations.archive")) == 1
+    assert heads_up(slack, second) == []
     with database.connection_context():
         assert Incident.get_by_id(first.id).channel_archived_at == later
+        [entry] = TimelineEvent.select().where(
+            (TimelineEvent.incident == first.id) & (TimelineEvent.kind == "archived")
+        )
+        [audit] = AuditEntry.select().where(
+            (AuditEntry.incident == first.id) & (AuditEntry.action == "archived")
+        )
+    assert (entry.text, entry.source, entry.occurred_at) == ("Channel archived", "scheduler", later)
+    assert (audit.source, audit.actor_id, audit.at) == ("scheduler", None, later)
+
+
+def heads_up(slack: FakeSlack, incident: Incident) -> list[str]:
+    return [
+        c.params["text"]
+        for c in slack.calls_to("chat.postMessage")
+        if c.params["channel"] == incident.channel_id and "will be archived" in c.params["text"]
+    ]
+
+
+def test_a_late_heads_up_still_gives_the_channel_a_day(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
+    """The bot was down when the heads-up was due: the archive waits a day after it."""
+    declare(slack, "Down for the weekend")
+    incident = incident_of(database)
+    resolve(slack, incident)
+    resolved_at = incident_of(database).resolved_at
+    assert resolved_at is not None
+    client = make_client(BOT_TOKEN, slack.api_url)
+    back = resolved_at + dt.timedelta(days=5)
+    assert archive_due(client, 3, back) == 0
+    [warning] = heads_up(slack, incident)
+    assert f"<!date^{int((back + dt.timedelta(days=1)).timestamp())}^" in warning
+    assert archive_due(client, 3, back + dt.timedelta(hours=23)) == 0
+    assert archive_due(client, 3, back + dt.timedelta(days=1)) == 1
+
+
+def test_reopening_calls_the_archive_off(slack: FakeSlack, bot: RunningBot, database) -> None:
+    declare(slack, "Not over yet")
+    incident = incident_of(database)
+    resolve(slack, incident)
+    resolved_at = incident_of(database).resolved_at
+    assert resolved_at is not None
+    client = make_client(BOT_TOKEN, slack.api_url)
+    assert archive_due(client, 3, resolved_at + dt.timedelta(days=2, minutes=1)) == 0
+    assert len(heads_up(slack, incident)) == 1
+    assert slack.slash_command("reopen", channel=incident.channel_id).ok
+    assert incident_of(database).archive_warned_at is None
+    assert archive_due(client, 3, resolved_at + dt.timedelta(days=4)) == 0
+    assert not slack.channels[incident.channel_id]["is_archived"]
 
 
 def test_a_transient_failure_is_tried_again_and_a_refusal_is_recorded(
@@ -62,6 +122,7 @@ def test_a_transient_failure_is_tried_again_and_a_refusal_is_recorded(
     with database.connection_context():
         resolved_at = max(i.resolved_at for i in Incident.select())
     client = make_client(BOT_TOKEN, slack.api_url, timeout=5)
+    assert archive_due(client, 3, resolved_at + dt.timedelta(days=2)) == 0  # the heads-up
     later = resolved_at + dt.timedelta(days=3, minutes=1)
     # Slack is down for this run (longer than the client's own retries ride out: a client
     # that does not retry stands in for them); the second channel is refused for good later.
@@ -83,3 +144,53 @@ def test_a_transient_failure_is_tried_again_and_a_refusal_is_recorded(
         cid for cid in (first.channel_id, second.channel_id) if slack.channels[cid]["is_archived"]
     ]
     assert len(archived) == 1
+
+
+def test_reopen_on_the_announcement_of_an_archived_incident(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
+    """Slack refuses a bot's unarchive (documented), so the bot does not try: the person who
+    reopened it is told how to bring the channel back, and when someone does, the record
+    follows."""
+    declare(slack, "Came back")
+    incident = incident_of(database)
+    resolve(slack, incident)
+    resolved_at = incident_of(database).resolved_at
+    assert resolved_at is not None
+    client = make_client(BOT_TOKEN, slack.api_url)
+    archive_due(client, 3, resolved_at + dt.timedelta(days=2))
+    assert archive_due(client, 3, resolved_at + dt.timedelta(days=3)) == 1
+    [announcement] = [m for m in slack.messages(INCIDENTS) if m["ts"] == incident.announcement_ts]
+    [button] = [e for b in announcement["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert (button["action_id"], button["text"]["text"]) == ("incident_reopen", "Reopen")
+
+    assert slack.click(
+        "incident_reopen", user=BOB, channel=INCIDENTS, message_ts=incident.announcement_ts
+    ).ok
+    told = slack.wait_for_call(
+        "chat.postMessage",
+        where=lambda c: (
+            c.params.get("thread_ts") == incident.announcement_ts
+            and "reopened" in c.params.get("text", "")
+        ),
+        timeout=10,
+    )
+    assert "Slack does not let apps unarchive channels" in told.params["text"]
+    assert "*Unarchive*" in told.params["text"] and "`/invite`" in told.params["text"]
+    assert incident_of(database).status == "investigating"
+    assert slack.calls_to("conversations.unarchive") == []
+    assert any("Slack does not let apps unarchive" in str(e) for e in slack.ephemerals)
+    assert incident_of(database).channel_archived_at is not None
+
+    # Someone unarchives it in Slack: the record follows, and it can be archived again later.
+    assert slack.unarchive_channel(incident.channel_id, CAROL).ok
+    eventually(lambda: incident_of(database).channel_archived_at is None, 5, "the channel is back")
+    with database.connection_context():
+        [entry] = TimelineEvent.select().where(
+            (TimelineEvent.incident == incident.id) & (TimelineEvent.kind == "unarchived")
+        )
+        [audit] = AuditEntry.select().where(
+            (AuditEntry.incident == incident.id) & (AuditEntry.action == "unarchived")
+        )
+    assert (entry.author_id, entry.source) == (CAROL, "slack")
+    assert (audit.actor_id, audit.source) == (CAROL, "slack")

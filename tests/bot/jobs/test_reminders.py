@@ -22,6 +22,7 @@ from bot.domain.incidents import Declaration
 from bot.domain.lifecycle import Actor
 from bot.domain.reminder_settings import ReminderSettings
 from bot.jobs.scheduler import Scheduler
+from bot.slack.blocks import UPDATE
 from bot.slack.client import make_client
 from bot.slack.reminder_messages import DISMISS_ACTION, SNOOZE_ACTION
 from fakeslack import Call, FakeSlack
@@ -122,9 +123,61 @@ def test_no_lead_fires_five_minutes_after_declaring_and_asks_the_reporter(
     )
     assert row.message_ts == post.response["ts"]
     found = buttons(post)
-    assert set(found) == {SNOOZE_ACTION, DISMISS_ACTION}
+    assert set(found) == {UPDATE, SNOOZE_ACTION, DISMISS_ACTION}
     assert found[SNOOZE_ACTION]["text"]["text"] == "Snooze 30 min"
     assert found[SNOOZE_ACTION]["value"] == found[DISMISS_ACTION]["value"] == str(row.id)
+    # It says how to do what it asks, and its first button opens the Update form for it.
+    assert found[UPDATE]["text"]["text"] == "Set a lead"
+    assert found[UPDATE]["value"] == str(incident.id)
+    assert "`/incident lead @person`" in post.params["text"]
+
+
+def test_no_lead_comes_back_less_and_less_often_until_a_lead_is_set(
+    slack: FakeSlack, database
+) -> None:
+    incident = open_incident(slack, at=MONDAY, severity=3)
+    sched = scheduler(slack)
+    sent_at = [m for m in range(0, 200) if sched.run_once(MONDAY + m * MINUTE)]
+    # 5 minutes, then twice the wait each time, then hourly.
+    assert sent_at == [5, 15, 35, 75, 135, 195]
+    assert [p.params["text"].split(" for ")[1].split(".")[0] for p in posts(slack)] == [
+        "5 min",
+        "15 min",
+        "35 min",
+        "1 h 15 min",
+        "2 h 15 min",
+        "3 h 15 min",
+    ]
+    lifecycle.change(incident.id, Actor(BOB, "command"), lifecycle.Fields(lead=BOB))
+    assert [sched.run_once(MONDAY + h * dt.timedelta(hours=1)) for h in (4, 5, 8)] == [0, 0, 0]
+
+
+def test_a_dismissed_no_lead_reminder_stays_dismissed(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
+    incident = open_incident(slack, at=utcnow() - 6 * MINUTE, severity=3)
+    sched = scheduler(slack)
+    assert sched.run_once() == 1
+    assert slack.click(DISMISS_ACTION, user=ALICE, channel=incident.channel_id).ok
+    slack.wait_for_call("chat.update", timeout=10)
+    now = utcnow()
+    assert [sched.run_once(now + h * dt.timedelta(hours=1)) for h in (1, 2, 6)] == [0, 0, 0]
+
+
+def test_reminders_are_threaded_under_the_opening_message(slack: FakeSlack, database) -> None:
+    incident = open_incident(slack, at=MONDAY, severity=1)
+    client = make_client(BOT_TOKEN, slack.api_url)
+    opening = client.chat_postMessage(channel=incident.channel_id or "", text="Incident opened")
+    incidents.record_messages(incident.id, opening_message_ts=opening["ts"])
+    assert scheduler(slack).run_once(MONDAY + 30 * MINUTE) == 2
+    [_, *sent] = posts(slack)
+    assert [p.params.get("thread_ts") for p in sent] == [opening["ts"]] * 2
+    top_level = [
+        m["ts"]
+        for m in slack.messages(incident.channel_id)
+        if "thread_ts" not in m or m["thread_ts"] == m["ts"]
+    ]
+    assert top_level == [opening["ts"]]
 
 
 def test_no_severity_fires_after_five_minutes_and_asks_the_lead(slack: FakeSlack, database) -> None:
@@ -191,12 +244,47 @@ def test_an_update_starts_the_count_again(database) -> None:
     assert reminders.due(MONDAY + 70 * MINUTE - SECOND, settings) == []
     [after] = reminders.due(MONDAY + 70 * MINUTE, settings)
     assert (after.due_at, after.basis) == (MONDAY + 70 * MINUTE, MONDAY + 40 * MINUTE)
-    # A note is not an update: it does not move the count.
+    # A note tells people where it stands too: it starts the count again.
     with frozen(MONDAY + 75 * MINUTE):
         lifecycle.add_entry(incident.id, "note", "Still slow", Actor(BOB, "slack"))
-    assert [d.due_at for d in reminders.due(MONDAY + 100 * MINUTE, settings)] == [
-        MONDAY + 100 * MINUTE
+    assert reminders.due(MONDAY + 100 * MINUTE, settings) == []
+    assert [d.due_at for d in reminders.due(MONDAY + 105 * MINUTE, settings)] == [
+        MONDAY + 105 * MINUTE
     ]
+
+
+@pytest.mark.parametrize(
+    ("fields", "counts"),
+    [
+        (lifecycle.Fields(status="identified"), True),
+        (lifecycle.Fields(summary="Bad deploy of the checkout service"), True),
+        (lifecycle.Fields(impact="EU customers cannot pay"), True),
+        # Who leads it and how bad it is say nothing new about where it stands.
+        (lifecycle.Fields(severity=2), False),
+        (lifecycle.Fields(lead=CAROL), False),
+    ],
+)
+def test_a_change_of_status_summary_or_impact_counts_as_an_update(
+    database, fields: lifecycle.Fields, counts: bool
+) -> None:
+    settings = ReminderSettings()
+    with frozen(MONDAY):
+        incident = incidents.declare(
+            Declaration(title="Queue", reporter_id=ALICE, severity=1, lead_id=BOB)
+        )
+    assert incident is not None
+    incidents.attach_channel(incident.id, "C0REMIND2", "inc-remind-2")
+    with frozen(MONDAY + 20 * MINUTE):
+        lifecycle.change(incident.id, Actor(BOB, "command"), fields)
+    due_at = [d.due_at for d in reminders.due(MONDAY + 45 * MINUTE, settings)]
+    if counts:
+        assert due_at == []
+        [later] = reminders.due(MONDAY + 50 * MINUTE, settings)
+        assert later.basis == MONDAY + 20 * MINUTE
+    else:
+        # SEV2's interval is an hour; the severity change moved that, not the basis.
+        expected = [] if fields.severity == 2 else [MONDAY + 30 * MINUTE]
+        assert due_at == expected
 
 
 # -- resolving, open for long, working hours ---------------------------------------------------
@@ -206,7 +294,8 @@ def test_resolving_stops_every_reminder(slack: FakeSlack, database) -> None:
     incident = open_incident(slack, at=MONDAY, severity=1)
     sched = scheduler(slack)
     assert sched.run_once(MONDAY + 5 * MINUTE) == 1
-    assert len(reminders.due(MONDAY + 30 * MINUTE, sched.settings)) == 1  # update overdue
+    due = reminders.due(MONDAY + 30 * MINUTE, sched.settings)
+    assert sorted(d.kind for d in due) == ["no_lead", "update_overdue"]
     lifecycle.resolve(incident.id, Actor(ALICE, "command"))
     for later in (30 * MINUTE, 2 * dt.timedelta(hours=1), dt.timedelta(days=1, hours=1)):
         assert sched.run_once(MONDAY + later) == 0
@@ -285,8 +374,11 @@ def test_snooze_button_quiets_the_reminder_for_30_minutes(
     assert row.snoozed_by == BOB
     assert before + 30 * MINUTE <= row.snoozed_until <= utcnow() + 30 * MINUTE
     [message] = [m for m in slack.messages(incident.channel_id) if m["ts"] == row.message_ts]
-    assert [b["type"] for b in message["blocks"]] == ["section", "context"]  # buttons gone
-    assert f"Snoozed by <@{BOB}> until <!date^" in str(message["blocks"][1])
+    # Snooze and Dismiss are spent; the Update form may still be wanted.
+    assert [b["type"] for b in message["blocks"]] == ["section", "actions", "context"]
+    assert [e["action_id"] for e in message["blocks"][1]["elements"]] == [UPDATE]
+    # Who snoozed it is named without a ping.
+    assert "Snoozed by bob until <!date^" in str(message["blocks"][2]), message["blocks"]
     assert "no lead" in message["text"]
 
     # A second delivery of the same click (a double click, a retry) changes nothing.
@@ -308,7 +400,8 @@ def test_dismiss_button_silences_the_update_reminder_until_the_next_update(
     assert sched.run_once() == 1
     assert slack.click(DISMISS_ACTION, user=CAROL, channel=incident.channel_id).ok
     update = slack.wait_for_call("chat.update", timeout=10)
-    assert f"Dismissed by <@{CAROL}>" in str(update.params["blocks"])
+    assert "Dismissed by carol" in str(update.params["blocks"])
+    assert "<@" not in str(update.params["blocks"][-1])
     [row] = rows(database)
     assert row.dismissed_by == CAROL and row.dismissed_at is not None
 

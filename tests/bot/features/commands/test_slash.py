@@ -13,9 +13,10 @@ from fakeslack import FakeSlack
 from fakeslack.calls import Call
 from fakeslack.mrkdwn import mentions_in
 from models import AuditEntry, FollowUpAction, Incident, StatusChange, TimelineEvent
+from models.membership import ChannelMember
 from models.timeline import Kind
 from testkit.harness import ALICE, BOB, BOT_USER, CAROL, GENERAL, INCIDENTS, RunningBot
-from tests.bot.flows import declare, mention_event, settle
+from tests.bot.flows import declare, mention_event, settle, timeline_of
 
 
 def incident_of(database) -> Incident:
@@ -117,7 +118,17 @@ def test_resolving_tells_the_channel_the_announcement_and_the_lead(
     assert f"https://incidents.example.com/incidents/{incident.id}" in dm
     announcement = next(m for m in slack.messages(INCIDENTS) if m["ts"] == incident.announcement_ts)
     assert "Resolved" in str(announcement["blocks"])
-    assert not any(b["type"] == "actions" for b in announcement["blocks"])
+    actions = [
+        e["action_id"]
+        for b in announcement["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+    ]
+    assert actions == ["incident_reopen"]
+    # Who resolved it is named, not notified; the review DM comes once per resolution.
+    assert any("is *resolved* by bob." in text for text in said)
+    assert not any(f"<@{BOB}>" in text for text in said if "is *resolved*" in text)
+    assert len([m for m in slack.dms(BOB) if "is resolved" in m["text"]]) == 1
     thread = [
         m for m in slack.messages(INCIDENTS) if m.get("thread_ts") == incident.announcement_ts
     ]
@@ -148,7 +159,7 @@ def test_severity_lead_summary_impact_and_topic(
         timeout=10,
     )
     channel = slack.channels[incident.channel_id]
-    assert channel["topic"]["value"].startswith("SEV1 Critical | Investigating | Lead: alice")
+    assert channel["topic"]["value"].startswith("SEV1 Critical | Lead: alice |")
     slack.wait_for_call(
         "chat.update", where=lambda c: "Search takes 10 s" in str(c.params), timeout=10
     )
@@ -186,8 +197,21 @@ def test_rename_keeps_the_prefix(slack: FakeSlack, bot: RunningBot, database) ->
     )
     assert slack.channels[incident.channel_id]["name"] == "inc-0001-payments-root-cause"
     assert incident_of(database).channel_name == "inc-0001-payments-root-cause"
+    # On the timeline and in the audit, once, with who did it and how.
+    [entry] = timeline_of(database, incident.id, "renamed")
+    assert entry.text == "Channel renamed: #inc-0001-old-name → #inc-0001-payments-root-cause"
+    assert (entry.author_id, entry.source) == (ALICE, "command")
+    with database.connection_context():
+        [audit] = AuditEntry.select().where(AuditEntry.action == "renamed")
+    assert (audit.actor_id, audit.source, audit.old_value, audit.new_value) == (
+        ALICE,
+        "command",
+        "inc-0001-old-name",
+        "inc-0001-payments-root-cause",
+    )
     slack.add_channel("inc-0001-taken")
     assert "is taken" in run(slack, incident, "rename taken")
+    assert len(timeline_of(database, incident.id, "renamed")) == 1
 
 
 def test_follow_up_actions_and_done_button(slack: FakeSlack, bot: RunningBot, database) -> None:
@@ -198,7 +222,7 @@ def test_follow_up_actions_and_done_button(slack: FakeSlack, bot: RunningBot, da
     # Bob asks for the list: it is his to see and click.
     listing = slack.slash_command("actions", user=BOB, channel=incident.channel_id)
     assert "2 open follow-up action(s)" in (listing.response or {}).get("text", "")
-    assert "• Add an alert — <@U061F7AUR>" in answer(listing)
+    assert "• `1` Add an alert — <@U061F7AUR>" in answer(listing)
     with database.connection_context():
         first = FollowUpAction.select().order_by(FollowUpAction.id).first()
     assert (first.title, first.owner_id, first.created_by) == ("Add an alert", BOB, ALICE)
@@ -316,8 +340,20 @@ def test_list_and_help_outside_incident_channels(
     assert "No open incidents" in answer(slack.slash_command("list"))
     declare(slack, "One")
     declare(slack, "Two", private=["private"])
-    listing = answer(slack.slash_command("list"))
+    # Carol is in no private incident's channel: she hears of the public one only.
+    listing = answer(slack.slash_command("list", user=CAROL))
     assert "1 open incident(s)" in listing and "One" in listing and "Two" not in listing
+    # Alice declared the private one and is in its channel: she sees it, marked private.
+    mine = answer(slack.slash_command("list", user=ALICE))
+    assert "2 open incident(s)" in mine and "2: Two* — " in mine and ":lock: private" in mine
+    # From inside its channel it is always listed, even when the bot missed the join that
+    # put the person there (here: Bob's membership forgotten).
+    with database.connection_context():
+        private = Incident.get_by_id(2)
+    with database.connection_context():
+        ChannelMember.delete().where(ChannelMember.user_id == BOB).execute()
+    assert "Two" not in answer(slack.slash_command("list", user=BOB))
+    assert "Two" in answer(slack.slash_command("list", user=BOB, channel=private.channel_id))
     assert "/incident new" in answer(slack.slash_command("help", channel=GENERAL))
 
 
@@ -696,3 +732,40 @@ def test_a_change_line_names_who_made_it_without_a_ping(
     posted = heard(slack, incident, "*Severity*")
     assert posted.params["text"].endswith("(by bob)")
     assert pings(posted.params) == set()
+
+
+def test_a_follow_up_can_be_given_to_someone_and_the_channel_hears_it(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
+    declare(slack, "Nobody's job")
+    incident = incident_of(database)
+    run(slack, incident, "action Rotate the leaked key")
+    with database.connection_context():
+        item = FollowUpAction.get()
+    # The list gives each open follow-up its number, to name it by.
+    assert f"• `{item.id}` Rotate the leaked key" in run(slack, incident, "actions")
+    assert run(slack, incident, f"assign {item.id} @bob") == (
+        f"Follow-up action {item.id} is assigned."
+    )
+    said = heard(slack, incident, "*Follow-up assigned*")
+    assert said.params["text"] == (
+        f":clipboard: *Follow-up assigned* by alice to <@{BOB}>: Rotate the leaked key"
+    )
+    assert pings(said.params) == {f"<@{BOB}>"}  # asked to do it: notified
+    with database.connection_context():
+        assert FollowUpAction.get_by_id(item.id).owner_id == BOB
+        [audit] = AuditEntry.select().where(AuditEntry.action == "action_assigned")
+    assert (audit.actor_id, audit.source, audit.old_value, audit.new_value) == (
+        ALICE,
+        "command",
+        None,
+        BOB,
+    )
+    [entry] = [e for e in timeline_of(database, incident.id, "action") if "assigned" in e.text]
+    assert entry.text == f"Follow-up assigned to <@{BOB}>: Rotate the leaked key"
+    # Bob takes it back from nobody: already his; a wrong number says how.
+    assert "already" in run(slack, incident, f"assign {item.id} @bob", user=BOB)
+    assert "has no follow-up action 999" in run(slack, incident, "assign 999 @bob")
+    assert "Which follow-up?" in run(slack, incident, "assign @bob")
+    settle()
+    assert len(lines(slack, incident, "*Follow-up assigned*")) == 1
