@@ -100,24 +100,7 @@ def hold_message(
         raise ValueError(f"unknown timeline flag {flag!r}")
     held = getattr(TimelineEvent, flag)
     this = (TimelineEvent.incident == incident_id) & (TimelineEvent.message_ts == message_ts)
-    # Back after a removal: put there again, by whoever did it this time.
-    back = (
-        TimelineEvent.update(
-            {
-                held: True,
-                TimelineEvent.removed_at: None,
-                TimelineEvent.removed_by_id: None,
-                TimelineEvent.added_by_id: added_by_id,
-                TimelineEvent.source: source,
-            }
-        )
-        .where(this & TimelineEvent.removed_at.is_null(False))
-        .execute()
-    )
-    if back:
-        return True
-    if TimelineEvent.update({held: True}).where(this & (held == False)).execute():  # noqa: E712
-        return False  # there already, held by another source: one more hold, not news
+    # The common case first: a message new to the timeline is one INSERT.
     inserted = (
         TimelineEvent.insert(
             incident=incident_id,
@@ -140,4 +123,24 @@ def hold_message(
         .as_rowcount()
         .execute()
     )
-    return bool(inserted)
+    if inserted:
+        return True
+    # Back after a removal: put there again, by whoever did it this time.
+    back = (
+        TimelineEvent.update(
+            {
+                held: True,
+                TimelineEvent.removed_at: None,
+                TimelineEvent.removed_by_id: None,
+                TimelineEvent.added_by_id: added_by_id,
+                TimelineEvent.source: source,
+            }
+        )
+        .where(this & TimelineEvent.removed_at.is_null(False))
+        .execute()
+    )
+    if back:
+        return True
+    # There already: at most one more hold (another source), which is not news.
+    TimelineEvent.update({held: True}).where(this & (held == False)).execute()  # noqa: E712
+    return False
