@@ -769,3 +769,27 @@ def test_a_follow_up_can_be_given_to_someone_and_the_channel_hears_it(
     assert "Which follow-up?" in run(slack, incident, "assign @bob")
     settle()
     assert len(lines(slack, incident, "*Follow-up assigned*")) == 1
+
+
+def test_the_topic_changes_only_when_what_it_shows_changes(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
+    """Each topic set is a line of Slack's in the channel beside the bot's own: a status
+    change (not in the topic) sets none; a severity change sets it once."""
+    declare(slack, "Quiet topic")
+    incident = incident_of(database)
+    topics = len(slack.calls_to("conversations.setTopic"))
+    run(slack, incident, "status identified")
+    run(slack, incident, "summary A bad deploy")
+    heard(slack, incident, "*Summary* is now")
+    settle()
+    assert len(slack.calls_to("conversations.setTopic")) == topics
+    run(slack, incident, "severity 1")
+    slack.wait_for_call("conversations.setTopic", count=topics + 1, timeout=10)
+    settle()
+    assert len(slack.calls_to("conversations.setTopic")) == topics + 1
+    assert slack.channels[incident.channel_id]["topic"]["value"].startswith(
+        "SEV1 Critical | Lead: bob |"
+    )
+    said = [m for m in slack.messages(incident.channel_id) if "set the channel topic" in str(m)]
+    assert len(said) == topics + 1
