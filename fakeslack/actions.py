@@ -449,19 +449,28 @@ class HumanActions:
         timeout: float = 5.0,
     ) -> Delivery:
         """A person unarchives a channel in Slack (an app cannot: conversations.unarchive
-        refuses bot tokens): `channel_unarchive` {channel, user} for a public channel,
-        `group_unarchive` {channel} for a private one (docs events/channel_unarchive,
-        events/group_unarchive)."""
+        refuses bot tokens): `channel_unarchive` for a public channel (sent to the whole
+        workspace), `group_unarchive` for a private one (to its members), each with the
+        channel and who did it (docs events/channel_unarchive, events/group_unarchive; the
+        user as Slack's own type definitions give it). A public channel comes back with the
+        person who unarchived it as its member (Slack does not restore former members); the
+        app, taken out at the archive, is in neither until someone adds it."""
         with self._ws.lock:
             chan = self._channel(channel)
             if not chan.is_archived:
                 raise ValueError(f"{chan.id} is not archived")
             chan.is_archived = False
-            kind = "group_unarchive" if chan.is_private else "channel_unarchive"
-            event: dict[str, Any] = {"type": kind, "channel": chan.id}
             if not chan.is_private:
-                event["user"] = user
-            event["event_ts"] = self._ws.ids.ts()
+                chan.members = {user}
+            else:
+                chan.members.add(user)
+            kind = "group_unarchive" if chan.is_private else "channel_unarchive"
+            event: dict[str, Any] = {
+                "type": kind,
+                "channel": chan.id,
+                "user": user,
+                "event_ts": self._ws.ids.ts(),
+            }
         return self._emit(kind, chan, event, via, timeout)
 
     def send_event(

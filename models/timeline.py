@@ -130,6 +130,7 @@ def hold_message(
         TimelineEvent.update(
             {
                 held: True,
+                TimelineEvent.kind: kind,  # held now by this source, so named by it
                 TimelineEvent.removed_at: None,
                 TimelineEvent.removed_by_id: None,
                 TimelineEvent.added_by_id: added_by_id,

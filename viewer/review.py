@@ -25,9 +25,16 @@ SOURCE_WORDS = {
     "mention": "@-mention",
     "modal": "form",
     "button": "button",
+    "shortcut": "message shortcut",
+    "pin": "pin",
+    "reaction": "reaction",
     "declare": "declared",
+    "slack": "in Slack",
+    "scheduler": "by the bot",
     "import": "imported",
 }
+# Who put a message on the timeline, by how it is held.
+PUT_BY = {"pin": "pinned", "reaction": "marked", "shortcut": "added"}
 
 
 def render(detail: IncidentDetail, names: Names, zone: ZoneInfo, now: dt.datetime) -> str:
@@ -93,6 +100,9 @@ def render(detail: IncidentDetail, names: Names, zone: ZoneInfo, now: dt.datetim
         when = present.format_time(event.occurred_at, zone, with_date=multi_day)
         author = detail.author(event)
         who = f" ({_person(author)})" if author else ""
+        adder = detail.person(event.added_by_id)
+        if adder and event.kind in PUT_BY and (author is None or adder.id != author.id):
+            who += f", {PUT_BY[event.kind]} by {_person(adder)}"
         out.append(f"### {when}: {present.kind_label(event.kind)}{who}")
         if event.deleted_at:
             deleted = present.format_time(event.deleted_at, zone)

@@ -162,54 +162,16 @@ def attach_channel(incident_id: int, channel_id: str, channel_name: str) -> None
         ).where(Incident.id == incident_id).execute()
 
 
-def rename_channel(
-    channel_id: str,
-    channel_name: str,
-    *,
-    by: str | None = None,
-    source: Source = Source.SLACK,
-) -> int | None:
-    """The incident channel was renamed (by the bot or in Slack); its number, if it is one.
-
-    A new name goes on the timeline and in the audit (who, from where), once: the bot's own
-    rename comes back as Slack's rename event, which then finds the name already stored.
-    """
-    name = channel_name[:80]
-    with db.connection_context(), write_transaction():
-        incident = Incident.get_or_none(Incident.channel_id == channel_id)
-        if incident is None:
-            return None
-        old = incident.channel_name
-        changed = (
-            Incident.update(channel_name=name, revision=Incident.revision + 1)
-            .where(
-                (Incident.id == incident.id)
-                & (Incident.channel_name.is_null() | (Incident.channel_name != name))
-            )
-            .execute()
-        )
-        if changed:
-            now = utcnow()
-            TimelineEvent.create(
-                incident=incident.id,
-                kind=Kind.RENAMED,
-                text=f"Channel renamed: #{old} → #{name}" if old else f"Channel named #{name}",
-                author_id=by,
-                occurred_at=now,
-                source=source,
-                details={"old": old, "new": name},
-                created_at=now,
-            )
-            AuditEntry.create(
-                incident=incident.id,
-                at=now,
-                actor_id=by,
-                source=source,
-                action="renamed",
-                old_value=old,
-                new_value=name,
-            )
-    return int(incident.id)
+def rename_channel(channel_id: str, channel_name: str) -> int | None:
+    """The incident channel has a new name (Slack's rename event, which names nobody): the
+    stored name follows; its number, if it is one. Who renamed it is recorded by
+    `lifecycle.record_rename`, from the bot's command or from Slack's message about it."""
+    with db.connection_context():
+        Incident.update(channel_name=channel_name[:80], revision=Incident.revision + 1).where(
+            (Incident.channel_id == channel_id)
+            & (Incident.channel_name.is_null() | (Incident.channel_name != channel_name[:80]))
+        ).execute()
+        return Incident.number_in_channel(channel_id)
 
 
 # How long one attempt to open an incident in Slack may hold its claim: far longer than any
@@ -430,9 +392,9 @@ def archive_warning_failed(number: int) -> None:
         Incident.update(archive_warned_at=None).where(Incident.id == number).execute()
 
 
-def archived(number: int, now: dt.datetime) -> None:
+def archived(number: int, now: dt.datetime) -> bool:
     """Slack archived the channel: on the timeline and in the audit, by the scheduler."""
-    _channel_event(
+    return _channel_event(
         number,
         now,
         Kind.ARCHIVED,
@@ -444,10 +406,19 @@ def archived(number: int, now: dt.datetime) -> None:
     )
 
 
-def unarchived(number: int, by: str | None, source: Source) -> None:
+# Why a resolved incident's channel is not archived again: people brought it back.
+KEPT_OPEN = "unarchived by people"
+
+
+def unarchived(number: int, by: str | None, source: Source) -> bool:
     """The channel is open again (someone unarchived it): on the timeline and in the
-    audit; it may be archived again after the incident is next resolved."""
-    _channel_event(
+    audit. People who unarchive a resolved incident's channel want it (the review, a late
+    question): it is not archived again until the incident is next resolved. True the
+    first time."""
+    with db.connection_context():
+        incident = Incident.get_or_none(Incident.id == number)
+    resolved = incident is not None and incident.status == Status.RESOLVED
+    return _channel_event(
         number,
         utcnow(),
         Kind.UNARCHIVED,
@@ -456,7 +427,7 @@ def unarchived(number: int, by: str | None, source: Source) -> None:
         source,
         channel_archived_at=None,
         archive_warned_at=None,
-        archive_error=None,
+        archive_error=KEPT_OPEN if resolved else None,
     )
 
 
@@ -468,7 +439,7 @@ def _channel_event(
     by: str | None,
     source: Source,
     **fields: Any,
-) -> None:
+) -> bool:
     with db.connection_context(), write_transaction():
         done = (
             Incident.update(**fields, revision=Incident.revision + 1)
@@ -483,7 +454,7 @@ def _channel_event(
             .execute()
         )
         if not done:
-            return  # recorded already (a second replica, a repeated event)
+            return False  # recorded already (a second replica, a repeated event)
         TimelineEvent.create(
             incident=number,
             kind=kind,
@@ -495,6 +466,7 @@ def _channel_event(
         )
         AuditEntry.create(incident=number, at=now, actor_id=by, source=source, action=str(kind))
     log.info(text.lower(), extra={"incident": number})
+    return True
 
 
 def archive_failed(number: int, error: str | None) -> None:

@@ -225,8 +225,10 @@ def _apply_status(incident: Incident, status: str, actor: Actor, now: Any) -> No
         setattr(incident, milestone, now)
     if previous == Status.RESOLVED and status != Status.RESOLVED:
         incident.resolved_at = None
-        # The archive it was told of is off: a later resolution announces its own.
+        # The archive it was told of is off: a later resolution announces its own (and
+        # may archive a channel people had kept open).
         incident.archive_warned_at = None
+        incident.archive_error = None
     StatusChange.create(
         incident=incident,
         from_status=previous,
@@ -422,3 +424,51 @@ def update(
         if message.strip():
             add_entry(number, Kind.UPDATE, message, actor)
     return outcome
+
+
+def record_rename(
+    channel_id: str,
+    old: str | None,
+    new: str,
+    *,
+    by: str | None,
+    source: Source,
+    key: str,
+) -> int | None:
+    """A rename of the incident's channel, by `by`: the name stored, a timeline entry and an
+    audit row, once per `key` (the command's delivery, or the ts of Slack's message about
+    it), whichever of Slack's notices of the same rename arrives first."""
+    name = new[:80]
+    try:
+        with db.connection_context(), write_transaction():
+            incident = Incident.get_or_none(Incident.channel_id == channel_id)
+            if incident is None:
+                return None
+            claim(key)
+            old = old or incident.channel_name
+            Incident.update(channel_name=name, revision=Incident.revision + 1).where(
+                Incident.id == incident.id
+            ).execute()
+            now = utcnow()
+            TimelineEvent.create(
+                incident=incident.id,
+                kind=Kind.RENAMED,
+                text=f"Channel renamed: #{old} → #{name}" if old else f"Channel named #{name}",
+                author_id=by,
+                occurred_at=now,
+                source=source,
+                details={"old": old, "new": name},
+                created_at=now,
+            )
+            AuditEntry.create(
+                incident=incident.id,
+                at=now,
+                actor_id=by,
+                source=source,
+                action="renamed",
+                old_value=old,
+                new_value=name,
+            )
+    except Duplicate:
+        return None
+    return int(incident.id)

@@ -33,6 +33,7 @@ ORDER = (
     commands,
     pins,
     reactions,
+    channel_names,  # listens to one kind of message: before message_changes' catch-all
     message_changes,
     welcome,
     declare,
@@ -42,7 +43,6 @@ ORDER = (
     followup_form,
     reminders,
     timeline_shortcut,
-    channel_names,
     channel_archive,
     response_buttons,
 )

@@ -66,10 +66,13 @@ def _warn(client: WebClient, incident: Incident, at: dt.datetime, now: dt.dateti
     extra = {"incident": incident.id}
     # One heads-up per resolution, whenever it is posted.
     resolved = int(incident.resolved_at.timestamp()) if incident.resolved_at else 0
+    # A private incident has no announcement to reopen it from.
+    elsewhere = "" if incident.is_private else ", or *Reopen* on its announcement"
     text = (
         f":file_cabinet: This channel will be archived {blocks.slack_when(at)}, "
-        f"some days after incident {incident.id} was resolved. To keep it open, reopen the "
-        "incident: `/incident reopen` here, or *Reopen* on its announcement."
+        f"some days after incident {incident.id} was resolved. If the incident is not "
+        f"over, reopen it: `/incident reopen` here{elsewhere}. Archived, it can still be "
+        "read, and unarchived from Slack."
     )
     try:
         # Keyed: a post whose answer was lost is found, not posted again.

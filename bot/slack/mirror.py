@@ -121,6 +121,9 @@ def _render(client: WebClient, incident: Incident, settings: Settings, topic: st
     channel_id, opening_ts = incident.channel_id, incident.opening_message_ts
     announcement_channel = incident.announcement_channel_id
     announcement_ts = incident.announcement_ts
+    if incident.channel_archived_at is not None:
+        # Slack takes no edit in an archived channel (is_inactive): only the announcement.
+        channel_id = opening_ts = None
     if channel_id and opening_ts:
         text, body = blocks.opening_message(incident, link, settings.timeline_reaction)
         _quietly(
@@ -226,10 +229,18 @@ def _announce_again(
     )
 
 
-def describe(changes: Iterable[Change], actor: str | None) -> str:
+def describe(changes: Iterable[Change], actor: str | None, client: WebClient | None = None) -> str:
     """One line per change, as the channel should read it; `actor` is who made them, as
-    named (not mentioned: a mention would notify them of their own change)."""
-    lines = [lifecycle.describe(change, blocks.MRKDWN) for change in changes]
+    named (not mentioned: a mention would notify them of their own change). A new lead is
+    mentioned (they are asked to lead); the one before is named (with `client`), not
+    pinged about no longer leading."""
+    lines = []
+    for change in changes:
+        if change.field == "lead" and change.old and client is not None:
+            new = blocks.mention(str(change.new)) if change.new else "_not set_"
+            lines.append(f"*Lead*: {named(client, str(change.old))} → {new}")
+        else:
+            lines.append(lifecycle.describe(change, blocks.MRKDWN))
     who = f" (by {actor})" if actor else ""
     return "\n".join(lines) + who
 
@@ -323,7 +334,7 @@ def reopened(
 ) -> None:
     text = (
         f":rotating_light: Incident {incident.id} is *reopened* by "
-        f"{named(client, actor_id)}: back to Investigating."
+        f"{named(client, actor_id)}: back to {blocks.status_label(incident)}."
     )
     archived = incident.channel_archived_at is not None and incident.channel_id is not None
     if archived:
@@ -370,13 +381,18 @@ def _after_change(
     others = [c for c in changes if c.field != "status"]
     if status and Status.RESOLVED not in (status.old, status.new):
         others.insert(0, status)
-    if others:
+    if others and stored.update:
+        # One submission of the Update form, one post: the update says what changed too.
+        _tell_update(client, incident, stored, actor_id, describe(others, None, client))
+    elif others:
         tell_channel(
             client,
             incident,
-            describe(others, named(client, actor_id) if actor_id else None),
+            describe(others, named(client, actor_id) if actor_id else None, client),
             key=f"change:{incident.id}:{stored.revision}",
         )
+    elif stored.update:
+        _tell_update(client, incident, stored, actor_id, "")
     if status and status.new == Status.RESOLVED:
         resolved(client, incident, settings, actor_id)
     elif status and status.old == Status.RESOLVED:
@@ -473,12 +489,23 @@ def show(
         return
     if stored.changes:
         _after_change(client, incident, stored, settings, actor_id, where)
-    if stored.update:
-        tell_channel(
-            client,
-            incident,
-            # Whole: as many sections as it needs (the form takes up to 3,000 characters).
-            f":memo: *Update* from {named(client, actor_id)}:\n{blocks.escape(stored.update)}",
-            key=f"update:{stored.update_key}",
-            thread_under_announcement=True,
-        )
+    elif stored.update:
+        _tell_update(client, incident, stored, actor_id, "")
+
+
+def _tell_update(
+    client: WebClient, incident: Incident, stored: Stored, actor_id: str | None, changed: str
+) -> None:
+    """The Update form's message, whole (as many sections as it needs: the form takes up to
+    3,000 characters), in the channel and under the announcement, with what the same
+    submission changed."""
+    text = f":memo: *Update* from {named(client, actor_id)}:\n{blocks.escape(stored.update)}"
+    if changed:
+        text += "\n" + changed
+    tell_channel(
+        client,
+        incident,
+        text,
+        key=f"update:{stored.update_key}",
+        thread_under_announcement=True,
+    )

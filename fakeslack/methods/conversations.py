@@ -174,6 +174,9 @@ def archive(b: Backend, p: Params) -> dict[str, Any]:
     if BOT_USER_ID not in chan.members:
         raise ApiError("not_in_channel")
     chan.is_archived = True
+    # Apps leave an archived channel (reported: slack-go/slack#1066), which is why a bot
+    # token cannot unarchive one; people stay listed.
+    chan.members.discard(BOT_USER_ID)
     return {"ok": True}
 
 

@@ -133,7 +133,20 @@ def test_conversations_invite_errors(client: WebClient, slack: FakeSlack) -> Non
     )
     client.conversations_archive(channel=cid)
     assert error_of(client.conversations_invite, channel=cid, users=BOB) == "is_archived"
-    assert slack.channels[cid]["members"] == {BOT}
+    # Nobody was invited; the bot itself left with the archive, as apps do.
+    assert slack.channels[cid]["members"] == set()
+
+
+def test_an_archived_channel_cannot_be_unarchived_by_the_bot(
+    client: WebClient, slack: FakeSlack
+) -> None:
+    """conversations.unarchive's page: bot tokens cannot unarchive (a person can: see
+    tests/bot/jobs/test_archiver.py)."""
+    cid = client.conversations_create(name="inc-back")["channel"]["id"]
+    assert error_of(client.conversations_unarchive, channel=cid) == "not_archived"
+    client.conversations_archive(channel=cid)
+    assert error_of(client.conversations_unarchive, channel=cid) == "not_in_channel"
+    assert slack.channels[cid]["is_archived"]
 
 
 def test_conversations_invite_force_skips_invalid_ids(client: WebClient, slack: FakeSlack) -> None:

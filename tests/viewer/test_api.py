@@ -161,6 +161,7 @@ def test_the_api_says_how_each_entry_came_and_what_was_taken_off(client, seed, d
     # The review says the same: who changed the status and how, what was taken off.
     review = client.get(f"/incidents/{incident.id}/review.md").get_data(as_text=True)
     assert "- Mon 10 Mar 2025, 09:30 GMT: Identified by Grace (@-mention)" in review
+    assert "Pinned message, pinned by Ada" in review
     taken = review.split("## Taken off the timeline", 1)[1].split("##", 1)[0]
     assert "a guess that was wrong — removed" in taken and taken.strip().endswith("by Grace")
 

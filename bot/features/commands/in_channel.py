@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.domain import actions, durations, incidents, lifecycle, people, permissions
+from bot.domain import actions, durations, lifecycle, people, permissions
 from bot.domain.lifecycle import Actor, NotAllowed, Outcome, describe
 from bot.domain.mrkdwn import readable
 from bot.domain.numbers import whole_number
@@ -286,7 +286,15 @@ def rename(inv: Invocation) -> Reply:
                 f"Slack did not answer in time; the channel may be #{name} already. If it is "
                 "not, try the rename again."
             ) from error
-    incidents.rename_channel(channel_id, name, by=inv.actor.user_id, source=inv.actor.source)
+    # Recorded here, with who asked: Slack's own notices of it name the bot, or nobody.
+    lifecycle.record_rename(
+        channel_id,
+        inv.incident.channel_name,
+        name,
+        by=inv.actor.user_id,
+        source=inv.actor.source,
+        key=f"rename:{inv.key}",
+    )
     return Reply(f"Renamed to #{name}.")
 
 

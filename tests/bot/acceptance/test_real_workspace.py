@@ -15,7 +15,16 @@ from bot.domain.incidents import Declaration
 from bot.domain.lifecycle import Actor
 from fakeslack import FakeSlack
 from models import FollowUpAction, TimelineEvent
-from testkit.harness import ALICE, BOB, BOT_USER, CAROL, GENERAL, INCIDENTS, RunningBot
+from testkit.harness import (
+    ALICE,
+    BOB,
+    BOT_USER,
+    CAROL,
+    GENERAL,
+    INCIDENTS,
+    RunningBot,
+    eventually,
+)
 from tests.bot.flows import (
     ack_body,
     declare,
@@ -397,10 +406,23 @@ def test_a_channel_renamed_in_slack_keeps_its_incident_and_its_name_follows(
     }
     assert slack.send_event(event).ok
     assert incident_of(database).channel_name == "payments-war-room"
+    # The rename event names nobody: the name follows, and who did it is left to Slack's
+    # message about it.
+    assert timeline_of(database, incident.id, "renamed") == []
+    delivered = slack.rename_channel(incident.channel_id, CAROL, "payments-bridge")
+    assert delivered.ok
+    assert incident_of(database).channel_name == "payments-bridge"
+    eventually(lambda: bool(timeline_of(database, incident.id, "renamed")), 5, "the rename")
     [entry] = timeline_of(database, incident.id, "renamed")
-    assert entry.text == f"Channel renamed: #{incident.channel_name} → #payments-war-room"
-    assert (entry.author_id, entry.source) == (None, "slack")  # Slack's event names no one
-    assert slack.send_event(event).ok  # Slack says it again: nothing new
+    # Slack's message says the name it had (the event above was made up, Slack's was not).
+    assert entry.text == f"Channel renamed: #{incident.channel_name} → #payments-bridge"
+    assert (entry.author_id, entry.source) == (CAROL, "slack")
+    [message] = [
+        m for m in slack.messages(incident.channel_id) if m.get("subtype") == "channel_name"
+    ]
+    assert slack.send_event(
+        {**message, "channel": incident.channel_id, "channel_type": "channel"}
+    ).ok  # Slack says it again: nothing new
     assert len(timeline_of(database, incident.id, "renamed")) == 1
     assert ack_body(slack.slash_command("", channel=incident.channel_id)) is None
     assert slack.wait_for_view(callback_id="incident_update")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.domain import timeline
 from fakeslack import FakeSlack
 from models import AuditEntry, Incident, TimelineEvent
-from testkit.harness import ALICE, BOB, GENERAL, RunningBot
+from testkit.harness import ALICE, BOB, CAROL, GENERAL, RunningBot
 from tests.bot.flows import declare
 
 
@@ -68,6 +68,15 @@ def test_an_unpinned_message_leaves_the_timeline_but_not_the_record(
     assert kept.text == "we failed over to eu-west-2" and kept.added_by_id == ALICE
     assert kept.removed_by_id == BOB and kept.removed_at is not None
     assert audit == [(ALICE, "pin", "timeline_add", ts), (BOB, "pin", "timeline_remove", ts)]
+    # Marked with the reaction now: back on the timeline as what holds it now.
+    assert slack.react(incident.channel_id, ts, CAROL).ok
+    [back] = [e for e in timeline.entries(incident.id) if e.message_ts == ts]
+    assert (back.id, back.kind, back.source, back.added_by_id) == (
+        kept.id,
+        "reaction",
+        "reaction",
+        CAROL,
+    )
 
 
 def test_pins_outside_incident_channels_are_ignored(

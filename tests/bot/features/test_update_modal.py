@@ -57,7 +57,12 @@ def test_update_modal_changes_fields_and_posts_the_update(
     with database.connection_context():
         assert StatusChange.get(StatusChange.source != "declare").source == "modal"
     posted = [m["text"] for m in slack.messages(incident.channel_id)]
-    assert any("Rolling back now" in text for text in posted)
+    # One submission, one post: the update, then what it changed, by name, nobody pinged
+    # but the new lead (asked to lead).
+    [said] = [t for t in posted if "Rolling back now" in t]
+    assert said.startswith(":memo: *Update* from bob:\nRolling back now\n")
+    assert "*Status*: Investigating → Identified" in said and f"→ <@{CAROL}>" in said
+    assert not [t for t in posted if t.startswith("*Status*")]
     thread = [
         m for m in slack.messages(INCIDENTS) if m.get("thread_ts") == incident.announcement_ts
     ]

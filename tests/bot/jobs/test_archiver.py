@@ -10,8 +10,17 @@ from bot.jobs.archiver import archive_due
 from bot.slack.client import make_client
 from fakeslack import FakeSlack
 from models import AuditEntry, Incident, TimelineEvent
-from testkit.harness import BOB, BOT_TOKEN, CAROL, INCIDENTS, RunningBot, eventually
-from tests.bot.flows import declare, incident_of
+from testkit.harness import (
+    ALICE,
+    BOB,
+    BOT_TOKEN,
+    BOT_USER,
+    CAROL,
+    INCIDENTS,
+    RunningBot,
+    eventually,
+)
+from tests.bot.flows import declare, incident_of, timeline_of
 
 
 def resolve(slack: FakeSlack, incident: Incident) -> None:
@@ -194,3 +203,60 @@ def test_reopen_on_the_announcement_of_an_archived_incident(
         )
     assert (entry.author_id, entry.source) == (CAROL, "slack")
     assert (audit.actor_id, audit.source) == (CAROL, "slack")
+    # Slack took the bot out at the archive: it joins the public channel again, and says so.
+    back = slack.wait_for_call(
+        "chat.postMessage",
+        where=lambda c: (
+            c.params.get("channel") == incident.channel_id
+            and "Channel unarchived by carol" in c.params.get("text", "")
+        ),
+        timeout=10,
+    )
+    assert "the bot is back in it" in back.params["text"]
+    assert BOT_USER in slack.channels[incident.channel_id]["members"]
+
+
+def test_a_channel_people_unarchive_after_the_incident_is_not_archived_again(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
+    """Someone brings a resolved incident's channel back (the review, a late question):
+    the bot does not archive it again until the incident is next resolved."""
+    declare(slack, "Review time")
+    incident = incident_of(database)
+    resolve(slack, incident)
+    resolved_at = incident_of(database).resolved_at
+    assert resolved_at is not None
+    client = make_client(BOT_TOKEN, slack.api_url)
+    archive_due(client, 3, resolved_at + dt.timedelta(days=2))
+    assert archive_due(client, 3, resolved_at + dt.timedelta(days=3)) == 1
+    assert slack.unarchive_channel(incident.channel_id, BOB).ok
+    eventually(lambda: incident_of(database).channel_archived_at is None, 5, "unarchived")
+    slack.wait_for_call("conversations.join", timeout=10)
+    later = resolved_at + dt.timedelta(days=10)
+    for moment in (later, later + dt.timedelta(days=2)):
+        assert archive_due(client, 3, moment) == 0
+    assert len(heads_up(slack, incident)) == 1
+    assert not slack.channels[incident.channel_id]["is_archived"]
+
+
+def test_a_private_incidents_channel_comes_back_when_the_bot_is_invited_again(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
+    """group_unarchive goes to members only, and the bot is not one any more: it learns
+    when someone invites it back. Its heads-up names no announcement (there is none)."""
+    declare(slack, "Quiet one", private=["private"])
+    incident = incident_of(database)
+    resolve(slack, incident)
+    resolved_at = incident_of(database).resolved_at
+    assert resolved_at is not None
+    client = make_client(BOT_TOKEN, slack.api_url)
+    archive_due(client, 3, resolved_at + dt.timedelta(days=2))
+    [warning] = heads_up(slack, incident)
+    assert "`/incident reopen` here." in warning and "announcement" not in warning
+    assert archive_due(client, 3, resolved_at + dt.timedelta(days=3)) == 1
+    slack.unarchive_channel(incident.channel_id, ALICE)  # not delivered: the bot is out
+    assert incident_of(database).channel_archived_at is not None
+    assert slack.join(incident.channel_id, BOT_USER, inviter=ALICE).ok
+    eventually(lambda: incident_of(database).channel_archived_at is None, 5, "unarchived")
+    [entry] = [e for e in timeline_of(database, incident.id) if e.kind == "unarchived"]
+    assert entry.author_id == ALICE

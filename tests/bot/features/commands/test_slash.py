@@ -793,3 +793,18 @@ def test_the_topic_changes_only_when_what_it_shows_changes(
     )
     said = [m for m in slack.messages(incident.channel_id) if "set the channel topic" in str(m)]
     assert len(said) == topics + 1
+
+
+def test_a_reopen_by_status_says_the_status_and_a_lead_change_pings_only_the_new_lead(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
+    declare(slack, "Back again", lead=BOB)
+    incident = incident_of(database)
+    run(slack, incident, "lead @carol")
+    said = heard(slack, incident, "*Lead*")
+    assert said.params["text"] == f"*Lead*: bob → <@{CAROL}> (by alice)"
+    assert pings(said.params) == {f"<@{CAROL}>"}
+    run(slack, incident, "close")
+    run(slack, incident, "status monitoring")
+    back = heard(slack, incident, "*reopened*")
+    assert back.params["text"].endswith("is *reopened* by alice: back to Monitoring.")
