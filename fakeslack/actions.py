@@ -465,10 +465,13 @@ class HumanActions:
             else:
                 chan.members.add(user)
             kind = "group_unarchive" if chan.is_private else "channel_unarchive"
+            # Who did it: `user` for a public channel (the docs' example), `actor_id` for a
+            # private one (Slack's own type definitions, @slack/types GroupUnarchiveEvent).
+            who = "actor_id" if chan.is_private else "user"
             event: dict[str, Any] = {
                 "type": kind,
                 "channel": chan.id,
-                "user": user,
+                who: user,
                 "event_ts": self._ws.ids.ts(),
             }
         return self._emit(kind, chan, event, via, timeout)

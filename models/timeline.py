@@ -125,23 +125,39 @@ def hold_message(
     )
     if inserted:
         return True
-    # Back after a removal: put there again, by whoever did it this time.
-    back = (
-        TimelineEvent.update(
-            {
-                held: True,
-                TimelineEvent.kind: kind,  # held now by this source, so named by it
-                TimelineEvent.removed_at: None,
-                TimelineEvent.removed_by_id: None,
-                TimelineEvent.added_by_id: added_by_id,
-                TimelineEvent.source: source,
-            }
+    gone = (
+        TimelineEvent.select(
+            TimelineEvent.removed_at, TimelineEvent.removed_by_id, TimelineEvent.details
         )
         .where(this & TimelineEvent.removed_at.is_null(False))
-        .execute()
+        .first()
     )
-    if back:
-        return True
+    if gone is not None:
+        # Back after a removal: put there again, by whoever did it this time. The removal
+        # stays in the entry's story (who took it off, when); the WHERE on that very
+        # removal lets one of two concurrent holds bring it back.
+        earlier = (gone.details or {}).get("removals") or []
+        removal = {
+            "removed_at": gone.removed_at.isoformat(),
+            "removed_by": gone.removed_by_id,
+        }
+        back = (
+            TimelineEvent.update(
+                {
+                    held: True,
+                    TimelineEvent.kind: kind,  # held now by this source, so named by it
+                    TimelineEvent.removed_at: None,
+                    TimelineEvent.removed_by_id: None,
+                    TimelineEvent.added_by_id: added_by_id,
+                    TimelineEvent.source: source,
+                    TimelineEvent.details: {"removals": [*earlier, removal]},
+                }
+            )
+            .where(this & (TimelineEvent.removed_at == gone.removed_at))
+            .execute()
+        )
+        if back:
+            return True
     # There already: at most one more hold (another source), which is not news.
     TimelineEvent.update({held: True}).where(this & (held == False)).execute()  # noqa: E712
     return False

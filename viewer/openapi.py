@@ -130,6 +130,16 @@ SCHEMAS: dict[str, Json] = {
                     "command, mention, modal, button, declare, slack, import",
                 }
             ),
+            "removals": {
+                "type": "array",
+                "description": "Times it was taken off the timeline and put back since",
+                "items": _object(
+                    {
+                        "removed_at": _nullable(TIMESTAMP),
+                        "removed_by": _nullable({"$ref": REF + "Person"}),
+                    }
+                ),
+            },
             "edited": {"type": "boolean", "description": "Edited in Slack since it was added"},
             "deleted": {"type": "boolean", "description": "Deleted in Slack (its words gone)"},
             "text": _nullable(

@@ -232,6 +232,13 @@ def load_incident(number: int, *, audience: Audience) -> IncidentDetail | None:
         *(e.author_id for e in every),
         *(e.added_by_id for e in every),
         *(e.removed_by_id for e in removed),
+        *(
+            item.get("removed_by")
+            for e in every
+            if isinstance(e.details, dict)
+            for item in e.details.get("removals") or []
+            if isinstance(item, dict)
+        ),
         *(a.owner_id for a in actions),
         *(a.done_by for a in actions),
         *(c.changed_by for c in history),

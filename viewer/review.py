@@ -37,6 +37,26 @@ SOURCE_WORDS = {
 PUT_BY = {"pin": "pinned", "reaction": "marked", "shortcut": "added"}
 
 
+def _removals(detail: IncidentDetail, event: object, zone: ZoneInfo) -> list[tuple[str, str]]:
+    """(" by Grace", "Mon 10 Mar 2025, 09:10 GMT") for each time a message entry was taken
+    off the timeline and put back."""
+    details = getattr(event, "details", None)
+    if getattr(event, "kind", "") not in PUT_BY or not isinstance(details, dict):
+        return []
+    found = []
+    for item in details.get("removals") or []:
+        if not isinstance(item, dict):
+            continue
+        try:
+            moment = dt.datetime.fromisoformat(str(item.get("removed_at")))
+        except ValueError:
+            continue
+        remover = detail.person(item.get("removed_by"))
+        took = f" by {_person(remover)}" if remover else ""
+        found.append((took, present.format_time(moment, zone)))
+    return found
+
+
 def render(detail: IncidentDetail, names: Names, zone: ZoneInfo, now: dt.datetime) -> str:
     incident = detail.incident
     times = milestones.times_of(incident)
@@ -118,6 +138,8 @@ def render(detail: IncidentDetail, names: Names, zone: ZoneInfo, now: dt.datetim
             f" _(edited {present.format_time(event.edited_at, zone)})_" if event.edited_at else ""
         )
         out += ["", (to_markdown(event.text, names) or "_No text._") + edited]
+        for took, when in _removals(detail, event, zone):
+            out.append(f"- _Taken off the timeline{took} at {when}, then put back._")
         for item in event.files or []:
             if isinstance(item, dict):
                 out.append(f"- File: {_line(str(item.get('name') or 'Unnamed file'))}")

@@ -93,6 +93,19 @@ def files(raw: object) -> list[Json]:
     return shown
 
 
+def _removals(event: TimelineEvent) -> list[dict[str, Any]]:
+    details = event.details if isinstance(event.details, dict) else {}
+    found = details.get("removals") if event.kind in ("pin", "reaction", "shortcut") else None
+    return [item for item in found or [] if isinstance(item, dict)]
+
+
+def _moment(raw: object) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(str(raw)) if raw else None
+    except ValueError:
+        return None
+
+
 def entry(d: IncidentDetail, event: TimelineEvent, names: mrkdwn.Names) -> Json:
     return {
         "id": event.id,
@@ -106,6 +119,14 @@ def entry(d: IncidentDetail, event: TimelineEvent, names: mrkdwn.Names) -> Json:
         # Deleted in Slack: no words, only that it was and when.
         "text": None if event.deleted_at else event.text,
         "html": None if event.deleted_at else str(mrkdwn.to_html(event.text, names)),
+        # Taken off the timeline before and put back: each time, who and when.
+        "removals": [
+            {
+                "removed_at": present.iso(_moment(item.get("removed_at"))),
+                "removed_by": person(d.person(item.get("removed_by"))),
+            }
+            for item in _removals(event)
+        ],
         "edited": event.edited_at is not None,
         "edited_at": present.iso(event.edited_at),
         "deleted": event.deleted_at is not None,

@@ -39,7 +39,8 @@ def back_in_use(channel: str, by: str | None) -> int | None:
 
 def unarchived(event: dict[str, Any], context: BoltContext) -> None:
     """Before the ack: stored, so a redelivery finds it done."""
-    channel, user = event.get("channel"), event.get("user")
+    # Public: `user`; private: `actor_id` (as Slack's type definitions name them).
+    channel, user = event.get("channel"), event.get("user") or event.get("actor_id")
     if not (isinstance(channel, str) and channel):
         return
     number = back_in_use(channel, user if isinstance(user, str) else None)

@@ -119,7 +119,14 @@ def test_the_api_says_how_each_entry_came_and_what_was_taken_off(client, seed, d
     seed.user("UREP", "Ada")
     seed.user("ULEAD", "Grace")
     incident = seed.incident(title="Queue", reporter_id="UREP", channel_id="C0Q")
-    seed.event(incident, kind="pin", source="pin", added_by_id="UREP", edited_at=T0)
+    seed.event(
+        incident,
+        kind="pin",
+        source="pin",
+        added_by_id="UREP",
+        edited_at=T0,
+        details={"removals": [{"removed_at": "2025-03-10T09:10:00+00:00", "removed_by": "ULEAD"}]},
+    )
     seed.event(
         incident,
         kind="reaction",
@@ -142,6 +149,9 @@ def test_the_api_says_how_each_entry_came_and_what_was_taken_off(client, seed, d
     [entry] = body["timeline"]
     assert (entry["source"], entry["edited"], entry["deleted"]) == ("pin", True, False)
     assert entry["added_by"] == {"id": "UREP", "name": "Ada"}
+    assert entry["removals"] == [
+        {"removed_at": "2025-03-10T09:10:00Z", "removed_by": {"id": "ULEAD", "name": "Grace"}}
+    ]
     [removed] = body["removed_from_timeline"]
     assert removed["text"] == "a guess that was wrong" and removed["source"] == "reaction"
     assert removed["removed_by"] == {"id": "ULEAD", "name": "Grace"}
@@ -162,6 +172,9 @@ def test_the_api_says_how_each_entry_came_and_what_was_taken_off(client, seed, d
     review = client.get(f"/incidents/{incident.id}/review.md").get_data(as_text=True)
     assert "- Mon 10 Mar 2025, 09:30 GMT: Identified by Grace (@-mention)" in review
     assert "Pinned message, pinned by Ada" in review
+    assert "- _Taken off the timeline by Grace at Mon 10 Mar 2025, 09:10 GMT, then put back._" in (
+        review
+    )
     taken = review.split("## Taken off the timeline", 1)[1].split("##", 1)[0]
     assert "a guess that was wrong — removed" in taken and taken.strip().endswith("by Grace")
 

@@ -77,6 +77,10 @@ def test_an_unpinned_message_leaves_the_timeline_but_not_the_record(
         "reaction",
         CAROL,
     )
+    # Bob's unpin stays in the entry's story.
+    assert back.details == {
+        "removals": [{"removed_at": kept.removed_at.isoformat(), "removed_by": BOB}]
+    }
 
 
 def test_pins_outside_incident_channels_are_ignored(
