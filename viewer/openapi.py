@@ -118,7 +118,12 @@ SCHEMAS: dict[str, Json] = {
     "TimelineEntry": _object(
         {
             "id": {"type": "integer"},
-            "kind": {"type": "string", "description": "pin, note, update, status_change, …"},
+            "kind": {
+                "type": "string",
+                "description": "pin, reaction, shortcut, note, update, status, severity, lead, "
+                "title, summary, impact, started, declared, action, renamed, archived, "
+                "unarchived, …",
+            },
             "kind_label": {"type": "string"},
             "occurred_at": TIMESTAMP,
             "author": _nullable({"$ref": REF + "Person"}),
@@ -127,7 +132,7 @@ SCHEMAS: dict[str, Json] = {
                 {
                     "type": "string",
                     "description": "How it got on the timeline: pin, reaction, shortcut, "
-                    "command, mention, modal, button, declare, slack, import",
+                    "command, mention, modal, button, declare, slack, scheduler, import",
                 }
             ),
             "removals": {
@@ -199,7 +204,10 @@ SCHEMAS: dict[str, Json] = {
             "changed_at": TIMESTAMP,
             "changed_by": _nullable({"$ref": REF + "Person"}),
             "source": _nullable(
-                {"type": "string", "description": "command, mention, modal, button, import…"}
+                {
+                    "type": "string",
+                    "description": "declare, command, mention, modal, button, import",
+                }
             ),
         }
     ),

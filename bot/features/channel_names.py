@@ -51,4 +51,7 @@ def register(app: App, deps: Deps) -> None:
     # channel_rename for public channels, group_rename for private ones.
     app.event("channel_rename")(renamed)
     app.event("group_rename")(renamed)
+    # channel_name; group_name is documented for private channels too ("A group was
+    # renamed"), so either is heard.
     app.event({"type": "message", "subtype": "channel_name"})(name_message)
+    app.event({"type": "message", "subtype": "group_name"})(name_message)

@@ -258,7 +258,8 @@ def tell_channel(
     if an answer is lost (`key` names the post); return the channel post's ts."""
     posted: str | None = None
     channel_id = incident.channel_id
-    if channel_id and in_channel:
+    # Slack takes no post in an archived channel (and the bot is no longer in it).
+    if channel_id and in_channel and incident.channel_archived_at is None:
 
         def post() -> None:
             nonlocal posted

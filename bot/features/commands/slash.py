@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 
 from bot.domain import incidents
 from bot.domain.mrkdwn import readable
-from bot.features import declare, update_modal
+from bot.features import channel_archive, declare, update_modal
 from bot.features.commands import in_channel
 from bot.features.commands.in_channel import Invocation, Reply
 from bot.features.deps import Deps, bind
@@ -183,6 +183,11 @@ def on_command(ack: Ack, body: dict[str, Any], context: BoltContext, *, deps: De
     # By the channel's id: an incident channel renamed in Slack is still the incident's.
     number = incidents.number_for_channel(channel) if channel else None
     incident = incidents.get(number) if number is not None and words.name != "new" else None
+    if incident is not None and incident.channel_archived_at is not None and channel:
+        # Someone types in it, so it is open again: unarchived while the bot was out of it
+        # (Slack takes apps out at the archive and tells only members of a private one).
+        channel_archive.back_in_use(channel, body["user_id"])
+        incident = incidents.get(incident.id)
     reply = _answered_anywhere(words.name, incident, text, body["user_id"], channel)
     if reply is None and (incident is None or not words.name):
         failed = _open_form(body, words, incident, context, deps)

@@ -20,7 +20,7 @@ from testkit.harness import (
     RunningBot,
     eventually,
 )
-from tests.bot.flows import declare, incident_of, timeline_of
+from tests.bot.flows import declare, incident_of, settle, timeline_of
 
 
 def resolve(slack: FakeSlack, incident: Incident) -> None:
@@ -258,5 +258,69 @@ def test_a_private_incidents_channel_comes_back_when_the_bot_is_invited_again(
     assert incident_of(database).channel_archived_at is not None
     assert slack.join(incident.channel_id, BOT_USER, inviter=ALICE).ok
     eventually(lambda: incident_of(database).channel_archived_at is None, 5, "unarchived")
+    [entry] = [e for e in timeline_of(database, incident.id) if e.kind == "unarchived"]
+    assert entry.author_id == ALICE
+
+
+def test_nothing_is_posted_into_an_archived_channel(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
+    """Reopened from the announcement while its channel is archived: an update goes under
+    the announcement only (Slack takes no post in an archived channel)."""
+    declare(slack, "Still archived")
+    incident = incident_of(database)
+    resolve(slack, incident)
+    resolved_at = incident_of(database).resolved_at
+    assert resolved_at is not None
+    client = make_client(BOT_TOKEN, slack.api_url)
+    archive_due(client, 3, resolved_at + dt.timedelta(days=2))
+    assert archive_due(client, 3, resolved_at + dt.timedelta(days=3)) == 1
+    assert slack.click(
+        "incident_reopen", user=BOB, channel=INCIDENTS, message_ts=incident.announcement_ts
+    ).ok
+    eventually(lambda: incident_of(database).status == "investigating", 5, "reopened")
+    slack.wait_for_call(
+        "chat.update",
+        where=lambda c: (
+            c.params.get("ts") == incident.announcement_ts
+            and "incident_update" in str(c.params.get("blocks"))
+        ),
+        timeout=10,
+    )
+    assert slack.click(
+        "incident_update", user=BOB, channel=INCIDENTS, message_ts=incident.announcement_ts
+    ).ok
+    view = slack.wait_for_view(callback_id="incident_update")
+    assert slack.submit_view(view["id"], {"message": "Looking again"}, user=BOB).ok
+    slack.wait_for_call(
+        "chat.postMessage",
+        where=lambda c: (
+            c.params.get("thread_ts") == incident.announcement_ts
+            and "Looking again" in c.params.get("text", "")
+        ),
+        timeout=10,
+    )
+    settle()
+    into_channel = [
+        c for c in slack.calls_to("chat.postMessage") if c.params["channel"] == incident.channel_id
+    ]
+    assert not [c for c in into_channel if "Looking again" in c.params.get("text", "")]
+
+
+def test_a_command_in_a_private_channel_unarchived_behind_the_bots_back_reopens_the_record(
+    slack: FakeSlack, bot: RunningBot, database
+) -> None:
+    declare(slack, "Hidden", private=["private"])
+    incident = incident_of(database)
+    resolve(slack, incident)
+    resolved_at = incident_of(database).resolved_at
+    assert resolved_at is not None
+    client = make_client(BOT_TOKEN, slack.api_url)
+    archive_due(client, 3, resolved_at + dt.timedelta(days=2))
+    assert archive_due(client, 3, resolved_at + dt.timedelta(days=3)) == 1
+    slack.unarchive_channel(incident.channel_id, ALICE)  # group_unarchive: not to the bot
+    assert incident_of(database).channel_archived_at is not None
+    slack.slash_command("duration", channel=incident.channel_id)
+    assert incident_of(database).channel_archived_at is None
     [entry] = [e for e in timeline_of(database, incident.id) if e.kind == "unarchived"]
     assert entry.author_id == ALICE
