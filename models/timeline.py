@@ -93,8 +93,8 @@ def hold_message(
 
     True when this call is what put it on the timeline (new, or back after a removal),
     False when it was there already: a repeated or concurrent delivery writes nothing new.
-    Each step is decided by the database, not by a read before it: the UPDATE's WHERE and
-    the INSERT's unique key leave no window for a second replica to slip through.
+    The INSERT's unique key decides who adds it, and the UPDATE's WHERE (on the very
+    removal read just before) who brings it back: no window for a second replica.
     """
     if flag not in _FLAGS:
         raise ValueError(f"unknown timeline flag {flag!r}")

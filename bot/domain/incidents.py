@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from peewee import IntegrityError, fn
+from peewee import Case, IntegrityError, fn
 
 from bot.domain.metrics import DUPLICATES_SKIPPED
 from models import (
@@ -415,9 +415,6 @@ def unarchived(number: int, by: str | None, source: Source) -> bool:
     audit. People who unarchive a resolved incident's channel want it (the review, a late
     question): it is not archived again until the incident is next resolved. True the
     first time."""
-    with db.connection_context():
-        incident = Incident.get_or_none(Incident.id == number)
-    resolved = incident is not None and incident.status == Status.RESOLVED
     return _channel_event(
         number,
         utcnow(),
@@ -427,7 +424,7 @@ def unarchived(number: int, by: str | None, source: Source) -> bool:
         source,
         channel_archived_at=None,
         archive_warned_at=None,
-        archive_error=KEPT_OPEN if resolved else None,
+        archive_error=Case(None, ((Incident.status == Status.RESOLVED, KEPT_OPEN),), None),
     )
 
 

@@ -6,6 +6,7 @@ answers to a click go through the click's response_url, which works there too.""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -91,29 +92,24 @@ def resolve(
 ) -> None:
     """Stored before the ack (fast, and a failure is answered as an error); Slack is brought
     in step after it, by `resolved_in_slack`."""
-    number, user = _number(action), body["user"]["id"]
-    who, refused = actor(deps.quick, user, Source.BUTTON, context, team_hint=_team(body))
-    ack()
-    if refused:
-        context["refused"] = refused
-        return
-    try:
-        outcome = lifecycle.resolve(number, who, key=f"action:{action.get('action_ts')}:{user}")
-    except lifecycle.Duplicate:
-        return
-    except LookupError:  # the button names no incident
-        context["refused"] = "That incident is not in the bot's records."
-        return
-    except lifecycle.NotAllowed as error:
-        context["refused"] = str(error)
-        return
-    mirror.keep(context, outcome)
+    _status_button(lifecycle.resolve, ack, body, action, context, deps)
 
 
 def reopen(
     ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext, *, deps: Deps
 ) -> None:
     """The resolved announcement's Reopen: stored before the ack, as Resolve is."""
+    _status_button(lifecycle.reopen, ack, body, action, context, deps)
+
+
+def _status_button(
+    change: Callable[..., lifecycle.Outcome],
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    context: BoltContext,
+    deps: Deps,
+) -> None:
     number, user = _number(action), body["user"]["id"]
     who, refused = actor(deps.quick, user, Source.BUTTON, context, team_hint=_team(body))
     ack()
@@ -121,10 +117,10 @@ def reopen(
         context["refused"] = refused
         return
     try:
-        outcome = lifecycle.reopen(number, who, key=f"action:{action.get('action_ts')}:{user}")
+        outcome = change(number, who, key=f"action:{action.get('action_ts')}:{user}")
     except lifecycle.Duplicate:
         return
-    except LookupError:
+    except LookupError:  # the button names no incident
         context["refused"] = "That incident is not in the bot's records."
         return
     except lifecycle.NotAllowed as error:

@@ -31,9 +31,7 @@ def back_in_use(channel: str, by: str | None) -> int | None:
     number = incidents.number_for_channel(channel)
     if number is None:
         return None
-    incident = incidents.get(number)
-    if incident is None or incident.channel_archived_at is None:
-        return None
+    # Only a channel marked archived changes: the write itself says whether it was news.
     return number if incidents.unarchived(number, by, Source.SLACK) else None
 
 

@@ -32,6 +32,11 @@ _FOR_GOOD = frozenset(
 )
 
 
+def _code(error: SlackApiError) -> str:
+    """Slack's error code, or the HTTP status when it sent none."""
+    return str(error.response.get("error") or f"HTTP {error.response.status_code}")
+
+
 # How long before the archive the channel hears of it; a heads-up posted late (the bot was
 # down) still gives the channel this long.
 NOTICE = dt.timedelta(days=1)
@@ -84,7 +89,7 @@ def _warn(client: WebClient, incident: Incident, at: dt.datetime, now: dt.dateti
             blocks=blocks.notice(text),
         )
     except SlackApiError as error:
-        code = str(error.response.get("error") or f"HTTP {error.response.status_code}")
+        code = _code(error)
         if code in _FOR_GOOD or code == "is_archived":
             # The archive will meet the same answer and record it; nobody can be told.
             log.warning("archive heads-up refused", extra={**extra, "error": code})
@@ -106,7 +111,7 @@ def _archive(client: WebClient, incident: Incident, now: dt.datetime) -> bool:
     try:
         client.conversations_archive(channel=incident.channel_id or "")
     except SlackApiError as error:
-        code = str(error.response.get("error") or f"HTTP {error.response.status_code}")
+        code = _code(error)
         if code != "already_archived":
             final = code in _FOR_GOOD
             incidents.archive_failed(incident.id, code if final else None)

@@ -177,6 +177,16 @@ def _button(
     return button
 
 
+def _confirm(verb: str, text: str) -> dict[str, Any]:
+    """The "are you sure" dialog of a button that changes the incident."""
+    return {
+        "title": {"type": "plain_text", "text": f"{verb} the incident?"},
+        "text": {"type": "plain_text", "text": text},
+        "confirm": {"type": "plain_text", "text": verb},
+        "deny": {"type": "plain_text", "text": "Cancel"},
+    }
+
+
 # Button action ids on the announcement, handled by bot.features.announcement.
 JOIN, UPDATE, RESOLVE = "incident_join", "incident_update", "incident_resolve"
 REOPEN = "incident_reopen"
@@ -194,42 +204,26 @@ def announcement(incident: Incident, viewer_link: str | None) -> tuple[str, Bloc
         {"type": "section", "text": mrkdwn(lead_in)},
         *incident_card(incident),
     ]
+    value = str(incident.id)
     if incident.is_open:
-        value = str(incident.id)
-        confirm = {
-            "title": {"type": "plain_text", "text": "Resolve the incident?"},
-            "text": {"type": "plain_text", "text": f"Incident {incident.id} will be resolved."},
-            "confirm": {"type": "plain_text", "text": "Resolve"},
-            "deny": {"type": "plain_text", "text": "Cancel"},
-        }
-        blocks.append(
-            {
-                "type": "actions",
-                "block_id": "incident_buttons",
-                "elements": [
-                    _button("Join channel", JOIN, value, "primary"),
-                    _button("Update", UPDATE, value),
-                    _button("Resolve", RESOLVE, value, "danger", confirm),
-                ],
-            }
-        )
+        buttons = [
+            _button("Join channel", JOIN, value, "primary"),
+            _button("Update", UPDATE, value),
+            _button(
+                "Resolve",
+                RESOLVE,
+                value,
+                "danger",
+                _confirm("Resolve", f"Incident {incident.id} will be resolved."),
+            ),
+        ]
     elif incident.channel_id:
-        confirm = {
-            "title": {"type": "plain_text", "text": "Reopen the incident?"},
-            "text": {
-                "type": "plain_text",
-                "text": f"Incident {incident.id} will be open again, back to Investigating.",
-            },
-            "confirm": {"type": "plain_text", "text": "Reopen"},
-            "deny": {"type": "plain_text", "text": "Cancel"},
-        }
-        blocks.append(
-            {
-                "type": "actions",
-                "block_id": "incident_buttons",
-                "elements": [_button("Reopen", REOPEN, str(incident.id), None, confirm)],
-            }
-        )
+        again = f"Incident {incident.id} will be open again, back to Investigating."
+        buttons = [_button("Reopen", REOPEN, value, None, _confirm("Reopen", again))]
+    else:
+        buttons = []
+    if buttons:
+        blocks.append({"type": "actions", "block_id": "incident_buttons", "elements": buttons})
     state = "declared" if incident.is_open else "resolved"
     return f"Incident {state}: {headline_mrkdwn(incident)} ({status_label(incident)})", blocks
 

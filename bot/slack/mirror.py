@@ -229,14 +229,14 @@ def _announce_again(
     )
 
 
-def describe(changes: Iterable[Change], actor: str | None, client: WebClient | None = None) -> str:
+def describe(changes: Iterable[Change], actor: str | None, client: WebClient) -> str:
     """One line per change, as the channel should read it; `actor` is who made them, as
     named (not mentioned: a mention would notify them of their own change). A new lead is
-    mentioned (they are asked to lead); the one before is named (with `client`), not
-    pinged about no longer leading."""
+    mentioned (they are asked to lead); the one before is named, not pinged about no
+    longer leading."""
     lines = []
     for change in changes:
-        if change.field == "lead" and change.old and client is not None:
+        if change.field == "lead" and change.old:
             new = blocks.mention(str(change.new)) if change.new else "_not set_"
             lines.append(f"*Lead*: {named(client, str(change.old))} → {new}")
         else:
@@ -252,14 +252,13 @@ def tell_channel(
     *,
     key: str,
     thread_under_announcement: bool = False,
-    in_channel: bool = True,
 ) -> str | None:
     """Post in the incident channel (and optionally under the announcement) once each, even
     if an answer is lost (`key` names the post); return the channel post's ts."""
     posted: str | None = None
     channel_id = incident.channel_id
     # Slack takes no post in an archived channel (and the bot is no longer in it).
-    if channel_id and in_channel and incident.channel_archived_at is None:
+    if channel_id and incident.channel_archived_at is None:
 
         def post() -> None:
             nonlocal posted
@@ -337,8 +336,7 @@ def reopened(
         f":rotating_light: Incident {incident.id} is *reopened* by "
         f"{named(client, actor_id)}: back to {blocks.status_label(incident)}."
     )
-    archived = incident.channel_archived_at is not None and incident.channel_id is not None
-    if archived:
+    if incident.channel_archived_at is not None and incident.channel_id:
         # Slack documents that a bot token cannot unarchive a channel (and nothing can be
         # posted in an archived one): whoever reopened it is told how to bring it back, and
         # the bot notices when someone does (bot.features.channel_archive).
@@ -357,7 +355,6 @@ def reopened(
         text,
         key=f"reopened:{incident.id}:{incident.revision}",
         thread_under_announcement=True,
-        in_channel=not archived,
     )
 
 

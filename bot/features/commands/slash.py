@@ -186,8 +186,8 @@ def on_command(ack: Ack, body: dict[str, Any], context: BoltContext, *, deps: De
     if incident is not None and incident.channel_archived_at is not None and channel:
         # Someone types in it, so it is open again: unarchived while the bot was out of it
         # (Slack takes apps out at the archive and tells only members of a private one).
-        channel_archive.back_in_use(channel, body["user_id"])
-        incident = incidents.get(incident.id)
+        if channel_archive.back_in_use(channel, body["user_id"]) is not None:
+            incident = incidents.get(incident.id)
     reply = _answered_anywhere(words.name, incident, text, body["user_id"], channel)
     if reply is None and (incident is None or not words.name):
         failed = _open_form(body, words, incident, context, deps)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from slack_sdk import WebClient
 
@@ -78,6 +79,28 @@ def test_resolved_channels_are_archived_once_after_the_delay(
     assert (audit.source, audit.actor_id, audit.at) == ("scheduler", None, later)
 
 
+def resolved_one(
+    slack: FakeSlack, database, title: str, **values: Any
+) -> tuple[Incident, dt.datetime, WebClient]:
+    """An incident declared and resolved through Slack; when, and a client to archive with."""
+    declare(slack, title, **values)
+    incident = incident_of(database)
+    resolve(slack, incident)
+    resolved_at = incident_of(database).resolved_at
+    assert resolved_at is not None
+    return incident, resolved_at, make_client(BOT_TOKEN, slack.api_url)
+
+
+def archived_one(
+    slack: FakeSlack, database, title: str, **values: Any
+) -> tuple[Incident, dt.datetime, WebClient]:
+    """The same, told a day before (ARCHIVE_AFTER_DAYS 3) and archived."""
+    incident, resolved_at, client = resolved_one(slack, database, title, **values)
+    archive_due(client, 3, resolved_at + dt.timedelta(days=2))
+    assert archive_due(client, 3, resolved_at + dt.timedelta(days=3)) == 1
+    return incident, resolved_at, client
+
+
 def heads_up(slack: FakeSlack, incident: Incident) -> list[str]:
     return [
         c.params["text"]
@@ -90,12 +113,7 @@ def test_a_late_heads_up_still_gives_the_channel_a_day(
     slack: FakeSlack, bot: RunningBot, database
 ) -> None:
     """The bot was down when the heads-up was due: the archive waits a day after it."""
-    declare(slack, "Down for the weekend")
-    incident = incident_of(database)
-    resolve(slack, incident)
-    resolved_at = incident_of(database).resolved_at
-    assert resolved_at is not None
-    client = make_client(BOT_TOKEN, slack.api_url)
+    incident, resolved_at, client = resolved_one(slack, database, "Down for the weekend")
     back = resolved_at + dt.timedelta(days=5)
     assert archive_due(client, 3, back) == 0
     [warning] = heads_up(slack, incident)
@@ -105,12 +123,7 @@ def test_a_late_heads_up_still_gives_the_channel_a_day(
 
 
 def test_reopening_calls_the_archive_off(slack: FakeSlack, bot: RunningBot, database) -> None:
-    declare(slack, "Not over yet")
-    incident = incident_of(database)
-    resolve(slack, incident)
-    resolved_at = incident_of(database).resolved_at
-    assert resolved_at is not None
-    client = make_client(BOT_TOKEN, slack.api_url)
+    incident, resolved_at, client = resolved_one(slack, database, "Not over yet")
     assert archive_due(client, 3, resolved_at + dt.timedelta(days=2, minutes=1)) == 0
     assert len(heads_up(slack, incident)) == 1
     assert slack.slash_command("reopen", channel=incident.channel_id).ok
@@ -161,14 +174,7 @@ def test_reopen_on_the_announcement_of_an_archived_incident(
     """Slack refuses a bot's unarchive (documented), so the bot does not try: the person who
     reopened it is told how to bring the channel back, and when someone does, the record
     follows."""
-    declare(slack, "Came back")
-    incident = incident_of(database)
-    resolve(slack, incident)
-    resolved_at = incident_of(database).resolved_at
-    assert resolved_at is not None
-    client = make_client(BOT_TOKEN, slack.api_url)
-    archive_due(client, 3, resolved_at + dt.timedelta(days=2))
-    assert archive_due(client, 3, resolved_at + dt.timedelta(days=3)) == 1
+    incident, resolved_at, client = archived_one(slack, database, "Came back")
     [announcement] = [m for m in slack.messages(INCIDENTS) if m["ts"] == incident.announcement_ts]
     [button] = [e for b in announcement["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert (button["action_id"], button["text"]["text"]) == ("incident_reopen", "Reopen")
@@ -221,14 +227,7 @@ def test_a_channel_people_unarchive_after_the_incident_is_not_archived_again(
 ) -> None:
     """Someone brings a resolved incident's channel back (the review, a late question):
     the bot does not archive it again until the incident is next resolved."""
-    declare(slack, "Review time")
-    incident = incident_of(database)
-    resolve(slack, incident)
-    resolved_at = incident_of(database).resolved_at
-    assert resolved_at is not None
-    client = make_client(BOT_TOKEN, slack.api_url)
-    archive_due(client, 3, resolved_at + dt.timedelta(days=2))
-    assert archive_due(client, 3, resolved_at + dt.timedelta(days=3)) == 1
+    incident, resolved_at, client = archived_one(slack, database, "Review time")
     assert slack.unarchive_channel(incident.channel_id, BOB).ok
     eventually(lambda: incident_of(database).channel_archived_at is None, 5, "unarchived")
     slack.wait_for_call("conversations.join", timeout=10)
@@ -244,12 +243,7 @@ def test_a_private_incidents_channel_comes_back_when_the_bot_is_invited_again(
 ) -> None:
     """group_unarchive goes to members only, and the bot is not one any more: it learns
     when someone invites it back. Its heads-up names no announcement (there is none)."""
-    declare(slack, "Quiet one", private=["private"])
-    incident = incident_of(database)
-    resolve(slack, incident)
-    resolved_at = incident_of(database).resolved_at
-    assert resolved_at is not None
-    client = make_client(BOT_TOKEN, slack.api_url)
+    incident, resolved_at, client = resolved_one(slack, database, "Quiet one", private=["private"])
     archive_due(client, 3, resolved_at + dt.timedelta(days=2))
     [warning] = heads_up(slack, incident)
     assert "`/incident reopen` here." in warning and "announcement" not in warning
@@ -267,14 +261,7 @@ def test_nothing_is_posted_into_an_archived_channel(
 ) -> None:
     """Reopened from the announcement while its channel is archived: an update goes under
     the announcement only (Slack takes no post in an archived channel)."""
-    declare(slack, "Still archived")
-    incident = incident_of(database)
-    resolve(slack, incident)
-    resolved_at = incident_of(database).resolved_at
-    assert resolved_at is not None
-    client = make_client(BOT_TOKEN, slack.api_url)
-    archive_due(client, 3, resolved_at + dt.timedelta(days=2))
-    assert archive_due(client, 3, resolved_at + dt.timedelta(days=3)) == 1
+    incident, resolved_at, client = archived_one(slack, database, "Still archived")
     assert slack.click(
         "incident_reopen", user=BOB, channel=INCIDENTS, message_ts=incident.announcement_ts
     ).ok
@@ -310,14 +297,7 @@ def test_nothing_is_posted_into_an_archived_channel(
 def test_a_command_in_a_private_channel_unarchived_behind_the_bots_back_reopens_the_record(
     slack: FakeSlack, bot: RunningBot, database
 ) -> None:
-    declare(slack, "Hidden", private=["private"])
-    incident = incident_of(database)
-    resolve(slack, incident)
-    resolved_at = incident_of(database).resolved_at
-    assert resolved_at is not None
-    client = make_client(BOT_TOKEN, slack.api_url)
-    archive_due(client, 3, resolved_at + dt.timedelta(days=2))
-    assert archive_due(client, 3, resolved_at + dt.timedelta(days=3)) == 1
+    incident, resolved_at, client = archived_one(slack, database, "Hidden", private=["private"])
     slack.unarchive_channel(incident.channel_id, ALICE)  # group_unarchive: not to the bot
     assert incident_of(database).channel_archived_at is not None
     slack.slash_command("duration", channel=incident.channel_id)

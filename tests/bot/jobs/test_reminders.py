@@ -223,15 +223,21 @@ def test_update_intervals_are_configurable(slack: FakeSlack, database) -> None:
     assert sched.run_once(MONDAY + 10 * MINUTE) == 1
 
 
-def test_an_update_starts_the_count_again(database) -> None:
-    """Domain level: lifecycle.add_entry(kind="update") moves the next reminder."""
-    settings = ReminderSettings()
+def sev1_at_monday(channel_id: str) -> Incident:
+    """A SEV1 led by Bob, declared on MONDAY, in a channel (no Slack needed: domain level)."""
     with frozen(MONDAY):
         incident = incidents.declare(
             Declaration(title="Queue", reporter_id=ALICE, severity=1, lead_id=BOB)
         )
     assert incident is not None
-    incidents.attach_channel(incident.id, "C0REMIND1", "inc-remind")
+    incidents.attach_channel(incident.id, channel_id, f"inc-{channel_id.lower()}")
+    return incident
+
+
+def test_an_update_starts_the_count_again(database) -> None:
+    """Domain level: lifecycle.add_entry(kind="update") moves the next reminder."""
+    settings = ReminderSettings()
+    incident = sev1_at_monday("C0REMIND1")
     [first] = reminders.due(MONDAY + 30 * MINUTE, settings)
     assert (first.kind, first.due_at, first.basis) == (
         "update_overdue",
@@ -268,12 +274,7 @@ def test_a_change_of_status_summary_or_impact_counts_as_an_update(
     database, fields: lifecycle.Fields, counts: bool
 ) -> None:
     settings = ReminderSettings()
-    with frozen(MONDAY):
-        incident = incidents.declare(
-            Declaration(title="Queue", reporter_id=ALICE, severity=1, lead_id=BOB)
-        )
-    assert incident is not None
-    incidents.attach_channel(incident.id, "C0REMIND2", "inc-remind-2")
+    incident = sev1_at_monday("C0REMIND2")
     with frozen(MONDAY + 20 * MINUTE):
         lifecycle.change(incident.id, Actor(BOB, "command"), fields)
     due_at = [d.due_at for d in reminders.due(MONDAY + 45 * MINUTE, settings)]
