@@ -78,7 +78,10 @@ def shown(text: str, limit: int) -> str:
     escaped, so an entity (&amp;) is never cut in half."""
     room = limit
     escaped = escape(clip(text, room))
-    while slack_len(escaped) > limit and room > 1:
+    while slack_len(escaped) > limit:
+        if room <= 1:
+            # Not even one character fits once escaped ("&" is "&amp;"): say it was cut.
+            return "…"
         # Each entity escaping adds makes the clipped text longer: clip that much more.
         room = max(1, room - (slack_len(escaped) - limit))
         escaped = escape(clip(text, room))
