@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from bot.domain.lifecycle import Actor, claim
+from bot.domain.mrkdwn import unescape
 from models import AuditEntry, FollowUpAction, TimelineEvent, db
 from models.db import write_transaction
 from models.fields import utcnow
@@ -52,7 +53,7 @@ def _slack_link(token: str) -> str:
     """The address in Slack's <url|label> (or <url>), its escaping undone; else the text."""
     if token.startswith("<") and token.endswith(">"):
         token = token[1:-1].split("|", 1)[0]
-    return token.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return unescape(token)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,11 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def unescape(text: str) -> str:
+    """Slack's escaping of its three control characters undone (the reverse of `escape`)."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def escape_but_mentions(text: str) -> str:
     """As `escape`, but a person's mention stays one: where it is stored it is shown as
     their name, and it cannot link anywhere."""
@@ -52,5 +57,4 @@ def readable(text: str, name_of: Callable[[str], str] | None = None) -> str:
             return f"{label} ({target})"
         return target
 
-    plain = _TOKEN.sub(one, text)
-    return plain.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return unescape(_TOKEN.sub(one, text))

@@ -26,6 +26,7 @@ from slack_sdk.errors import SlackApiError
 from bot.config import Settings
 from bot.domain import incidents, lifecycle
 from bot.domain.lifecycle import Change, Outcome
+from bot.domain.mrkdwn import unescape
 from bot.slack import answers, blocks, posting
 from bot.slack.heard import named
 from bot.slack.invites import invite
@@ -145,12 +146,13 @@ def _render(client: WebClient, incident: Incident, settings: Settings, topic: st
 
 
 def _topic_now(client: WebClient, channel_id: str) -> str | None:
-    """The channel's topic as Slack has it; None when Slack cannot say (then it is set)."""
+    """The channel's topic as Slack has it, its escaping undone (Slack may send `&amp;`
+    for the `&` the bot set); None when Slack cannot say (then it is set)."""
     try:
         info = client.conversations_info(channel=channel_id)
     except (SlackApiError, OSError):
         return None
-    return str(((info.get("channel") or {}).get("topic") or {}).get("value") or "")
+    return unescape(str(((info.get("channel") or {}).get("topic") or {}).get("value") or ""))
 
 
 # The announcement cannot be edited any more: it is gone, another app posted it (an
